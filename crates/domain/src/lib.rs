@@ -1,0 +1,31 @@
+//! voltgate's domain: the product's words as types, and the rules that decide what may happen.
+//!
+//! Everything here is pure: no I/O, no async, no clock reads (callers pass `now`), so every rule can be
+//! reached from a unit or property test without a database.
+
+pub mod authz;
+pub mod email;
+pub mod group;
+pub mod ids;
+pub mod installation;
+pub mod local_path;
+pub mod lookup_key;
+pub mod password;
+pub mod return_url;
+pub mod settings;
+pub mod text;
+pub mod throttle;
+pub mod validation;
+
+pub use authz::{authorize, Action, Denial, GroupAccess, InstallationAccess, Principal, Resource};
+pub use email::Email;
+pub use group::GroupRole;
+pub use ids::{GroupId, InstallationId, UserId};
+pub use installation::{InstallationType, Role};
+pub use local_path::LocalPath;
+pub use lookup_key::LookupKey;
+pub use password::Password;
+pub use return_url::RegisteredReturnUrl;
+pub use settings::{Amperes, AvailableCurrent, InstallationSettings, Phases};
+pub use text::{Description, Name};
+pub use validation::ValidationErrors;
