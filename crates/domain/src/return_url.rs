@@ -109,3 +109,6 @@ mod tests {
         assert_eq!(RegisteredReturnUrl::parse(&long), Err(TooLong));
     }
 }
+
+/// A group's support web page: held to the same rules as a return URL (https, or local http).
+pub type SupportUrl = RegisteredReturnUrl;

@@ -1,0 +1,553 @@
+// The store's SQL, written once. `sqlite.rs` and `postgres.rs` each include this file after defining
+// `Db` (their sqlx database) and `EngineStore { pool }`, so the same statements are compiled against
+// each engine's native types (UUID/BLOB, TIMESTAMPTZ/TEXT, JSONB/TEXT). `$n` placeholders,
+// `RETURNING` and `ON CONFLICT` mean the same on both.
+
+use async_trait::async_trait;
+use chrono::Utc;
+use serde_json::json;
+use sqlx::types::Json;
+use uuid::Uuid;
+use voltgate_domain::installation::keeps_an_owner;
+use voltgate_domain::throttle::Attempts;
+use voltgate_domain::{
+    Email, GroupAccess, GroupId, GroupRole, InstallationAccess, InstallationId, InstallationSettings,
+    LookupKey, RegisteredReturnUrl, Role, UserId,
+};
+
+use crate::error::{Result, StoreError};
+use crate::model::*;
+use crate::rows::*;
+use crate::store::Store;
+
+type Tx<'a> = sqlx::Transaction<'a, Db>;
+
+const USER_COLUMNS: &str = "u.id, u.email, u.full_name, u.language, u.created_at";
+const INSTALLATION_COLUMNS: &str = "i.id, i.name, i.address, i.installation_type, i.max_current, \
+     i.available_current_mode, i.available_current_phase1, i.available_current_phase2, \
+     i.available_current_phase3, i.authentication_required, i.phases, i.created_at, i.updated_at";
+const GROUP_COLUMNS: &str = "g.id, g.name, g.description, g.support_email, g.support_url, g.lookup_key, g.created_at";
+
+/// What an audit event is about.
+struct Subject {
+    installation: Option<InstallationId>,
+    group: Option<GroupId>,
+}
+
+async fn audit(tx: &mut Tx<'_>, actor: UserId, subject: Subject, kind: &str, detail: serde_json::Value) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_events (at, actor_id, installation_id, group_id, kind, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(Utc::now())
+    .bind(actor.as_uuid())
+    .bind(subject.installation.map(|id| id.as_uuid()))
+    .bind(subject.group.map(|id| id.as_uuid()))
+    .bind(kind)
+    .bind(Json(detail))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Takes the installation's row lock (PostgreSQL) or the write lock (SQLite) before a read-then-write,
+/// so concurrent role changes cannot both remove "the other" owner. `NotFound` if it does not exist.
+async fn lock_installation(tx: &mut Tx<'_>, id: InstallationId) -> Result<()> {
+    let done = sqlx::query("UPDATE installations SET updated_at = updated_at WHERE id = $1")
+        .bind(id.as_uuid())
+        .execute(&mut **tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// The group's counterpart of [`lock_installation`].
+async fn lock_group(tx: &mut Tx<'_>, id: GroupId) -> Result<()> {
+    let done = sqlx::query("UPDATE user_groups SET created_at = created_at WHERE id = $1")
+        .bind(id.as_uuid())
+        .execute(&mut **tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+async fn email_of(tx: &mut Tx<'_>, user: UserId) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+        .bind(user.as_uuid())
+        .fetch_optional(&mut **tx)
+        .await?)
+}
+
+/// Under the lock: the role `user` holds in a membership table, and how many owners the scope has.
+/// `table`/`scope` are `installation_roles`/`installation_id` or `group_members`/`group_id`.
+async fn role_and_owners(tx: &mut Tx<'_>, table: &str, scope: &str, id: Uuid, user: UserId) -> Result<(Option<String>, usize)> {
+    let role_sql = format!("SELECT role FROM {table} WHERE {scope} = $1 AND user_id = $2");
+    let role: Option<String> =
+        sqlx::query_scalar(&role_sql).bind(id).bind(user.as_uuid()).fetch_optional(&mut **tx).await?;
+    let owners_sql = format!("SELECT COUNT(*) FROM {table} WHERE {scope} = $1 AND role = 'owner'");
+    let owners: i64 = sqlx::query_scalar(&owners_sql).bind(id).fetch_one(&mut **tx).await?;
+    Ok((role, usize::try_from(owners).unwrap_or(usize::MAX)))
+}
+
+fn settings_json(settings: &InstallationSettings) -> serde_json::Value {
+    let (mode, phases) = settings_columns(settings);
+    json!({
+        "max_current": settings.max_current.get(),
+        "available_current_mode": mode,
+        "available_current": phases,
+        "authentication_required": settings.authentication_required,
+        "phases": settings.phases.count(),
+    })
+}
+
+impl EngineStore {
+    async fn return_urls(&self, group: Uuid) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar("SELECT url FROM group_return_urls WHERE group_id = $1 ORDER BY position")
+            .bind(group)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    async fn group_from_row(&self, row: GroupRow) -> Result<Group> {
+        let urls = self.return_urls(row.id()).await?;
+        row.into_group(urls)
+    }
+
+    async fn insert_return_urls(tx: &mut Tx<'_>, group: GroupId, urls: &[RegisteredReturnUrl]) -> Result<()> {
+        let mut seen = std::collections::HashSet::new();
+        for (position, url) in urls.iter().filter(|u| seen.insert(u.as_str().to_owned())).enumerate() {
+            sqlx::query("INSERT INTO group_return_urls (group_id, position, url) VALUES ($1, $2, $3)")
+                .bind(group.as_uuid())
+                .bind(position as i64)
+                .bind(url.as_str())
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn members(&self, sql: &str, id: Uuid) -> Result<Vec<MemberRow>> {
+        Ok(sqlx::query_as::<_, MemberRow>(sql).bind(id).fetch_all(&self.pool).await?)
+    }
+
+    async fn audit_of(&self, column: &str, id: Uuid, limit: i64, offset: i64) -> Result<Vec<AuditEvent>> {
+        let sql = format!(
+            "SELECT a.id, a.at, a.actor_id, u.email AS actor_email, a.installation_id, a.group_id, a.kind, \
+             a.detail FROM audit_events a LEFT JOIN users u ON u.id = a.actor_id \
+             WHERE a.{column} = $1 ORDER BY a.id DESC LIMIT $2 OFFSET $3"
+        );
+        let rows = sqlx::query_as::<_, AuditRow>(&sql)
+            .bind(id)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(AuditEvent::from).collect())
+    }
+}
+
+#[async_trait]
+impl Store for EngineStore {
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn create_user(&self, user: &NewUser) -> Result<User> {
+        let row = sqlx::query_as::<_, UserRow>(
+            "INSERT INTO users (id, email, email_norm, full_name, password_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, email, full_name, language, created_at",
+        )
+        .bind(Uuid::new_v4())
+        .bind(user.email.as_str())
+        .bind(user.email.normalized())
+        .bind(user.full_name.as_str())
+        .bind(&user.password_hash)
+        .bind(Utc::now())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(StoreError::on_unique("email"))?;
+        Ok(row.into())
+    }
+
+    async fn user(&self, id: UserId) -> Result<Option<User>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
+        let row = sqlx::query_as::<_, UserRow>(&sql).bind(id.as_uuid()).fetch_optional(&self.pool).await?;
+        Ok(row.map(User::from))
+    }
+
+    async fn user_by_email(&self, email: &Email) -> Result<Option<User>> {
+        Ok(self.credentials(email).await?.map(|(user, _)| user))
+    }
+
+    async fn credentials(&self, email: &Email) -> Result<Option<(User, String)>> {
+        let sql = format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.email_norm = $1");
+        let row = sqlx::query_as::<_, CredentialsRow>(&sql)
+            .bind(email.normalized())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| (r.user.into(), r.password_hash)))
+    }
+
+    async fn login_attempts(&self, key: &str) -> Result<Option<Attempts>> {
+        let row = sqlx::query_as::<_, AttemptsRow>(
+            "SELECT failures, window_start, locked_until FROM login_attempts WHERE throttle_key = $1",
+        )
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(Attempts::from))
+    }
+
+    async fn save_login_attempts(&self, key: &str, attempts: &Attempts) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO login_attempts (throttle_key, failures, window_start, locked_until) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (throttle_key) DO UPDATE SET \
+             failures = excluded.failures, window_start = excluded.window_start, \
+             locked_until = excluded.locked_until",
+        )
+        .bind(key)
+        .bind(i64::from(attempts.failures))
+        .bind(attempts.window_start)
+        .bind(attempts.locked_until)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn clear_login_attempts(&self, key: &str) -> Result<()> {
+        sqlx::query("DELETE FROM login_attempts WHERE throttle_key = $1").bind(key).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn create_installation(&self, owner: UserId, new: &NewInstallation) -> Result<Installation> {
+        let id = InstallationId::random();
+        let now = Utc::now();
+        let settings = InstallationSettings::default();
+        let (mode, [p1, p2, p3]) = settings_columns(&settings);
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO installations (id, name, address, installation_type, max_current, \
+             available_current_mode, available_current_phase1, available_current_phase2, \
+             available_current_phase3, authentication_required, phases, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
+        )
+        .bind(id.as_uuid())
+        .bind(new.name.as_str())
+        .bind(new.address.as_str())
+        .bind(new.installation_type.as_str())
+        .bind(settings.max_current.get())
+        .bind(mode)
+        .bind(p1)
+        .bind(p2)
+        .bind(p3)
+        .bind(settings.authentication_required)
+        .bind(settings.phases.count())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO installation_roles (installation_id, user_id, role, created_at) VALUES ($1, $2, 'owner', $3)",
+        )
+        .bind(id.as_uuid())
+        .bind(owner.as_uuid())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let subject = Subject { installation: Some(id), group: None };
+        audit(&mut tx, owner, subject, "installation_created", json!({ "name": new.name.as_str() })).await?;
+        tx.commit().await?;
+        let (installation, _) = self.installation_for(owner, id).await?.ok_or(StoreError::NotFound)?;
+        Ok(installation)
+    }
+
+    async fn installation_for(
+        &self,
+        user: UserId,
+        id: InstallationId,
+    ) -> Result<Option<(Installation, InstallationAccess)>> {
+        let sql = format!(
+            "SELECT {INSTALLATION_COLUMNS}, r.role FROM installations i \
+             LEFT JOIN installation_roles r ON r.installation_id = i.id AND r.user_id = $2 WHERE i.id = $1"
+        );
+        let row = sqlx::query_as::<_, InstallationWithRoleRow>(&sql)
+            .bind(id.as_uuid())
+            .bind(user.as_uuid())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| {
+            let access = InstallationAccess { user, role: parse_role(row.role)?, via_groups: Vec::new() };
+            Ok((Installation::try_from(row.installation)?, access))
+        })
+        .transpose()
+    }
+
+    async fn installations_for(&self, user: UserId) -> Result<Vec<(Installation, InstallationAccess)>> {
+        let sql = format!(
+            "SELECT {INSTALLATION_COLUMNS}, r.role FROM installations i \
+             JOIN installation_roles r ON r.installation_id = i.id WHERE r.user_id = $1 ORDER BY i.name, i.id"
+        );
+        let rows = sqlx::query_as::<_, InstallationWithRoleRow>(&sql)
+            .bind(user.as_uuid())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter()
+            .map(|row| {
+                let access = InstallationAccess { user, role: parse_role(row.role)?, via_groups: Vec::new() };
+                Ok((Installation::try_from(row.installation)?, access))
+            })
+            .collect()
+    }
+
+    async fn update_settings(&self, id: InstallationId, settings: &InstallationSettings, actor: UserId) -> Result<()> {
+        let (mode, [p1, p2, p3]) = settings_columns(settings);
+        let mut tx = self.pool.begin().await?;
+        lock_installation(&mut tx, id).await?;
+        let before_sql = format!("SELECT {INSTALLATION_COLUMNS} FROM installations i WHERE i.id = $1");
+        let before: Installation = sqlx::query_as::<_, InstallationRow>(&before_sql)
+            .bind(id.as_uuid())
+            .fetch_one(&mut *tx)
+            .await?
+            .try_into()?;
+        sqlx::query(
+            "UPDATE installations SET max_current = $2, available_current_mode = $3, \
+             available_current_phase1 = $4, available_current_phase2 = $5, available_current_phase3 = $6, \
+             authentication_required = $7, phases = $8, updated_at = $9 WHERE id = $1",
+        )
+        .bind(id.as_uuid())
+        .bind(settings.max_current.get())
+        .bind(mode)
+        .bind(p1)
+        .bind(p2)
+        .bind(p3)
+        .bind(settings.authentication_required)
+        .bind(settings.phases.count())
+        .bind(Utc::now())
+        .execute(&mut *tx)
+        .await?;
+        let detail = json!({ "before": settings_json(&before.settings), "after": settings_json(settings) });
+        audit(&mut tx, actor, Subject { installation: Some(id), group: None }, "settings_changed", detail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn installation_members(&self, id: InstallationId) -> Result<Vec<InstallationMember>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS}, r.role, r.created_at AS since FROM installation_roles r \
+             JOIN users u ON u.id = r.user_id WHERE r.installation_id = $1 \
+             ORDER BY CASE r.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, u.email_norm"
+        );
+        self.members(&sql, id.as_uuid()).await?.into_iter().map(InstallationMember::try_from).collect()
+    }
+
+    async fn set_installation_role(&self, id: InstallationId, user: UserId, role: Role, actor: UserId) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        lock_installation(&mut tx, id).await?;
+        let (current, owners) = role_and_owners(&mut tx, "installation_roles", "installation_id", id.as_uuid(), user).await?;
+        let current = parse_role(current)?;
+        keeps_an_owner(owners, current == Some(Role::Owner), role == Role::Owner)?;
+        sqlx::query(
+            "INSERT INTO installation_roles (installation_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (installation_id, user_id) DO UPDATE SET role = excluded.role",
+        )
+        .bind(id.as_uuid())
+        .bind(user.as_uuid())
+        .bind(role.as_str())
+        .bind(Utc::now())
+        .execute(&mut *tx)
+        .await?;
+        let detail = json!({
+            "user": user, "email": email_of(&mut tx, user).await?,
+            "role": role, "previous": current,
+        });
+        audit(&mut tx, actor, Subject { installation: Some(id), group: None }, "role_set", detail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn remove_installation_role(&self, id: InstallationId, user: UserId, actor: UserId) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        lock_installation(&mut tx, id).await?;
+        let (current, owners) = role_and_owners(&mut tx, "installation_roles", "installation_id", id.as_uuid(), user).await?;
+        let current = parse_role(current)?.ok_or(StoreError::NotFound)?;
+        keeps_an_owner(owners, current == Role::Owner, false)?;
+        sqlx::query("DELETE FROM installation_roles WHERE installation_id = $1 AND user_id = $2")
+            .bind(id.as_uuid())
+            .bind(user.as_uuid())
+            .execute(&mut *tx)
+            .await?;
+        let detail = json!({ "user": user, "email": email_of(&mut tx, user).await?, "previous": current });
+        audit(&mut tx, actor, Subject { installation: Some(id), group: None }, "role_removed", detail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn create_group(&self, owner: UserId, new: &NewGroup, key: &LookupKey) -> Result<Group> {
+        let id = GroupId::random();
+        let now = Utc::now();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO user_groups (id, name, description, support_email, support_url, lookup_key, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id.as_uuid())
+        .bind(new.name.as_str())
+        .bind(new.description.as_str())
+        .bind(new.support_email.as_ref().map(Email::as_str))
+        .bind(new.support_url.as_ref().map(|u| u.as_str()))
+        .bind(key.as_str())
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::on_unique("lookup_key"))?;
+        sqlx::query("INSERT INTO group_members (group_id, user_id, role, created_at) VALUES ($1, $2, 'owner', $3)")
+            .bind(id.as_uuid())
+            .bind(owner.as_uuid())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        Self::insert_return_urls(&mut tx, id, &new.return_urls).await?;
+        let detail = json!({ "name": new.name.as_str(), "lookup_key": key.as_str() });
+        audit(&mut tx, owner, Subject { installation: None, group: Some(id) }, "group_created", detail).await?;
+        tx.commit().await?;
+        let (group, _) = self.group_for(owner, id).await?.ok_or(StoreError::NotFound)?;
+        Ok(group)
+    }
+
+    async fn group_for(&self, user: UserId, id: GroupId) -> Result<Option<(Group, GroupAccess)>> {
+        let sql = format!(
+            "SELECT {GROUP_COLUMNS}, m.role FROM user_groups g \
+             LEFT JOIN group_members m ON m.group_id = g.id AND m.user_id = $2 WHERE g.id = $1"
+        );
+        let Some(row) = sqlx::query_as::<_, GroupWithRoleRow>(&sql)
+            .bind(id.as_uuid())
+            .bind(user.as_uuid())
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let role = row.role.as_deref().map(parse_group_role).transpose()?;
+        Ok(Some((self.group_from_row(row.group).await?, GroupAccess { user, role })))
+    }
+
+    async fn group_by_lookup_key(&self, key: &LookupKey) -> Result<Option<Group>> {
+        let sql = format!("SELECT {GROUP_COLUMNS} FROM user_groups g WHERE g.lookup_key = $1");
+        match sqlx::query_as::<_, GroupRow>(&sql).bind(key.as_str()).fetch_optional(&self.pool).await? {
+            Some(row) => Ok(Some(self.group_from_row(row).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn groups_for(&self, user: UserId) -> Result<Vec<(Group, GroupRole)>> {
+        let sql = format!(
+            "SELECT {GROUP_COLUMNS}, m.role FROM user_groups g JOIN group_members m ON m.group_id = g.id \
+             WHERE m.user_id = $1 ORDER BY g.name, g.id"
+        );
+        let rows = sqlx::query_as::<_, GroupWithRoleRow>(&sql).bind(user.as_uuid()).fetch_all(&self.pool).await?;
+        let mut groups = Vec::with_capacity(rows.len());
+        for row in rows {
+            let role = parse_group_role(row.role.as_deref().unwrap_or_default())?;
+            groups.push((self.group_from_row(row.group).await?, role));
+        }
+        Ok(groups)
+    }
+
+    async fn owns_a_group(&self, user: UserId) -> Result<bool> {
+        let owned: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM group_members WHERE user_id = $1 AND role = 'owner'")
+            .bind(user.as_uuid())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(owned > 0)
+    }
+
+    async fn group_members(&self, id: GroupId) -> Result<Vec<GroupMember>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS}, m.role, m.created_at AS since FROM group_members m \
+             JOIN users u ON u.id = m.user_id WHERE m.group_id = $1 \
+             ORDER BY CASE m.role WHEN 'owner' THEN 0 ELSE 1 END, u.email_norm"
+        );
+        self.members(&sql, id.as_uuid()).await?.into_iter().map(GroupMember::try_from).collect()
+    }
+
+    async fn set_group_role(&self, id: GroupId, user: UserId, role: GroupRole, actor: UserId) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        lock_group(&mut tx, id).await?;
+        let (current, owners) = role_and_owners(&mut tx, "group_members", "group_id", id.as_uuid(), user).await?;
+        let current = current.as_deref().map(parse_group_role).transpose()?;
+        keeps_an_owner(owners, current == Some(GroupRole::Owner), role == GroupRole::Owner)?;
+        sqlx::query(
+            "INSERT INTO group_members (group_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (group_id, user_id) DO UPDATE SET role = excluded.role",
+        )
+        .bind(id.as_uuid())
+        .bind(user.as_uuid())
+        .bind(role.as_str())
+        .bind(Utc::now())
+        .execute(&mut *tx)
+        .await?;
+        let detail = json!({ "user": user, "email": email_of(&mut tx, user).await?, "role": role, "previous": current });
+        audit(&mut tx, actor, Subject { installation: None, group: Some(id) }, "group_member_set", detail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn remove_group_member(&self, id: GroupId, user: UserId, actor: UserId) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        lock_group(&mut tx, id).await?;
+        let (current, owners) = role_and_owners(&mut tx, "group_members", "group_id", id.as_uuid(), user).await?;
+        let current = parse_group_role(&current.ok_or(StoreError::NotFound)?)?;
+        keeps_an_owner(owners, current == GroupRole::Owner, false)?;
+        sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2")
+            .bind(id.as_uuid())
+            .bind(user.as_uuid())
+            .execute(&mut *tx)
+            .await?;
+        let detail = json!({ "user": user, "email": email_of(&mut tx, user).await?, "previous": current });
+        audit(&mut tx, actor, Subject { installation: None, group: Some(id) }, "group_member_removed", detail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn rotate_lookup_key(&self, id: GroupId, key: &LookupKey, actor: UserId) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        lock_group(&mut tx, id).await?;
+        let old: String = sqlx::query_scalar("SELECT lookup_key FROM user_groups WHERE id = $1")
+            .bind(id.as_uuid())
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE user_groups SET lookup_key = $2 WHERE id = $1")
+            .bind(id.as_uuid())
+            .bind(key.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::on_unique("lookup_key"))?;
+        let detail = json!({ "old": old, "new": key.as_str() });
+        audit(&mut tx, actor, Subject { installation: None, group: Some(id) }, "lookup_key_rotated", detail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_return_urls(&self, id: GroupId, urls: &[RegisteredReturnUrl], actor: UserId) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        lock_group(&mut tx, id).await?;
+        sqlx::query("DELETE FROM group_return_urls WHERE group_id = $1").bind(id.as_uuid()).execute(&mut *tx).await?;
+        Self::insert_return_urls(&mut tx, id, urls).await?;
+        let detail = json!({ "return_urls": urls.iter().map(|u| u.as_str()).collect::<Vec<_>>() });
+        audit(&mut tx, actor, Subject { installation: None, group: Some(id) }, "return_urls_set", detail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn installation_audit(&self, id: InstallationId, limit: i64, offset: i64) -> Result<Vec<AuditEvent>> {
+        self.audit_of("installation_id", id.as_uuid(), limit, offset).await
+    }
+
+    async fn group_audit(&self, id: GroupId, limit: i64, offset: i64) -> Result<Vec<AuditEvent>> {
+        self.audit_of("group_id", id.as_uuid(), limit, offset).await
+    }
+}

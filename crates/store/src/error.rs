@@ -1,0 +1,42 @@
+//! The store's one error type.
+
+use voltgate_domain::installation::LastOwner;
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row to change does not exist.
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule refused the write; the string names what is taken (`email`, `lookup_key`).
+    #[error("{0} is already taken")]
+    Conflict(&'static str),
+    /// The change would leave an installation or a group without an owner.
+    #[error(transparent)]
+    LastOwner(#[from] LastOwner),
+    /// The database URL or settings are unusable.
+    #[error("database configuration: {0}")]
+    Config(String),
+    /// Stored data that does not satisfy the domain's rules.
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+    /// The database failed.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Migrations failed.
+    #[error("migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// The store's result type.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+impl StoreError {
+    /// Maps a unique-constraint violation to [`StoreError::Conflict`] naming `what`.
+    pub(crate) fn on_unique(what: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+        move |error| match &error {
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what),
+            _ => StoreError::Database(error),
+        }
+    }
+}

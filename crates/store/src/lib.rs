@@ -1,0 +1,64 @@
+//! voltgate's persistence: one [`Store`] API, implemented for SQLite (the embedded default) and for
+//! PostgreSQL (scale-out). The SQL is written once (`engine.rs`) and compiled for each engine with its
+//! own native types; each engine has its own migrations.
+
+mod error;
+mod model;
+mod postgres;
+mod rows;
+mod sessions;
+mod sqlite;
+mod store;
+#[cfg(feature = "test-support")]
+pub mod testing;
+
+use std::sync::Arc;
+
+pub use error::{Result, StoreError};
+pub use model::*;
+pub use sessions::SessionBackend;
+pub use store::Store;
+
+/// Which database engine a URL names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    /// An embedded SQLite file (`sqlite:…`).
+    Sqlite,
+    /// A PostgreSQL server (`postgres://…`).
+    Postgres,
+}
+
+impl Engine {
+    /// The engine a `DATABASE_URL` names, if any.
+    pub fn of_url(url: &str) -> Option<Self> {
+        if url.starts_with("sqlite:") {
+            Some(Self::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Self::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+/// An open, migrated database: the store and the session store on the same connections.
+#[derive(Clone)]
+pub struct Database {
+    /// The data voltgate keeps.
+    pub store: Arc<dyn Store>,
+    /// Browser sessions, shared by every process on the database.
+    pub sessions: SessionBackend,
+    /// Which engine is behind it.
+    pub engine: Engine,
+}
+
+/// Opens the database a URL names (creating a SQLite file if needed) and runs pending migrations.
+pub async fn connect(url: &str) -> Result<Database> {
+    match Engine::of_url(url) {
+        Some(Engine::Sqlite) => sqlite::connect(url).await,
+        Some(Engine::Postgres) => postgres::connect(url).await,
+        None => Err(StoreError::Config(
+            "the database URL must start with sqlite: or postgres://".into(),
+        )),
+    }
+}

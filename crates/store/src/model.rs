@@ -1,0 +1,106 @@
+//! What the store hands out and takes in.
+
+use chrono::{DateTime, Utc};
+use voltgate_domain::return_url::SupportUrl;
+use voltgate_domain::text::Address;
+use voltgate_domain::{
+    Description, Email, GroupId, GroupRole, InstallationId, InstallationSettings, InstallationType, LookupKey,
+    Name, RegisteredReturnUrl, Role, UserId,
+};
+
+/// A user account (without its password hash).
+#[derive(Clone, Debug, PartialEq)]
+pub struct User {
+    pub id: UserId,
+    /// As the user typed it.
+    pub email: String,
+    pub full_name: String,
+    /// Saved portal language (`en`, `de`, `nb`), if chosen.
+    pub language: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A new account.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub email: Email,
+    pub full_name: Name,
+    /// An argon2id PHC string; never the password.
+    pub password_hash: String,
+}
+
+/// An installation with its settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Installation {
+    pub id: InstallationId,
+    pub name: String,
+    pub address: String,
+    pub installation_type: InstallationType,
+    pub settings: InstallationSettings,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A new installation; it starts with default settings.
+#[derive(Clone, Debug)]
+pub struct NewInstallation {
+    pub name: Name,
+    pub address: Address,
+    pub installation_type: InstallationType,
+}
+
+/// A person's direct role on an installation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InstallationMember {
+    pub user: User,
+    pub role: Role,
+    pub since: DateTime<Utc>,
+}
+
+/// A user group (partner organisation).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Group {
+    pub id: GroupId,
+    pub name: String,
+    pub description: String,
+    pub support_email: Option<String>,
+    pub support_url: Option<String>,
+    pub lookup_key: LookupKey,
+    /// Where the access flow may send a browser back to, in the order registered.
+    pub return_urls: Vec<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A new user group.
+#[derive(Clone, Debug)]
+pub struct NewGroup {
+    pub name: Name,
+    pub description: Description,
+    pub support_email: Option<Email>,
+    pub support_url: Option<SupportUrl>,
+    pub return_urls: Vec<RegisteredReturnUrl>,
+}
+
+/// A member of a user group.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupMember {
+    pub user: User,
+    pub role: GroupRole,
+    pub since: DateTime<Utc>,
+}
+
+/// One line of the audit log.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: Option<UserId>,
+    /// The actor's e-mail, when the account still exists.
+    pub actor_email: Option<String>,
+    pub installation: Option<InstallationId>,
+    pub group: Option<GroupId>,
+    /// What happened, e.g. `settings_changed`, `role_set`.
+    pub kind: String,
+    /// The particulars, as JSON.
+    pub detail: serde_json::Value,
+}

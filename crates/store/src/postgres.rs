@@ -1,0 +1,35 @@
+//! The PostgreSQL engine, for running several voltgate processes on one database.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::postgres::PgPoolOptions;
+
+use crate::sessions::SessionBackend;
+use crate::{Database, Engine};
+
+type Db = sqlx::Postgres;
+
+/// The store on a PostgreSQL pool.
+pub(crate) struct EngineStore {
+    pool: sqlx::PgPool,
+}
+
+include!("engine.rs");
+
+/// Connects to and migrates the PostgreSQL database at `url`.
+pub(crate) async fn connect(url: &str) -> Result<Database> {
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect(url)
+        .await?;
+    sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+    let sessions = tower_sessions_sqlx_store::PostgresStore::new(pool.clone());
+    sessions.migrate().await?;
+    Ok(Database {
+        store: Arc::new(EngineStore { pool }),
+        sessions: SessionBackend::Postgres(sessions),
+        engine: Engine::Postgres,
+    })
+}

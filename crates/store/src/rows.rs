@@ -1,0 +1,222 @@
+//! Rows as the databases return them, and their conversion into checked domain values.
+
+use chrono::{DateTime, Utc};
+use sqlx::types::Json;
+use uuid::Uuid;
+use voltgate_domain::settings::{Amperes, AvailableCurrent, InstallationSettings, Phases};
+use voltgate_domain::throttle::Attempts;
+use voltgate_domain::{GroupId, GroupRole, InstallationId, LookupKey, Role, UserId};
+
+use crate::error::StoreError;
+use crate::model::*;
+
+fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct UserRow {
+    id: Uuid,
+    email: String,
+    full_name: String,
+    language: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<UserRow> for User {
+    fn from(row: UserRow) -> Self {
+        User {
+            id: UserId::from_uuid(row.id),
+            email: row.email,
+            full_name: row.full_name,
+            language: row.language,
+            created_at: row.created_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CredentialsRow {
+    #[sqlx(flatten)]
+    pub user: UserRow,
+    pub password_hash: String,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct InstallationRow {
+    id: Uuid,
+    name: String,
+    address: String,
+    installation_type: String,
+    max_current: f64,
+    available_current_mode: String,
+    available_current_phase1: f64,
+    available_current_phase2: f64,
+    available_current_phase3: f64,
+    authentication_required: bool,
+    phases: i32,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+/// The stored columns of [`InstallationSettings`]: mode and the three phase limits.
+pub(crate) fn settings_columns(settings: &InstallationSettings) -> (&'static str, [f64; 3]) {
+    let mode = match settings.available_current {
+        AvailableCurrent::AllPhases(_) => "all",
+        AvailableCurrent::PerPhase(_) => "per_phase",
+    };
+    (mode, settings.available_current.phases().map(Amperes::get))
+}
+
+impl TryFrom<InstallationRow> for Installation {
+    type Error = StoreError;
+
+    fn try_from(row: InstallationRow) -> Result<Self, StoreError> {
+        let amps = |value: f64| Amperes::new(value).map_err(corrupt);
+        let phases = [
+            amps(row.available_current_phase1)?,
+            amps(row.available_current_phase2)?,
+            amps(row.available_current_phase3)?,
+        ];
+        let available_current = match row.available_current_mode.as_str() {
+            "all" => AvailableCurrent::AllPhases(phases[0]),
+            "per_phase" => AvailableCurrent::PerPhase(phases),
+            other => return Err(corrupt(format!("available current mode {other:?}"))),
+        };
+        Ok(Installation {
+            id: InstallationId::from_uuid(row.id),
+            name: row.name,
+            address: row.address,
+            installation_type: row.installation_type.parse().map_err(corrupt)?,
+            settings: InstallationSettings {
+                max_current: amps(row.max_current)?,
+                available_current,
+                authentication_required: row.authentication_required,
+                phases: Phases::from_count(row.phases.into()).ok_or_else(|| corrupt("phases"))?,
+            },
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct InstallationWithRoleRow {
+    #[sqlx(flatten)]
+    pub installation: InstallationRow,
+    pub role: Option<String>,
+}
+
+pub(crate) fn parse_role(role: Option<String>) -> Result<Option<Role>, StoreError> {
+    role.map(|r| r.parse().map_err(corrupt)).transpose()
+}
+
+pub(crate) fn parse_group_role(role: &str) -> Result<GroupRole, StoreError> {
+    role.parse().map_err(corrupt)
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct MemberRow {
+    #[sqlx(flatten)]
+    pub user: UserRow,
+    pub role: String,
+    pub since: DateTime<Utc>,
+}
+
+impl TryFrom<MemberRow> for InstallationMember {
+    type Error = StoreError;
+
+    fn try_from(row: MemberRow) -> Result<Self, StoreError> {
+        let role = row.role.parse().map_err(corrupt)?;
+        Ok(InstallationMember { user: row.user.into(), role, since: row.since })
+    }
+}
+
+impl TryFrom<MemberRow> for GroupMember {
+    type Error = StoreError;
+
+    fn try_from(row: MemberRow) -> Result<Self, StoreError> {
+        Ok(GroupMember { role: parse_group_role(&row.role)?, user: row.user.into(), since: row.since })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct GroupRow {
+    id: Uuid,
+    name: String,
+    description: String,
+    support_email: Option<String>,
+    support_url: Option<String>,
+    lookup_key: String,
+    created_at: DateTime<Utc>,
+}
+
+impl GroupRow {
+    pub(crate) fn id(&self) -> Uuid {
+        self.id
+    }
+
+    pub(crate) fn into_group(self, return_urls: Vec<String>) -> Result<Group, StoreError> {
+        Ok(Group {
+            id: GroupId::from_uuid(self.id),
+            name: self.name,
+            description: self.description,
+            support_email: self.support_email,
+            support_url: self.support_url,
+            lookup_key: LookupKey::parse(&self.lookup_key).map_err(corrupt)?,
+            return_urls,
+            created_at: self.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct GroupWithRoleRow {
+    #[sqlx(flatten)]
+    pub group: GroupRow,
+    pub role: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AttemptsRow {
+    failures: i64,
+    window_start: DateTime<Utc>,
+    locked_until: Option<DateTime<Utc>>,
+}
+
+impl From<AttemptsRow> for Attempts {
+    fn from(row: AttemptsRow) -> Self {
+        Attempts {
+            failures: u32::try_from(row.failures).unwrap_or(u32::MAX),
+            window_start: row.window_start,
+            locked_until: row.locked_until,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AuditRow {
+    id: i64,
+    at: DateTime<Utc>,
+    actor_id: Option<Uuid>,
+    actor_email: Option<String>,
+    installation_id: Option<Uuid>,
+    group_id: Option<Uuid>,
+    kind: String,
+    detail: Json<serde_json::Value>,
+}
+
+impl From<AuditRow> for AuditEvent {
+    fn from(row: AuditRow) -> Self {
+        AuditEvent {
+            id: row.id,
+            at: row.at,
+            actor: row.actor_id.map(UserId::from_uuid),
+            actor_email: row.actor_email,
+            installation: row.installation_id.map(InstallationId::from_uuid),
+            group: row.group_id.map(GroupId::from_uuid),
+            kind: row.kind,
+            detail: row.detail.0,
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! The SQLite engine: one file, WAL mode, foreign keys on, a busy timeout for concurrent writers.
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::sessions::SessionBackend;
+use crate::{Database, Engine};
+
+type Db = sqlx::Sqlite;
+
+/// The store on a SQLite pool.
+pub(crate) struct EngineStore {
+    pool: sqlx::SqlitePool,
+}
+
+include!("engine.rs");
+
+/// Opens (creating if missing) and migrates the SQLite database at `url`.
+pub(crate) async fn connect(url: &str) -> Result<Database> {
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10));
+    let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+    sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+    let sessions = tower_sessions_sqlx_store::SqliteStore::new(pool.clone());
+    sessions.migrate().await?;
+    Ok(Database {
+        store: Arc::new(EngineStore { pool }),
+        sessions: SessionBackend::Sqlite(sessions),
+        engine: Engine::Sqlite,
+    })
+}
