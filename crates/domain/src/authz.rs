@@ -117,9 +117,15 @@ fn group_allows(access: &GroupAccess, action: Action) -> Result<(), Denial> {
 /// Decides whether `principal` may do `action` on `resource`.
 ///
 /// Facts loaded for someone else prove nothing and deny as not found.
-pub fn authorize(principal: &Principal, action: Action, resource: Resource<'_>) -> Result<(), Denial> {
+pub fn authorize(
+    principal: &Principal,
+    action: Action,
+    resource: Resource<'_>,
+) -> Result<(), Denial> {
     match resource {
-        Resource::Installation(access) if access.user == principal.user => installation_allows(access, action),
+        Resource::Installation(access) if access.user == principal.user => {
+            installation_allows(access, action)
+        }
         Resource::Group(access) if access.user == principal.user => group_allows(access, action),
         _ => Err(Denial::NotFound),
     }
@@ -143,7 +149,14 @@ mod tests {
     fn on_installation(role: Option<Role>, groups: usize) -> (Principal, InstallationAccess) {
         let user = UserId::random();
         let via_groups = (0..groups).map(|_| GroupId::random()).collect();
-        (Principal { user }, InstallationAccess { user, role, via_groups })
+        (
+            Principal { user },
+            InstallationAccess {
+                user,
+                role,
+                via_groups,
+            },
+        )
     }
 
     fn check(role: Option<Role>, groups: usize, action: Action) -> Result<(), Denial> {
@@ -164,15 +177,27 @@ mod tests {
             assert_eq!(check(Some(Role::Owner), 0, action), Ok(()));
         }
         assert_eq!(check(Some(Role::Admin), 0, Action::ManageUsers), Ok(()));
-        assert_eq!(check(Some(Role::Admin), 0, Action::DeleteInstallation), Err(Denial::Forbidden));
+        assert_eq!(
+            check(Some(Role::Admin), 0, Action::DeleteInstallation),
+            Err(Denial::Forbidden)
+        );
     }
 
     #[test]
     fn users_only_look() {
         assert_eq!(check(Some(Role::User), 0, Action::ViewInstallation), Ok(()));
-        assert_eq!(check(Some(Role::User), 0, Action::ViewChargeHistory), Ok(()));
-        assert_eq!(check(Some(Role::User), 0, Action::ChangeSettings), Err(Denial::Forbidden));
-        assert_eq!(check(Some(Role::User), 0, Action::ManageUsers), Err(Denial::Forbidden));
+        assert_eq!(
+            check(Some(Role::User), 0, Action::ViewChargeHistory),
+            Ok(())
+        );
+        assert_eq!(
+            check(Some(Role::User), 0, Action::ChangeSettings),
+            Err(Denial::Forbidden)
+        );
+        assert_eq!(
+            check(Some(Role::User), 0, Action::ManageUsers),
+            Err(Denial::Forbidden)
+        );
     }
 
     #[test]
@@ -180,7 +205,11 @@ mod tests {
         for action in GRANTED_TO_GROUPS {
             assert_eq!(check(None, 1, *action), Ok(()));
         }
-        for action in [Action::ManageUsers, Action::ManagePermissions, Action::DeleteInstallation] {
+        for action in [
+            Action::ManageUsers,
+            Action::ManagePermissions,
+            Action::DeleteInstallation,
+        ] {
             assert_eq!(check(None, 1, action), Err(Denial::Forbidden));
         }
     }
@@ -188,16 +217,28 @@ mod tests {
     #[test]
     fn a_direct_role_and_a_grant_add_up() {
         assert_eq!(check(Some(Role::User), 1, Action::ChangeSettings), Ok(()));
-        assert_eq!(check(Some(Role::User), 1, Action::ManagePermissions), Err(Denial::Forbidden));
-        assert_eq!(check(Some(Role::Admin), 1, Action::ManagePermissions), Ok(()));
+        assert_eq!(
+            check(Some(Role::User), 1, Action::ManagePermissions),
+            Err(Denial::Forbidden)
+        );
+        assert_eq!(
+            check(Some(Role::Admin), 1, Action::ManagePermissions),
+            Ok(())
+        );
     }
 
     #[test]
     fn facts_about_someone_else_prove_nothing() {
         let (_, access) = on_installation(Some(Role::Owner), 0);
-        let intruder = Principal { user: UserId::random() };
+        let intruder = Principal {
+            user: UserId::random(),
+        };
         assert_eq!(
-            authorize(&intruder, Action::ViewInstallation, Resource::Installation(&access)),
+            authorize(
+                &intruder,
+                Action::ViewInstallation,
+                Resource::Installation(&access)
+            ),
             Err(Denial::NotFound)
         );
     }
@@ -206,16 +247,33 @@ mod tests {
     fn group_roles() {
         let user = UserId::random();
         let principal = Principal { user };
-        let ask = |role, action| authorize(&principal, action, Resource::Group(&GroupAccess { user, role }));
+        let ask = |role, action| {
+            authorize(
+                &principal,
+                action,
+                Resource::Group(&GroupAccess { user, role }),
+            )
+        };
         assert_eq!(ask(None, Action::ViewGroup), Err(Denial::NotFound));
         assert_eq!(ask(Some(GroupRole::Member), Action::ViewGroup), Ok(()));
-        assert_eq!(ask(Some(GroupRole::Member), Action::ManageGroup), Err(Denial::Forbidden));
+        assert_eq!(
+            ask(Some(GroupRole::Member), Action::ManageGroup),
+            Err(Denial::Forbidden)
+        );
         assert_eq!(ask(Some(GroupRole::Owner), Action::ManageGroup), Ok(()));
-        assert_eq!(ask(Some(GroupRole::Owner), Action::ChangeSettings), Err(Denial::Forbidden));
+        assert_eq!(
+            ask(Some(GroupRole::Owner), Action::ChangeSettings),
+            Err(Denial::Forbidden)
+        );
     }
 
     fn any_role() -> impl Strategy<Value = Option<Role>> {
-        prop_oneof![Just(None), Just(Some(Role::User)), Just(Some(Role::Admin)), Just(Some(Role::Owner))]
+        prop_oneof![
+            Just(None),
+            Just(Some(Role::User)),
+            Just(Some(Role::Admin)),
+            Just(Some(Role::Owner))
+        ]
     }
 
     proptest! {

@@ -90,7 +90,13 @@ mod tests {
         ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} accepted");
         }
-        assert_eq!(Email::parse(&format!("{}@b.co", "a".repeat(65))), Err(EmailError::Malformed));
-        assert_eq!(Email::parse(&format!("a@{}.co", "b".repeat(260))), Err(EmailError::TooLong));
+        assert_eq!(
+            Email::parse(&format!("{}@b.co", "a".repeat(65))),
+            Err(EmailError::Malformed)
+        );
+        assert_eq!(
+            Email::parse(&format!("a@{}.co", "b".repeat(260))),
+            Err(EmailError::TooLong)
+        );
     }
 }

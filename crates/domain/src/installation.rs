@@ -109,7 +109,11 @@ pub struct LastOwner;
 
 /// Whether changing one holder from `current` to `next` (`None` = removed) keeps at least one owner,
 /// given how many owners there are now. Used for installations and for user groups alike.
-pub fn keeps_an_owner(owners_now: usize, current_is_owner: bool, next_is_owner: bool) -> Result<(), LastOwner> {
+pub fn keeps_an_owner(
+    owners_now: usize,
+    current_is_owner: bool,
+    next_is_owner: bool,
+) -> Result<(), LastOwner> {
     if current_is_owner && !next_is_owner && owners_now <= 1 {
         Err(LastOwner)
     } else {
@@ -126,7 +130,10 @@ mod tests {
         for role in Role::ALL {
             assert_eq!(role.as_str().parse::<Role>().unwrap(), role);
         }
-        assert_eq!("PRO".parse::<InstallationType>().unwrap(), InstallationType::Pro);
+        assert_eq!(
+            "PRO".parse::<InstallationType>().unwrap(),
+            InstallationType::Pro
+        );
         assert!("superuser".parse::<Role>().is_err());
         assert!("home".parse::<InstallationType>().is_err());
     }

@@ -10,7 +10,11 @@ pub const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 /// Why a text is not a lookup key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LookupKeyError {
-    #[error("A lookup key has {} to {} characters.", LookupKey::MIN_LEN, LookupKey::MAX_LEN)]
+    #[error(
+        "A lookup key has {} to {} characters.",
+        LookupKey::MIN_LEN,
+        LookupKey::MAX_LEN
+    )]
     Length,
     #[error("A lookup key holds only letters and digits (without 0, O, 1, I and L).")]
     Alphabet,
@@ -76,7 +80,10 @@ mod tests {
 
     #[test]
     fn matches_case_insensitively() {
-        assert_eq!(LookupKey::parse("tzbv").unwrap(), LookupKey::parse(" TZBV ").unwrap());
+        assert_eq!(
+            LookupKey::parse("tzbv").unwrap(),
+            LookupKey::parse(" TZBV ").unwrap()
+        );
     }
 
     #[test]

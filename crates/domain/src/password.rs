@@ -54,7 +54,10 @@ mod tests {
         assert_eq!(Password::parse("short"), Err(PasswordError::TooShort));
         assert_eq!(Password::parse("123456789"), Err(PasswordError::TooShort));
         assert!(Password::parse("1234567890").is_ok());
-        assert_eq!(Password::parse(&"x".repeat(1025)), Err(PasswordError::TooLong));
+        assert_eq!(
+            Password::parse(&"x".repeat(1025)),
+            Err(PasswordError::TooLong)
+        );
     }
 
     #[test]

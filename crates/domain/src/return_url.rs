@@ -80,7 +80,9 @@ mod tests {
     #[test]
     fn accepts_https_and_local_http() {
         assert_eq!(
-            RegisteredReturnUrl::parse("https://Partner.Example/cb").unwrap().as_str(),
+            RegisteredReturnUrl::parse("https://Partner.Example/cb")
+                .unwrap()
+                .as_str(),
             "https://partner.example/cb"
         );
         assert!(RegisteredReturnUrl::parse("http://localhost:3000/cb").is_ok());

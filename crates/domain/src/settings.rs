@@ -39,7 +39,11 @@ impl Amperes {
 
     /// Parses what a person typed (`16`, `16.5`, `16,5`).
     pub fn parse(raw: &str) -> Result<Self, CurrentError> {
-        let value: f64 = raw.trim().replace(',', ".").parse().map_err(|_| CurrentError::NotANumber)?;
+        let value: f64 = raw
+            .trim()
+            .replace(',', ".")
+            .parse()
+            .map_err(|_| CurrentError::NotANumber)?;
         Self::new(value)
     }
 
@@ -182,11 +186,22 @@ impl InstallationSettings {
                 .check("available_current", limit(&input.available_current))
                 .map(AvailableCurrent::AllPhases),
             "per_phase" => {
-                let p1 = errors.check("available_current_phase1", limit(&input.available_current_phase1));
-                let p2 = errors.check("available_current_phase2", limit(&input.available_current_phase2));
-                let p3 = errors.check("available_current_phase3", limit(&input.available_current_phase3));
+                let p1 = errors.check(
+                    "available_current_phase1",
+                    limit(&input.available_current_phase1),
+                );
+                let p2 = errors.check(
+                    "available_current_phase2",
+                    limit(&input.available_current_phase2),
+                );
+                let p3 = errors.check(
+                    "available_current_phase3",
+                    limit(&input.available_current_phase3),
+                );
                 match (p1, p2, p3) {
-                    (Some(p1), Some(p2), Some(p3)) => Some(AvailableCurrent::PerPhase([p1, p2, p3])),
+                    (Some(p1), Some(p2), Some(p3)) => {
+                        Some(AvailableCurrent::PerPhase([p1, p2, p3]))
+                    }
                     _ => None,
                 }
             }
@@ -210,11 +225,17 @@ impl InstallationSettings {
                 .ok_or("Choose 1 or 3 phases."),
         );
         match (max, available, authentication_required, phases) {
-            (Some(max_current), Some(available_current), Some(authentication_required), Some(phases))
-                if errors.is_empty() =>
-            {
-                Ok(Self { max_current, available_current, authentication_required, phases })
-            }
+            (
+                Some(max_current),
+                Some(available_current),
+                Some(authentication_required),
+                Some(phases),
+            ) if errors.is_empty() => Ok(Self {
+                max_current,
+                available_current,
+                authentication_required,
+                phases,
+            }),
             _ => Err(errors),
         }
     }
@@ -246,7 +267,10 @@ mod tests {
     #[test]
     fn refuses_out_of_range_currents() {
         let errors = InstallationSettings::from_input(&input("1001", "10")).unwrap_err();
-        assert_eq!(errors.get("max_current"), Some("Must be between 0 and 1000 A."));
+        assert_eq!(
+            errors.get("max_current"),
+            Some("Must be between 0 and 1000 A.")
+        );
         let errors = InstallationSettings::from_input(&input("-1", "10")).unwrap_err();
         assert!(errors.get("max_current").is_some());
         let errors = InstallationSettings::from_input(&input("NaN", "10")).unwrap_err();
@@ -258,7 +282,10 @@ mod tests {
     #[test]
     fn available_current_cannot_exceed_max() {
         let errors = InstallationSettings::from_input(&input("16", "20")).unwrap_err();
-        assert_eq!(errors.get("available_current"), Some("Must not exceed the maximum current (16 A)."));
+        assert_eq!(
+            errors.get("available_current"),
+            Some("Must not exceed the maximum current (16 A).")
+        );
     }
 
     #[test]
@@ -275,7 +302,10 @@ mod tests {
         form.available_current_phase2 = "20".into();
         form.available_current_phase3 = "0".into();
         let settings = InstallationSettings::from_input(&form).unwrap();
-        assert_eq!(settings.available_current.phases().map(Amperes::get), [10.0, 20.0, 0.0]);
+        assert_eq!(
+            settings.available_current.phases().map(Amperes::get),
+            [10.0, 20.0, 0.0]
+        );
     }
 
     #[test]

@@ -21,7 +21,10 @@ fn parse_bounded(raw: &str, max: usize, required: bool) -> Result<String, TextEr
     if text.chars().count() > max {
         return Err(TextError::TooLong(max));
     }
-    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
         return Err(TextError::ControlCharacters);
     }
     Ok(text.to_owned())
@@ -75,7 +78,10 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_bounded() {
-        assert_eq!(Name::parse("  Garage Nord ").unwrap().as_str(), "Garage Nord");
+        assert_eq!(
+            Name::parse("  Garage Nord ").unwrap().as_str(),
+            "Garage Nord"
+        );
         assert_eq!(Name::parse("   "), Err(TextError::Empty));
         assert!(Name::parse(&"x".repeat(256)).is_ok());
         assert_eq!(Name::parse(&"x".repeat(257)), Err(TextError::TooLong(256)));

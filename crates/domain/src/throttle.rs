@@ -58,7 +58,11 @@ impl ThrottlePolicy {
             _ => (1, now),
         };
         let locked_until = (failures >= self.max_failures).then(|| now + self.lockout);
-        Attempts { failures, window_start, locked_until }
+        Attempts {
+            failures,
+            window_start,
+            locked_until,
+        }
     }
 }
 
@@ -70,16 +74,23 @@ mod tests {
     const POLICY: ThrottlePolicy = ThrottlePolicy::PER_ACCOUNT;
 
     fn fail_times(n: u32, start: DateTime<Utc>, step: Duration) -> Option<Attempts> {
-        (0..n).fold(None, |state, i| Some(POLICY.record_failure(state, start + step * i as i32)))
+        (0..n).fold(None, |state, i| {
+            Some(POLICY.record_failure(state, start + step * i as i32))
+        })
     }
 
     #[test]
     fn locks_after_the_fifth_failure_in_a_window() {
         let now = Utc::now();
         let four = fail_times(4, now, Duration::seconds(1));
-        assert_eq!(POLICY.check(four.as_ref(), now + Duration::seconds(5)), Ok(()));
+        assert_eq!(
+            POLICY.check(four.as_ref(), now + Duration::seconds(5)),
+            Ok(())
+        );
         let five = fail_times(5, now, Duration::seconds(1));
-        let wait = POLICY.check(five.as_ref(), now + Duration::seconds(5)).unwrap_err();
+        let wait = POLICY
+            .check(five.as_ref(), now + Duration::seconds(5))
+            .unwrap_err();
         assert!((890..=900).contains(&wait), "{wait}");
     }
 
@@ -87,7 +98,10 @@ mod tests {
     fn the_lock_expires() {
         let now = Utc::now();
         let five = fail_times(5, now, Duration::seconds(1));
-        assert_eq!(POLICY.check(five.as_ref(), now + Duration::minutes(20)), Ok(()));
+        assert_eq!(
+            POLICY.check(five.as_ref(), now + Duration::minutes(20)),
+            Ok(())
+        );
         let after = POLICY.record_failure(five, now + Duration::minutes(20));
         assert_eq!(after.failures, 1);
         assert_eq!(after.locked_until, None);

@@ -34,13 +34,16 @@ struct Subject {
     group: Option<GroupId>,
 }
 
-async fn audit(tx: &mut Tx<'_>, actor: UserId, subject: Subject, kind: &str, detail: serde_json::Value) -> Result<()> {
+async fn audit(tx: &mut Tx<'_>, actor: Actor, subject: Subject, kind: &str, mut detail: serde_json::Value) -> Result<()> {
+    if actor == Actor::Operator {
+        detail["via"] = json!("operator command line");
+    }
     sqlx::query(
         "INSERT INTO audit_events (at, actor_id, installation_id, group_id, kind, detail) \
          VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(Utc::now())
-    .bind(actor.as_uuid())
+    .bind(actor.user().map(|id| id.as_uuid()))
     .bind(subject.installation.map(|id| id.as_uuid()))
     .bind(subject.group.map(|id| id.as_uuid()))
     .bind(kind)
@@ -224,7 +227,7 @@ impl Store for EngineStore {
         Ok(())
     }
 
-    async fn create_installation(&self, owner: UserId, new: &NewInstallation) -> Result<Installation> {
+    async fn create_installation(&self, owner: UserId, new: &NewInstallation, actor: Actor) -> Result<Installation> {
         let id = InstallationId::random();
         let now = Utc::now();
         let settings = InstallationSettings::default();
@@ -259,7 +262,7 @@ impl Store for EngineStore {
         .execute(&mut *tx)
         .await?;
         let subject = Subject { installation: Some(id), group: None };
-        audit(&mut tx, owner, subject, "installation_created", json!({ "name": new.name.as_str() })).await?;
+        audit(&mut tx, actor, subject, "installation_created", json!({ "name": new.name.as_str() })).await?;
         tx.commit().await?;
         let (installation, _) = self.installation_for(owner, id).await?.ok_or(StoreError::NotFound)?;
         Ok(installation)
@@ -303,7 +306,7 @@ impl Store for EngineStore {
             .collect()
     }
 
-    async fn update_settings(&self, id: InstallationId, settings: &InstallationSettings, actor: UserId) -> Result<()> {
+    async fn update_settings(&self, id: InstallationId, settings: &InstallationSettings, actor: Actor) -> Result<()> {
         let (mode, [p1, p2, p3]) = settings_columns(settings);
         let mut tx = self.pool.begin().await?;
         lock_installation(&mut tx, id).await?;
@@ -344,7 +347,7 @@ impl Store for EngineStore {
         self.members(&sql, id.as_uuid()).await?.into_iter().map(InstallationMember::try_from).collect()
     }
 
-    async fn set_installation_role(&self, id: InstallationId, user: UserId, role: Role, actor: UserId) -> Result<()> {
+    async fn set_installation_role(&self, id: InstallationId, user: UserId, role: Role, actor: Actor) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         lock_installation(&mut tx, id).await?;
         let (current, owners) = role_and_owners(&mut tx, "installation_roles", "installation_id", id.as_uuid(), user).await?;
@@ -369,7 +372,7 @@ impl Store for EngineStore {
         Ok(())
     }
 
-    async fn remove_installation_role(&self, id: InstallationId, user: UserId, actor: UserId) -> Result<()> {
+    async fn remove_installation_role(&self, id: InstallationId, user: UserId, actor: Actor) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         lock_installation(&mut tx, id).await?;
         let (current, owners) = role_and_owners(&mut tx, "installation_roles", "installation_id", id.as_uuid(), user).await?;
@@ -386,7 +389,7 @@ impl Store for EngineStore {
         Ok(())
     }
 
-    async fn create_group(&self, owner: UserId, new: &NewGroup, key: &LookupKey) -> Result<Group> {
+    async fn create_group(&self, owner: UserId, new: &NewGroup, key: &LookupKey, actor: Actor) -> Result<Group> {
         let id = GroupId::random();
         let now = Utc::now();
         let mut tx = self.pool.begin().await?;
@@ -412,7 +415,7 @@ impl Store for EngineStore {
             .await?;
         Self::insert_return_urls(&mut tx, id, &new.return_urls).await?;
         let detail = json!({ "name": new.name.as_str(), "lookup_key": key.as_str() });
-        audit(&mut tx, owner, Subject { installation: None, group: Some(id) }, "group_created", detail).await?;
+        audit(&mut tx, actor, Subject { installation: None, group: Some(id) }, "group_created", detail).await?;
         tx.commit().await?;
         let (group, _) = self.group_for(owner, id).await?.ok_or(StoreError::NotFound)?;
         Ok(group)
@@ -474,7 +477,7 @@ impl Store for EngineStore {
         self.members(&sql, id.as_uuid()).await?.into_iter().map(GroupMember::try_from).collect()
     }
 
-    async fn set_group_role(&self, id: GroupId, user: UserId, role: GroupRole, actor: UserId) -> Result<()> {
+    async fn set_group_role(&self, id: GroupId, user: UserId, role: GroupRole, actor: Actor) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         lock_group(&mut tx, id).await?;
         let (current, owners) = role_and_owners(&mut tx, "group_members", "group_id", id.as_uuid(), user).await?;
@@ -496,7 +499,7 @@ impl Store for EngineStore {
         Ok(())
     }
 
-    async fn remove_group_member(&self, id: GroupId, user: UserId, actor: UserId) -> Result<()> {
+    async fn remove_group_member(&self, id: GroupId, user: UserId, actor: Actor) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         lock_group(&mut tx, id).await?;
         let (current, owners) = role_and_owners(&mut tx, "group_members", "group_id", id.as_uuid(), user).await?;
@@ -513,7 +516,7 @@ impl Store for EngineStore {
         Ok(())
     }
 
-    async fn rotate_lookup_key(&self, id: GroupId, key: &LookupKey, actor: UserId) -> Result<()> {
+    async fn rotate_lookup_key(&self, id: GroupId, key: &LookupKey, actor: Actor) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         lock_group(&mut tx, id).await?;
         let old: String = sqlx::query_scalar("SELECT lookup_key FROM user_groups WHERE id = $1")
@@ -532,7 +535,7 @@ impl Store for EngineStore {
         Ok(())
     }
 
-    async fn set_return_urls(&self, id: GroupId, urls: &[RegisteredReturnUrl], actor: UserId) -> Result<()> {
+    async fn set_return_urls(&self, id: GroupId, urls: &[RegisteredReturnUrl], actor: Actor) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         lock_group(&mut tx, id).await?;
         sqlx::query("DELETE FROM group_return_urls WHERE group_id = $1").bind(id.as_uuid()).execute(&mut *tx).await?;

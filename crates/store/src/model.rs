@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use voltgate_domain::return_url::SupportUrl;
 use voltgate_domain::text::Address;
 use voltgate_domain::{
-    Description, Email, GroupId, GroupRole, InstallationId, InstallationSettings, InstallationType, LookupKey,
-    Name, RegisteredReturnUrl, Role, UserId,
+    Description, Email, GroupId, GroupRole, InstallationId, InstallationSettings, InstallationType,
+    LookupKey, Name, RegisteredReturnUrl, Role, UserId,
 };
 
 /// A user account (without its password hash).
@@ -103,4 +103,23 @@ pub struct AuditEvent {
     pub kind: String,
     /// The particulars, as JSON.
     pub detail: serde_json::Value,
+}
+
+/// Who made a change, for the audit log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Actor {
+    /// A signed-in user.
+    User(UserId),
+    /// The service's operator, through the `voltgate admin` command line.
+    Operator,
+}
+
+impl Actor {
+    /// The acting user, if any.
+    pub fn user(self) -> Option<UserId> {
+        match self {
+            Self::User(id) => Some(id),
+            Self::Operator => None,
+        }
+    }
 }

@@ -128,7 +128,11 @@ impl TryFrom<MemberRow> for InstallationMember {
 
     fn try_from(row: MemberRow) -> Result<Self, StoreError> {
         let role = row.role.parse().map_err(corrupt)?;
-        Ok(InstallationMember { user: row.user.into(), role, since: row.since })
+        Ok(InstallationMember {
+            user: row.user.into(),
+            role,
+            since: row.since,
+        })
     }
 }
 
@@ -136,7 +140,11 @@ impl TryFrom<MemberRow> for GroupMember {
     type Error = StoreError;
 
     fn try_from(row: MemberRow) -> Result<Self, StoreError> {
-        Ok(GroupMember { role: parse_group_role(&row.role)?, user: row.user.into(), since: row.since })
+        Ok(GroupMember {
+            role: parse_group_role(&row.role)?,
+            user: row.user.into(),
+            since: row.since,
+        })
     }
 }
 

@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use voltgate_domain::throttle::Attempts;
 use voltgate_domain::{
-    Email, GroupAccess, GroupId, GroupRole, InstallationAccess, InstallationId, InstallationSettings,
-    LookupKey, RegisteredReturnUrl, Role, UserId,
+    Email, GroupAccess, GroupId, GroupRole, InstallationAccess, InstallationId,
+    InstallationSettings, LookupKey, RegisteredReturnUrl, Role, UserId,
 };
 
 use crate::error::Result;
@@ -34,7 +34,12 @@ pub trait Store: Send + Sync + 'static {
     async fn clear_login_attempts(&self, key: &str) -> Result<()>;
 
     /// Creates an installation with default settings; `owner` becomes its owner.
-    async fn create_installation(&self, owner: UserId, new: &NewInstallation) -> Result<Installation>;
+    async fn create_installation(
+        &self,
+        owner: UserId,
+        new: &NewInstallation,
+        actor: Actor,
+    ) -> Result<Installation>;
     /// An installation and what ties `user` to it; `None` when it does not exist.
     async fn installation_for(
         &self,
@@ -42,18 +47,43 @@ pub trait Store: Send + Sync + 'static {
         id: InstallationId,
     ) -> Result<Option<(Installation, InstallationAccess)>>;
     /// Every installation `user` has any relation to, by name.
-    async fn installations_for(&self, user: UserId) -> Result<Vec<(Installation, InstallationAccess)>>;
+    async fn installations_for(
+        &self,
+        user: UserId,
+    ) -> Result<Vec<(Installation, InstallationAccess)>>;
     /// Replaces an installation's settings (audited).
-    async fn update_settings(&self, id: InstallationId, settings: &InstallationSettings, actor: UserId) -> Result<()>;
+    async fn update_settings(
+        &self,
+        id: InstallationId,
+        settings: &InstallationSettings,
+        actor: Actor,
+    ) -> Result<()>;
     /// The people holding direct roles on an installation, owners first.
     async fn installation_members(&self, id: InstallationId) -> Result<Vec<InstallationMember>>;
     /// Gives `user` a role on an installation, or changes it (audited); keeps an owner.
-    async fn set_installation_role(&self, id: InstallationId, user: UserId, role: Role, actor: UserId) -> Result<()>;
+    async fn set_installation_role(
+        &self,
+        id: InstallationId,
+        user: UserId,
+        role: Role,
+        actor: Actor,
+    ) -> Result<()>;
     /// Takes `user`'s role away (audited); keeps an owner. `NotFound` when there was none.
-    async fn remove_installation_role(&self, id: InstallationId, user: UserId, actor: UserId) -> Result<()>;
+    async fn remove_installation_role(
+        &self,
+        id: InstallationId,
+        user: UserId,
+        actor: Actor,
+    ) -> Result<()>;
 
     /// Creates a group with `owner` as its owner; `Conflict("lookup_key")` when the key is taken.
-    async fn create_group(&self, owner: UserId, new: &NewGroup, key: &LookupKey) -> Result<Group>;
+    async fn create_group(
+        &self,
+        owner: UserId,
+        new: &NewGroup,
+        key: &LookupKey,
+        actor: Actor,
+    ) -> Result<Group>;
     /// A group and what ties `user` to it; `None` when it does not exist.
     async fn group_for(&self, user: UserId, id: GroupId) -> Result<Option<(Group, GroupAccess)>>;
     /// The group a lookup key names.
@@ -65,16 +95,32 @@ pub trait Store: Send + Sync + 'static {
     /// A group's members, owners first.
     async fn group_members(&self, id: GroupId) -> Result<Vec<GroupMember>>;
     /// Adds `user` to a group or changes their role (audited); keeps an owner.
-    async fn set_group_role(&self, id: GroupId, user: UserId, role: GroupRole, actor: UserId) -> Result<()>;
+    async fn set_group_role(
+        &self,
+        id: GroupId,
+        user: UserId,
+        role: GroupRole,
+        actor: Actor,
+    ) -> Result<()>;
     /// Removes `user` from a group (audited); keeps an owner. `NotFound` when not a member.
-    async fn remove_group_member(&self, id: GroupId, user: UserId, actor: UserId) -> Result<()>;
+    async fn remove_group_member(&self, id: GroupId, user: UserId, actor: Actor) -> Result<()>;
     /// Gives a group a new lookup key (audited); the old one stops working at once.
-    async fn rotate_lookup_key(&self, id: GroupId, key: &LookupKey, actor: UserId) -> Result<()>;
+    async fn rotate_lookup_key(&self, id: GroupId, key: &LookupKey, actor: Actor) -> Result<()>;
     /// Replaces a group's registered return URLs (audited).
-    async fn set_return_urls(&self, id: GroupId, urls: &[RegisteredReturnUrl], actor: UserId) -> Result<()>;
+    async fn set_return_urls(
+        &self,
+        id: GroupId,
+        urls: &[RegisteredReturnUrl],
+        actor: Actor,
+    ) -> Result<()>;
 
     /// An installation's audit log, newest first.
-    async fn installation_audit(&self, id: InstallationId, limit: i64, offset: i64) -> Result<Vec<AuditEvent>>;
+    async fn installation_audit(
+        &self,
+        id: InstallationId,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<AuditEvent>>;
     /// A group's audit log, newest first.
     async fn group_audit(&self, id: GroupId, limit: i64, offset: i64) -> Result<Vec<AuditEvent>>;
 }

@@ -8,7 +8,8 @@ use crate::Engine;
 
 /// The server and maintenance database the PostgreSQL tests use.
 pub fn postgres_admin_url() -> String {
-    std::env::var("VOLTGATE_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("VOLTGATE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 /// A database that exists for one test and is removed afterwards.
@@ -28,9 +29,13 @@ impl TestDatabase {
     pub async fn new(engine: Engine) -> Self {
         match engine {
             Engine::Sqlite => {
-                let dir = tempfile::tempdir().expect("a temporary folder for the SQLite test database");
+                let dir =
+                    tempfile::tempdir().expect("a temporary folder for the SQLite test database");
                 let url = format!("sqlite://{}", dir.path().join("voltgate.db").display());
-                Self { url, cleanup: Cleanup::File(dir) }
+                Self {
+                    url,
+                    cleanup: Cleanup::File(dir),
+                }
             }
             Engine::Postgres => {
                 let admin_url = postgres_admin_url();
@@ -42,9 +47,15 @@ impl TestDatabase {
                     .execute(format!("CREATE DATABASE \"{name}\"").as_str())
                     .await
                     .expect("create the PostgreSQL test database");
-                let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin_url);
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map(|(base, _)| base)
+                    .unwrap_or(&admin_url);
                 let url = format!("{base}/{name}");
-                Self { url, cleanup: Cleanup::Postgres { admin_url, name } }
+                Self {
+                    url,
+                    cleanup: Cleanup::Postgres { admin_url, name },
+                }
             }
         }
     }
@@ -57,7 +68,10 @@ impl Drop for TestDatabase {
         };
         let (admin_url, name) = (admin_url.clone(), name.clone());
         let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
             runtime.block_on(async {
                 let mut admin = PgConnection::connect(&admin_url).await.ok()?;
                 let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");

@@ -2,13 +2,16 @@
 
 use chrono::{Duration, Utc};
 use voltgate_domain::settings::SettingsInput;
+use voltgate_domain::text::{Address, Description};
 use voltgate_domain::throttle::Attempts;
 use voltgate_domain::{
-    Email, GroupRole, InstallationSettings, InstallationType, LookupKey, Name, RegisteredReturnUrl, Role,
+    Email, GroupRole, InstallationSettings, InstallationType, LookupKey, Name, RegisteredReturnUrl,
+    Role,
 };
-use voltgate_domain::text::{Address, Description};
 use voltgate_store::testing::TestDatabase;
-use voltgate_store::{connect, Database, Engine, NewGroup, NewInstallation, NewUser, StoreError, User};
+use voltgate_store::{
+    connect, Actor, Database, Engine, NewGroup, NewInstallation, NewUser, StoreError, User,
+};
 
 macro_rules! on_both_engines {
     ($($name:ident),* $(,)?) => {
@@ -60,7 +63,10 @@ fn group(name: &str, urls: &[&str]) -> NewGroup {
         description: Description::parse("Charge point operator").unwrap(),
         support_email: Some(Email::parse("support@acme.example").unwrap()),
         support_url: None,
-        return_urls: urls.iter().map(|u| RegisteredReturnUrl::parse(u).unwrap()).collect(),
+        return_urls: urls
+            .iter()
+            .map(|u| RegisteredReturnUrl::parse(u).unwrap())
+            .collect(),
     }
 }
 
@@ -73,36 +79,81 @@ async fn accounts_are_unique_by_email_in_any_case(engine: Engine) {
         full_name: Name::parse("Imposter").unwrap(),
         password_hash: "x".into(),
     };
-    assert!(matches!(db.store.create_user(&again).await, Err(StoreError::Conflict("email"))));
-    let found = db.store.user_by_email(&Email::parse("KARI@example.com").unwrap()).await.unwrap();
+    assert!(matches!(
+        db.store.create_user(&again).await,
+        Err(StoreError::Conflict("email"))
+    ));
+    let found = db
+        .store
+        .user_by_email(&Email::parse("KARI@example.com").unwrap())
+        .await
+        .unwrap();
     assert_eq!(found, Some(kari.clone()));
-    let (_, hash) = db.store.credentials(&Email::parse("kari@example.com").unwrap()).await.unwrap().unwrap();
+    let (_, hash) = db
+        .store
+        .credentials(&Email::parse("kari@example.com").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(hash, "$argon2id$not-a-real-hash");
     assert_eq!(db.store.user(kari.id).await.unwrap(), Some(kari));
-    assert_eq!(db.store.user_by_email(&Email::parse("nobody@example.com").unwrap()).await.unwrap(), None);
+    assert_eq!(
+        db.store
+            .user_by_email(&Email::parse("nobody@example.com").unwrap())
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 async fn migrations_are_idempotent(engine: Engine) {
     let (guard, db) = open(engine).await;
     user(&db, "a@example.com").await;
-    let reopened = connect(&guard.url).await.expect("second start on the same database");
-    assert!(reopened.store.user_by_email(&Email::parse("a@example.com").unwrap()).await.unwrap().is_some());
+    let reopened = connect(&guard.url)
+        .await
+        .expect("second start on the same database");
+    assert!(reopened
+        .store
+        .user_by_email(&Email::parse("a@example.com").unwrap())
+        .await
+        .unwrap()
+        .is_some());
     reopened.store.ping().await.unwrap();
 }
 
 async fn installations_start_with_an_owner_and_defaults(engine: Engine) {
     let (_guard, db) = open(engine).await;
     let owner = user(&db, "owner@example.com").await;
-    let created = db.store.create_installation(owner.id, &installation("Garage Nord")).await.unwrap();
+    let created = db
+        .store
+        .create_installation(
+            owner.id,
+            &installation("Garage Nord"),
+            Actor::User(owner.id),
+        )
+        .await
+        .unwrap();
     assert_eq!(created.name, "Garage Nord");
     assert_eq!(created.settings, InstallationSettings::default());
-    let (loaded, access) = db.store.installation_for(owner.id, created.id).await.unwrap().unwrap();
+    let (loaded, access) = db
+        .store
+        .installation_for(owner.id, created.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(loaded, created);
     assert_eq!(access.role, Some(Role::Owner));
     let members = db.store.installation_members(created.id).await.unwrap();
     assert_eq!(members.len(), 1);
-    assert_eq!((members[0].user.id, members[0].role), (owner.id, Role::Owner));
-    let audit = db.store.installation_audit(created.id, 10, 0).await.unwrap();
+    assert_eq!(
+        (members[0].user.id, members[0].role),
+        (owner.id, Role::Owner)
+    );
+    let audit = db
+        .store
+        .installation_audit(created.id, 10, 0)
+        .await
+        .unwrap();
     assert_eq!(audit[0].kind, "installation_created");
     assert_eq!(audit[0].actor_email.as_deref(), Some("owner@example.com"));
 }
@@ -111,19 +162,42 @@ async fn strangers_have_no_relation(engine: Engine) {
     let (_guard, db) = open(engine).await;
     let owner = user(&db, "owner@example.com").await;
     let stranger = user(&db, "stranger@example.com").await;
-    let inst = db.store.create_installation(owner.id, &installation("Hjemme")).await.unwrap();
-    let (_, access) = db.store.installation_for(stranger.id, inst.id).await.unwrap().unwrap();
+    let inst = db
+        .store
+        .create_installation(owner.id, &installation("Hjemme"), Actor::User(owner.id))
+        .await
+        .unwrap();
+    let (_, access) = db
+        .store
+        .installation_for(stranger.id, inst.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(access.role, None);
     assert!(access.via_groups.is_empty());
-    assert!(db.store.installations_for(stranger.id).await.unwrap().is_empty());
+    assert!(db
+        .store
+        .installations_for(stranger.id)
+        .await
+        .unwrap()
+        .is_empty());
     let missing = voltgate_domain::InstallationId::random();
-    assert!(db.store.installation_for(owner.id, missing).await.unwrap().is_none());
+    assert!(db
+        .store
+        .installation_for(owner.id, missing)
+        .await
+        .unwrap()
+        .is_none());
 }
 
 async fn settings_changes_are_stored_and_audited(engine: Engine) {
     let (_guard, db) = open(engine).await;
     let owner = user(&db, "owner@example.com").await;
-    let inst = db.store.create_installation(owner.id, &installation("Borettslag")).await.unwrap();
+    let inst = db
+        .store
+        .create_installation(owner.id, &installation("Borettslag"), Actor::User(owner.id))
+        .await
+        .unwrap();
     let input = SettingsInput {
         max_current: "63".into(),
         available_mode: "per_phase".into(),
@@ -135,8 +209,16 @@ async fn settings_changes_are_stored_and_audited(engine: Engine) {
         ..SettingsInput::default()
     };
     let settings = InstallationSettings::from_input(&input).unwrap();
-    db.store.update_settings(inst.id, &settings, owner.id).await.unwrap();
-    let (loaded, _) = db.store.installation_for(owner.id, inst.id).await.unwrap().unwrap();
+    db.store
+        .update_settings(inst.id, &settings, Actor::User(owner.id))
+        .await
+        .unwrap();
+    let (loaded, _) = db
+        .store
+        .installation_for(owner.id, inst.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(loaded.settings, settings);
     assert!(loaded.updated_at >= inst.updated_at);
     let audit = db.store.installation_audit(inst.id, 1, 0).await.unwrap();
@@ -144,50 +226,141 @@ async fn settings_changes_are_stored_and_audited(engine: Engine) {
     assert_eq!(audit[0].detail["before"]["max_current"], 32.0);
     assert_eq!(audit[0].detail["after"]["available_current"][1], 32.5);
     let missing = voltgate_domain::InstallationId::random();
-    assert!(matches!(db.store.update_settings(missing, &settings, owner.id).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        db.store
+            .update_settings(missing, &settings, Actor::User(owner.id))
+            .await,
+        Err(StoreError::NotFound)
+    ));
 }
 
 async fn roles_keep_an_owner_and_failures_write_nothing(engine: Engine) {
     let (_guard, db) = open(engine).await;
     let owner = user(&db, "owner@example.com").await;
     let helper = user(&db, "helper@example.com").await;
-    let inst = db.store.create_installation(owner.id, &installation("Hytta")).await.unwrap();
-    db.store.set_installation_role(inst.id, helper.id, Role::User, owner.id).await.unwrap();
-    db.store.set_installation_role(inst.id, helper.id, Role::Admin, owner.id).await.unwrap();
-    let (_, access) = db.store.installation_for(helper.id, inst.id).await.unwrap().unwrap();
+    let inst = db
+        .store
+        .create_installation(owner.id, &installation("Hytta"), Actor::User(owner.id))
+        .await
+        .unwrap();
+    db.store
+        .set_installation_role(inst.id, helper.id, Role::User, Actor::User(owner.id))
+        .await
+        .unwrap();
+    db.store
+        .set_installation_role(inst.id, helper.id, Role::Admin, Actor::User(owner.id))
+        .await
+        .unwrap();
+    let (_, access) = db
+        .store
+        .installation_for(helper.id, inst.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(access.role, Some(Role::Admin));
-    assert_eq!(db.store.installations_for(helper.id).await.unwrap().len(), 1);
+    assert_eq!(
+        db.store.installations_for(helper.id).await.unwrap().len(),
+        1
+    );
 
-    let before = db.store.installation_audit(inst.id, 100, 0).await.unwrap().len();
-    let demote = db.store.set_installation_role(inst.id, owner.id, Role::Admin, helper.id).await;
+    let before = db
+        .store
+        .installation_audit(inst.id, 100, 0)
+        .await
+        .unwrap()
+        .len();
+    let demote = db
+        .store
+        .set_installation_role(inst.id, owner.id, Role::Admin, Actor::User(helper.id))
+        .await;
     assert!(matches!(demote, Err(StoreError::LastOwner(_))));
-    let remove = db.store.remove_installation_role(inst.id, owner.id, helper.id).await;
+    let remove = db
+        .store
+        .remove_installation_role(inst.id, owner.id, Actor::User(helper.id))
+        .await;
     assert!(matches!(remove, Err(StoreError::LastOwner(_))));
-    assert_eq!(db.store.installation_audit(inst.id, 100, 0).await.unwrap().len(), before);
-    let (_, access) = db.store.installation_for(owner.id, inst.id).await.unwrap().unwrap();
+    assert_eq!(
+        db.store
+            .installation_audit(inst.id, 100, 0)
+            .await
+            .unwrap()
+            .len(),
+        before
+    );
+    let (_, access) = db
+        .store
+        .installation_for(owner.id, inst.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(access.role, Some(Role::Owner));
 
-    db.store.set_installation_role(inst.id, helper.id, Role::Owner, owner.id).await.unwrap();
-    db.store.remove_installation_role(inst.id, owner.id, helper.id).await.unwrap();
-    assert!(db.store.installations_for(owner.id).await.unwrap().is_empty());
-    let again = db.store.remove_installation_role(inst.id, owner.id, helper.id).await;
+    db.store
+        .set_installation_role(inst.id, helper.id, Role::Owner, Actor::User(owner.id))
+        .await
+        .unwrap();
+    db.store
+        .remove_installation_role(inst.id, owner.id, Actor::User(helper.id))
+        .await
+        .unwrap();
+    assert!(db
+        .store
+        .installations_for(owner.id)
+        .await
+        .unwrap()
+        .is_empty());
+    let again = db
+        .store
+        .remove_installation_role(inst.id, owner.id, Actor::User(helper.id))
+        .await;
     assert!(matches!(again, Err(StoreError::NotFound)));
-    let kinds: Vec<String> =
-        db.store.installation_audit(inst.id, 100, 0).await.unwrap().into_iter().map(|e| e.kind).collect();
-    assert_eq!(kinds[..2], ["role_removed".to_string(), "role_set".to_string()]);
+    let kinds: Vec<String> = db
+        .store
+        .installation_audit(inst.id, 100, 0)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(
+        kinds[..2],
+        ["role_removed".to_string(), "role_set".to_string()]
+    );
+    db.store
+        .set_installation_role(inst.id, owner.id, Role::User, Actor::Operator)
+        .await
+        .unwrap();
+    let latest = &db.store.installation_audit(inst.id, 1, 0).await.unwrap()[0];
+    assert_eq!(
+        (latest.actor, latest.detail["via"].as_str()),
+        (None, Some("operator command line"))
+    );
 }
 
 async fn concurrent_demotions_leave_an_owner(engine: Engine) {
     let (_guard, db) = open(engine).await;
     let a = user(&db, "a@example.com").await;
     let b = user(&db, "b@example.com").await;
-    let inst = db.store.create_installation(a.id, &installation("Twin owners")).await.unwrap();
-    db.store.set_installation_role(inst.id, b.id, Role::Owner, a.id).await.unwrap();
+    let inst = db
+        .store
+        .create_installation(a.id, &installation("Twin owners"), Actor::User(a.id))
+        .await
+        .unwrap();
+    db.store
+        .set_installation_role(inst.id, b.id, Role::Owner, Actor::User(a.id))
+        .await
+        .unwrap();
     let (first, second) = tokio::join!(
-        db.store.remove_installation_role(inst.id, a.id, b.id),
-        db.store.remove_installation_role(inst.id, b.id, a.id),
+        db.store
+            .remove_installation_role(inst.id, a.id, Actor::User(b.id)),
+        db.store
+            .remove_installation_role(inst.id, b.id, Actor::User(a.id)),
     );
-    assert_eq!(u8::from(first.is_ok()) + u8::from(second.is_ok()), 1, "{first:?} {second:?}");
+    assert_eq!(
+        u8::from(first.is_ok()) + u8::from(second.is_ok()),
+        1,
+        "{first:?} {second:?}"
+    );
     let owners = db.store.installation_members(inst.id).await.unwrap();
     assert_eq!(owners.len(), 1);
     assert_eq!(owners[0].role, Role::Owner);
@@ -197,22 +370,75 @@ async fn groups_have_unique_lookup_keys(engine: Engine) {
     let (_guard, db) = open(engine).await;
     let owner = user(&db, "cpo@example.com").await;
     let key = LookupKey::parse("TZBV").unwrap();
-    let acme = db.store.create_group(owner.id, &group("Acme Charging", &["https://acme.example/cb"]), &key).await.unwrap();
+    let acme = db
+        .store
+        .create_group(
+            owner.id,
+            &group("Acme Charging", &["https://acme.example/cb"]),
+            &key,
+            Actor::User(owner.id),
+        )
+        .await
+        .unwrap();
     assert_eq!(acme.lookup_key, key);
-    assert_eq!(acme.return_urls, vec!["https://acme.example/cb".to_string()]);
-    let clash = db.store.create_group(owner.id, &group("Other", &[]), &LookupKey::parse("tzbv").unwrap()).await;
+    assert_eq!(
+        acme.return_urls,
+        vec!["https://acme.example/cb".to_string()]
+    );
+    let clash = db
+        .store
+        .create_group(
+            owner.id,
+            &group("Other", &[]),
+            &LookupKey::parse("tzbv").unwrap(),
+            Actor::User(owner.id),
+        )
+        .await;
     assert!(matches!(clash, Err(StoreError::Conflict("lookup_key"))));
-    assert_eq!(db.store.groups_for(owner.id).await.unwrap().len(), 1, "the refused group left nothing behind");
-    let found = db.store.group_by_lookup_key(&LookupKey::parse("tzbv").unwrap()).await.unwrap();
+    assert_eq!(
+        db.store.groups_for(owner.id).await.unwrap().len(),
+        1,
+        "the refused group left nothing behind"
+    );
+    let found = db
+        .store
+        .group_by_lookup_key(&LookupKey::parse("tzbv").unwrap())
+        .await
+        .unwrap();
     assert_eq!(found.map(|g| g.id), Some(acme.id));
 
-    let other = db.store.create_group(owner.id, &group("Other", &[]), &LookupKey::parse("ABCD").unwrap()).await.unwrap();
-    let taken = db.store.rotate_lookup_key(other.id, &key, owner.id).await;
+    let other = db
+        .store
+        .create_group(
+            owner.id,
+            &group("Other", &[]),
+            &LookupKey::parse("ABCD").unwrap(),
+            Actor::User(owner.id),
+        )
+        .await
+        .unwrap();
+    let taken = db
+        .store
+        .rotate_lookup_key(other.id, &key, Actor::User(owner.id))
+        .await;
     assert!(matches!(taken, Err(StoreError::Conflict("lookup_key"))));
     let fresh = LookupKey::parse("WXYZ").unwrap();
-    db.store.rotate_lookup_key(acme.id, &fresh, owner.id).await.unwrap();
-    assert!(db.store.group_by_lookup_key(&key).await.unwrap().is_none(), "the old key stops working");
-    assert_eq!(db.store.group_by_lookup_key(&fresh).await.unwrap().map(|g| g.id), Some(acme.id));
+    db.store
+        .rotate_lookup_key(acme.id, &fresh, Actor::User(owner.id))
+        .await
+        .unwrap();
+    assert!(
+        db.store.group_by_lookup_key(&key).await.unwrap().is_none(),
+        "the old key stops working"
+    );
+    assert_eq!(
+        db.store
+            .group_by_lookup_key(&fresh)
+            .await
+            .unwrap()
+            .map(|g| g.id),
+        Some(acme.id)
+    );
     assert!(db.store.owns_a_group(owner.id).await.unwrap());
     let audit = db.store.group_audit(acme.id, 10, 0).await.unwrap();
     assert_eq!(audit[0].kind, "lookup_key_rotated");
@@ -224,47 +450,99 @@ async fn group_membership_keeps_an_owner(engine: Engine) {
     let owner = user(&db, "owner@example.com").await;
     let member = user(&db, "member@example.com").await;
     let key = LookupKey::parse("MNPQ").unwrap();
-    let g = db.store.create_group(owner.id, &group("Installers AS", &[]), &key).await.unwrap();
+    let g = db
+        .store
+        .create_group(
+            owner.id,
+            &group("Installers AS", &[]),
+            &key,
+            Actor::User(owner.id),
+        )
+        .await
+        .unwrap();
     let (_, access) = db.store.group_for(member.id, g.id).await.unwrap().unwrap();
     assert_eq!(access.role, None);
     assert!(!db.store.owns_a_group(member.id).await.unwrap());
-    db.store.set_group_role(g.id, member.id, GroupRole::Member, owner.id).await.unwrap();
+    db.store
+        .set_group_role(g.id, member.id, GroupRole::Member, Actor::User(owner.id))
+        .await
+        .unwrap();
     let (_, access) = db.store.group_for(member.id, g.id).await.unwrap().unwrap();
     assert_eq!(access.role, Some(GroupRole::Member));
     assert!(matches!(
-        db.store.remove_group_member(g.id, owner.id, owner.id).await,
+        db.store
+            .remove_group_member(g.id, owner.id, Actor::User(owner.id))
+            .await,
         Err(StoreError::LastOwner(_))
     ));
-    db.store.set_group_role(g.id, member.id, GroupRole::Owner, owner.id).await.unwrap();
-    db.store.remove_group_member(g.id, owner.id, owner.id).await.unwrap();
+    db.store
+        .set_group_role(g.id, member.id, GroupRole::Owner, Actor::User(owner.id))
+        .await
+        .unwrap();
+    db.store
+        .remove_group_member(g.id, owner.id, Actor::User(owner.id))
+        .await
+        .unwrap();
     let members = db.store.group_members(g.id).await.unwrap();
     assert_eq!(members.len(), 1);
-    assert_eq!((members[0].user.id, members[0].role), (member.id, GroupRole::Owner));
+    assert_eq!(
+        (members[0].user.id, members[0].role),
+        (member.id, GroupRole::Owner)
+    );
     assert_eq!(db.store.groups_for(owner.id).await.unwrap().len(), 0);
 }
 
 async fn return_urls_are_replaced_in_order(engine: Engine) {
     let (_guard, db) = open(engine).await;
     let owner = user(&db, "owner@example.com").await;
-    let g = db.store.create_group(owner.id, &group("Acme", &["https://a.example/x"]), &LookupKey::parse("QRST").unwrap()).await.unwrap();
-    let urls: Vec<_> = ["https://b.example/2", "http://localhost:3000/cb", "https://b.example/2"]
-        .iter()
-        .map(|u| RegisteredReturnUrl::parse(u).unwrap())
-        .collect();
-    db.store.set_return_urls(g.id, &urls, owner.id).await.unwrap();
+    let g = db
+        .store
+        .create_group(
+            owner.id,
+            &group("Acme", &["https://a.example/x"]),
+            &LookupKey::parse("QRST").unwrap(),
+            Actor::User(owner.id),
+        )
+        .await
+        .unwrap();
+    let urls: Vec<_> = [
+        "https://b.example/2",
+        "http://localhost:3000/cb",
+        "https://b.example/2",
+    ]
+    .iter()
+    .map(|u| RegisteredReturnUrl::parse(u).unwrap())
+    .collect();
+    db.store
+        .set_return_urls(g.id, &urls, Actor::User(owner.id))
+        .await
+        .unwrap();
     let (loaded, _) = db.store.group_for(owner.id, g.id).await.unwrap().unwrap();
-    assert_eq!(loaded.return_urls, vec!["https://b.example/2", "http://localhost:3000/cb"]);
+    assert_eq!(
+        loaded.return_urls,
+        vec!["https://b.example/2", "http://localhost:3000/cb"]
+    );
 }
 
 async fn login_attempts_round_trip(engine: Engine) {
     let (_guard, db) = open(engine).await;
     assert_eq!(db.store.login_attempts("account:x").await.unwrap(), None);
     let now = Utc::now();
-    let attempts = Attempts { failures: 3, window_start: now, locked_until: Some(now + Duration::minutes(15)) };
-    db.store.save_login_attempts("account:x", &attempts).await.unwrap();
+    let attempts = Attempts {
+        failures: 3,
+        window_start: now,
+        locked_until: Some(now + Duration::minutes(15)),
+    };
+    db.store
+        .save_login_attempts("account:x", &attempts)
+        .await
+        .unwrap();
     let loaded = db.store.login_attempts("account:x").await.unwrap().unwrap();
     assert_eq!(loaded.failures, 3);
-    assert_eq!(loaded.locked_until.map(|t| t.timestamp_millis()), attempts.locked_until.map(|t| t.timestamp_millis()));
+    assert_eq!(
+        loaded.locked_until.map(|t| t.timestamp_millis()),
+        attempts.locked_until.map(|t| t.timestamp_millis())
+    );
     db.store.clear_login_attempts("account:x").await.unwrap();
     assert_eq!(db.store.login_attempts("account:x").await.unwrap(), None);
 }
