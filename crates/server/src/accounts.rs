@@ -1,0 +1,118 @@
+//! Signing up and logging in: the rules around accounts that both the portal and the command line use.
+
+use std::net::IpAddr;
+
+use chrono::Utc;
+use voltgate_domain::throttle::ThrottlePolicy;
+use voltgate_domain::{Email, Name, Password, ValidationErrors};
+use voltgate_store::{NewUser, Store, StoreError, User};
+
+use crate::error::AppError;
+use crate::passwords;
+
+/// Why a sign-up did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum SignupError {
+    /// Problems with the fields, by field.
+    #[error("{0}")]
+    Invalid(ValidationErrors),
+    #[error(transparent)]
+    Failed(#[from] AppError),
+}
+
+/// Creates an account after checking every field; a taken e-mail is reported against the field.
+pub async fn sign_up(
+    store: &dyn Store,
+    email: &str,
+    full_name: &str,
+    password: &str,
+) -> Result<User, SignupError> {
+    let mut errors = ValidationErrors::new();
+    let email = errors.check("email", Email::parse(email));
+    let full_name = errors.check("full_name", Name::parse(full_name));
+    let password = errors.check("password", Password::parse(password));
+    let (Some(email), Some(full_name), Some(password)) = (email, full_name, password) else {
+        return Err(SignupError::Invalid(errors));
+    };
+    let password_hash = passwords::hash(password).await.map_err(AppError::from)?;
+    match store
+        .create_user(&NewUser {
+            email,
+            full_name,
+            password_hash,
+        })
+        .await
+    {
+        Ok(user) => Ok(user),
+        Err(StoreError::Conflict(_)) => {
+            errors.add(
+                "email",
+                "An account with this e-mail already exists. Log in instead.",
+            );
+            Err(SignupError::Invalid(errors))
+        }
+        Err(other) => Err(SignupError::Failed(other.into())),
+    }
+}
+
+/// How a login attempt ended.
+#[derive(Debug)]
+pub enum LoginOutcome {
+    /// The password matched.
+    LoggedIn(User),
+    /// Unknown account or wrong password: the caller must not say which.
+    Refused,
+}
+
+fn throttle_keys(email: &str, client: IpAddr) -> [(String, ThrottlePolicy); 2] {
+    let account = email
+        .trim()
+        .to_lowercase()
+        .chars()
+        .take(254)
+        .collect::<String>();
+    [
+        (format!("account:{account}"), ThrottlePolicy::PER_ACCOUNT),
+        (format!("address:{client}"), ThrottlePolicy::PER_ADDRESS),
+    ]
+}
+
+/// Checks credentials, throttled per account and per client address. A locked key answers
+/// `TooManyRequests` before any password is checked, whether or not the account exists.
+pub async fn log_in(
+    store: &dyn Store,
+    email: &str,
+    password: &str,
+    client: IpAddr,
+) -> Result<LoginOutcome, AppError> {
+    let now = Utc::now();
+    let keys = throttle_keys(email, client);
+    for (key, policy) in &keys {
+        let attempts = store.login_attempts(key).await?;
+        if let Err(retry_after) = policy.check(attempts.as_ref(), now) {
+            return Err(AppError::TooManyRequests { retry_after });
+        }
+    }
+    let account = match Email::parse(email) {
+        Ok(email) => store.credentials(&email).await?,
+        Err(_) => None,
+    };
+    let plausible = password.chars().count() <= Password::MAX_CHARS;
+    let (user, hash) = account.map_or((None, None), |(user, hash)| (Some(user), Some(hash)));
+    let matches = plausible && passwords::verify(password.to_owned(), hash).await?;
+    match user {
+        Some(user) if matches => {
+            store.clear_login_attempts(&keys[0].0).await?;
+            Ok(LoginOutcome::LoggedIn(user))
+        }
+        _ => {
+            for (key, policy) in &keys {
+                let attempts = store.login_attempts(key).await?;
+                store
+                    .save_login_attempts(key, &policy.record_failure(attempts, now))
+                    .await?;
+            }
+            Ok(LoginOutcome::Refused)
+        }
+    }
+}

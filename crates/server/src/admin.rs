@@ -1,0 +1,244 @@
+//! `voltgate admin …`: operators' tasks for scripts. Prints the new thing's id or key on success;
+//! a clear message and a non-zero exit code on any error.
+
+use std::io::Read;
+
+use anyhow::{anyhow, bail, Context};
+use clap::Subcommand;
+use voltgate_domain::{Email, GroupRole, InstallationId, LookupKey, Role, ValidationErrors};
+use voltgate_store::{Actor, Store, User};
+
+use crate::accounts::{self, SignupError};
+use crate::groups::{self, GroupInput};
+use crate::installations::InstallationInput;
+
+/// What an operator can do from the shell.
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Installations.
+    Installation {
+        #[command(subcommand)]
+        command: InstallationCommand,
+    },
+    /// User groups.
+    Group {
+        #[command(subcommand)]
+        command: GroupCommand,
+    },
+}
+
+/// `voltgate admin user …`
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create an account; the password is read from standard input.
+    Add {
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Read the password from standard input (required: passwords never go on the command line).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+/// `voltgate admin installation …`
+#[derive(Subcommand, Debug)]
+pub enum InstallationCommand {
+    /// Create an installation owned by an existing account; prints its id.
+    Add {
+        name: String,
+        #[arg(long)]
+        owner: String,
+        /// `go` (Go/Home) or `pro`.
+        #[arg(long = "type", default_value = "go")]
+        installation_type: String,
+        #[arg(long, default_value = "")]
+        address: String,
+    },
+    /// Give an account a role on an installation.
+    AddUser {
+        id: String,
+        email: String,
+        /// `owner`, `admin` or `user`.
+        #[arg(long)]
+        role: String,
+    },
+}
+
+/// `voltgate admin group …`
+#[derive(Subcommand, Debug)]
+pub enum GroupCommand {
+    /// Create a user group owned by an existing account; prints its lookup key.
+    Add {
+        name: String,
+        #[arg(long)]
+        owner: String,
+        /// A return URL the access flow may send browsers back to (repeatable).
+        #[arg(long = "return-url")]
+        return_urls: Vec<String>,
+        #[arg(long, default_value = "")]
+        description: String,
+        #[arg(long, default_value = "")]
+        support_email: String,
+        #[arg(long, default_value = "")]
+        support_url: String,
+    },
+    /// Add an account to the group named by a lookup key.
+    AddMember {
+        lookup_key: String,
+        email: String,
+        /// Make the account an owner of the group.
+        #[arg(long)]
+        owner: bool,
+    },
+}
+
+fn invalid(errors: &ValidationErrors) -> anyhow::Error {
+    let lines: Vec<String> = errors
+        .iter()
+        .map(|(field, message)| format!("{field}: {message}"))
+        .collect();
+    anyhow!("{}", lines.join("\n"))
+}
+
+async fn account(store: &dyn Store, email: &str) -> anyhow::Result<User> {
+    let parsed = Email::parse(email).map_err(|e| anyhow!("{email:?}: {e}"))?;
+    store
+        .user_by_email(&parsed)
+        .await?
+        .ok_or_else(|| anyhow!("no account has the e-mail {email}"))
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let mut password = String::new();
+    std::io::stdin()
+        .read_to_string(&mut password)
+        .context("reading the password from standard input")?;
+    let trimmed = password.strip_suffix('\n').unwrap_or(&password);
+    Ok(trimmed.strip_suffix('\r').unwrap_or(trimmed).to_owned())
+}
+
+async fn user_command(store: &dyn Store, command: UserCommand) -> anyhow::Result<String> {
+    let UserCommand::Add {
+        email,
+        name,
+        password_stdin,
+    } = command;
+    if !password_stdin {
+        bail!("pass --password-stdin and write the password to standard input");
+    }
+    let password = read_password()?;
+    match accounts::sign_up(store, &email, &name, &password).await {
+        Ok(user) => Ok(user.id.to_string()),
+        Err(SignupError::Invalid(errors)) => Err(invalid(&errors)),
+        Err(SignupError::Failed(error)) => Err(error.into()),
+    }
+}
+
+async fn installation_command(
+    store: &dyn Store,
+    command: InstallationCommand,
+) -> anyhow::Result<String> {
+    match command {
+        InstallationCommand::Add {
+            name,
+            owner,
+            installation_type,
+            address,
+        } => {
+            let new = InstallationInput {
+                name,
+                address,
+                installation_type,
+            }
+            .parse()
+            .map_err(|e| invalid(&e))?;
+            let owner = account(store, &owner).await?;
+            let installation = store
+                .create_installation(owner.id, &new, Actor::Operator)
+                .await?;
+            Ok(installation.id.to_string())
+        }
+        InstallationCommand::AddUser { id, email, role } => {
+            let id: InstallationId = id
+                .parse()
+                .map_err(|_| anyhow!("{id:?} is not an installation id"))?;
+            let role: Role = role.parse().map_err(|e| anyhow!("--role: {e}"))?;
+            let user = account(store, &email).await?;
+            store
+                .installation_for(user.id, id)
+                .await?
+                .ok_or_else(|| anyhow!("no installation has the id {id}"))?;
+            store
+                .set_installation_role(id, user.id, role, Actor::Operator)
+                .await?;
+            Ok(format!("{} is now {role} of {id}", user.email))
+        }
+    }
+}
+
+async fn group_command(store: &dyn Store, command: GroupCommand) -> anyhow::Result<String> {
+    match command {
+        GroupCommand::Add {
+            name,
+            owner,
+            return_urls,
+            description,
+            support_email,
+            support_url,
+        } => {
+            let input = GroupInput {
+                name,
+                description,
+                support_email,
+                support_url,
+                return_urls: return_urls.join("\n"),
+            };
+            let new = input.parse().map_err(|e| invalid(&e))?;
+            let owner = account(store, &owner).await?;
+            let group = groups::create(store, &owner, &new, Actor::Operator).await?;
+            Ok(group.lookup_key.to_string())
+        }
+        GroupCommand::AddMember {
+            lookup_key,
+            email,
+            owner,
+        } => {
+            let key = LookupKey::parse(&lookup_key).map_err(|e| anyhow!("{lookup_key:?}: {e}"))?;
+            let group = store
+                .group_by_lookup_key(&key)
+                .await?
+                .ok_or_else(|| anyhow!("no group has the lookup key {key}"))?;
+            let user = account(store, &email).await?;
+            let role = if owner {
+                GroupRole::Owner
+            } else {
+                GroupRole::Member
+            };
+            store
+                .set_group_role(group.id, user.id, role, Actor::Operator)
+                .await?;
+            Ok(format!("{} is now {role} of {}", user.email, group.name))
+        }
+    }
+}
+
+/// Runs one admin command against the database at `database_url` and prints its result.
+pub async fn run(database_url: &str, command: AdminCommand) -> anyhow::Result<()> {
+    let db = voltgate_store::connect(database_url)
+        .await
+        .context("opening the database")?;
+    let store = db.store.as_ref();
+    let output = match command {
+        AdminCommand::User { command } => user_command(store, command).await?,
+        AdminCommand::Installation { command } => installation_command(store, command).await?,
+        AdminCommand::Group { command } => group_command(store, command).await?,
+    };
+    println!("{output}");
+    Ok(())
+}

@@ -1,0 +1,48 @@
+//! How the service is configured: flags, each with an environment variable.
+
+use clap::Args;
+
+/// The default database: a SQLite file in the working directory, created on first start.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://voltgate.db";
+
+/// Where the database is; shared by `serve` and `admin`.
+#[derive(Args, Clone, Debug)]
+pub struct DatabaseArgs {
+    /// `sqlite://FILE` (created if missing) or `postgres://USER@HOST:PORT/DB`.
+    #[arg(long = "database-url", env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub url: String,
+}
+
+/// Settings of `voltgate serve`.
+#[derive(Args, Clone, Debug)]
+pub struct ServeSettings {
+    /// Address and port to listen on.
+    #[arg(long, env = "VOLTGATE_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// The address people reach the service at, e.g. `https://voltgate.example`. With https, session
+    /// cookies are marked Secure.
+    #[arg(long, env = "VOLTGATE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+impl ServeSettings {
+    /// Settings for a server on `database_url`, listening on a random local port (tests use this).
+    pub fn for_tests(database_url: &str) -> Self {
+        Self {
+            bind: "127.0.0.1:0".into(),
+            public_url: None,
+            database: DatabaseArgs {
+                url: database_url.into(),
+            },
+        }
+    }
+
+    /// Whether cookies must only travel over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|url| url.starts_with("https://"))
+    }
+}

@@ -1,0 +1,102 @@
+//! The server's one error type, and how each kind becomes an HTTP response.
+
+use askama::Template;
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use voltgate_domain::Denial;
+use voltgate_store::StoreError;
+
+/// Everything a request can fail with. Client mistakes are 4xx with a readable message; only
+/// `Internal` is a 500, and it is logged once, here, without details reaching the browser.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Not signed in: go to the login page, then back to `next`.
+    #[error("login required")]
+    LoginRequired { next: String },
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    /// A form without this session's CSRF token.
+    #[error("the form was not sent from this site or has expired")]
+    CsrfRejected,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Conflict(String),
+    /// Throttled; try again after this many seconds.
+    #[error("too many attempts")]
+    TooManyRequests { retry_after: u64 },
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound => Self::NotFound,
+            StoreError::LastOwner(rule) => Self::Conflict(rule.to_string()),
+            StoreError::Conflict(what) => Self::Conflict(format!("That {what} is already taken.")),
+            other => Self::Internal(other.into()),
+        }
+    }
+}
+
+impl From<Denial> for AppError {
+    fn from(denial: Denial) -> Self {
+        match denial {
+            Denial::NotFound => Self::NotFound,
+            Denial::Forbidden => Self::Forbidden,
+        }
+    }
+}
+
+impl From<tower_sessions::session::Error> for AppError {
+    fn from(error: tower_sessions::session::Error) -> Self {
+        Self::Internal(anyhow::anyhow!("session store: {error}"))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    title: &'a str,
+    message: &'a str,
+}
+
+fn page(status: StatusCode, title: &str, message: &str) -> Response {
+    let body = ErrorPage { title, message }
+        .render()
+        .unwrap_or_else(|_| message.to_owned());
+    (status, Html(body)).into_response()
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        match self {
+            Self::LoginRequired { next } => {
+                let query = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
+                Redirect::to(&format!("/login?{query}")).into_response()
+            }
+            Self::NotFound => page(StatusCode::NOT_FOUND, "Not found", "There is nothing here, or you have no access to it."),
+            Self::Forbidden => page(StatusCode::FORBIDDEN, "Not allowed", "You may see this, but not change it."),
+            Self::CsrfRejected => page(
+                StatusCode::FORBIDDEN,
+                "Form expired",
+                "This form was not sent from voltgate or has expired. Go back, reload the page and try again.",
+            ),
+            Self::BadRequest(message) => page(StatusCode::BAD_REQUEST, "Bad request", &message),
+            Self::Conflict(message) => page(StatusCode::CONFLICT, "Not possible", &message),
+            Self::TooManyRequests { retry_after } => {
+                let message = format!("Too many failed attempts. Try again in {} minute(s).", retry_after.div_ceil(60));
+                let mut response = page(StatusCode::TOO_MANY_REQUESTS, "Too many attempts", &message);
+                response.headers_mut().insert(header::RETRY_AFTER, retry_after.into());
+                response
+            }
+            Self::Internal(error) => {
+                tracing::error!(error = format!("{error:#}"), "internal error");
+                page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again in a moment.")
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! Creating and changing user groups: the rules the portal and the command line share.
+
+use serde::Deserialize;
+use voltgate_domain::return_url::SupportUrl;
+use voltgate_domain::text::Description;
+use voltgate_domain::{Email, Name, RegisteredReturnUrl, ValidationErrors};
+use voltgate_store::{Actor, Group, NewGroup, Store, StoreError, User};
+
+use crate::lookup_keys::with_fresh_key;
+
+/// The most return URLs one group may register.
+pub const MAX_RETURN_URLS: usize = 20;
+
+/// A new group as typed: every field a string.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct GroupInput {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub support_email: String,
+    #[serde(default)]
+    pub support_url: String,
+    /// One URL per line.
+    #[serde(default)]
+    pub return_urls: String,
+}
+
+/// Parses return URLs, one per line (blank lines ignored); errors name the line.
+pub fn parse_return_urls<'a>(
+    lines: impl IntoIterator<Item = &'a str>,
+) -> Result<Vec<RegisteredReturnUrl>, String> {
+    let mut urls = Vec::new();
+    for (number, line) in lines
+        .into_iter()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let url =
+            RegisteredReturnUrl::parse(line).map_err(|e| format!("Line {}: {e}", number + 1))?;
+        urls.push(url);
+    }
+    if urls.len() > MAX_RETURN_URLS {
+        return Err(format!("At most {MAX_RETURN_URLS} return URLs."));
+    }
+    Ok(urls)
+}
+
+fn optional<T, E>(raw: &str, parse: impl FnOnce(&str) -> Result<T, E>) -> Result<Option<T>, E> {
+    if raw.trim().is_empty() {
+        Ok(None)
+    } else {
+        parse(raw).map(Some)
+    }
+}
+
+impl GroupInput {
+    /// Checks every field.
+    pub fn parse(&self) -> Result<NewGroup, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let name = errors.check("name", Name::parse(&self.name));
+        let description = errors.check("description", Description::parse(&self.description));
+        let support_email =
+            errors.check("support_email", optional(&self.support_email, Email::parse));
+        let support_url = errors.check(
+            "support_url",
+            optional(&self.support_url, SupportUrl::parse),
+        );
+        let return_urls = errors.check("return_urls", parse_return_urls(self.return_urls.lines()));
+        match (name, description, support_email, support_url, return_urls) {
+            (
+                Some(name),
+                Some(description),
+                Some(support_email),
+                Some(support_url),
+                Some(return_urls),
+            ) => Ok(NewGroup {
+                name,
+                description,
+                support_email,
+                support_url,
+                return_urls,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Creates a group owned by `owner`, with a fresh lookup key.
+pub async fn create(
+    store: &dyn Store,
+    owner: &User,
+    new: &NewGroup,
+    actor: Actor,
+) -> Result<Group, StoreError> {
+    with_fresh_key(|key| async move { store.create_group(owner.id, new, &key, actor).await }).await
+}

@@ -1,0 +1,39 @@
+//! Creating installations: the rules the portal and the command line share.
+
+use serde::Deserialize;
+use voltgate_domain::text::Address;
+use voltgate_domain::{InstallationType, Name, ValidationErrors};
+use voltgate_store::NewInstallation;
+
+/// A new installation as typed.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct InstallationInput {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub address: String,
+    /// `go` or `pro`.
+    #[serde(default)]
+    pub installation_type: String,
+}
+
+impl InstallationInput {
+    /// Checks every field.
+    pub fn parse(&self) -> Result<NewInstallation, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let name = errors.check("name", Name::parse(&self.name));
+        let address = errors.check("address", Address::parse(&self.address));
+        let installation_type = errors.check(
+            "installation_type",
+            self.installation_type.parse::<InstallationType>(),
+        );
+        match (name, address, installation_type) {
+            (Some(name), Some(address), Some(installation_type)) => Ok(NewInstallation {
+                name,
+                address,
+                installation_type,
+            }),
+            _ => Err(errors),
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! voltgate's server: the portal (server-rendered HTML), wiring and startup, and the operators'
+//! command line. Handlers are thin: parse → authorize → store → render.
+
+pub mod accounts;
+pub mod admin;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod groups;
+pub mod installations;
+pub mod lookup_keys;
+pub mod passwords;
+pub mod startup;
+pub mod state;
+mod web;
+
+pub use config::ServeSettings;
+pub use startup::Application;

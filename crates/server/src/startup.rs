@@ -1,0 +1,114 @@
+//! Building and running the service; `main` and the tests start it the same way.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tower_sessions::cookie::time;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::session_store::ExpiredDeletion;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use voltgate_store::SessionBackend;
+
+use crate::config::ServeSettings;
+use crate::state::AppState;
+use crate::web;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "voltgate_session";
+
+/// A bound, ready-to-run service.
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    sessions: SessionBackend,
+}
+
+impl Application {
+    /// Opens and migrates the database, binds the listener and wires the routes.
+    pub async fn build(settings: ServeSettings) -> anyhow::Result<Self> {
+        let db = voltgate_store::connect(&settings.database.url)
+            .await
+            .with_context(|| {
+                format!("opening the database at {}", redact(&settings.database.url))
+            })?;
+        let listener = TcpListener::bind(&settings.bind)
+            .await
+            .with_context(|| format!("listening on {}", settings.bind))?;
+        let session_layer = SessionManagerLayer::new(db.sessions.clone())
+            .with_name(SESSION_COOKIE)
+            .with_http_only(true)
+            .with_same_site(SameSite::Lax)
+            .with_secure(settings.secure_cookies())
+            .with_expiry(Expiry::OnInactivity(time::Duration::days(7)));
+        let state = AppState { store: db.store };
+        let router = web::router(state).layer(session_layer);
+        Ok(Self {
+            listener,
+            router,
+            sessions: db.sessions,
+        })
+    }
+
+    /// Where the service listens.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// The port it listens on (tests bind port 0 and read the real one here).
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let cleanup = tokio::spawn(
+            self.sessions
+                .continuously_delete_expired(Duration::from_secs(3600)),
+        );
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, service)
+            .with_graceful_shutdown(shutdown_signal())
+            .await;
+        cleanup.abort();
+        served.context("serving HTTP")
+    }
+}
+
+/// A database URL fit for logs: any password replaced.
+fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

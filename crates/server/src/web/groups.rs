@@ -1,0 +1,369 @@
+//! User groups: the list, a group's Details (lookup key, members, return URLs) and its management.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use voltgate_domain::{
+    Action, Email, GroupAccess, GroupId, GroupRole, Resource, UserId, ValidationErrors,
+};
+use voltgate_store::{Actor, Group, GroupMember, StoreError};
+
+use super::layout::Layout;
+use super::session::{AuthUser, CsrfForm, PathId};
+use crate::error::AppError;
+use crate::groups::{self, parse_return_urls, GroupInput};
+use crate::lookup_keys::with_fresh_key;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/groups", get(list).post(create))
+        .route("/groups/{id}", get(show))
+        .route("/groups/{id}/members", post(set_member))
+        .route("/groups/{id}/members/remove", post(remove_member))
+        .route("/groups/{id}/leave", post(leave))
+        .route("/groups/{id}/lookup-key", post(rotate_key))
+        .route("/groups/{id}/return-urls", post(set_return_urls))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "groups.html")]
+struct GroupsPage {
+    layout: Layout,
+    groups: Vec<(Group, GroupRole)>,
+    form: GroupInput,
+    errors: ValidationErrors,
+}
+
+async fn list_page(
+    app: &AppState,
+    auth: &AuthUser,
+    form: GroupInput,
+    errors: ValidationErrors,
+) -> Result<GroupsPage, AppError> {
+    let groups = app.store.groups_for(auth.user.id).await?;
+    let layout = Layout::new(app, &auth.session, Some(&auth.user), "User groups").await?;
+    Ok(GroupsPage {
+        layout,
+        groups,
+        form,
+        errors,
+    })
+}
+
+async fn list(State(app): State<AppState>, auth: AuthUser) -> Result<Response, AppError> {
+    Ok(
+        list_page(&app, &auth, GroupInput::default(), ValidationErrors::new())
+            .await?
+            .into_response(),
+    )
+}
+
+async fn create(
+    State(app): State<AppState>,
+    auth: AuthUser,
+    CsrfForm(form): CsrfForm<GroupInput>,
+) -> Result<Response, AppError> {
+    match form.parse() {
+        Ok(new) => {
+            let group = groups::create(
+                app.store.as_ref(),
+                &auth.user,
+                &new,
+                Actor::User(auth.user.id),
+            )
+            .await?;
+            Ok(Redirect::to(&format!("/groups/{}", group.id)).into_response())
+        }
+        Err(errors) => {
+            let page = list_page(&app, &auth, form, errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "group.html")]
+struct GroupPage {
+    layout: Layout,
+    group: Group,
+    role: Option<GroupRole>,
+    can_manage: bool,
+    members: Vec<GroupMember>,
+    member_email: String,
+    member_owner: bool,
+    return_urls: String,
+    errors: ValidationErrors,
+    notice: Option<&'static str>,
+}
+
+/// What a refused form changes about the page when it is shown again.
+#[derive(Default)]
+struct Feedback {
+    member_email: String,
+    member_owner: bool,
+    return_urls: Option<String>,
+    errors: ValidationErrors,
+    notice: Option<&'static str>,
+}
+
+async fn page(
+    app: &AppState,
+    auth: &AuthUser,
+    group: Group,
+    access: GroupAccess,
+    feedback: Feedback,
+) -> Result<GroupPage, AppError> {
+    let can_manage = app.may(&auth.user, Action::ManageGroup, Resource::Group(&access));
+    let members = app.store.group_members(group.id).await?;
+    let layout = Layout::new(app, &auth.session, Some(&auth.user), group.name.clone()).await?;
+    Ok(GroupPage {
+        layout,
+        role: access.role,
+        can_manage,
+        members,
+        member_email: feedback.member_email,
+        member_owner: feedback.member_owner,
+        return_urls: feedback
+            .return_urls
+            .unwrap_or_else(|| group.return_urls.join("\n")),
+        errors: feedback.errors,
+        notice: feedback.notice,
+        group,
+    })
+}
+
+async fn refused(
+    app: &AppState,
+    auth: &AuthUser,
+    id: GroupId,
+    status: StatusCode,
+    mut feedback: Feedback,
+    field: &'static str,
+    message: String,
+) -> Result<Response, AppError> {
+    let (group, access) = app.group(&auth.user, id, Action::ViewGroup).await?;
+    feedback.errors.add(field, message);
+    Ok((status, page(app, auth, group, access, feedback).await?).into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct ShowQuery {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+async fn show(
+    State(app): State<AppState>,
+    auth: AuthUser,
+    PathId(id): PathId<GroupId>,
+    Query(query): Query<ShowQuery>,
+) -> Result<Response, AppError> {
+    let (group, access) = app.group(&auth.user, id, Action::ViewGroup).await?;
+    let notice = match query.saved.as_deref() {
+        Some("members") => Some("Members updated."),
+        Some("key") => Some("New lookup key made. The old key no longer works."),
+        Some("urls") => Some("Return URLs saved."),
+        _ => None,
+    };
+    Ok(page(
+        &app,
+        &auth,
+        group,
+        access,
+        Feedback {
+            notice,
+            ..Feedback::default()
+        },
+    )
+    .await?
+    .into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct MemberInput {
+    #[serde(default)]
+    email: String,
+    /// A checkbox: present means owner.
+    #[serde(default)]
+    owner: Option<String>,
+}
+
+async fn set_member(
+    State(app): State<AppState>,
+    auth: AuthUser,
+    PathId(id): PathId<GroupId>,
+    CsrfForm(input): CsrfForm<MemberInput>,
+) -> Result<Response, AppError> {
+    app.group(&auth.user, id, Action::ManageGroup).await?;
+    let role = if input.owner.is_some() {
+        GroupRole::Owner
+    } else {
+        GroupRole::Member
+    };
+    let feedback = Feedback {
+        member_email: input.email.clone(),
+        member_owner: role == GroupRole::Owner,
+        ..Feedback::default()
+    };
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    let email = match Email::parse(&input.email) {
+        Ok(email) => email,
+        Err(e) => {
+            return refused(
+                &app,
+                &auth,
+                id,
+                unprocessable,
+                feedback,
+                "email",
+                e.to_string(),
+            )
+            .await
+        }
+    };
+    let Some(user) = app.store.user_by_email(&email).await? else {
+        let message = "No account has this e-mail. Ask them to sign up first.".to_owned();
+        return refused(&app, &auth, id, unprocessable, feedback, "email", message).await;
+    };
+    match app
+        .store
+        .set_group_role(id, user.id, role, Actor::User(auth.user.id))
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/groups/{id}?saved=members")).into_response()),
+        Err(StoreError::LastOwner(rule)) => {
+            refused(
+                &app,
+                &auth,
+                id,
+                StatusCode::CONFLICT,
+                feedback,
+                "members",
+                rule.to_string(),
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct RemoveInput {
+    #[serde(default)]
+    user_id: String,
+}
+
+/// Removes `user` from the group; the last owner stays.
+async fn remove(
+    app: &AppState,
+    auth: &AuthUser,
+    id: GroupId,
+    user: UserId,
+) -> Result<Response, AppError> {
+    match app
+        .store
+        .remove_group_member(id, user, Actor::User(auth.user.id))
+        .await
+    {
+        Ok(()) if user == auth.user.id => Ok(Redirect::to("/groups").into_response()),
+        Ok(()) => Ok(Redirect::to(&format!("/groups/{id}?saved=members")).into_response()),
+        Err(StoreError::LastOwner(rule)) => {
+            refused(
+                app,
+                auth,
+                id,
+                StatusCode::CONFLICT,
+                Feedback::default(),
+                "members",
+                rule.to_string(),
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn remove_member(
+    State(app): State<AppState>,
+    auth: AuthUser,
+    PathId(id): PathId<GroupId>,
+    CsrfForm(input): CsrfForm<RemoveInput>,
+) -> Result<Response, AppError> {
+    app.group(&auth.user, id, Action::ManageGroup).await?;
+    let user: UserId = input
+        .user_id
+        .parse()
+        .map_err(|_| AppError::BadRequest("Choose a member to remove.".into()))?;
+    remove(&app, &auth, id, user).await
+}
+
+#[derive(Deserialize)]
+struct NoFields {}
+
+async fn leave(
+    State(app): State<AppState>,
+    auth: AuthUser,
+    PathId(id): PathId<GroupId>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, AppError> {
+    app.group(&auth.user, id, Action::ViewGroup).await?;
+    remove(&app, &auth, id, auth.user.id).await
+}
+
+async fn rotate_key(
+    State(app): State<AppState>,
+    auth: AuthUser,
+    PathId(id): PathId<GroupId>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, AppError> {
+    app.group(&auth.user, id, Action::ManageGroup).await?;
+    let actor = Actor::User(auth.user.id);
+    let store = app.store.as_ref();
+    with_fresh_key(|key| async move { store.rotate_lookup_key(id, &key, actor).await }).await?;
+    Ok(Redirect::to(&format!("/groups/{id}?saved=key")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct ReturnUrlsInput {
+    #[serde(default)]
+    return_urls: String,
+}
+
+async fn set_return_urls(
+    State(app): State<AppState>,
+    auth: AuthUser,
+    PathId(id): PathId<GroupId>,
+    CsrfForm(input): CsrfForm<ReturnUrlsInput>,
+) -> Result<Response, AppError> {
+    app.group(&auth.user, id, Action::ManageGroup).await?;
+    match parse_return_urls(input.return_urls.lines()) {
+        Ok(urls) => {
+            app.store
+                .set_return_urls(id, &urls, Actor::User(auth.user.id))
+                .await?;
+            Ok(Redirect::to(&format!("/groups/{id}?saved=urls")).into_response())
+        }
+        Err(message) => {
+            let feedback = Feedback {
+                return_urls: Some(input.return_urls),
+                ..Feedback::default()
+            };
+            refused(
+                &app,
+                &auth,
+                id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                feedback,
+                "return_urls",
+                message,
+            )
+            .await
+        }
+    }
+}

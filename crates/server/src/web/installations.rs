@@ -1,0 +1,401 @@
+//! Installations: the list, one installation's page with its settings and the people on it.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use voltgate_domain::settings::{AvailableCurrent, InstallationSettings, SettingsInput};
+use voltgate_domain::{
+    Action, Email, InstallationAccess, InstallationId, Resource, Role, UserId, ValidationErrors,
+};
+use voltgate_store::{Actor, Installation, InstallationMember, StoreError};
+
+use super::layout::Layout;
+use super::session::{AuthUser, CsrfForm, PathId};
+use crate::error::AppError;
+use crate::installations::InstallationInput;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/installations", get(list).post(create))
+        .route("/installations/{id}", get(show))
+        .route("/installations/{id}/settings", post(update_settings))
+        .route("/installations/{id}/members", post(set_member))
+        .route("/installations/{id}/members/remove", post(remove_member))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "installations.html")]
+struct InstallationsPage {
+    layout: Layout,
+    installations: Vec<(Installation, InstallationAccess)>,
+    form: InstallationInput,
+    errors: ValidationErrors,
+}
+
+async fn list_page(
+    app: &AppState,
+    auth: &AuthUser,
+    form: InstallationInput,
+    errors: ValidationErrors,
+) -> Result<InstallationsPage, AppError> {
+    let installations = app.visible_installations(&auth.user).await?;
+    let layout = Layout::new(app, &auth.session, Some(&auth.user), "Installations").await?;
+    Ok(InstallationsPage {
+        layout,
+        installations,
+        form,
+        errors,
+    })
+}
+
+async fn list(State(app): State<AppState>, auth: AuthUser) -> Result<Response, AppError> {
+    let form = InstallationInput {
+        installation_type: "go".into(),
+        ..InstallationInput::default()
+    };
+    Ok(list_page(&app, &auth, form, ValidationErrors::new())
+        .await?
+        .into_response())
+}
+
+async fn create(
+    State(app): State<AppState>,
+    auth: AuthUser,
+    CsrfForm(form): CsrfForm<InstallationInput>,
+) -> Result<Response, AppError> {
+    match form.parse() {
+        Ok(new) => {
+            let installation = app
+                .store
+                .create_installation(auth.user.id, &new, Actor::User(auth.user.id))
+                .await?;
+            Ok(Redirect::to(&format!("/installations/{}", installation.id)).into_response())
+        }
+        Err(errors) => {
+            let page = list_page(&app, &auth, form, errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+/// The settings form's fields as shown: from stored settings, or as submitted.
+#[derive(Default)]
+struct SettingsView {
+    max_current: String,
+    available_mode: String,
+    available_current: String,
+    phase1: String,
+    phase2: String,
+    phase3: String,
+    authentication_required: bool,
+    phases: String,
+}
+
+impl From<&InstallationSettings> for SettingsView {
+    fn from(settings: &InstallationSettings) -> Self {
+        let [p1, p2, p3] = settings.available_current.phases();
+        let mode = match settings.available_current {
+            AvailableCurrent::AllPhases(_) => "all",
+            AvailableCurrent::PerPhase(_) => "per_phase",
+        };
+        Self {
+            max_current: settings.max_current.to_string(),
+            available_mode: mode.into(),
+            available_current: p1.to_string(),
+            phase1: p1.to_string(),
+            phase2: p2.to_string(),
+            phase3: p3.to_string(),
+            authentication_required: settings.authentication_required,
+            phases: settings.phases.count().to_string(),
+        }
+    }
+}
+
+impl From<SettingsInput> for SettingsView {
+    fn from(input: SettingsInput) -> Self {
+        Self {
+            max_current: input.max_current,
+            available_mode: input.available_mode,
+            available_current: input.available_current,
+            phase1: input.available_current_phase1,
+            phase2: input.available_current_phase2,
+            phase3: input.available_current_phase3,
+            authentication_required: input
+                .authentication_required
+                .is_some_and(|v| !v.is_empty() && v != "false"),
+            phases: input.phases,
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct MemberInput {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+}
+
+#[derive(Deserialize, Default)]
+struct RemoveInput {
+    #[serde(default)]
+    user_id: String,
+}
+
+#[derive(Deserialize, Default)]
+struct ShowQuery {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "installation.html")]
+struct InstallationPage {
+    layout: Layout,
+    installation: Installation,
+    role: Option<Role>,
+    can_change_settings: bool,
+    can_manage_users: bool,
+    settings: SettingsView,
+    settings_errors: ValidationErrors,
+    members: Vec<InstallationMember>,
+    member_email: String,
+    member_role: String,
+    member_errors: ValidationErrors,
+    notice: Option<&'static str>,
+    roles: [Role; 3],
+}
+
+/// What a submitted form changes about the page when it is shown again.
+#[derive(Default)]
+struct Feedback {
+    settings: Option<(SettingsInput, ValidationErrors)>,
+    member: Option<(MemberInput, ValidationErrors)>,
+    notice: Option<&'static str>,
+}
+
+async fn page(
+    app: &AppState,
+    auth: &AuthUser,
+    installation: Installation,
+    access: InstallationAccess,
+    feedback: Feedback,
+) -> Result<InstallationPage, AppError> {
+    let can = |action| app.may(&auth.user, action, Resource::Installation(&access));
+    let (can_change_settings, can_manage_users) =
+        (can(Action::ChangeSettings), can(Action::ManageUsers));
+    let members = app.store.installation_members(installation.id).await?;
+    let (settings, settings_errors) = match feedback.settings {
+        Some((input, errors)) => (SettingsView::from(input), errors),
+        None => (
+            SettingsView::from(&installation.settings),
+            ValidationErrors::new(),
+        ),
+    };
+    let (member, member_errors) = feedback.member.unwrap_or_default();
+    let layout = Layout::new(
+        app,
+        &auth.session,
+        Some(&auth.user),
+        installation.name.clone(),
+    )
+    .await?;
+    Ok(InstallationPage {
+        layout,
+        role: access.role,
+        installation,
+        can_change_settings,
+        can_manage_users,
+        settings,
+        settings_errors,
+        members,
+        member_email: member.email,
+        member_role: if member.role.is_empty() {
+            "user".into()
+        } else {
+            member.role
+        },
+        member_errors,
+        notice: feedback.notice,
+        roles: Role::ALL,
+    })
+}
+
+async fn show(
+    State(app): State<AppState>,
+    auth: AuthUser,
+    PathId(id): PathId<InstallationId>,
+    Query(query): Query<ShowQuery>,
+) -> Result<Response, AppError> {
+    let (installation, access) = app
+        .installation(&auth.user, id, Action::ViewInstallation)
+        .await?;
+    let notice = match query.saved.as_deref() {
+        Some("settings") => Some("Settings saved."),
+        Some("members") => Some("People updated."),
+        _ => None,
+    };
+    Ok(page(
+        &app,
+        &auth,
+        installation,
+        access,
+        Feedback {
+            notice,
+            ..Feedback::default()
+        },
+    )
+    .await?
+    .into_response())
+}
+
+async fn update_settings(
+    State(app): State<AppState>,
+    auth: AuthUser,
+    PathId(id): PathId<InstallationId>,
+    CsrfForm(input): CsrfForm<SettingsInput>,
+) -> Result<Response, AppError> {
+    let (installation, access) = app
+        .installation(&auth.user, id, Action::ChangeSettings)
+        .await?;
+    match InstallationSettings::from_input(&input) {
+        Ok(settings) => {
+            app.store
+                .update_settings(id, &settings, Actor::User(auth.user.id))
+                .await?;
+            Ok(Redirect::to(&format!("/installations/{id}?saved=settings")).into_response())
+        }
+        Err(errors) => {
+            let feedback = Feedback {
+                settings: Some((input, errors)),
+                ..Feedback::default()
+            };
+            let page = page(&app, &auth, installation, access, feedback).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+/// Shows the page again with a message on the people form.
+async fn member_problem(
+    app: &AppState,
+    auth: &AuthUser,
+    id: InstallationId,
+    input: MemberInput,
+    status: StatusCode,
+    field: &'static str,
+    message: String,
+) -> Result<Response, AppError> {
+    let (installation, access) = app
+        .installation(&auth.user, id, Action::ViewInstallation)
+        .await?;
+    let mut errors = ValidationErrors::new();
+    errors.add(field, message);
+    let feedback = Feedback {
+        member: Some((input, errors)),
+        ..Feedback::default()
+    };
+    Ok((
+        status,
+        page(app, auth, installation, access, feedback).await?,
+    )
+        .into_response())
+}
+
+async fn set_member(
+    State(app): State<AppState>,
+    auth: AuthUser,
+    PathId(id): PathId<InstallationId>,
+    CsrfForm(input): CsrfForm<MemberInput>,
+) -> Result<Response, AppError> {
+    app.installation(&auth.user, id, Action::ManageUsers)
+        .await?;
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    let role = match input.role.parse::<Role>() {
+        Ok(role) => role,
+        Err(e) => {
+            return member_problem(&app, &auth, id, input, unprocessable, "role", e.to_string())
+                .await
+        }
+    };
+    let email = match Email::parse(&input.email) {
+        Ok(email) => email,
+        Err(e) => {
+            return member_problem(
+                &app,
+                &auth,
+                id,
+                input,
+                unprocessable,
+                "email",
+                e.to_string(),
+            )
+            .await
+        }
+    };
+    let Some(user) = app.store.user_by_email(&email).await? else {
+        let message = "No account has this e-mail. Ask them to sign up first.".to_owned();
+        return member_problem(&app, &auth, id, input, unprocessable, "email", message).await;
+    };
+    match app
+        .store
+        .set_installation_role(id, user.id, role, Actor::User(auth.user.id))
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/installations/{id}?saved=members")).into_response()),
+        Err(StoreError::LastOwner(rule)) => {
+            member_problem(
+                &app,
+                &auth,
+                id,
+                input,
+                StatusCode::CONFLICT,
+                "role",
+                rule.to_string(),
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn remove_member(
+    State(app): State<AppState>,
+    auth: AuthUser,
+    PathId(id): PathId<InstallationId>,
+    CsrfForm(input): CsrfForm<RemoveInput>,
+) -> Result<Response, AppError> {
+    app.installation(&auth.user, id, Action::ManageUsers)
+        .await?;
+    let user: UserId = input
+        .user_id
+        .parse()
+        .map_err(|_| AppError::BadRequest("Choose a person to remove.".into()))?;
+    match app
+        .store
+        .remove_installation_role(id, user, Actor::User(auth.user.id))
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/installations/{id}?saved=members")).into_response()),
+        Err(StoreError::LastOwner(rule)) => {
+            let status = StatusCode::CONFLICT;
+            member_problem(
+                &app,
+                &auth,
+                id,
+                MemberInput::default(),
+                status,
+                "members",
+                rule.to_string(),
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
