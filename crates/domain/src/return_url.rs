@@ -73,6 +73,9 @@ impl fmt::Display for RegisteredReturnUrl {
     }
 }
 
+/// A group's support web page: held to the same rules as a return URL (https, or local http).
+pub type SupportUrl = RegisteredReturnUrl;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,6 +114,3 @@ mod tests {
         assert_eq!(RegisteredReturnUrl::parse(&long), Err(TooLong));
     }
 }
-
-/// A group's support web page: held to the same rules as a return URL (https, or local http).
-pub type SupportUrl = RegisteredReturnUrl;

@@ -1,0 +1,7 @@
+//! The portal through its real HTTP surface, on SQLite and on PostgreSQL.
+
+mod accounts;
+mod cli;
+mod groups;
+mod helpers;
+mod installations;
