@@ -4,7 +4,9 @@ use reqwest::StatusCode;
 use voltgate_domain::Email;
 use voltgate_store::Engine;
 
-use crate::helpers::{csrf_in, location, spawn_app};
+use voltgate_server::ServeSettings;
+
+use crate::helpers::{csrf_in, location, serve, spawn_app, Browser};
 use crate::on_both_engines;
 
 on_both_engines!(
@@ -17,6 +19,8 @@ on_both_engines!(
     forms_without_the_session_token_are_refused,
     failed_logins_are_throttled_per_account,
     failed_logins_are_throttled_per_address,
+    any_process_serves_any_session,
+    cookies_are_secure_behind_https,
 );
 
 async fn health_answers_when_the_database_does(engine: Engine) {
@@ -486,4 +490,59 @@ async fn failed_logins_are_throttled_per_address(engine: Engine) {
         .await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(response.headers().contains_key("retry-after"));
+}
+
+async fn any_process_serves_any_session(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let second = serve(ServeSettings::for_tests(&app.database_url)).await;
+    let browser = app.signed_up("roamer@example.com", "Roamer").await;
+    let elsewhere = Browser {
+        client: browser.client.clone(),
+        base: second,
+    };
+    let (status, html) = elsewhere.page("/installations").await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the session made by one process is honoured by another"
+    );
+    assert!(html.contains("Roamer"));
+    let response = elsewhere
+        .submit(
+            "/installations",
+            "/installations",
+            &[("name", "Made elsewhere"), ("installation_type", "go")],
+        )
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "and so is its CSRF token"
+    );
+    let logout = elsewhere.submit("/installations", "/logout", &[]).await;
+    assert_eq!(logout.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        browser.get("/installations").await.status(),
+        StatusCode::SEE_OTHER,
+        "logging out anywhere ends it everywhere"
+    );
+}
+
+async fn cookies_are_secure_behind_https(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let mut settings = ServeSettings::for_tests(&app.database_url);
+    settings.public_url = Some("https://voltgate.example".into());
+    let base = serve(settings).await;
+    let response = reqwest::get(format!("{base}/login")).await.unwrap();
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.contains("Secure") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
 }

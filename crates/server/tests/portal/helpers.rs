@@ -24,14 +24,20 @@ pub struct TestApp {
     _database: TestDatabase,
 }
 
-/// Starts the real application on port 0 with a fresh database on `engine`.
-pub async fn spawn_app(engine: Engine) -> TestApp {
-    let database = TestDatabase::new(engine).await;
-    let app = Application::build(ServeSettings::for_tests(&database.url))
+/// Starts one more server process's worth of application with `settings`; returns its base URL.
+pub async fn serve(settings: ServeSettings) -> String {
+    let app = Application::build(settings)
         .await
         .expect("the application starts");
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
+    base
+}
+
+/// Starts the real application on port 0 with a fresh database on `engine`.
+pub async fn spawn_app(engine: Engine) -> TestApp {
+    let database = TestDatabase::new(engine).await;
+    let base = serve(ServeSettings::for_tests(&database.url)).await;
     let db = voltgate_store::connect(&database.url)
         .await
         .expect("the test opens the database");
