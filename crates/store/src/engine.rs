@@ -53,29 +53,24 @@ async fn audit(tx: &mut Tx<'_>, actor: Actor, subject: Subject, kind: &str, mut 
     Ok(())
 }
 
-/// Takes the installation's row lock (PostgreSQL) or the write lock (SQLite) before a read-then-write,
-/// so concurrent role changes cannot both remove "the other" owner. `NotFound` if it does not exist.
-async fn lock_installation(tx: &mut Tx<'_>, id: InstallationId) -> Result<()> {
-    let done = sqlx::query("UPDATE installations SET updated_at = updated_at WHERE id = $1")
-        .bind(id.as_uuid())
-        .execute(&mut **tx)
-        .await?;
+/// Takes the row lock (PostgreSQL) or the write lock (SQLite) of an installation or a group before a
+/// read-then-write, so concurrent role changes cannot both remove "the other" owner. `NotFound` if the
+/// row does not exist. `table` and `column` are constants of this file, never input.
+async fn lock_row(tx: &mut Tx<'_>, table: &str, column: &str, id: Uuid) -> Result<()> {
+    let sql = format!("UPDATE {table} SET {column} = {column} WHERE id = $1");
+    let done = sqlx::query(&sql).bind(id).execute(&mut **tx).await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
     Ok(())
 }
 
-/// The group's counterpart of [`lock_installation`].
+async fn lock_installation(tx: &mut Tx<'_>, id: InstallationId) -> Result<()> {
+    lock_row(tx, "installations", "updated_at", id.as_uuid()).await
+}
+
 async fn lock_group(tx: &mut Tx<'_>, id: GroupId) -> Result<()> {
-    let done = sqlx::query("UPDATE user_groups SET created_at = created_at WHERE id = $1")
-        .bind(id.as_uuid())
-        .execute(&mut **tx)
-        .await?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    lock_row(tx, "user_groups", "created_at", id.as_uuid()).await
 }
 
 async fn email_of(tx: &mut Tx<'_>, user: UserId) -> Result<Option<String>> {
