@@ -3,6 +3,7 @@
 //! Everything here is pure: no I/O, no async, no clock reads (callers pass `now`), so every rule can be
 //! reached from a unit or property test without a database.
 
+pub mod access_request;
 pub mod authz;
 pub mod email;
 pub mod group;
@@ -25,7 +26,7 @@ pub use installation::{InstallationType, Role};
 pub use local_path::LocalPath;
 pub use lookup_key::LookupKey;
 pub use password::Password;
-pub use return_url::RegisteredReturnUrl;
+pub use return_url::{RegisteredReturnUrl, ReturnTarget};
 pub use settings::{Amperes, AvailableCurrent, InstallationSettings, Phases};
 pub use text::{Description, Name};
 pub use validation::ValidationErrors;

@@ -65,6 +65,59 @@ impl RegisteredReturnUrl {
     pub fn url(&self) -> &Url {
         &self.0
     }
+
+    /// Whether a browser may be sent to `candidate`: same scheme, host and port, and a path equal to
+    /// or below this one's (compared on normalised URLs, so `..`, `%2e%2e` and case tricks do not help).
+    pub fn admits(&self, candidate: &ReturnTarget) -> bool {
+        let (registered, candidate) = (&self.0, &candidate.0);
+        let base = registered.path();
+        let path = candidate.path();
+        let below = path == base
+            || (path.starts_with(base) && (base.ends_with('/') || path[base.len()..].starts_with('/')));
+        registered.scheme() == candidate.scheme()
+            && registered.host() == candidate.host()
+            && registered.port_or_known_default() == candidate.port_or_known_default()
+            && below
+    }
+}
+
+/// A `returnUrl` as a link supplies it: an absolute http(s) URL without user info. Whether it may be
+/// followed is for [`RegisteredReturnUrl::admits`] to say.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReturnTarget(Url);
+
+impl ReturnTarget {
+    /// Parses a link's `returnUrl`; `None` for anything that could never be followed.
+    pub fn parse(raw: &str) -> Option<Self> {
+        if raw.len() > RegisteredReturnUrl::MAX_LEN
+            || raw.contains('\\')
+            || raw.chars().any(|c| c.is_control() || c.is_whitespace())
+        {
+            return None;
+        }
+        let url = Url::parse(raw).ok()?;
+        let web = matches!(url.scheme(), "https" | "http") && url.host().is_some();
+        let no_userinfo = url.username().is_empty() && url.password().is_none();
+        (web && no_userinfo).then_some(Self(url))
+    }
+
+    /// The URL with the decision's parameters added to whatever query it already has.
+    pub fn with_outcome(&self, params: &[(&str, String)]) -> Url {
+        let mut url = self.0.clone();
+        url.set_fragment(None);
+        {
+            let mut query = url.query_pairs_mut();
+            for (name, value) in params {
+                query.append_pair(name, value);
+            }
+        }
+        url
+    }
+
+    /// The URL as given (normalised).
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
 }
 
 impl fmt::Display for RegisteredReturnUrl {
@@ -90,6 +143,69 @@ mod tests {
         );
         assert!(RegisteredReturnUrl::parse("http://localhost:3000/cb").is_ok());
         assert!(RegisteredReturnUrl::parse("http://127.0.0.1/cb").is_ok());
+    }
+
+    fn admits(registered: &str, candidate: &str) -> bool {
+        let registered = RegisteredReturnUrl::parse(registered).unwrap();
+        ReturnTarget::parse(candidate).is_some_and(|target| registered.admits(&target))
+    }
+
+    #[test]
+    fn admits_the_registered_url_and_paths_below_it() {
+        assert!(admits("https://acme.example/cb", "https://acme.example/cb"));
+        assert!(admits("https://acme.example/cb", "https://acme.example/cb?state=1"));
+        assert!(admits("https://acme.example/cb", "https://ACME.example:443/cb/done"));
+        assert!(admits("https://acme.example/", "https://acme.example/anything"));
+        assert!(admits("http://localhost:3000/cb", "http://localhost:3000/cb/x"));
+    }
+
+    #[test]
+    fn refuses_everything_else() {
+        let registered = "https://acme.example/cb";
+        for candidate in [
+            "https://acme.example/cbx",
+            "https://acme.example/other",
+            "https://acme.example/cb/../evil",
+            "https://acme.example/cb/%2e%2e/evil",
+            "http://acme.example/cb",
+            "https://acme.example:8443/cb",
+            "https://acme.example.evil.example/cb",
+            "https://evil.example/cb",
+            "https://acme.example@evil.example/cb",
+            "https://good:pw@acme.example/cb",
+            "//acme.example/cb",
+            "/cb",
+            "javascript:alert(1)//acme.example/cb",
+            "data:text/html,https://acme.example/cb",
+            "https:\\\\acme.example\\cb",
+            "https://acme.example/cb\n",
+            "https://acme.example/cb#\u{0}",
+            "",
+        ] {
+            assert!(!admits(registered, candidate), "{candidate:?} must not be followed");
+        }
+    }
+
+    #[test]
+    fn outcome_parameters_keep_the_existing_query() {
+        let target = ReturnTarget::parse("https://acme.example/cb?state=x%26y#frag").unwrap();
+        let url = target.with_outcome(&[("success", "true".into()), ("installationId", "abc".into())]);
+        assert_eq!(url.as_str(), "https://acme.example/cb?state=x%26y&success=true&installationId=abc");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn admitted_targets_never_leave_the_registered_origin(path in "[a-zA-Z0-9/%._~?=&-]{0,30}") {
+            let registered = RegisteredReturnUrl::parse("https://acme.example/cb").unwrap();
+            let raw = format!("https://acme.example/cb{path}");
+            if let Some(target) = ReturnTarget::parse(&raw) {
+                if registered.admits(&target) {
+                    let url = target.with_outcome(&[]);
+                    proptest::prop_assert_eq!(url.host_str(), Some("acme.example"));
+                    proptest::prop_assert!(url.path().starts_with("/cb"));
+                }
+            }
+        }
     }
 
     #[test]
