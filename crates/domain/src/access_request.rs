@@ -14,7 +14,10 @@ pub enum ParamError {
     InstallationType,
     #[error("showExisting must be true or false.")]
     ShowExisting,
-    #[error("partnerName must be at most {} characters without control characters.", PartnerName::MAX_CHARS)]
+    #[error(
+        "partnerName must be at most {} characters without control characters.",
+        PartnerName::MAX_CHARS
+    )]
     PartnerName,
     #[error("returnUrl must be at most 2048 characters.")]
     ReturnUrl,
@@ -60,14 +63,20 @@ pub struct RequestParams {
 
 /// The query parameter named `name`, matched case-insensitively (Zaptec's input is); the first wins.
 pub fn param<'a>(query: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    query.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.as_str())
+    query
+        .iter()
+        .find(|(key, _)| key.eq_ignore_ascii_case(name))
+        .map(|(_, value)| value.as_str())
 }
 
 impl RequestParams {
     /// Checks the parameters of a link; unknown parameters are ignored.
     pub fn parse(query: &[(String, String)]) -> Result<Self, ParamError> {
         let partner_name = PartnerName::parse(param(query, "partnerName").unwrap_or_default())?;
-        let installation_id = match param(query, "installationId").map(str::trim).filter(|v| !v.is_empty()) {
+        let installation_id = match param(query, "installationId")
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+        {
             Some(raw) => Some(raw.parse().map_err(|_| ParamError::InstallationId)?),
             None => None,
         };
@@ -77,16 +86,27 @@ impl RequestParams {
             Some("0") => Some(InstallationType::Pro),
             Some(_) => return Err(ParamError::InstallationType),
         };
-        let show_existing = match param(query, "showExisting").map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+        let show_existing = match param(query, "showExisting")
+            .map(|v| v.trim().to_ascii_lowercase())
+            .as_deref()
+        {
             None | Some("") | Some("false") => false,
             Some("true") => true,
             Some(_) => return Err(ParamError::ShowExisting),
         };
-        let return_url = param(query, "returnUrl").map(str::trim).filter(|v| !v.is_empty());
+        let return_url = param(query, "returnUrl")
+            .map(str::trim)
+            .filter(|v| !v.is_empty());
         if return_url.is_some_and(|url| url.len() > 2048) {
             return Err(ParamError::ReturnUrl);
         }
-        Ok(Self { partner_name, installation_id, installation_type, return_url: return_url.map(str::to_owned), show_existing })
+        Ok(Self {
+            partner_name,
+            installation_id,
+            installation_type,
+            return_url: return_url.map(str::to_owned),
+            show_existing,
+        })
     }
 
     /// The `returnUrl`, if it is a followable web address at all.
@@ -140,18 +160,32 @@ pub fn picker(candidates: &[Candidate], params: &RequestParams) -> Picker {
     let wanted = params.installation_type.unwrap_or(InstallationType::Go);
     let offered = |c: &&Candidate| match c.installation_type {
         InstallationType::Pro => params.installation_id == Some(c.id),
-        InstallationType::Go => wanted == InstallationType::Go || params.installation_id == Some(c.id),
+        InstallationType::Go => {
+            wanted == InstallationType::Go || params.installation_id == Some(c.id)
+        }
     };
     let of_kind: Vec<&Candidate> = candidates.iter().filter(offered).collect();
     let choices: Vec<(InstallationId, Choice)> = of_kind
         .iter()
         .filter(|c| params.show_existing || !c.already_granted)
-        .map(|c| (c.id, if c.already_granted { Choice::AlreadyGranted } else { Choice::Grantable }))
+        .map(|c| {
+            (
+                c.id,
+                if c.already_granted {
+                    Choice::AlreadyGranted
+                } else {
+                    Choice::Grantable
+                },
+            )
+        })
         .collect();
     let grantable = |id: InstallationId| choices.contains(&(id, Choice::Grantable));
     let preselected = params.installation_id.filter(|id| grantable(*id));
     let named_not_grantable = params.installation_id.is_some() && preselected.is_none();
-    let nothing = if choices.iter().any(|(_, choice)| *choice == Choice::Grantable) {
+    let nothing = if choices
+        .iter()
+        .any(|(_, choice)| *choice == Choice::Grantable)
+    {
         None
     } else if wanted == InstallationType::Pro && params.installation_id.is_none() {
         Some(NothingToGrant::ProNeedsInstallationId)
@@ -160,7 +194,12 @@ pub fn picker(candidates: &[Candidate], params: &RequestParams) -> Picker {
     } else {
         Some(NothingToGrant::AllGranted)
     };
-    Picker { choices, preselected, named_not_grantable, nothing }
+    Picker {
+        choices,
+        preselected,
+        named_not_grantable,
+        nothing,
+    }
 }
 
 #[cfg(test)]
@@ -169,11 +208,18 @@ mod tests {
     use proptest::prelude::*;
 
     fn query(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     fn candidate(kind: InstallationType, granted: bool) -> Candidate {
-        Candidate { id: InstallationId::random(), installation_type: kind, already_granted: granted }
+        Candidate {
+            id: InstallationId::random(),
+            installation_type: kind,
+            already_granted: granted,
+        }
     }
 
     #[test]
@@ -188,7 +234,10 @@ mod tests {
             ("unknown", "ignored"),
         ]))
         .unwrap();
-        assert_eq!(params.partner_name.as_ref().unwrap().as_str(), "Acme Energy");
+        assert_eq!(
+            params.partner_name.as_ref().unwrap().as_str(),
+            "Acme Energy"
+        );
         assert_eq!(params.installation_id.unwrap().to_string(), id);
         assert_eq!(params.installation_type, Some(InstallationType::Pro));
         assert!(params.show_existing);
@@ -208,7 +257,10 @@ mod tests {
             assert_eq!(RequestParams::parse(&query(&[(name, value)])), Err(error));
         }
         let long = "x".repeat(101);
-        assert_eq!(RequestParams::parse(&query(&[("partnerName", &long)])), Err(ParamError::PartnerName));
+        assert_eq!(
+            RequestParams::parse(&query(&[("partnerName", &long)])),
+            Err(ParamError::PartnerName)
+        );
         assert!(RequestParams::parse(&query(&[("partnerName", &"x".repeat(100))])).is_ok());
     }
 
@@ -228,8 +280,20 @@ mod tests {
         let shown = picker(&all, &RequestParams::default());
         assert_eq!(shown.choices, vec![(free.id, Choice::Grantable)]);
         assert_eq!((shown.preselected, shown.nothing), (None, None));
-        let existing = picker(&all, &RequestParams { show_existing: true, ..RequestParams::default() });
-        assert_eq!(existing.choices, vec![(free.id, Choice::Grantable), (granted.id, Choice::AlreadyGranted)]);
+        let existing = picker(
+            &all,
+            &RequestParams {
+                show_existing: true,
+                ..RequestParams::default()
+            },
+        );
+        assert_eq!(
+            existing.choices,
+            vec![
+                (free.id, Choice::Grantable),
+                (granted.id, Choice::AlreadyGranted)
+            ]
+        );
     }
 
     #[test]
@@ -237,22 +301,59 @@ mod tests {
         let pro = candidate(InstallationType::Pro, false);
         let go = candidate(InstallationType::Go, false);
         let all = [pro.clone(), go.clone()];
-        let unnamed = picker(&all, &RequestParams { installation_type: Some(InstallationType::Pro), ..RequestParams::default() });
-        assert_eq!(unnamed.nothing, Some(NothingToGrant::ProNeedsInstallationId));
+        let unnamed = picker(
+            &all,
+            &RequestParams {
+                installation_type: Some(InstallationType::Pro),
+                ..RequestParams::default()
+            },
+        );
+        assert_eq!(
+            unnamed.nothing,
+            Some(NothingToGrant::ProNeedsInstallationId)
+        );
         assert!(unnamed.choices.is_empty());
-        let named = RequestParams { installation_type: Some(InstallationType::Pro), installation_id: Some(pro.id), ..RequestParams::default() };
+        let named = RequestParams {
+            installation_type: Some(InstallationType::Pro),
+            installation_id: Some(pro.id),
+            ..RequestParams::default()
+        };
         let shown = picker(&all, &named);
-        assert_eq!((shown.choices, shown.preselected), (vec![(pro.id, Choice::Grantable)], Some(pro.id)));
-        let by_id_alone = picker(&all, &RequestParams { installation_id: Some(pro.id), ..RequestParams::default() });
-        assert!(by_id_alone.choices.contains(&(pro.id, Choice::Grantable)) && by_id_alone.preselected == Some(pro.id));
+        assert_eq!(
+            (shown.choices, shown.preselected),
+            (vec![(pro.id, Choice::Grantable)], Some(pro.id))
+        );
+        let by_id_alone = picker(
+            &all,
+            &RequestParams {
+                installation_id: Some(pro.id),
+                ..RequestParams::default()
+            },
+        );
+        assert!(
+            by_id_alone.choices.contains(&(pro.id, Choice::Grantable))
+                && by_id_alone.preselected == Some(pro.id)
+        );
     }
 
     #[test]
     fn says_why_nothing_can_be_granted() {
-        assert_eq!(picker(&[], &RequestParams::default()).nothing, Some(NothingToGrant::NoInstallations));
+        assert_eq!(
+            picker(&[], &RequestParams::default()).nothing,
+            Some(NothingToGrant::NoInstallations)
+        );
         let granted = [candidate(InstallationType::Go, true)];
-        assert_eq!(picker(&granted, &RequestParams::default()).nothing, Some(NothingToGrant::AllGranted));
-        let shown = picker(&granted, &RequestParams { show_existing: true, ..RequestParams::default() });
+        assert_eq!(
+            picker(&granted, &RequestParams::default()).nothing,
+            Some(NothingToGrant::AllGranted)
+        );
+        let shown = picker(
+            &granted,
+            &RequestParams {
+                show_existing: true,
+                ..RequestParams::default()
+            },
+        );
         assert_eq!(shown.nothing, Some(NothingToGrant::AllGranted));
     }
 
@@ -260,7 +361,13 @@ mod tests {
     fn a_named_installation_that_cannot_be_granted_is_reported() {
         let mine = candidate(InstallationType::Go, false);
         let foreign = InstallationId::random();
-        let shown = picker(&[mine.clone()], &RequestParams { installation_id: Some(foreign), ..RequestParams::default() });
+        let shown = picker(
+            &[mine.clone()],
+            &RequestParams {
+                installation_id: Some(foreign),
+                ..RequestParams::default()
+            },
+        );
         assert!(shown.named_not_grantable);
         assert_eq!(shown.preselected, None);
         assert_eq!(shown.choices, vec![(mine.id, Choice::Grantable)]);
@@ -269,7 +376,16 @@ mod tests {
     fn any_candidates() -> impl Strategy<Value = Vec<Candidate>> {
         proptest::collection::vec((any::<bool>(), any::<bool>()), 0..6).prop_map(|v| {
             v.into_iter()
-                .map(|(pro, granted)| candidate(if pro { InstallationType::Pro } else { InstallationType::Go }, granted))
+                .map(|(pro, granted)| {
+                    candidate(
+                        if pro {
+                            InstallationType::Pro
+                        } else {
+                            InstallationType::Go
+                        },
+                        granted,
+                    )
+                })
                 .collect()
         })
     }

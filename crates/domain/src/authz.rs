@@ -220,16 +220,47 @@ mod tests {
         let principal = Principal { user };
         let granted_group = GroupId::random();
         let on = |role, via_groups: Vec<GroupId>, action| {
-            authorize(&principal, action, Resource::Installation(&InstallationAccess { user, role, via_groups }))
+            authorize(
+                &principal,
+                action,
+                Resource::Installation(&InstallationAccess {
+                    user,
+                    role,
+                    via_groups,
+                }),
+            )
         };
         // A member (or an owner) of a group holding a grant: the facts list that group.
-        assert_eq!(on(None, vec![granted_group], Action::ControlChargers), Ok(()));
-        assert_eq!(on(None, vec![granted_group], Action::ManagePermissions), Err(Denial::Forbidden));
+        assert_eq!(
+            on(None, vec![granted_group], Action::ControlChargers),
+            Ok(())
+        );
+        assert_eq!(
+            on(None, vec![granted_group], Action::ManagePermissions),
+            Err(Denial::Forbidden)
+        );
         // An ex-member, a non-member, or anyone after the grant is revoked: the group drops out of the facts.
-        assert_eq!(on(None, vec![], Action::ViewInstallation), Err(Denial::NotFound));
+        assert_eq!(
+            on(None, vec![], Action::ViewInstallation),
+            Err(Denial::NotFound)
+        );
         // A direct role plus a grant: the union of both.
-        assert_eq!(on(Some(Role::User), vec![granted_group], Action::ChangeSettings), Ok(()));
-        assert_eq!(on(Some(Role::Owner), vec![granted_group], Action::DeleteInstallation), Ok(()));
+        assert_eq!(
+            on(
+                Some(Role::User),
+                vec![granted_group],
+                Action::ChangeSettings
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            on(
+                Some(Role::Owner),
+                vec![granted_group],
+                Action::DeleteInstallation
+            ),
+            Ok(())
+        );
     }
 
     #[test]

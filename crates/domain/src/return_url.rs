@@ -73,7 +73,8 @@ impl RegisteredReturnUrl {
         let base = registered.path();
         let path = candidate.path();
         let below = path == base
-            || (path.starts_with(base) && (base.ends_with('/') || path[base.len()..].starts_with('/')));
+            || (path.starts_with(base)
+                && (base.ends_with('/') || path[base.len()..].starts_with('/')));
         registered.scheme() == candidate.scheme()
             && registered.host() == candidate.host()
             && registered.port_or_known_default() == candidate.port_or_known_default()
@@ -153,10 +154,22 @@ mod tests {
     #[test]
     fn admits_the_registered_url_and_paths_below_it() {
         assert!(admits("https://acme.example/cb", "https://acme.example/cb"));
-        assert!(admits("https://acme.example/cb", "https://acme.example/cb?state=1"));
-        assert!(admits("https://acme.example/cb", "https://ACME.example:443/cb/done"));
-        assert!(admits("https://acme.example/", "https://acme.example/anything"));
-        assert!(admits("http://localhost:3000/cb", "http://localhost:3000/cb/x"));
+        assert!(admits(
+            "https://acme.example/cb",
+            "https://acme.example/cb?state=1"
+        ));
+        assert!(admits(
+            "https://acme.example/cb",
+            "https://ACME.example:443/cb/done"
+        ));
+        assert!(admits(
+            "https://acme.example/",
+            "https://acme.example/anything"
+        ));
+        assert!(admits(
+            "http://localhost:3000/cb",
+            "http://localhost:3000/cb/x"
+        ));
     }
 
     #[test]
@@ -182,15 +195,22 @@ mod tests {
             "https://acme.example/cb#\u{0}",
             "",
         ] {
-            assert!(!admits(registered, candidate), "{candidate:?} must not be followed");
+            assert!(
+                !admits(registered, candidate),
+                "{candidate:?} must not be followed"
+            );
         }
     }
 
     #[test]
     fn outcome_parameters_keep_the_existing_query() {
         let target = ReturnTarget::parse("https://acme.example/cb?state=x%26y#frag").unwrap();
-        let url = target.with_outcome(&[("success", "true".into()), ("installationId", "abc".into())]);
-        assert_eq!(url.as_str(), "https://acme.example/cb?state=x%26y&success=true&installationId=abc");
+        let url =
+            target.with_outcome(&[("success", "true".into()), ("installationId", "abc".into())]);
+        assert_eq!(
+            url.as_str(),
+            "https://acme.example/cb?state=x%26y&success=true&installationId=abc"
+        );
     }
 
     proptest::proptest! {

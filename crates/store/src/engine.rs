@@ -3,6 +3,8 @@
 // each engine's native types (UUID/BLOB, TIMESTAMPTZ/TEXT, JSONB/TEXT). `$n` placeholders,
 // `RETURNING` and `ON CONFLICT` mean the same on both.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use chrono::Utc;
 use serde_json::json;
@@ -91,6 +93,19 @@ async fn role_and_owners(tx: &mut Tx<'_>, table: &str, scope: &str, id: Uuid, us
     Ok((role, usize::try_from(owners).unwrap_or(usize::MAX)))
 }
 
+/// The audit detail of an access decision: the group as it is now, and the link's own words.
+async fn decision_detail(tx: &mut Tx<'_>, group: GroupId, request: &RequestContext) -> Result<serde_json::Value> {
+    let names: Option<(String, String)> = sqlx::query_as("SELECT name, lookup_key FROM user_groups WHERE id = $1")
+        .bind(group.as_uuid())
+        .fetch_optional(&mut **tx)
+        .await?;
+    let (name, lookup_key) = names.ok_or(StoreError::NotFound)?;
+    Ok(json!({
+        "group": group, "group_name": name, "lookup_key": lookup_key,
+        "partner_name": request.partner_name, "return_url": request.return_url,
+    }))
+}
+
 fn settings_json(settings: &InstallationSettings) -> serde_json::Value {
     let (mode, phases) = settings_columns(settings);
     json!({
@@ -103,6 +118,22 @@ fn settings_json(settings: &InstallationSettings) -> serde_json::Value {
 }
 
 impl EngineStore {
+    /// For each installation, the groups `user` belongs to that hold a grant on it.
+    async fn granting_groups(&self, user: UserId) -> Result<HashMap<Uuid, Vec<GroupId>>> {
+        let rows: Vec<(Uuid, Uuid)> = sqlx::query_as(
+            "SELECT g.installation_id, g.group_id FROM installation_grants g \
+             JOIN group_members m ON m.group_id = g.group_id WHERE m.user_id = $1 ORDER BY g.group_id",
+        )
+        .bind(user.as_uuid())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut granting: HashMap<Uuid, Vec<GroupId>> = HashMap::new();
+        for (installation, group) in rows {
+            granting.entry(installation).or_default().push(GroupId::from_uuid(group));
+        }
+        Ok(granting)
+    }
+
     async fn return_urls(&self, group: Uuid) -> Result<Vec<String>> {
         Ok(sqlx::query_scalar("SELECT url FROM group_return_urls WHERE group_id = $1 ORDER BY position")
             .bind(group)
@@ -277,26 +308,33 @@ impl Store for EngineStore {
             .bind(user.as_uuid())
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|row| {
-            let access = InstallationAccess { user, role: parse_role(row.role)?, via_groups: Vec::new() };
-            Ok((Installation::try_from(row.installation)?, access))
-        })
-        .transpose()
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let mut granting = self.granting_groups(user).await?;
+        let via_groups = granting.remove(&id.as_uuid()).unwrap_or_default();
+        let access = InstallationAccess { user, role: parse_role(row.role)?, via_groups };
+        Ok(Some((Installation::try_from(row.installation)?, access)))
     }
 
     async fn installations_for(&self, user: UserId) -> Result<Vec<(Installation, InstallationAccess)>> {
         let sql = format!(
             "SELECT {INSTALLATION_COLUMNS}, r.role FROM installations i \
-             JOIN installation_roles r ON r.installation_id = i.id WHERE r.user_id = $1 ORDER BY i.name, i.id"
+             LEFT JOIN installation_roles r ON r.installation_id = i.id AND r.user_id = $1 \
+             WHERE r.user_id IS NOT NULL OR i.id IN (SELECT g.installation_id FROM installation_grants g \
+             JOIN group_members m ON m.group_id = g.group_id WHERE m.user_id = $1) ORDER BY i.name, i.id"
         );
         let rows = sqlx::query_as::<_, InstallationWithRoleRow>(&sql)
             .bind(user.as_uuid())
             .fetch_all(&self.pool)
             .await?;
+        let mut granting = self.granting_groups(user).await?;
         rows.into_iter()
             .map(|row| {
-                let access = InstallationAccess { user, role: parse_role(row.role)?, via_groups: Vec::new() };
-                Ok((Installation::try_from(row.installation)?, access))
+                let installation = Installation::try_from(row.installation)?;
+                let via_groups = granting.remove(&installation.id.as_uuid()).unwrap_or_default();
+                let access = InstallationAccess { user, role: parse_role(row.role)?, via_groups };
+                Ok((installation, access))
             })
             .collect()
     }
@@ -539,6 +577,93 @@ impl Store for EngineStore {
         audit(&mut tx, actor, Subject { installation: None, group: Some(id) }, "return_urls_set", detail).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn grant_access(
+        &self,
+        installation: InstallationId,
+        group: GroupId,
+        actor: Actor,
+        request: &RequestContext,
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        lock_installation(&mut tx, installation).await?;
+        let inserted = sqlx::query(
+            "INSERT INTO installation_grants (installation_id, group_id, granted_by, granted_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (installation_id, group_id) DO NOTHING",
+        )
+        .bind(installation.as_uuid())
+        .bind(group.as_uuid())
+        .bind(actor.user().map(|id| id.as_uuid()))
+        .bind(Utc::now())
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::on_foreign_key)?;
+        let new = inserted.rows_affected() == 1;
+        if new {
+            let detail = decision_detail(&mut tx, group, request).await?;
+            let subject = Subject { installation: Some(installation), group: Some(group) };
+            audit(&mut tx, actor, subject, "access_approved", detail).await?;
+        }
+        tx.commit().await?;
+        Ok(new)
+    }
+
+    async fn record_denial(
+        &self,
+        installation: Option<InstallationId>,
+        group: GroupId,
+        actor: Actor,
+        request: &RequestContext,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let detail = decision_detail(&mut tx, group, request).await?;
+        audit(&mut tx, actor, Subject { installation, group: Some(group) }, "access_denied", detail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn revoke_access(&self, installation: InstallationId, group: GroupId, actor: Actor) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        lock_installation(&mut tx, installation).await?;
+        let deleted = sqlx::query("DELETE FROM installation_grants WHERE installation_id = $1 AND group_id = $2")
+            .bind(installation.as_uuid())
+            .bind(group.as_uuid())
+            .execute(&mut *tx)
+            .await?;
+        if deleted.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let detail = decision_detail(&mut tx, group, &RequestContext::default()).await?;
+        let subject = Subject { installation: Some(installation), group: Some(group) };
+        audit(&mut tx, actor, subject, "access_revoked", detail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn installation_grants(&self, installation: InstallationId) -> Result<Vec<GroupGrant>> {
+        let sql = format!(
+            "SELECT {GROUP_COLUMNS}, gr.granted_by, gr.granted_at FROM installation_grants gr \
+             JOIN user_groups g ON g.id = gr.group_id WHERE gr.installation_id = $1 ORDER BY g.name, g.id"
+        );
+        let rows = sqlx::query_as::<_, GrantRow>(&sql).bind(installation.as_uuid()).fetch_all(&self.pool).await?;
+        let mut grants = Vec::with_capacity(rows.len());
+        for row in rows {
+            let granted_by = match row.granted_by {
+                Some(id) => self.user(UserId::from_uuid(id)).await?,
+                None => None,
+            };
+            grants.push(GroupGrant { group: self.group_from_row(row.group).await?, granted_by, granted_at: row.granted_at });
+        }
+        Ok(grants)
+    }
+
+    async fn group_grants(&self, group: GroupId) -> Result<Vec<InstallationId>> {
+        let ids: Vec<Uuid> = sqlx::query_scalar("SELECT installation_id FROM installation_grants WHERE group_id = $1")
+            .bind(group.as_uuid())
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(ids.into_iter().map(InstallationId::from_uuid).collect())
     }
 
     async fn installation_audit(&self, id: InstallationId, limit: i64, offset: i64) -> Result<Vec<AuditEvent>> {

@@ -32,6 +32,14 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 impl StoreError {
+    /// Maps a foreign-key violation (a row that vanished meanwhile) to [`StoreError::NotFound`].
+    pub(crate) fn on_foreign_key(error: sqlx::Error) -> StoreError {
+        match &error {
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound,
+            _ => StoreError::Database(error),
+        }
+    }
+
     /// Maps a unique-constraint violation to [`StoreError::Conflict`] naming `what`.
     pub(crate) fn on_unique(what: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
         move |error| match &error {

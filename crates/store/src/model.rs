@@ -123,3 +123,21 @@ impl Actor {
         }
     }
 }
+
+/// Where an access decision came from, for the audit log: the link's own words.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RequestContext {
+    /// The link's `partnerName`, as given.
+    pub partner_name: Option<String>,
+    /// The link's `returnUrl`, as given.
+    pub return_url: Option<String>,
+}
+
+/// A user group's access to an installation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupGrant {
+    pub group: Group,
+    /// Who approved it, while that account exists.
+    pub granted_by: Option<User>,
+    pub granted_at: DateTime<Utc>,
+}

@@ -228,3 +228,11 @@ impl From<AuditRow> for AuditEvent {
         }
     }
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct GrantRow {
+    #[sqlx(flatten)]
+    pub group: GroupRow,
+    pub granted_by: Option<Uuid>,
+    pub granted_at: DateTime<Utc>,
+}

@@ -114,6 +114,35 @@ pub trait Store: Send + Sync + 'static {
         actor: Actor,
     ) -> Result<()>;
 
+    /// Gives a group access to an installation (audited) and answers whether it is new; approving
+    /// again changes nothing.
+    async fn grant_access(
+        &self,
+        installation: InstallationId,
+        group: GroupId,
+        actor: Actor,
+        request: &RequestContext,
+    ) -> Result<bool>;
+    /// Records that an access request was denied (for the chosen installation, if any).
+    async fn record_denial(
+        &self,
+        installation: Option<InstallationId>,
+        group: GroupId,
+        actor: Actor,
+        request: &RequestContext,
+    ) -> Result<()>;
+    /// Ends a group's access (audited); `NotFound` when it had none.
+    async fn revoke_access(
+        &self,
+        installation: InstallationId,
+        group: GroupId,
+        actor: Actor,
+    ) -> Result<()>;
+    /// The groups with access to an installation, by name.
+    async fn installation_grants(&self, installation: InstallationId) -> Result<Vec<GroupGrant>>;
+    /// The installations a group has access to.
+    async fn group_grants(&self, group: GroupId) -> Result<Vec<InstallationId>>;
+
     /// An installation's audit log, newest first.
     async fn installation_audit(
         &self,

@@ -9,6 +9,7 @@ use voltgate_domain::{
     Role,
 };
 use voltgate_store::testing::TestDatabase;
+use voltgate_store::RequestContext;
 use voltgate_store::{
     connect, Actor, Database, Engine, NewGroup, NewInstallation, NewUser, StoreError, User,
 };
@@ -32,6 +33,8 @@ on_both_engines!(
     group_membership_keeps_an_owner,
     return_urls_are_replaced_in_order,
     login_attempts_round_trip,
+    group_grants_reach_every_member_until_revoked,
+    access_decisions_are_audited_with_the_links_words,
 );
 
 async fn open(engine: Engine) -> (TestDatabase, Database) {
@@ -545,4 +548,218 @@ async fn login_attempts_round_trip(engine: Engine) {
     );
     db.store.clear_login_attempts("account:x").await.unwrap();
     assert_eq!(db.store.login_attempts("account:x").await.unwrap(), None);
+}
+
+async fn group_grants_reach_every_member_until_revoked(engine: Engine) {
+    let (_guard, db) = open(engine).await;
+    let owner = user(&db, "owner@example.com").await;
+    let partner = user(&db, "partner@acme.example").await;
+    let later = user(&db, "later@acme.example").await;
+    let outsider = user(&db, "outsider@example.com").await;
+    let inst = db
+        .store
+        .create_installation(owner.id, &installation("Garage"), Actor::User(owner.id))
+        .await
+        .unwrap();
+    let key = LookupKey::parse("ACME").unwrap();
+    let acme = db
+        .store
+        .create_group(
+            partner.id,
+            &group("Acme", &[]),
+            &key,
+            Actor::User(partner.id),
+        )
+        .await
+        .unwrap();
+    let context = RequestContext::default();
+
+    assert!(db
+        .store
+        .grant_access(inst.id, acme.id, Actor::User(owner.id), &context)
+        .await
+        .unwrap());
+    assert!(
+        !db.store
+            .grant_access(inst.id, acme.id, Actor::User(owner.id), &context)
+            .await
+            .unwrap(),
+        "idempotent"
+    );
+    let approvals = db.store.installation_audit(inst.id, 100, 0).await.unwrap();
+    assert_eq!(
+        approvals
+            .iter()
+            .filter(|e| e.kind == "access_approved")
+            .count(),
+        1
+    );
+
+    let (_, access) = db
+        .store
+        .installation_for(partner.id, inst.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (access.role, access.via_groups.clone()),
+        (None, vec![acme.id])
+    );
+    assert_eq!(
+        db.store.installations_for(partner.id).await.unwrap().len(),
+        1
+    );
+    let (_, access) = db
+        .store
+        .installation_for(outsider.id, inst.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(access.via_groups.is_empty());
+    assert!(db
+        .store
+        .installations_for(outsider.id)
+        .await
+        .unwrap()
+        .is_empty());
+
+    db.store
+        .set_group_role(
+            acme.id,
+            later.id,
+            GroupRole::Member,
+            Actor::User(partner.id),
+        )
+        .await
+        .unwrap();
+    let (_, access) = db
+        .store
+        .installation_for(later.id, inst.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        access.via_groups,
+        vec![acme.id],
+        "members added later have access too"
+    );
+    db.store
+        .remove_group_member(acme.id, later.id, Actor::User(partner.id))
+        .await
+        .unwrap();
+    let (_, access) = db
+        .store
+        .installation_for(later.id, inst.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(access.via_groups.is_empty(), "ex-members lose it");
+
+    let grants = db.store.installation_grants(inst.id).await.unwrap();
+    assert_eq!(grants.len(), 1);
+    assert_eq!(grants[0].group.id, acme.id);
+    assert_eq!(grants[0].granted_by.as_ref().map(|u| u.id), Some(owner.id));
+    assert_eq!(db.store.group_grants(acme.id).await.unwrap(), vec![inst.id]);
+
+    db.store
+        .revoke_access(inst.id, acme.id, Actor::User(owner.id))
+        .await
+        .unwrap();
+    let (_, access) = db
+        .store
+        .installation_for(partner.id, inst.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(access.via_groups.is_empty());
+    assert!(db
+        .store
+        .installations_for(partner.id)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(matches!(
+        db.store
+            .revoke_access(inst.id, acme.id, Actor::User(owner.id))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        db.store.installation_audit(inst.id, 1, 0).await.unwrap()[0].kind,
+        "access_revoked"
+    );
+    let missing = voltgate_domain::InstallationId::random();
+    assert!(matches!(
+        db.store
+            .grant_access(missing, acme.id, Actor::User(owner.id), &context)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    let no_group = voltgate_domain::GroupId::random();
+    assert!(matches!(
+        db.store
+            .grant_access(inst.id, no_group, Actor::User(owner.id), &context)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(
+        db.store
+            .installation_grants(inst.id)
+            .await
+            .unwrap()
+            .is_empty(),
+        "failed grants wrote nothing"
+    );
+}
+
+async fn access_decisions_are_audited_with_the_links_words(engine: Engine) {
+    let (_guard, db) = open(engine).await;
+    let owner = user(&db, "owner@example.com").await;
+    let partner = user(&db, "partner@acme.example").await;
+    let inst = db
+        .store
+        .create_installation(owner.id, &installation("Garage"), Actor::User(owner.id))
+        .await
+        .unwrap();
+    let key = LookupKey::parse("ACME").unwrap();
+    let acme = db
+        .store
+        .create_group(
+            partner.id,
+            &group("Acme Charging", &[]),
+            &key,
+            Actor::User(partner.id),
+        )
+        .await
+        .unwrap();
+    let context = RequestContext {
+        partner_name: Some("Acme Energy".into()),
+        return_url: Some("https://acme.example/cb".into()),
+    };
+    db.store
+        .record_denial(Some(inst.id), acme.id, Actor::User(owner.id), &context)
+        .await
+        .unwrap();
+    let event = &db.store.installation_audit(inst.id, 1, 0).await.unwrap()[0];
+    assert_eq!(event.kind, "access_denied");
+    assert_eq!(event.group, Some(acme.id));
+    assert_eq!(event.detail["partner_name"], "Acme Energy");
+    assert_eq!(event.detail["group_name"], "Acme Charging");
+    assert_eq!(event.detail["return_url"], "https://acme.example/cb");
+    assert!(
+        db.store
+            .installation_grants(inst.id)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a denial grants nothing"
+    );
+    db.store
+        .record_denial(None, acme.id, Actor::User(owner.id), &context)
+        .await
+        .unwrap();
+    assert_eq!(
+        db.store.group_audit(acme.id, 1, 0).await.unwrap()[0].kind,
+        "access_denied"
+    );
 }
