@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod groups;
+pub mod i18n;
 pub mod installations;
 pub mod lookup_keys;
 pub mod passwords;

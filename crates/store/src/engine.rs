@@ -222,6 +222,15 @@ impl Store for EngineStore {
         Ok(row.map(|r| (r.user.into(), r.password_hash)))
     }
 
+    async fn set_language(&self, user: UserId, language: &str) -> Result<()> {
+        sqlx::query("UPDATE users SET language = $2 WHERE id = $1")
+            .bind(user.as_uuid())
+            .bind(language)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     async fn login_attempts(&self, key: &str) -> Result<Option<Attempts>> {
         let row = sqlx::query_as::<_, AttemptsRow>(
             "SELECT failures, window_start, locked_until FROM login_attempts WHERE throttle_key = $1",
@@ -668,6 +677,13 @@ impl Store for EngineStore {
 
     async fn installation_audit(&self, id: InstallationId, limit: i64, offset: i64) -> Result<Vec<AuditEvent>> {
         self.audit_of("installation_id", id.as_uuid(), limit, offset).await
+    }
+
+    async fn installation_audit_count(&self, id: InstallationId) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE installation_id = $1")
+            .bind(id.as_uuid())
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     async fn group_audit(&self, id: GroupId, limit: i64, offset: i64) -> Result<Vec<AuditEvent>> {

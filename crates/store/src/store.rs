@@ -26,6 +26,9 @@ pub trait Store: Send + Sync + 'static {
     /// The account and its password hash, for logging in.
     async fn credentials(&self, email: &Email) -> Result<Option<(User, String)>>;
 
+    /// Saves the portal language a user chose (`en`, `de`, `nb`).
+    async fn set_language(&self, user: UserId, language: &str) -> Result<()>;
+
     /// Failed logins recorded under a throttle key.
     async fn login_attempts(&self, key: &str) -> Result<Option<Attempts>>;
     /// Records the failed logins of a throttle key.
@@ -150,6 +153,8 @@ pub trait Store: Send + Sync + 'static {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<AuditEvent>>;
+    /// How many events an installation's audit log holds.
+    async fn installation_audit_count(&self, id: InstallationId) -> Result<i64>;
     /// A group's audit log, newest first.
     async fn group_audit(&self, id: GroupId, limit: i64, offset: i64) -> Result<Vec<AuditEvent>>;
 }

@@ -159,6 +159,21 @@ async fn installations_start_with_an_owner_and_defaults(engine: Engine) {
         .unwrap();
     assert_eq!(audit[0].kind, "installation_created");
     assert_eq!(audit[0].actor_email.as_deref(), Some("owner@example.com"));
+    assert_eq!(
+        db.store.installation_audit_count(created.id).await.unwrap(),
+        1
+    );
+    db.store.set_language(owner.id, "nb").await.unwrap();
+    assert_eq!(
+        db.store
+            .user(owner.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .language
+            .as_deref(),
+        Some("nb")
+    );
 }
 
 async fn strangers_have_no_relation(engine: Engine) {

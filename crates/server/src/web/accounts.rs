@@ -10,12 +10,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
+use voltgate_domain::access_request::{param, PartnerName};
 use voltgate_domain::{LocalPath, ValidationErrors};
 
 use super::layout::Layout;
 use super::session::{sign_in, sign_out, CsrfForm, MaybeUser};
 use crate::accounts::{self, LoginOutcome, SignupError};
 use crate::error::AppError;
+use crate::i18n::Tr;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -23,6 +25,19 @@ pub fn router() -> Router<AppState> {
         .route("/signup", get(signup_page).post(signup))
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
+}
+
+/// When the person is on their way to an access request: who asks, in the link's own words.
+fn request_banner(next: &str, tr: Tr) -> Option<String> {
+    let (path, query) = next.split_once('?').unwrap_or((next, ""));
+    if !path.starts_with("/access/request") {
+        return None;
+    }
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+    match PartnerName::parse(param(&pairs, "partnerName").unwrap_or_default()) {
+        Ok(Some(partner)) => Some(tr.with("request-banner", &[("partner", partner.as_str())])),
+        _ => Some(tr.t("request-banner-anonymous")),
+    }
 }
 
 /// Where to go after logging in: a local path, or the installations.
@@ -55,6 +70,7 @@ struct SignupForm {
 #[template(path = "signup.html")]
 struct SignupPage {
     layout: Layout,
+    banner: Option<String>,
     email: String,
     full_name: String,
     next: String,
@@ -75,9 +91,47 @@ struct LoginForm {
 #[template(path = "login.html")]
 struct LoginPage {
     layout: Layout,
+    banner: Option<String>,
     email: String,
     next: String,
     refused: bool,
+}
+
+async fn signup_view(
+    app: &AppState,
+    visitor: &MaybeUser,
+    form: SignupForm,
+    errors: ValidationErrors,
+) -> Result<SignupPage, AppError> {
+    let tr = Tr(visitor.visit.lang);
+    let layout = Layout::new(app, &visitor.visit, None, tr.t("signup-title")).await?;
+    let banner = request_banner(&form.next, tr);
+    Ok(SignupPage {
+        layout,
+        banner,
+        email: form.email,
+        full_name: form.full_name,
+        next: form.next,
+        errors,
+    })
+}
+
+async fn login_view(
+    app: &AppState,
+    visitor: &MaybeUser,
+    email: String,
+    next: String,
+    refused: bool,
+) -> Result<LoginPage, AppError> {
+    let tr = Tr(visitor.visit.lang);
+    let layout = Layout::new(app, &visitor.visit, None, tr.t("login-title")).await?;
+    Ok(LoginPage {
+        layout,
+        banner: request_banner(&next, tr),
+        email,
+        next,
+        refused,
+    })
 }
 
 async fn signup_page(
@@ -88,15 +142,13 @@ async fn signup_page(
     if visitor.user.is_some() {
         return Ok(Redirect::to(&destination(&query.next)).into_response());
     }
-    let layout = Layout::new(&app, &visitor.session, None, "Sign up").await?;
-    let page = SignupPage {
-        layout,
-        email: String::new(),
-        full_name: String::new(),
+    let form = SignupForm {
         next: query.next,
-        errors: ValidationErrors::new(),
+        ..SignupForm::default()
     };
-    Ok(page.into_response())
+    Ok(signup_view(&app, &visitor, form, ValidationErrors::new())
+        .await?
+        .into_response())
 }
 
 async fn signup(
@@ -113,18 +165,11 @@ async fn signup(
     .await
     {
         Ok(user) => {
-            sign_in(&visitor.session, &user).await?;
+            sign_in(&app, &visitor.visit.session, &user).await?;
             Ok(Redirect::to(&destination(&form.next)).into_response())
         }
         Err(SignupError::Invalid(errors)) => {
-            let layout = Layout::new(&app, &visitor.session, None, "Sign up").await?;
-            let page = SignupPage {
-                layout,
-                email: form.email,
-                full_name: form.full_name,
-                next: form.next,
-                errors,
-            };
+            let page = signup_view(&app, &visitor, form, errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(SignupError::Failed(error)) => Err(error),
@@ -139,14 +184,9 @@ async fn login_page(
     if visitor.user.is_some() {
         return Ok(Redirect::to(&destination(&query.next)).into_response());
     }
-    let layout = Layout::new(&app, &visitor.session, None, "Log in").await?;
-    Ok(LoginPage {
-        layout,
-        email: String::new(),
-        next: query.next,
-        refused: false,
-    }
-    .into_response())
+    Ok(login_view(&app, &visitor, String::new(), query.next, false)
+        .await?
+        .into_response())
 }
 
 async fn login(
@@ -157,17 +197,11 @@ async fn login(
 ) -> Result<Response, AppError> {
     match accounts::log_in(app.store.as_ref(), &form.email, &form.password, client.ip()).await? {
         LoginOutcome::LoggedIn(user) => {
-            sign_in(&visitor.session, &user).await?;
+            sign_in(&app, &visitor.visit.session, &user).await?;
             Ok(Redirect::to(&destination(&form.next)).into_response())
         }
         LoginOutcome::Refused => {
-            let layout = Layout::new(&app, &visitor.session, None, "Log in").await?;
-            let page = LoginPage {
-                layout,
-                email: form.email,
-                next: form.next,
-                refused: true,
-            };
+            let page = login_view(&app, &visitor, form.email, form.next, true).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
@@ -177,6 +211,6 @@ async fn login(
 struct NoFields {}
 
 async fn logout(visitor: MaybeUser, CsrfForm(_): CsrfForm<NoFields>) -> Result<Redirect, AppError> {
-    sign_out(&visitor.session).await?;
+    sign_out(&visitor.visit.session).await?;
     Ok(Redirect::to("/login"))
 }

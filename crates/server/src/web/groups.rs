@@ -47,7 +47,7 @@ async fn list_page(
     errors: ValidationErrors,
 ) -> Result<GroupsPage, AppError> {
     let groups = app.store.groups_for(auth.user.id).await?;
-    let layout = Layout::new(app, &auth.session, Some(&auth.user), "User groups").await?;
+    let layout = Layout::new(app, &auth.visit, Some(&auth.user), "User groups").await?;
     Ok(GroupsPage {
         layout,
         groups,
@@ -121,7 +121,7 @@ async fn page(
 ) -> Result<GroupPage, AppError> {
     let can_manage = app.may(&auth.user, Action::ManageGroup, Resource::Group(&access));
     let members = app.store.group_members(group.id).await?;
-    let layout = Layout::new(app, &auth.session, Some(&auth.user), group.name.clone()).await?;
+    let layout = Layout::new(app, &auth.visit, Some(&auth.user), group.name.clone()).await?;
     Ok(GroupPage {
         layout,
         role: access.role,

@@ -45,7 +45,7 @@ async fn list_page(
     errors: ValidationErrors,
 ) -> Result<InstallationsPage, AppError> {
     let installations = app.visible_installations(&auth.user).await?;
-    let layout = Layout::new(app, &auth.session, Some(&auth.user), "Installations").await?;
+    let layout = Layout::new(app, &auth.visit, Some(&auth.user), "Installations").await?;
     Ok(InstallationsPage {
         layout,
         installations,
@@ -201,7 +201,7 @@ async fn page(
     let (member, member_errors) = feedback.member.unwrap_or_default();
     let layout = Layout::new(
         app,
-        &auth.session,
+        &auth.visit,
         Some(&auth.user),
         installation.name.clone(),
     )

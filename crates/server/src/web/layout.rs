@@ -1,11 +1,20 @@
-//! What every portal page shows around its content: title, navigation, the CSRF token for its forms.
+//! What every portal page shows around its content: title, navigation, language switch, and the CSRF
+//! token for its forms.
 
-use tower_sessions::Session;
 use voltgate_store::User;
 
-use super::session::csrf_token;
+use super::session::{csrf_token, Visit};
 use crate::error::AppError;
+use crate::i18n::{Lang, Tr};
 use crate::state::AppState;
+
+/// One entry of the language switch: it keeps the current page.
+pub struct LangLink {
+    pub name: &'static str,
+    pub code: &'static str,
+    pub href: String,
+    pub current: bool,
+}
 
 /// The frame of a page.
 pub struct Layout {
@@ -15,13 +24,28 @@ pub struct Layout {
     pub csrf: String,
     /// The User groups tab appears only for users who own a group.
     pub groups_tab: bool,
+    /// The page's language.
+    pub tr: Tr,
+    pub languages: Vec<LangLink>,
+}
+
+/// `here` with its `lang` parameter set to `lang`, other parameters kept.
+fn with_lang(here: &str, lang: Lang) -> String {
+    let (path, query) = here.split_once('?').unwrap_or((here, ""));
+    let mut pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+    pairs.retain(|(key, _)| key != "lang");
+    pairs.push(("lang".into(), lang.code().into()));
+    format!(
+        "{path}?{}",
+        serde_urlencoded::to_string(&pairs).unwrap_or_default()
+    )
 }
 
 impl Layout {
     /// The frame for `user` (or a visitor) on a page titled `title`.
     pub async fn new(
         app: &AppState,
-        session: &Session,
+        visit: &Visit,
         user: Option<&User>,
         title: impl Into<String>,
     ) -> Result<Self, AppError> {
@@ -29,11 +53,36 @@ impl Layout {
             Some(user) => app.store.owns_a_group(user.id).await?,
             None => false,
         };
+        let languages = Lang::ALL
+            .into_iter()
+            .map(|lang| LangLink {
+                name: lang.name(),
+                code: lang.code(),
+                href: with_lang(&visit.here, lang),
+                current: lang == visit.lang,
+            })
+            .collect();
         Ok(Self {
             title: title.into(),
             user: user.cloned(),
-            csrf: csrf_token(session).await?,
+            csrf: csrf_token(&visit.session).await?,
             groups_tab,
+            tr: Tr(visit.lang),
+            languages,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_switch_keeps_the_page_and_its_parameters() {
+        assert_eq!(with_lang("/login", Lang::De), "/login?lang=de");
+        assert_eq!(
+            with_lang("/access/request/ABCD?partnerName=A+B&lang=en", Lang::Nb),
+            "/access/request/ABCD?partnerName=A+B&lang=nb"
+        );
     }
 }

@@ -11,9 +11,11 @@ use voltgate_domain::UserId;
 use voltgate_store::User;
 
 use crate::error::AppError;
+use crate::i18n::Lang;
 use crate::state::AppState;
 
 const USER_KEY: &str = "user_id";
+const LANG_KEY: &str = "lang";
 const CSRF_KEY: &str = "csrf_token";
 /// The largest form body accepted.
 const MAX_FORM_BYTES: usize = 64 * 1024;
@@ -38,10 +40,22 @@ pub async fn csrf_token(session: &Session) -> Result<String, AppError> {
 }
 
 /// Starts a signed-in session for `user`: a new session id (no fixation) and a new CSRF token.
-pub async fn sign_in(session: &Session, user: &User) -> Result<(), AppError> {
+/// The language chosen before logging in becomes the account's; else the account's is used.
+pub async fn sign_in(app: &AppState, session: &Session, user: &User) -> Result<(), AppError> {
     session.cycle_id().await?;
     session.remove::<String>(CSRF_KEY).await?;
     session.insert(USER_KEY, user.id).await?;
+    match session.get::<String>(LANG_KEY).await? {
+        Some(chosen) if user.language.as_deref() != Some(chosen.as_str()) => {
+            app.store.set_language(user.id, &chosen).await?;
+        }
+        Some(_) => {}
+        None => {
+            if let Some(saved) = &user.language {
+                session.insert(LANG_KEY, saved).await?;
+            }
+        }
+    }
     Ok(())
 }
 
@@ -51,25 +65,88 @@ pub async fn sign_out(session: &Session) -> Result<(), AppError> {
     Ok(())
 }
 
+/// What every page needs to know about the request: its session, its language, its own URL.
+#[derive(Clone)]
+pub struct Visit {
+    pub session: Session,
+    pub lang: Lang,
+    /// Path and query of the page being shown.
+    pub here: String,
+}
+
+/// The page's language: `?lang=` (remembered in the session, and for the account), then the session's,
+/// then the account's, then `Accept-Language`, then English. An unknown `lang` is ignored.
+async fn language(
+    parts: &Parts,
+    app: &AppState,
+    session: &Session,
+    user: Option<&User>,
+) -> Result<Lang, AppError> {
+    let asked = parts
+        .uri
+        .query()
+        .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+        .and_then(|pairs| {
+            pairs
+                .into_iter()
+                .find(|(k, _)| k == "lang")
+                .and_then(|(_, v)| Lang::parse(&v))
+        });
+    if let Some(lang) = asked {
+        session.insert(LANG_KEY, lang.code()).await?;
+        if let Some(user) = user.filter(|u| u.language.as_deref() != Some(lang.code())) {
+            app.store.set_language(user.id, lang.code()).await?;
+        }
+        return Ok(lang);
+    }
+    let remembered = session
+        .get::<String>(LANG_KEY)
+        .await?
+        .and_then(|code| Lang::parse(&code));
+    let saved = user
+        .and_then(|u| u.language.as_deref())
+        .and_then(Lang::parse);
+    let accepted = parts
+        .headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Lang::from_accept_language);
+    Ok(remembered.or(saved).or(accepted).unwrap_or_default())
+}
+
 async fn current_user(
     parts: &mut Parts,
     app: &AppState,
-) -> Result<(Session, Option<User>), AppError> {
+) -> Result<(Visit, Option<User>), AppError> {
     let session = session_of(parts).await?;
-    let Some(id) = session.get::<UserId>(USER_KEY).await? else {
-        return Ok((session, None));
+    let signed_in = session.get::<UserId>(USER_KEY).await?;
+    let user = match signed_in {
+        Some(id) => app.store.user(id).await?,
+        None => None,
     };
-    let user = app.store.user(id).await?;
-    if user.is_none() {
+    if signed_in.is_some() && user.is_none() {
         session.flush().await?;
     }
-    Ok((session, user))
+    let lang = language(parts, app, &session, user.as_ref()).await?;
+    let here = parts
+        .uri
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_owned();
+    Ok((
+        Visit {
+            session,
+            lang,
+            here,
+        },
+        user,
+    ))
 }
 
 /// A signed-in user; anyone else is sent to the login page and back.
 pub struct AuthUser {
     pub user: User,
-    pub session: Session,
+    pub visit: Visit,
 }
 
 impl<S> FromRequestParts<S> for AuthUser
@@ -80,9 +157,9 @@ where
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
-        let (session, user) = current_user(parts, &AppState::from_ref(state)).await?;
+        let (visit, user) = current_user(parts, &AppState::from_ref(state)).await?;
         match user {
-            Some(user) => Ok(Self { user, session }),
+            Some(user) => Ok(Self { user, visit }),
             None => {
                 let next = match parts.method {
                     Method::GET => parts
@@ -101,7 +178,7 @@ where
 /// The signed-in user, if any, and the session.
 pub struct MaybeUser {
     pub user: Option<User>,
-    pub session: Session,
+    pub visit: Visit,
 }
 
 impl<S> FromRequestParts<S> for MaybeUser
@@ -112,8 +189,8 @@ where
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
-        let (session, user) = current_user(parts, &AppState::from_ref(state)).await?;
-        Ok(Self { user, session })
+        let (visit, user) = current_user(parts, &AppState::from_ref(state)).await?;
+        Ok(Self { user, visit })
     }
 }
 

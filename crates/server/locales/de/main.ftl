@@ -1,0 +1,74 @@
+# voltgate — Deutsch
+nav-installations = Installationen
+nav-groups = Benutzergruppen
+nav-logout = Abmelden
+nav-login = Anmelden
+nav-signup = Registrieren
+language = Sprache
+back-home = Zurück zu voltgate
+
+login-title = Anmelden
+login-refused = Die E-Mail-Adresse oder das Passwort ist falsch.
+field-email = E-Mail
+field-password = Passwort
+field-full-name = Vollständiger Name
+field-new-password = Passwort (mindestens 10 Zeichen)
+login-button = Anmelden
+login-no-account = Noch kein Konto?
+signup-title = Registrieren
+signup-button = Konto erstellen
+signup-have-account = Sie haben schon ein Konto?
+
+request-banner = { $partner } bittet um Zugriff auf Ihre Installation
+request-banner-anonymous = Ein Partner bittet um Zugriff auf Ihre Installation
+request-banner-note = Dieser Name stammt aus dem Link, dem Sie gefolgt sind. Nach der Anmeldung zeigt voltgate, wer wirklich anfragt.
+
+review-title = Zugriffsanfrage
+review-asks = { $group } bittet um Zugriff auf eine Ihrer Installationen
+review-link-name = Der Link nannte diesen Partner „{ $partner }“. Oben steht der bei voltgate registrierte Name.
+review-support = Support
+review-choose = Welche Installation?
+review-already = hat bereits Zugriff
+type-go = Go/Home
+type-pro = Pro
+review-can = Die Gruppe kann dann
+review-can-see = die Installation und ihren Ladeverlauf sehen
+review-can-settings = die Einstellungen der Installation ändern
+review-can-chargers = jede Ladestation der Installation starten, stoppen, neu starten und konfigurieren
+review-whole = Der Zugriff gilt für die ganze Installation, nicht für einzelne Ladestationen.
+review-cannot = Die Gruppe kann nicht
+review-cannot-manage = verwalten, wer Zugriff hat
+review-cannot-pass = den Zugriff weitergeben
+review-cannot-delete = die Installation löschen
+review-cannot-others = Ihre anderen Installationen sehen
+review-revoke-note = Sie können dies jederzeit unter Installation → Berechtigungen widerrufen.
+review-return-untrusted = Die Rücksprungadresse des Partners ist bei voltgate nicht registriert; Sie bleiben nach Ihrer Entscheidung auf voltgate.
+review-approve = Genehmigen
+review-deny = Ablehnen
+review-named-not-grantable = Der Link nennt eine Installation, für die Sie keinen Zugriff gewähren können. Wählen Sie eine Ihrer Installationen oder fragen Sie deren Eigentümer.
+review-deny-anyway = Sie können die Anfrage trotzdem ablehnen.
+nothing-no-installations = Sie besitzen oder verwalten keine Installation dieser Art, die freigegeben werden könnte.
+nothing-all-granted = { $group } hat bereits Zugriff auf alle Installationen, die Sie verwalten.
+nothing-pro-needs-id = Pro-Installationen können nur über einen Link freigegeben werden, der die Installation nennt. Bitten Sie den Partner um einen solchen Link.
+way-out-partner = Zurück zum Partner
+way-out-installations = Zu Ihren Installationen
+choose-installation = Wählen Sie die Installation, für die Sie den Zugriff genehmigen.
+
+receipt-approved = { $group } hat jetzt Zugriff auf { $installation }.
+receipt-approved-next = Alle Mitglieder der Gruppe können die Installation jetzt sehen und verwalten. Sie können den Zugriff jederzeit widerrufen.
+receipt-denied = Sie haben die Anfrage von { $group } abgelehnt.
+receipt-denied-next = Es wurde nichts freigegeben. Der Partner kann Ihnen einen neuen Link senden.
+receipt-return-refused = Die Rücksprungadresse des Partners war nicht vertrauenswürdig; Sie bleiben auf voltgate.
+receipt-permissions = Berechtigungen der Installation öffnen
+receipt-some-installation = die Installation
+
+error-unknown-key-title = Kein solcher Partner
+error-unknown-key = Kein Partner hat den Lookup-Schlüssel „{ $key }“. Prüfen Sie den Link oder bitten Sie den Partner um einen neuen.
+error-bad-link-title = Dieser Link ist ungültig
+error-bad-param = Der Parameter { $param } des Links ist ungültig: { $reason }
+param-installation-id = er muss eine Installations-ID sein.
+param-installation-type = er muss 1 (Go/Home) oder 0 (Pro) sein.
+param-show-existing = er muss true oder false sein.
+param-partner-name = er darf höchstens 100 Zeichen ohne Steuerzeichen enthalten.
+param-return-url = er darf höchstens 2048 Zeichen lang sein.
+param-query = die Abfrage des Links konnte nicht gelesen werden.

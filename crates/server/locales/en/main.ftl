@@ -1,0 +1,74 @@
+# voltgate — English
+nav-installations = Installations
+nav-groups = User groups
+nav-logout = Log out
+nav-login = Log in
+nav-signup = Sign up
+language = Language
+back-home = Back to voltgate
+
+login-title = Log in
+login-refused = The e-mail or the password is wrong.
+field-email = E-mail
+field-password = Password
+field-full-name = Full name
+field-new-password = Password (at least 10 characters)
+login-button = Log in
+login-no-account = No account yet?
+signup-title = Sign up
+signup-button = Create account
+signup-have-account = Already have an account?
+
+request-banner = { $partner } asks for access to your installation
+request-banner-anonymous = A partner asks for access to your installation
+request-banner-note = This name comes from the link you followed. After you log in, voltgate shows who is really asking.
+
+review-title = Access request
+review-asks = { $group } asks for access to one of your installations
+review-link-name = The link called this partner “{ $partner }”. The name above is the one registered with voltgate.
+review-support = Support
+review-choose = Which installation?
+review-already = already has access
+type-go = Go/Home
+type-pro = Pro
+review-can = They will be able to
+review-can-see = see the installation and its charging history
+review-can-settings = change the installation's settings
+review-can-chargers = start, stop, restart and configure every charger of the installation
+review-whole = The access covers the whole installation, not single chargers.
+review-cannot = They will not be able to
+review-cannot-manage = manage who has access
+review-cannot-pass = pass the access on
+review-cannot-delete = delete the installation
+review-cannot-others = see your other installations
+review-revoke-note = You can revoke this at any time under Installation → Permissions.
+review-return-untrusted = The partner's return address is not registered with voltgate, so you will stay on voltgate after your decision.
+review-approve = Approve
+review-deny = Deny
+review-named-not-grantable = The link names an installation you cannot give access to. Choose one of yours, or ask that installation's owner.
+review-deny-anyway = You can still deny the request.
+nothing-no-installations = You own or administer no installation of this kind that could be shared.
+nothing-all-granted = { $group } already has access to every installation you administer.
+nothing-pro-needs-id = Pro installations can only be shared through a link that names the installation. Ask the partner for such a link.
+way-out-partner = Back to the partner
+way-out-installations = Go to your installations
+choose-installation = Choose an installation to approve.
+
+receipt-approved = { $group } now has access to { $installation }.
+receipt-approved-next = Every member of the group can now see and manage the installation. You can revoke the access at any time.
+receipt-denied = You denied the request of { $group }.
+receipt-denied-next = Nothing was shared. The partner can send you a new link.
+receipt-return-refused = The partner's return address was not trusted, so you stay on voltgate.
+receipt-permissions = Open the installation's permissions
+receipt-some-installation = the installation
+
+error-unknown-key-title = No such partner
+error-unknown-key = No partner has the lookup key “{ $key }”. Check the link, or ask the partner for a new one.
+error-bad-link-title = This link is not valid
+error-bad-param = The link's parameter { $param } is not valid: { $reason }
+param-installation-id = it must be an installation id.
+param-installation-type = it must be 1 (Go/Home) or 0 (Pro).
+param-show-existing = it must be true or false.
+param-partner-name = it must be at most 100 characters without control characters.
+param-return-url = it must be at most 2048 characters.
+param-query = the link's query could not be read.

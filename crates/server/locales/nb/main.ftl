@@ -1,0 +1,74 @@
+# voltgate — norsk bokmål
+nav-installations = Installasjoner
+nav-groups = Brukergrupper
+nav-logout = Logg ut
+nav-login = Logg inn
+nav-signup = Registrer deg
+language = Språk
+back-home = Tilbake til voltgate
+
+login-title = Logg inn
+login-refused = E-postadressen eller passordet er feil.
+field-email = E-post
+field-password = Passord
+field-full-name = Fullt navn
+field-new-password = Passord (minst 10 tegn)
+login-button = Logg inn
+login-no-account = Har du ingen konto ennå?
+signup-title = Registrer deg
+signup-button = Opprett konto
+signup-have-account = Har du allerede en konto?
+
+request-banner = { $partner } ber om tilgang til installasjonen din
+request-banner-anonymous = En partner ber om tilgang til installasjonen din
+request-banner-note = Dette navnet kommer fra lenken du fulgte. Når du har logget inn, viser voltgate hvem som faktisk spør.
+
+review-title = Forespørsel om tilgang
+review-asks = { $group } ber om tilgang til en av installasjonene dine
+review-link-name = Lenken kalte denne partneren «{ $partner }». Navnet over er det som er registrert hos voltgate.
+review-support = Kundestøtte
+review-choose = Hvilken installasjon?
+review-already = har allerede tilgang
+type-go = Go/Home
+type-pro = Pro
+review-can = Gruppen vil kunne
+review-can-see = se installasjonen og ladehistorikken
+review-can-settings = endre innstillingene for installasjonen
+review-can-chargers = starte, stoppe, starte på nytt og konfigurere alle laderne i installasjonen
+review-whole = Tilgangen gjelder hele installasjonen, ikke enkeltladere.
+review-cannot = Gruppen vil ikke kunne
+review-cannot-manage = bestemme hvem som har tilgang
+review-cannot-pass = gi tilgangen videre
+review-cannot-delete = slette installasjonen
+review-cannot-others = se de andre installasjonene dine
+review-revoke-note = Du kan trekke dette tilbake når som helst under Installasjon → Tillatelser.
+review-return-untrusted = Partnerens returadresse er ikke registrert hos voltgate, så du blir værende på voltgate etter avgjørelsen.
+review-approve = Godkjenn
+review-deny = Avslå
+review-named-not-grantable = Lenken peker på en installasjon du ikke kan gi tilgang til. Velg en av dine, eller spør eieren av den installasjonen.
+review-deny-anyway = Du kan fortsatt avslå forespørselen.
+nothing-no-installations = Du eier eller administrerer ingen installasjon av denne typen som kan deles.
+nothing-all-granted = { $group } har allerede tilgang til alle installasjonene du administrerer.
+nothing-pro-needs-id = Pro-installasjoner kan bare deles via en lenke som angir installasjonen. Be partneren om en slik lenke.
+way-out-partner = Tilbake til partneren
+way-out-installations = Til installasjonene dine
+choose-installation = Velg installasjonen du vil gi tilgang til.
+
+receipt-approved = { $group } har nå tilgang til { $installation }.
+receipt-approved-next = Alle medlemmene i gruppen kan nå se og styre installasjonen. Du kan trekke tilgangen tilbake når som helst.
+receipt-denied = Du avslo forespørselen fra { $group }.
+receipt-denied-next = Ingenting ble delt. Partneren kan sende deg en ny lenke.
+receipt-return-refused = Partnerens returadresse var ikke klarert, så du blir værende på voltgate.
+receipt-permissions = Åpne tillatelsene for installasjonen
+receipt-some-installation = installasjonen
+
+error-unknown-key-title = Ingen slik partner
+error-unknown-key = Ingen partner har oppslagsnøkkelen «{ $key }». Sjekk lenken, eller be partneren om en ny.
+error-bad-link-title = Denne lenken er ugyldig
+error-bad-param = Parameteren { $param } i lenken er ugyldig: { $reason }
+param-installation-id = den må være en installasjons-ID.
+param-installation-type = den må være 1 (Go/Home) eller 0 (Pro).
+param-show-existing = den må være true eller false.
+param-partner-name = den kan ha høyst 100 tegn uten kontrolltegn.
+param-return-url = den kan ha høyst 2048 tegn.
+param-query = spørringen i lenken kunne ikke leses.
