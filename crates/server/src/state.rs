@@ -1,5 +1,6 @@
 //! What every handler shares, and the one place that loads facts and asks `authorize()`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use voltgate_domain::{
@@ -73,6 +74,15 @@ impl AppState {
             .ok_or(AppError::NotFound)?;
         authorize(&principal(user), action, Resource::Group(&access))?;
         Ok((group, access))
+    }
+
+    /// The names of the groups `user` belongs to, to say through which group access comes.
+    pub async fn group_names(&self, user: &User) -> Result<HashMap<GroupId, String>, AppError> {
+        let groups = self.store.groups_for(user.id).await?;
+        Ok(groups
+            .into_iter()
+            .map(|(group, _)| (group.id, group.name))
+            .collect())
     }
 
     /// Whether `user` may do `action` given facts already loaded for them.

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use voltgate_domain::{
     Action, Email, GroupAccess, GroupId, GroupRole, Resource, UserId, ValidationErrors,
 };
-use voltgate_store::{Actor, Group, GroupMember, StoreError};
+use voltgate_store::{Actor, Group, GroupMember, Installation, StoreError};
 
 use super::layout::Layout;
 use super::session::{AuthUser, CsrfForm, PathId};
@@ -95,6 +95,8 @@ struct GroupPage {
     role: Option<GroupRole>,
     can_manage: bool,
     members: Vec<GroupMember>,
+    /// Installations the group has access to (those this user can see).
+    installations: Vec<Installation>,
     member_email: String,
     member_owner: bool,
     return_urls: String,
@@ -121,12 +123,22 @@ async fn page(
 ) -> Result<GroupPage, AppError> {
     let can_manage = app.may(&auth.user, Action::ManageGroup, Resource::Group(&access));
     let members = app.store.group_members(group.id).await?;
+    let mut installations = Vec::new();
+    for id in app.store.group_grants(group.id).await? {
+        if let Ok((installation, _)) = app
+            .installation(&auth.user, id, Action::ViewInstallation)
+            .await
+        {
+            installations.push(installation);
+        }
+    }
     let layout = Layout::new(app, &auth.visit, Some(&auth.user), group.name.clone()).await?;
     Ok(GroupPage {
         layout,
         role: access.role,
         can_manage,
         members,
+        installations,
         member_email: feedback.member_email,
         member_owner: feedback.member_owner,
         return_urls: feedback

@@ -1,5 +1,7 @@
 //! Installations: the list, one installation's page with its settings and the people on it.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
@@ -10,7 +12,8 @@ use axum::Router;
 use serde::Deserialize;
 use voltgate_domain::settings::{AvailableCurrent, InstallationSettings, SettingsInput};
 use voltgate_domain::{
-    Action, Email, InstallationAccess, InstallationId, Resource, Role, UserId, ValidationErrors,
+    Action, Email, GroupId, InstallationAccess, InstallationId, Resource, Role, UserId,
+    ValidationErrors,
 };
 use voltgate_store::{Actor, Installation, InstallationMember, StoreError};
 
@@ -34,6 +37,7 @@ pub fn router() -> Router<AppState> {
 struct InstallationsPage {
     layout: Layout,
     installations: Vec<(Installation, InstallationAccess)>,
+    group_names: HashMap<GroupId, String>,
     form: InstallationInput,
     errors: ValidationErrors,
 }
@@ -45,10 +49,12 @@ async fn list_page(
     errors: ValidationErrors,
 ) -> Result<InstallationsPage, AppError> {
     let installations = app.visible_installations(&auth.user).await?;
+    let group_names = app.group_names(&auth.user).await?;
     let layout = Layout::new(app, &auth.visit, Some(&auth.user), "Installations").await?;
     Ok(InstallationsPage {
         layout,
         installations,
+        group_names,
         form,
         errors,
     })
@@ -81,6 +87,19 @@ async fn create(
             let page = list_page(&app, &auth, form, errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
+    }
+}
+
+impl InstallationsPage {
+    /// The groups through which the user reaches an installation, by name.
+    fn via(&self, access: &InstallationAccess) -> String {
+        let names: Vec<&str> = access
+            .via_groups
+            .iter()
+            .filter_map(|id| self.group_names.get(id))
+            .map(String::as_str)
+            .collect();
+        names.join(", ")
     }
 }
 
@@ -160,6 +179,9 @@ struct InstallationPage {
     layout: Layout,
     installation: Installation,
     role: Option<Role>,
+    /// Names of the groups through which the user has access.
+    via_groups: Vec<String>,
+    can_manage: bool,
     can_change_settings: bool,
     can_manage_users: bool,
     settings: SettingsView,
@@ -191,6 +213,12 @@ async fn page(
     let (can_change_settings, can_manage_users) =
         (can(Action::ChangeSettings), can(Action::ManageUsers));
     let members = app.store.installation_members(installation.id).await?;
+    let names = app.group_names(&auth.user).await?;
+    let via_groups = access
+        .via_groups
+        .iter()
+        .filter_map(|id| names.get(id).cloned())
+        .collect();
     let (settings, settings_errors) = match feedback.settings {
         Some((input, errors)) => (SettingsView::from(input), errors),
         None => (
@@ -209,6 +237,8 @@ async fn page(
     Ok(InstallationPage {
         layout,
         role: access.role,
+        via_groups,
+        can_manage: can(Action::ManagePermissions),
         installation,
         can_change_settings,
         can_manage_users,

@@ -1,9 +1,11 @@
 //! The portal: server-rendered HTML that works without JavaScript.
 
+mod access;
 mod accounts;
 mod groups;
 mod installations;
 mod layout;
+mod permissions;
 mod session;
 
 use axum::extract::State;
@@ -32,9 +34,11 @@ pub fn router(state: AppState) -> Router {
         ),
     ];
     let mut router = Router::new()
+        .merge(access::router())
         .merge(accounts::router())
         .merge(installations::router())
         .merge(groups::router())
+        .merge(permissions::router())
         .route("/", get(home))
         .route("/healthz", get(health))
         .route("/static/style.css", get(stylesheet))

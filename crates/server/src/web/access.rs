@@ -1,0 +1,440 @@
+//! The access-request flow: `/access/request/{lookup_key}` → (login) → review → approve or deny →
+//! back to the partner's registered return URL, or to the receipt.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+use voltgate_domain::access_request::{
+    param, picker, Candidate, Choice, NothingToGrant, ParamError, RequestParams,
+};
+use voltgate_domain::{
+    Action, InstallationId, LookupKey, RegisteredReturnUrl, Resource, ReturnTarget,
+};
+use voltgate_store::{Actor, Group, Installation, RequestContext};
+
+use super::layout::Layout;
+use super::session::{AuthUser, CsrfForm, MaybeUser, Visit};
+use crate::error::AppError;
+use crate::i18n::Tr;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/access/request", get(show_by_param).post(decide_by_param))
+        .route("/access/request/{key}", get(show).post(decide))
+        .route("/access/receipt", get(receipt))
+}
+
+/// A link that names an existing group, with checked parameters.
+struct Link {
+    key: LookupKey,
+    group: Group,
+    params: RequestParams,
+}
+
+/// Why a link cannot be shown.
+enum LinkError {
+    UnknownKey(String),
+    Param(&'static str, &'static str),
+}
+
+fn param_problem(error: &ParamError) -> (&'static str, &'static str) {
+    match error {
+        ParamError::InstallationId => ("installationId", "param-installation-id"),
+        ParamError::InstallationType => ("installationtype", "param-installation-type"),
+        ParamError::ShowExisting => ("showExisting", "param-show-existing"),
+        ParamError::PartnerName => ("partnerName", "param-partner-name"),
+        ParamError::ReturnUrl => ("returnUrl", "param-return-url"),
+    }
+}
+
+fn query_pairs(raw: Option<&str>) -> Result<Vec<(String, String)>, LinkError> {
+    serde_urlencoded::from_str(raw.unwrap_or_default())
+        .map_err(|_| LinkError::Param("?", "param-query"))
+}
+
+async fn resolve(
+    app: &AppState,
+    path_key: Option<&str>,
+    raw_query: Option<&str>,
+) -> Result<Result<Link, LinkError>, AppError> {
+    let query = match query_pairs(raw_query) {
+        Ok(query) => query,
+        Err(error) => return Ok(Err(error)),
+    };
+    let raw_key = path_key
+        .or_else(|| param(&query, "lookup"))
+        .unwrap_or_default();
+    let unknown = || LinkError::UnknownKey(raw_key.chars().take(40).collect());
+    let Ok(key) = LookupKey::parse(raw_key) else {
+        return Ok(Err(unknown()));
+    };
+    let params = match RequestParams::parse(&query) {
+        Ok(params) => params,
+        Err(error) => {
+            let (name, reason) = param_problem(&error);
+            return Ok(Err(LinkError::Param(name, reason)));
+        }
+    };
+    Ok(match app.store.group_by_lookup_key(&key).await? {
+        Some(group) => Ok(Link { key, group, params }),
+        None => Err(unknown()),
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "access_error.html")]
+struct LinkErrorPage {
+    layout: Layout,
+    message: String,
+}
+
+async fn link_error(
+    app: &AppState,
+    visit: &Visit,
+    user: Option<&voltgate_store::User>,
+    error: LinkError,
+) -> Result<Response, AppError> {
+    let tr = Tr(visit.lang);
+    let (status, title, message) = match error {
+        LinkError::UnknownKey(key) => (
+            StatusCode::NOT_FOUND,
+            tr.t("error-unknown-key-title"),
+            tr.with("error-unknown-key", &[("key", &key)]),
+        ),
+        LinkError::Param(name, reason) => (
+            StatusCode::BAD_REQUEST,
+            tr.t("error-bad-link-title"),
+            tr.with(
+                "error-bad-param",
+                &[("param", name), ("reason", &tr.t(reason))],
+            ),
+        ),
+    };
+    let layout = Layout::new(app, visit, user, title).await?;
+    Ok((status, LinkErrorPage { layout, message }).into_response())
+}
+
+/// One installation in the picker.
+struct PickerRow {
+    installation: Installation,
+    grantable: bool,
+    selected: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "access_review.html")]
+struct ReviewPage {
+    layout: Layout,
+    group: Group,
+    /// The link's `partnerName` when it differs from the group's real name.
+    link_name: Option<String>,
+    rows: Vec<PickerRow>,
+    named_not_grantable: bool,
+    nothing: Option<String>,
+    can_approve: bool,
+    return_untrusted: bool,
+    /// A trusted way back to the partner, offered when nothing can be granted.
+    partner_url: Option<String>,
+    action: String,
+}
+
+/// The registered return URL that admits the link's `returnUrl`, if any.
+fn trusted_target(link: &Link) -> Option<ReturnTarget> {
+    let target = link.params.return_target()?;
+    let admitted = link
+        .group
+        .return_urls
+        .iter()
+        .filter_map(|url| RegisteredReturnUrl::parse(url).ok())
+        .any(|registered| registered.admits(&target));
+    admitted.then_some(target)
+}
+
+async fn review(app: &AppState, auth: &AuthUser, link: Link) -> Result<Response, AppError> {
+    let tr = Tr(auth.visit.lang);
+    let granted = app.store.group_grants(link.group.id).await?;
+    let administered: Vec<Installation> = app
+        .visible_installations(&auth.user)
+        .await?
+        .into_iter()
+        .filter(|(_, access)| {
+            app.may(
+                &auth.user,
+                Action::ManagePermissions,
+                Resource::Installation(access),
+            )
+        })
+        .map(|(installation, _)| installation)
+        .collect();
+    let candidates: Vec<Candidate> = administered
+        .iter()
+        .map(|i| Candidate {
+            id: i.id,
+            installation_type: i.installation_type,
+            already_granted: granted.contains(&i.id),
+        })
+        .collect();
+    let shown = picker(&candidates, &link.params);
+    let rows = shown
+        .choices
+        .iter()
+        .filter_map(|(id, choice)| {
+            let installation = administered.iter().find(|i| i.id == *id)?.clone();
+            Some(PickerRow {
+                installation,
+                grantable: *choice == Choice::Grantable,
+                selected: shown.preselected == Some(*id),
+            })
+        })
+        .collect();
+    let group_name = link.group.name.as_str();
+    let nothing = shown.nothing.map(|reason| match reason {
+        NothingToGrant::NoInstallations => tr.t("nothing-no-installations"),
+        NothingToGrant::AllGranted => tr.with("nothing-all-granted", &[("group", group_name)]),
+        NothingToGrant::ProNeedsInstallationId => tr.t("nothing-pro-needs-id"),
+    });
+    let link_name = link
+        .params
+        .partner_name
+        .as_ref()
+        .map(|p| p.as_str().to_owned())
+        .filter(|p| !p.eq_ignore_ascii_case(group_name));
+    let trusted = trusted_target(&link);
+    let layout = Layout::new(app, &auth.visit, Some(&auth.user), tr.t("review-title")).await?;
+    let page = ReviewPage {
+        layout,
+        link_name,
+        rows,
+        named_not_grantable: shown.named_not_grantable,
+        can_approve: nothing.is_none(),
+        nothing,
+        return_untrusted: link.params.return_url.is_some() && trusted.is_none(),
+        partner_url: trusted.map(|t| t.as_str().to_owned()),
+        action: auth.visit.here.clone(),
+        group: link.group,
+    };
+    Ok(page.into_response())
+}
+
+async fn show_link(
+    app: AppState,
+    visitor: MaybeUser,
+    key: Option<String>,
+    query: Option<String>,
+) -> Result<Response, AppError> {
+    let link = match resolve(&app, key.as_deref(), query.as_deref()).await? {
+        Ok(link) => link,
+        Err(error) => return link_error(&app, &visitor.visit, visitor.user.as_ref(), error).await,
+    };
+    match visitor.user {
+        Some(user) => {
+            review(
+                &app,
+                &AuthUser {
+                    user,
+                    visit: visitor.visit,
+                },
+                link,
+            )
+            .await
+        }
+        None => {
+            let next =
+                serde_urlencoded::to_string([("next", &visitor.visit.here)]).unwrap_or_default();
+            Ok(Redirect::to(&format!("/login?{next}")).into_response())
+        }
+    }
+}
+
+async fn show(
+    State(app): State<AppState>,
+    visitor: MaybeUser,
+    Path(key): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    show_link(app, visitor, Some(key), query).await
+}
+
+async fn show_by_param(
+    State(app): State<AppState>,
+    visitor: MaybeUser,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    show_link(app, visitor, None, query).await
+}
+
+#[derive(Deserialize, Default)]
+struct DecisionForm {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    installation_id: String,
+}
+
+/// Where the browser goes after a decision: the partner's return URL when a registered one admits it,
+/// else the receipt. On approval the installation id is added; the lookup key always.
+fn after_decision(link: &Link, approved: Option<InstallationId>) -> String {
+    let mut outcome = vec![("success", approved.is_some().to_string())];
+    if let Some(id) = approved {
+        outcome.push(("installationId", id.to_string()));
+    }
+    outcome.push(("lookup", link.key.to_string()));
+    if let Some(target) = trusted_target(link) {
+        return target.with_outcome(&outcome).to_string();
+    }
+    if link.params.return_url.is_some() {
+        outcome.push(("returnRefused", "true".into()));
+    }
+    format!(
+        "/access/receipt?{}",
+        serde_urlencoded::to_string(&outcome).unwrap_or_default()
+    )
+}
+
+async fn decide_link(
+    app: AppState,
+    auth: AuthUser,
+    key: Option<String>,
+    query: Option<String>,
+    form: DecisionForm,
+) -> Result<Response, AppError> {
+    let link = match resolve(&app, key.as_deref(), query.as_deref()).await? {
+        Ok(link) => link,
+        Err(error) => return link_error(&app, &auth.visit, Some(&auth.user), error).await,
+    };
+    let context = RequestContext {
+        partner_name: link
+            .params
+            .partner_name
+            .as_ref()
+            .map(|p| p.as_str().to_owned()),
+        return_url: link.params.return_url.clone(),
+    };
+    let chosen: Option<InstallationId> = form.installation_id.trim().parse().ok();
+    let actor = Actor::User(auth.user.id);
+    match form.decision.as_str() {
+        "approve" => {
+            let id = chosen.ok_or_else(|| {
+                AppError::BadRequest(Tr(auth.visit.lang).t("choose-installation"))
+            })?;
+            app.installation(&auth.user, id, Action::ManagePermissions)
+                .await?;
+            app.store
+                .grant_access(id, link.group.id, actor, &context)
+                .await?;
+            Ok(Redirect::to(&after_decision(&link, Some(id))).into_response())
+        }
+        "deny" => {
+            let about = match chosen {
+                Some(id) => app
+                    .installation(&auth.user, id, Action::ManagePermissions)
+                    .await
+                    .ok()
+                    .map(|(i, _)| i.id),
+                None => None,
+            };
+            app.store
+                .record_denial(about, link.group.id, actor, &context)
+                .await?;
+            Ok(Redirect::to(&after_decision(&link, None)).into_response())
+        }
+        _ => Err(AppError::BadRequest("Choose Approve or Deny.".into())),
+    }
+}
+
+async fn decide(
+    State(app): State<AppState>,
+    auth: AuthUser,
+    Path(key): Path<String>,
+    RawQuery(query): RawQuery,
+    CsrfForm(form): CsrfForm<DecisionForm>,
+) -> Result<Response, AppError> {
+    decide_link(app, auth, Some(key), query, form).await
+}
+
+async fn decide_by_param(
+    State(app): State<AppState>,
+    auth: AuthUser,
+    RawQuery(query): RawQuery,
+    CsrfForm(form): CsrfForm<DecisionForm>,
+) -> Result<Response, AppError> {
+    decide_link(app, auth, None, query, form).await
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "access_receipt.html")]
+struct ReceiptPage {
+    layout: Layout,
+    approved: bool,
+    sentence: String,
+    next_step: String,
+    return_refused: bool,
+    permissions: Option<String>,
+}
+
+async fn receipt(
+    State(app): State<AppState>,
+    auth: AuthUser,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    let tr = Tr(auth.visit.lang);
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(query.as_deref().unwrap_or_default())
+            .map_err(|_| AppError::BadRequest("The receipt's address is malformed.".into()))?;
+    let approved = match param(&pairs, "success") {
+        Some("true") => true,
+        Some("false") => false,
+        _ => {
+            return Err(AppError::BadRequest(
+                "success must be true or false.".into(),
+            ))
+        }
+    };
+    let group = match param(&pairs, "lookup").map(LookupKey::parse) {
+        Some(Ok(key)) => app.store.group_by_lookup_key(&key).await?,
+        _ => None,
+    };
+    let group_name = group.map_or_else(|| "—".to_owned(), |g| g.name);
+    let installation = match param(&pairs, "installationId").and_then(|id| id.parse().ok()) {
+        Some(id) => app
+            .installation(&auth.user, id, Action::ViewInstallation)
+            .await
+            .ok()
+            .map(|(i, _)| i),
+        None => None,
+    };
+    let installation_name = installation
+        .as_ref()
+        .map_or_else(|| tr.t("receipt-some-installation"), |i| i.name.clone());
+    let (sentence, next_step) = if approved {
+        let args = [
+            ("group", group_name.as_str()),
+            ("installation", installation_name.as_str()),
+        ];
+        (
+            tr.with("receipt-approved", &args),
+            tr.t("receipt-approved-next"),
+        )
+    } else {
+        (
+            tr.with("receipt-denied", &[("group", group_name.as_str())]),
+            tr.t("receipt-denied-next"),
+        )
+    };
+    let layout = Layout::new(&app, &auth.visit, Some(&auth.user), tr.t("review-title")).await?;
+    Ok(ReceiptPage {
+        layout,
+        approved,
+        sentence,
+        next_step,
+        return_refused: param(&pairs, "returnRefused") == Some("true"),
+        permissions: installation.map(|i| format!("/installations/{}/permissions", i.id)),
+    }
+    .into_response())
+}
