@@ -362,7 +362,7 @@ mod tests {
         let mine = candidate(InstallationType::Go, false);
         let foreign = InstallationId::random();
         let shown = picker(
-            &[mine.clone()],
+            std::slice::from_ref(&mine),
             &RequestParams {
                 installation_id: Some(foreign),
                 ..RequestParams::default()

@@ -1,5 +1,6 @@
 //! The portal through its real HTTP surface, on SQLite and on PostgreSQL.
 
+mod access;
 mod accounts;
 mod cli;
 mod groups;
