@@ -2,6 +2,7 @@
 
 mod access;
 mod accounts;
+mod browser;
 mod cli;
 mod groups;
 mod helpers;
