@@ -119,6 +119,31 @@ async fn the_whole_story(engine: Engine) {
         "back to the same request, parameters intact"
     );
 
+    let newcomer = app.browser();
+    let signup = format!("/signup?next={}", url_escape(&request));
+    let (_, html) = newcomer.page(&signup).await;
+    assert!(
+        html.contains("Acme Energy asks for access to your installation"),
+        "sign-up keeps the banner"
+    );
+    let fields = [
+        ("email", "new@example.no"),
+        ("full_name", "New Owner"),
+        ("password", "correct horse battery"),
+        ("next", request.as_str()),
+    ];
+    let signed_up = newcomer.submit(&signup, "/signup", &fields).await;
+    assert_eq!(
+        location(&signed_up),
+        request,
+        "sign-up also returns to the request"
+    );
+    let (_, html) = newcomer.page(&request).await;
+    assert!(
+        html.contains("You own or administer no installation"),
+        "and says why nothing can be granted"
+    );
+
     let (status, html) = visitor.page(&request).await;
     assert_eq!(status, StatusCode::OK);
     for expected in [
@@ -764,6 +789,7 @@ fn urlencode(text: &str) -> String {
     url_escape(text)
 }
 
+/// Percent-encodes everything but unreserved characters, as a link builder would.
 fn url_escape(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
