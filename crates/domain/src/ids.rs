@@ -58,6 +58,10 @@ id_type!(
     /// Identifies a user group (a partner organisation).
     GroupId
 );
+id_type!(
+    /// Identifies a charger.
+    ChargerId
+);
 
 #[cfg(test)]
 mod tests {

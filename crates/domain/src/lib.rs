@@ -5,6 +5,7 @@
 
 pub mod access_request;
 pub mod authz;
+pub mod charger;
 pub mod email;
 pub mod group;
 pub mod ids;
@@ -19,9 +20,10 @@ pub mod throttle;
 pub mod validation;
 
 pub use authz::{authorize, Action, Denial, GroupAccess, InstallationAccess, Principal, Resource};
+pub use charger::ChargePointIdentity;
 pub use email::Email;
 pub use group::GroupRole;
-pub use ids::{GroupId, InstallationId, UserId};
+pub use ids::{ChargerId, GroupId, InstallationId, UserId};
 pub use installation::{InstallationType, Role};
 pub use local_path::LocalPath;
 pub use lookup_key::LookupKey;
