@@ -31,12 +31,12 @@ const INSTALLATION_COLUMNS: &str = "i.id, i.name, i.address, i.installation_type
 const GROUP_COLUMNS: &str = "g.id, g.name, g.description, g.support_email, g.support_url, g.lookup_key, g.created_at";
 
 /// What an audit event is about.
-struct Subject {
-    installation: Option<InstallationId>,
-    group: Option<GroupId>,
+pub(crate) struct Subject {
+    pub(crate) installation: Option<InstallationId>,
+    pub(crate) group: Option<GroupId>,
 }
 
-async fn audit(tx: &mut Tx<'_>, actor: Actor, subject: Subject, kind: &str, mut detail: serde_json::Value) -> Result<()> {
+pub(crate) async fn audit(tx: &mut Tx<'_>, actor: Actor, subject: Subject, kind: &str, mut detail: serde_json::Value) -> Result<()> {
     if actor == Actor::Operator {
         detail["via"] = json!("operator command line");
     }

@@ -2,6 +2,7 @@
 //! PostgreSQL (scale-out). The SQL is written once (`engine.rs`) and compiled for each engine with its
 //! own native types; each engine has its own migrations.
 
+pub mod chargers;
 mod error;
 mod model;
 mod postgres;
@@ -14,6 +15,7 @@ pub mod testing;
 
 use std::sync::Arc;
 
+pub use chargers::*;
 pub use error::{Result, StoreError};
 pub use model::*;
 pub use sessions::SessionBackend;

@@ -17,6 +17,11 @@ pub(crate) struct EngineStore {
 
 include!("engine.rs");
 
+mod chargers_sql {
+    use super::EngineStore;
+    include!("engine_chargers.rs");
+}
+
 /// Connects to and migrates the PostgreSQL database at `url`.
 pub(crate) async fn connect(url: &str) -> Result<Database> {
     let pool = PgPoolOptions::new()

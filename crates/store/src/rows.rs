@@ -236,3 +236,100 @@ pub(crate) struct GrantRow {
     pub granted_by: Option<Uuid>,
     pub granted_at: DateTime<Utc>,
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ChargerRow {
+    id: Uuid,
+    installation_id: Uuid,
+    identity: String,
+    name: String,
+    connectors: i32,
+    vendor: Option<String>,
+    model: Option<String>,
+    serial_number: Option<String>,
+    firmware_version: Option<String>,
+    booted_at: Option<DateTime<Utc>>,
+    last_seen_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    pub password_hash: Option<String>,
+}
+
+impl From<ChargerRow> for crate::chargers::Charger {
+    fn from(row: ChargerRow) -> Self {
+        Self {
+            id: voltgate_domain::ChargerId::from_uuid(row.id),
+            installation_id: InstallationId::from_uuid(row.installation_id),
+            identity: row.identity,
+            name: row.name,
+            connectors: row.connectors,
+            vendor: row.vendor,
+            model: row.model,
+            serial_number: row.serial_number,
+            firmware_version: row.firmware_version,
+            booted_at: row.booted_at,
+            last_seen_at: row.last_seen_at,
+            created_at: row.created_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ConnectorRow {
+    pub charger_id: Uuid,
+    connector_id: i32,
+    status: String,
+    error_code: String,
+    power_w: Option<f64>,
+    current_l1: Option<f64>,
+    current_l2: Option<f64>,
+    current_l3: Option<f64>,
+    energy_wh: Option<f64>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<&ConnectorRow> for crate::chargers::ConnectorState {
+    fn from(row: &ConnectorRow) -> Self {
+        Self {
+            connector_id: row.connector_id,
+            status: row.status.clone(),
+            error_code: row.error_code.clone(),
+            power_w: row.power_w,
+            current: [row.current_l1, row.current_l2, row.current_l3],
+            energy_wh: row.energy_wh,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ChargeSessionRow {
+    id: i32,
+    charger_id: Uuid,
+    charger_name: String,
+    connector_id: i32,
+    id_tag: String,
+    user_email: Option<String>,
+    started_at: DateTime<Utc>,
+    meter_start: i64,
+    stopped_at: Option<DateTime<Utc>>,
+    meter_stop: Option<i64>,
+    stop_reason: Option<String>,
+}
+
+impl From<ChargeSessionRow> for crate::chargers::ChargeSession {
+    fn from(row: ChargeSessionRow) -> Self {
+        Self {
+            id: row.id,
+            charger_id: voltgate_domain::ChargerId::from_uuid(row.charger_id),
+            charger_name: row.charger_name,
+            connector_id: row.connector_id,
+            id_tag: row.id_tag,
+            user_email: row.user_email,
+            started_at: row.started_at,
+            meter_start: row.meter_start,
+            stopped_at: row.stopped_at,
+            meter_stop: row.meter_stop,
+            stop_reason: row.stop_reason,
+        }
+    }
+}

@@ -18,6 +18,11 @@ pub(crate) struct EngineStore {
 
 include!("engine.rs");
 
+mod chargers_sql {
+    use super::EngineStore;
+    include!("engine_chargers.rs");
+}
+
 /// Opens (creating if missing) and migrates the SQLite database at `url`.
 pub(crate) async fn connect(url: &str) -> Result<Database> {
     let options = SqliteConnectOptions::from_str(url)?

@@ -13,7 +13,7 @@ use crate::model::*;
 /// Everything voltgate keeps. Every multi-row change runs in one transaction, and every change that
 /// people make to installations or groups writes its audit event in that same transaction.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: crate::chargers::ChargerStore + Send + Sync + 'static {
     /// Answers when the database answers.
     async fn ping(&self) -> Result<()>;
 

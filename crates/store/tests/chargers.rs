@@ -1,0 +1,412 @@
+//! The chargers part of the store's contract, on SQLite and on PostgreSQL.
+
+use chrono::{Duration, TimeZone, Utc};
+use voltgate_domain::text::{Address, Name};
+use voltgate_domain::{ChargePointIdentity, Email, InstallationType};
+use voltgate_store::testing::TestDatabase;
+use voltgate_store::*;
+
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $( #[tokio::test] async fn $name() { super::$name(voltgate_store::Engine::Sqlite).await } )* }
+        mod postgres { $( #[tokio::test] async fn $name() { super::$name(voltgate_store::Engine::Postgres).await } )* }
+    };
+}
+
+on_both_engines!(
+    chargers_are_registered_once_and_report_state,
+    charge_sessions_survive_resends,
+    history_filters_and_samples
+);
+
+struct Site {
+    _guard: TestDatabase,
+    db: Database,
+    owner: User,
+    installation: Installation,
+}
+
+async fn site(engine: Engine) -> Site {
+    let guard = TestDatabase::new(engine).await;
+    let db = connect(&guard.url).await.unwrap();
+    let new = NewUser {
+        email: Email::parse("owner@example.com").unwrap(),
+        full_name: Name::parse("Owner").unwrap(),
+        password_hash: "x".into(),
+    };
+    let owner = db.store.create_user(&new).await.unwrap();
+    let new = NewInstallation {
+        name: Name::parse("Garage").unwrap(),
+        address: Address::parse("").unwrap(),
+        installation_type: InstallationType::Go,
+    };
+    let installation = db
+        .store
+        .create_installation(owner.id, &new, Actor::User(owner.id))
+        .await
+        .unwrap();
+    Site {
+        _guard: guard,
+        db,
+        owner,
+        installation,
+    }
+}
+
+async fn charger(site: &Site, identity: &str) -> Charger {
+    let new = NewCharger {
+        identity: ChargePointIdentity::parse(identity).unwrap(),
+        name: Name::parse(&format!("Charger {identity}")).unwrap(),
+        connectors: 2,
+        password_hash: format!("hash-of-{identity}"),
+    };
+    site.db
+        .store
+        .create_charger(site.installation.id, &new, Actor::User(site.owner.id))
+        .await
+        .unwrap()
+}
+
+async fn chargers_are_registered_once_and_report_state(engine: Engine) {
+    let site = site(engine).await;
+    let cp = charger(&site, "CP-1").await;
+    assert_eq!(
+        (cp.identity.as_str(), cp.connectors, cp.installation_id),
+        ("CP-1", 2, site.installation.id)
+    );
+    let again = NewCharger {
+        identity: ChargePointIdentity::parse("CP-1").unwrap(),
+        name: Name::parse("Twin").unwrap(),
+        connectors: 1,
+        password_hash: "x".into(),
+    };
+    let clash = site
+        .db
+        .store
+        .create_charger(site.installation.id, &again, Actor::User(site.owner.id))
+        .await;
+    assert!(matches!(clash, Err(StoreError::Conflict("identity"))));
+    let nowhere = voltgate_domain::InstallationId::random();
+    let orphan = NewCharger {
+        identity: ChargePointIdentity::parse("CP-9").unwrap(),
+        ..again.clone()
+    };
+    assert!(matches!(
+        site.db
+            .store
+            .create_charger(nowhere, &orphan, Actor::Operator)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+
+    let (found, hash) = site
+        .db
+        .store
+        .charger_credentials("CP-1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((found.id, hash.as_str()), (cp.id, "hash-of-CP-1"));
+    assert!(
+        site.db
+            .store
+            .charger_credentials("cp-1")
+            .await
+            .unwrap()
+            .is_none(),
+        "identities match exactly"
+    );
+    site.db
+        .store
+        .set_charger_password(cp.id, "new-hash", Actor::User(site.owner.id))
+        .await
+        .unwrap();
+    assert_eq!(
+        site.db
+            .store
+            .charger_credentials("CP-1")
+            .await
+            .unwrap()
+            .unwrap()
+            .1,
+        "new-hash"
+    );
+
+    let at = Utc::now();
+    let boot = BootInfo {
+        vendor: "Zaptec".into(),
+        model: "Go".into(),
+        serial_number: Some("ZAP123".into()),
+        firmware_version: Some("1.2".into()),
+    };
+    site.db.store.record_boot(cp.id, &boot, at).await.unwrap();
+    site.db
+        .store
+        .record_status(cp.id, 1, "Charging", "NoError", at)
+        .await
+        .unwrap();
+    let reading = MeterReading {
+        power_w: Some(7200.0),
+        current: [Some(10.0), Some(10.5), None],
+        energy_wh: Some(1234.0),
+    };
+    site.db
+        .store
+        .record_reading(cp.id, 1, &reading, at)
+        .await
+        .unwrap();
+    site.db
+        .store
+        .record_reading(
+            cp.id,
+            1,
+            &MeterReading {
+                power_w: Some(3600.0),
+                ..MeterReading::default()
+            },
+            at,
+        )
+        .await
+        .unwrap();
+    site.db
+        .store
+        .record_reading(
+            cp.id,
+            2,
+            &MeterReading {
+                energy_wh: Some(5.0),
+                ..MeterReading::default()
+            },
+            at,
+        )
+        .await
+        .unwrap();
+    let listed = site.db.store.chargers(site.installation.id).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    let (loaded, connectors) = &listed[0];
+    assert_eq!(
+        (loaded.vendor.as_deref(), loaded.firmware_version.as_deref()),
+        (Some("Zaptec"), Some("1.2"))
+    );
+    assert_eq!(connectors.len(), 2);
+    assert_eq!(connectors[0].status, "Charging");
+    assert_eq!(
+        (
+            connectors[0].power_w,
+            connectors[0].current[1],
+            connectors[0].energy_wh
+        ),
+        (Some(3600.0), Some(10.5), Some(1234.0))
+    );
+    assert_eq!(connectors[1].status, "Unknown");
+    let audit = site
+        .db
+        .store
+        .installation_audit(site.installation.id, 10, 0)
+        .await
+        .unwrap();
+    assert_eq!(audit[0].kind, "charger_password_changed");
+    assert_eq!(audit[1].kind, "charger_added");
+}
+
+async fn charge_sessions_survive_resends(engine: Engine) {
+    let site = site(engine).await;
+    let cp = charger(&site, "CP-1").await;
+    let other = charger(&site, "CP-2").await;
+    let started_at = Utc.with_ymd_and_hms(2026, 11, 20, 8, 0, 0).unwrap();
+    let start = NewChargeSession {
+        connector_id: 1,
+        id_tag: "TAG1".into(),
+        user: Some(site.owner.id),
+        started_at,
+        meter_start: 1000,
+    };
+    let id = site
+        .db
+        .store
+        .start_charge_session(cp.id, &start)
+        .await
+        .unwrap();
+    assert_eq!(
+        site.db
+            .store
+            .start_charge_session(cp.id, &start)
+            .await
+            .unwrap(),
+        id,
+        "a resent start is the same session"
+    );
+    let later = NewChargeSession {
+        started_at: started_at + Duration::hours(2),
+        ..start.clone()
+    };
+    assert_ne!(
+        site.db
+            .store
+            .start_charge_session(cp.id, &later)
+            .await
+            .unwrap(),
+        id
+    );
+    let stop_at = started_at + Duration::hours(1);
+    assert!(
+        !site
+            .db
+            .store
+            .stop_charge_session(other.id, id, stop_at, 9000, None)
+            .await
+            .unwrap(),
+        "not another charger's"
+    );
+    assert!(site
+        .db
+        .store
+        .stop_charge_session(cp.id, id, stop_at, 8500, Some("EVDisconnected"))
+        .await
+        .unwrap());
+    assert!(
+        !site
+            .db
+            .store
+            .stop_charge_session(cp.id, id, stop_at, 99999, None)
+            .await
+            .unwrap(),
+        "never stopped twice"
+    );
+    assert!(
+        !site
+            .db
+            .store
+            .stop_charge_session(cp.id, 424242, stop_at, 1, None)
+            .await
+            .unwrap(),
+        "unknown ones are ignored"
+    );
+    let history = site
+        .db
+        .store
+        .charge_history(site.installation.id, &HistoryFilter::default(), 10, 0)
+        .await
+        .unwrap();
+    let session = history.iter().find(|s| s.id == id).unwrap();
+    assert_eq!(session.energy_kwh(), Some(7.5));
+    assert_eq!(session.stop_reason.as_deref(), Some("EVDisconnected"));
+    assert_eq!(session.user_email.as_deref(), Some("owner@example.com"));
+    assert_eq!(
+        session.started_at, started_at,
+        "times kept as the charger reported them"
+    );
+}
+
+async fn history_filters_and_samples(engine: Engine) {
+    let site = site(engine).await;
+    let cp = charger(&site, "CP-1").await;
+    let other = charger(&site, "CP-2").await;
+    let day = Utc.with_ymd_and_hms(2026, 11, 20, 8, 0, 0).unwrap();
+    for (n, at) in [
+        (0, day),
+        (1, day + Duration::days(1)),
+        (2, day + Duration::days(2)),
+    ] {
+        let start = NewChargeSession {
+            connector_id: 1,
+            id_tag: format!("T{n}"),
+            user: None,
+            started_at: at,
+            meter_start: 0,
+        };
+        site.db
+            .store
+            .start_charge_session(cp.id, &start)
+            .await
+            .unwrap();
+    }
+    let theirs = NewChargeSession {
+        connector_id: 2,
+        id_tag: "X".into(),
+        user: None,
+        started_at: day,
+        meter_start: 0,
+    };
+    let their_id = site
+        .db
+        .store
+        .start_charge_session(other.id, &theirs)
+        .await
+        .unwrap();
+    let all = site
+        .db
+        .store
+        .charge_history(site.installation.id, &HistoryFilter::default(), 10, 0)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 4);
+    assert!(all[0].started_at >= all[1].started_at, "newest first");
+    let only_cp = HistoryFilter {
+        charger: Some(cp.id),
+        ..HistoryFilter::default()
+    };
+    assert_eq!(
+        site.db
+            .store
+            .charge_history(site.installation.id, &only_cp, 10, 0)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    let window = HistoryFilter {
+        from: Some(day + Duration::hours(12)),
+        to: Some(day + Duration::days(2)),
+        ..HistoryFilter::default()
+    };
+    let in_window = site
+        .db
+        .store
+        .charge_history(site.installation.id, &window, 10, 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        in_window
+            .iter()
+            .map(|s| s.id_tag.as_str())
+            .collect::<Vec<_>>(),
+        vec!["T1"]
+    );
+    assert_eq!(
+        site.db
+            .store
+            .charge_history(site.installation.id, &HistoryFilter::default(), 2, 2)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+
+    let samples = [
+        (day, 0.0),
+        (day + Duration::minutes(10), 1200.0),
+        (day + Duration::minutes(20), 2500.0),
+    ];
+    site.db
+        .store
+        .add_meter_samples(other.id, their_id, &samples)
+        .await
+        .unwrap();
+    site.db
+        .store
+        .add_meter_samples(other.id, their_id, &samples[1..])
+        .await
+        .unwrap();
+    site.db
+        .store
+        .add_meter_samples(cp.id, their_id, &[(day + Duration::hours(1), 99.0)])
+        .await
+        .unwrap();
+    let stored = site.db.store.meter_samples(their_id).await.unwrap();
+    assert_eq!(
+        stored.iter().map(|(_, wh)| *wh).collect::<Vec<_>>(),
+        vec![0.0, 1200.0, 2500.0],
+        "repeats and foreign samples ignored"
+    );
+}
