@@ -5,10 +5,14 @@ use std::io::Read;
 
 use anyhow::{anyhow, bail, Context};
 use clap::Subcommand;
-use voltgate_domain::{Email, GroupRole, InstallationId, LookupKey, Role, ValidationErrors};
-use voltgate_store::{Actor, Store, User};
+use voltgate_domain::text::Name;
+use voltgate_domain::{
+    ChargePointIdentity, Email, GroupRole, InstallationId, LookupKey, Role, ValidationErrors,
+};
+use voltgate_store::{Actor, NewCharger, Store, StoreError, User};
 
 use crate::accounts::{self, SignupError};
+use crate::charging::secrets;
 use crate::groups::{self, GroupInput};
 use crate::installations::InstallationInput;
 
@@ -29,6 +33,25 @@ pub enum AdminCommand {
     Group {
         #[command(subcommand)]
         command: GroupCommand,
+    },
+    /// Chargers.
+    Charger {
+        #[command(subcommand)]
+        command: ChargerCommand,
+    },
+}
+
+/// `voltgate admin charger …`
+#[derive(Subcommand, Debug)]
+pub enum ChargerCommand {
+    /// Register a charger on an installation; prints the password it must use (shown only now).
+    Add {
+        installation_id: String,
+        identity: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, default_value_t = 1)]
+        connectors: u8,
     },
 }
 
@@ -228,6 +251,44 @@ async fn group_command(store: &dyn Store, command: GroupCommand) -> anyhow::Resu
     }
 }
 
+async fn charger_command(store: &dyn Store, command: ChargerCommand) -> anyhow::Result<String> {
+    let ChargerCommand::Add {
+        installation_id,
+        identity,
+        name,
+        connectors,
+    } = command;
+    let installation: InstallationId = installation_id
+        .parse()
+        .map_err(|_| anyhow!("{installation_id:?} is not an installation id"))?;
+    let identity =
+        ChargePointIdentity::parse(&identity).map_err(|e| anyhow!("{identity:?}: {e}"))?;
+    let name = Name::parse(name.as_deref().unwrap_or(identity.as_str()))
+        .map_err(|e| anyhow!("--name: {e}"))?;
+    if !(1..=16).contains(&connectors) {
+        bail!("--connectors: choose 1 to 16");
+    }
+    let password = secrets::generate();
+    let new = NewCharger {
+        identity,
+        name,
+        connectors,
+        password_hash: secrets::hash(&password),
+    };
+    match store
+        .create_charger(installation, &new, Actor::Operator)
+        .await
+    {
+        Ok(_) => Ok(password),
+        Err(StoreError::NotFound) => Err(anyhow!("no installation has the id {installation}")),
+        Err(StoreError::Conflict(_)) => Err(anyhow!(
+            "another charger already uses the identity {}",
+            new.identity
+        )),
+        Err(other) => Err(other.into()),
+    }
+}
+
 /// Runs one admin command against the database at `database_url` and prints its result.
 pub async fn run(database_url: &str, command: AdminCommand) -> anyhow::Result<()> {
     let db = voltgate_store::connect(database_url)
@@ -238,6 +299,7 @@ pub async fn run(database_url: &str, command: AdminCommand) -> anyhow::Result<()
         AdminCommand::User { command } => user_command(store, command).await?,
         AdminCommand::Installation { command } => installation_command(store, command).await?,
         AdminCommand::Group { command } => group_command(store, command).await?,
+        AdminCommand::Charger { command } => charger_command(store, command).await?,
     };
     println!("{output}");
     Ok(())

@@ -23,6 +23,9 @@ pub struct ServeSettings {
     /// cookies are marked Secure.
     #[arg(long, env = "VOLTGATE_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Seconds a charger has to answer a command.
+    #[arg(long, env = "VOLTGATE_OCPP_COMMAND_TIMEOUT", default_value_t = 30)]
+    pub ocpp_command_timeout: u64,
     #[command(flatten)]
     pub database: DatabaseArgs,
 }
@@ -33,6 +36,7 @@ impl ServeSettings {
         Self {
             bind: "127.0.0.1:0".into(),
             public_url: None,
+            ocpp_command_timeout: 30,
             database: DatabaseArgs {
                 url: database_url.into(),
             },

@@ -1,6 +1,7 @@
 //! Building and running the service; `main` and the tests start it the same way.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -9,7 +10,10 @@ use tower_sessions::cookie::time;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::session_store::ExpiredDeletion;
 use tower_sessions::{Expiry, SessionManagerLayer};
+use voltgate_ocpp::{Registry, SessionConfig};
 use voltgate_store::SessionBackend;
+
+use crate::charging::OcppCentral;
 
 use crate::config::ServeSettings;
 use crate::state::AppState;
@@ -42,7 +46,17 @@ impl Application {
             .with_same_site(SameSite::Lax)
             .with_secure(settings.secure_cookies())
             .with_expiry(Expiry::OnInactivity(time::Duration::days(7)));
-        let state = AppState { store: db.store };
+        let sessions = SessionConfig {
+            command_timeout: Duration::from_secs(settings.ocpp_command_timeout.max(1)),
+            ..SessionConfig::default()
+        };
+        let state = AppState {
+            central: Arc::new(OcppCentral::new(db.store.clone())),
+            store: db.store,
+            registry: Arc::new(Registry::new()),
+            sessions,
+            public_url: settings.public_url.clone(),
+        };
         let router = web::router(state).layer(session_layer);
         Ok(Self {
             listener,

@@ -7,6 +7,7 @@ use voltgate_domain::{
     authorize, Action, GroupAccess, GroupId, InstallationAccess, InstallationId, Principal,
     Resource,
 };
+use voltgate_ocpp::{CentralSystem, Registry, SessionConfig};
 use voltgate_store::{Group, Installation, Store, User};
 
 use crate::error::AppError;
@@ -16,6 +17,14 @@ use crate::error::AppError;
 pub struct AppState {
     /// Everything voltgate keeps.
     pub store: Arc<dyn Store>,
+    /// The chargers connected to this process.
+    pub registry: Arc<Registry>,
+    /// What the central system does with chargers' requests.
+    pub central: Arc<dyn CentralSystem>,
+    /// Timing and limits of charger sessions.
+    pub sessions: SessionConfig,
+    /// Where people reach the service (for the OCPP URL shown to installers), if configured.
+    pub public_url: Option<String>,
 }
 
 /// The acting user as `authorize()` sees them.

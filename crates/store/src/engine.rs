@@ -303,6 +303,12 @@ impl Store for EngineStore {
         Ok(installation)
     }
 
+    async fn installation(&self, id: InstallationId) -> Result<Option<Installation>> {
+        let sql = format!("SELECT {INSTALLATION_COLUMNS} FROM installations i WHERE i.id = $1");
+        let row = sqlx::query_as::<_, InstallationRow>(&sql).bind(id.as_uuid()).fetch_optional(&self.pool).await?;
+        row.map(Installation::try_from).transpose()
+    }
+
     async fn installation_for(
         &self,
         user: UserId,

@@ -43,6 +43,9 @@ pub trait Store: crate::chargers::ChargerStore + Send + Sync + 'static {
         new: &NewInstallation,
         actor: Actor,
     ) -> Result<Installation>;
+    /// An installation by id, for the central system's own decisions (a charger has no principal);
+    /// pages and the API go through [`Store::installation_for`] and `authorize()`.
+    async fn installation(&self, id: InstallationId) -> Result<Option<Installation>>;
     /// An installation and what ties `user` to it; `None` when it does not exist.
     async fn installation_for(
         &self,

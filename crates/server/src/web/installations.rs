@@ -15,7 +15,9 @@ use voltgate_domain::{
     Action, Email, GroupId, InstallationAccess, InstallationId, Resource, Role, UserId,
     ValidationErrors,
 };
-use voltgate_store::{Actor, Installation, InstallationMember, StoreError};
+use voltgate_store::{
+    Actor, Charger, ConnectorState, Installation, InstallationMember, StoreError,
+};
 
 use super::layout::Layout;
 use super::session::{AuthUser, CsrfForm, PathId};
@@ -187,6 +189,9 @@ struct InstallationPage {
     settings: SettingsView,
     settings_errors: ValidationErrors,
     members: Vec<InstallationMember>,
+    /// Chargers with their connectors' state and whether they are connected now.
+    chargers: Vec<(Charger, Vec<ConnectorState>, bool)>,
+    no_errors: ValidationErrors,
     member_email: String,
     member_role: String,
     member_errors: ValidationErrors,
@@ -213,6 +218,16 @@ async fn page(
     let (can_change_settings, can_manage_users) =
         (can(Action::ChangeSettings), can(Action::ManageUsers));
     let members = app.store.installation_members(installation.id).await?;
+    let chargers = app
+        .store
+        .chargers(installation.id)
+        .await?
+        .into_iter()
+        .map(|(charger, connectors)| {
+            let online = app.registry.is_online(&charger.identity);
+            (charger, connectors, online)
+        })
+        .collect();
     let names = app.group_names(&auth.user).await?;
     let via_groups = access
         .via_groups
@@ -245,6 +260,8 @@ async fn page(
         settings,
         settings_errors,
         members,
+        chargers,
+        no_errors: ValidationErrors::new(),
         member_email: member.email,
         member_role: if member.role.is_empty() {
             "user".into()

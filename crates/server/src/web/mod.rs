@@ -2,9 +2,12 @@
 
 mod access;
 mod accounts;
+mod chargers;
 mod groups;
+mod history;
 mod installations;
 mod layout;
+mod ocpp;
 mod permissions;
 mod session;
 
@@ -39,6 +42,9 @@ pub fn router(state: AppState) -> Router {
         .merge(installations::router())
         .merge(groups::router())
         .merge(permissions::router())
+        .merge(ocpp::router())
+        .merge(chargers::router())
+        .merge(history::router())
         .route("/", get(home))
         .route("/healthz", get(health))
         .route("/static/style.css", get(stylesheet))

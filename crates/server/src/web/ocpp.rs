@@ -1,0 +1,137 @@
+//! `/ocpp/{identity}`: where chargers connect (OCPP 1.6J over WebSocket, HTTP Basic auth).
+
+use axum::extract::ws::{Message, WebSocket};
+use axum::extract::{Path, State, WebSocketUpgrade};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use base64::Engine as _;
+use futures::{SinkExt, StreamExt};
+use voltgate_domain::ChargePointIdentity;
+use voltgate_ocpp::{run_session, ChargerRef, WsIn, WsOut, SUBPROTOCOL};
+
+use crate::charging::secrets;
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// The largest OCPP message accepted; its frames are small.
+const MAX_MESSAGE: usize = 64 * 1024;
+/// A small read buffer keeps an idle connection at a few KiB instead of 128 KiB.
+const READ_BUFFER: usize = 4 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/ocpp/{identity}", get(connect))
+}
+
+fn refuse(status: StatusCode, reason: &'static str) -> Response {
+    (status, reason).into_response()
+}
+
+fn unauthorized() -> Response {
+    let mut response = refuse(
+        StatusCode::UNAUTHORIZED,
+        "unknown charge point or wrong password",
+    );
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        header::HeaderValue::from_static("Basic realm=\"voltgate OCPP\""),
+    );
+    response
+}
+
+/// `(user, password)` from an `Authorization: Basic …` header.
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let encoded = value
+        .strip_prefix("Basic ")
+        .or_else(|| value.strip_prefix("basic "))?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (user, password) = text.split_once(':')?;
+    Some((user.to_owned(), password.to_owned()))
+}
+
+fn offers_ocpp16(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|p| p.trim().eq_ignore_ascii_case(SUBPROTOCOL))
+}
+
+async fn connect(
+    State(app): State<AppState>,
+    Path(identity): Path<String>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, AppError> {
+    let Ok(identity) = ChargePointIdentity::parse(&identity) else {
+        return Ok(refuse(
+            StatusCode::BAD_REQUEST,
+            "the charge point identity must be 1-48 printable ASCII characters",
+        ));
+    };
+    if !offers_ocpp16(&headers) {
+        return Ok(refuse(
+            StatusCode::BAD_REQUEST,
+            "this central system speaks the WebSocket subprotocol ocpp1.6 only",
+        ));
+    }
+    let Some((user, password)) = basic_credentials(&headers) else {
+        return Ok(unauthorized());
+    };
+    let charger = match app.store.charger_credentials(identity.as_str()).await? {
+        Some((charger, hash)) if user == identity.as_str() && secrets::verify(&password, &hash) => {
+            charger
+        }
+        _ => {
+            tracing::warn!(charger = %identity, "refused a charger connection: unknown identity or wrong password");
+            return Ok(unauthorized());
+        }
+    };
+    let charger = ChargerRef {
+        id: charger.id,
+        identity,
+    };
+    let upgrade = upgrade
+        .protocols([SUBPROTOCOL])
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(0)
+        .max_message_size(MAX_MESSAGE)
+        .max_frame_size(MAX_MESSAGE);
+    Ok(upgrade
+        .on_upgrade(move |socket| serve(app, charger, socket))
+        .into_response())
+}
+
+async fn serve(app: AppState, charger: ChargerRef, socket: WebSocket) {
+    let (sink, stream) = socket.split();
+    let sink = sink.with(|out: WsOut| async move {
+        Ok::<_, axum::Error>(match out {
+            WsOut::Text(text) => Message::Text(text.into()),
+            WsOut::Ping => Message::Ping(Default::default()),
+            WsOut::Close => Message::Close(None),
+        })
+    });
+    let stream = stream.filter_map(|message| async move {
+        match message {
+            Ok(Message::Text(text)) => Some(WsIn::Text(text.to_string())),
+            Ok(Message::Binary(_)) => Some(WsIn::Binary),
+            Ok(Message::Close(_)) | Err(_) => Some(WsIn::Close),
+            Ok(_) => None,
+        }
+    });
+    run_session(
+        charger,
+        Box::pin(sink),
+        Box::pin(stream),
+        app.registry.clone(),
+        app.central.clone(),
+        app.sessions,
+    )
+    .await;
+}
