@@ -16,7 +16,7 @@ on_both_engines!(
 );
 
 /// A submitted form's fields.
-type Fields<'a> = &'a [(&'a str, &'a str)];
+pub type Fields<'a> = &'a [(&'a str, &'a str)];
 
 /// Creates an installation through the portal and returns its id.
 pub async fn create_installation(browser: &Browser, name: &str, kind: &str) -> InstallationId {

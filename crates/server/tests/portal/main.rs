@@ -3,6 +3,7 @@
 mod access;
 mod accounts;
 mod browser;
+mod chargers;
 mod cli;
 mod groups;
 mod helpers;
