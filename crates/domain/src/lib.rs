@@ -5,6 +5,7 @@
 
 pub mod access_request;
 pub mod authz;
+pub mod balancing;
 pub mod charger;
 pub mod email;
 pub mod group;

@@ -37,6 +37,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the service.
     Serve(ServeSettings),
+    /// A simulated charger: boots, charges, obeys remote commands.
+    Sim(crate::sim::SimArgs),
     /// Operators' tasks, for scripts: exit code 0 on success.
     Admin {
         #[command(flatten)]

@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod installations;
 pub mod lookup_keys;
 pub mod passwords;
+pub mod sim;
 pub mod startup;
 pub mod state;
 mod web;

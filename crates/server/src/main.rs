@@ -31,6 +31,7 @@ async fn main() -> ExitCode {
     let outcome = match cli.command {
         Some(Command::Admin { database, command }) => admin::run(&database.url, command).await,
         Some(Command::Serve(settings)) => serve(settings).await,
+        Some(Command::Sim(args)) => voltgate_server::sim::run(args).await,
         None => serve(cli.serve).await,
     };
     match outcome {

@@ -50,10 +50,15 @@ impl Application {
             command_timeout: Duration::from_secs(settings.ocpp_command_timeout.max(1)),
             ..SessionConfig::default()
         };
+        let registry = Arc::new(Registry::new());
         let state = AppState {
-            central: Arc::new(OcppCentral::new(db.store.clone())),
+            central: Arc::new(OcppCentral::new(
+                db.store.clone(),
+                registry.clone(),
+                sessions.command_timeout,
+            )),
             store: db.store,
-            registry: Arc::new(Registry::new()),
+            registry,
             sessions,
             public_url: settings.public_url.clone(),
         };

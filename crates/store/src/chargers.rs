@@ -97,6 +97,14 @@ impl ChargeSession {
     }
 }
 
+/// A session that is charging now, for load balancing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunningSession {
+    pub identity: String,
+    pub connector_id: i32,
+    pub started_at: DateTime<Utc>,
+}
+
 /// Which sessions a history shows.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HistoryFilter {
@@ -197,6 +205,8 @@ pub trait ChargerStore: Send + Sync {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<ChargeSession>>;
+    /// The sessions of an installation that have not stopped, oldest first.
+    async fn running_sessions(&self, installation: InstallationId) -> Result<Vec<RunningSession>>;
     /// Records a command sent to a charger and its outcome in the installation's audit log.
     async fn record_charger_command(
         &self,

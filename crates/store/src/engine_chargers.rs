@@ -314,6 +314,20 @@ impl ChargerStore for EngineStore {
         Ok(rows.into_iter().map(ChargeSession::from).collect())
     }
 
+    async fn running_sessions(&self, installation: InstallationId) -> Result<Vec<RunningSession>> {
+        let rows: Vec<(String, i32, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT c.identity, s.connector_id, s.started_at FROM charge_sessions s JOIN chargers c ON c.id = s.charger_id \
+             WHERE c.installation_id = $1 AND s.stopped_at IS NULL ORDER BY s.started_at, s.id",
+        )
+        .bind(installation.as_uuid())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(identity, connector_id, started_at)| RunningSession { identity, connector_id, started_at })
+            .collect())
+    }
+
     async fn record_charger_command(&self, charger: &Charger, command: &str, outcome: &str, actor: Actor) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         let detail = json!({ "charger": charger.id, "charger_name": charger.name, "command": command, "outcome": outcome });

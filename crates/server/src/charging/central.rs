@@ -1,15 +1,17 @@
 //! The central system's answers to chargers, kept in the store.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::Utc;
 use serde_json::{json, Value};
 use voltgate_domain::{authorize, Action, InstallationId, Principal, Resource, UserId};
 use voltgate_ocpp::central::HandlerError;
-use voltgate_ocpp::{CentralSystem, ChargerRef, ChargerRequest};
+use voltgate_ocpp::{CentralSystem, ChargerRef, ChargerRequest, Registry};
 use voltgate_store::{BootInfo, NewChargeSession, Store, StoreError};
 
+use super::balance;
 use super::meter::{readings, samples, wire_name};
 
 /// Seconds between heartbeats that chargers are told to keep.
@@ -18,11 +20,30 @@ pub const HEARTBEAT_INTERVAL: i32 = 60;
 /// The central system, over the store.
 pub struct OcppCentral {
     store: Arc<dyn Store>,
+    registry: Arc<Registry>,
+    command_timeout: Duration,
 }
 
 impl OcppCentral {
-    pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
+    pub fn new(store: Arc<dyn Store>, registry: Arc<Registry>, command_timeout: Duration) -> Self {
+        Self {
+            store,
+            registry,
+            command_timeout,
+        }
+    }
+
+    /// Shares the installation's current anew, in the background: the charger whose request caused it
+    /// may itself be sent a limit, which its session can only handle once this request is answered.
+    async fn rebalance_later(&self, charger: &ChargerRef) -> Result<(), StoreError> {
+        let installation = self.installation_of(charger).await?;
+        tokio::spawn(balance::rebalance(
+            self.store.clone(),
+            self.registry.clone(),
+            installation,
+            self.command_timeout,
+        ));
+        Ok(())
     }
 
     fn now() -> String {
@@ -118,6 +139,7 @@ impl OcppCentral {
                     meter_start: i64::from(start.meter_start),
                 };
                 let transaction = self.store.start_charge_session(id, &new).await?;
+                self.rebalance_later(charger).await?;
                 json!({"idTagInfo": {"status": "Accepted"}, "transactionId": transaction})
             }
             ChargerRequest::StopTransaction(stop) => {
@@ -135,6 +157,7 @@ impl OcppCentral {
                         reason.as_deref(),
                     )
                     .await?;
+                self.rebalance_later(charger).await?;
                 json!({"idTagInfo": {"status": "Accepted"}})
             }
             ChargerRequest::MeterValues(meter) => {

@@ -21,6 +21,7 @@ use voltgate_store::{
 
 use super::layout::Layout;
 use super::session::{AuthUser, CsrfForm, PathId};
+use crate::charging::balance::rebalance;
 use crate::error::AppError;
 use crate::installations::InstallationInput;
 use crate::state::AppState;
@@ -316,6 +317,13 @@ async fn update_settings(
             app.store
                 .update_settings(id, &settings, Actor::User(auth.user.id))
                 .await?;
+            let timeout = app.sessions.command_timeout;
+            tokio::spawn(rebalance(
+                app.store.clone(),
+                app.registry.clone(),
+                id,
+                timeout,
+            ));
             Ok(Redirect::to(&format!("/installations/{id}?saved=settings")).into_response())
         }
         Err(errors) => {

@@ -22,6 +22,7 @@ on_both_engines!(
     portal_commands_reach_the_charger_and_come_back,
     malformed_frames_get_call_errors_and_the_connection_stays,
     granted_groups_control_chargers_and_strangers_do_not,
+    load_balancing_shares_the_available_current,
 );
 
 type Socket =
@@ -31,6 +32,9 @@ type Socket =
 struct TestCharger {
     socket: Socket,
     next_id: u32,
+    /// CALLs from the central system that arrived while this charger waited for an answer; each was
+    /// answered `Accepted`.
+    received: Vec<(String, Value)>,
 }
 
 async fn open(
@@ -67,7 +71,11 @@ impl TestCharger {
         let socket = open(base, identity, password, Some("ocpp1.6"))
             .await
             .expect("the charger connects");
-        Self { socket, next_id: 0 }
+        Self {
+            socket,
+            next_id: 0,
+            received: Vec::new(),
+        }
     }
 
     async fn send_text(&mut self, text: String) {
@@ -88,15 +96,26 @@ impl TestCharger {
         }
     }
 
-    /// Sends a CALL and returns the server's answer frame.
+    /// Sends a CALL and returns the server's answer frame, answering the server's own CALLs meanwhile.
     async fn call(&mut self, action: &str, payload: Value) -> Value {
         self.next_id += 1;
         let id = format!("c{}", self.next_id);
         self.send_text(json!([2, id, action, payload]).to_string())
             .await;
-        let answer = self.receive().await;
-        assert_eq!(answer[1], id, "answers are correlated");
-        answer
+        loop {
+            let frame = self.receive().await;
+            if frame[0] == 2 {
+                self.send_text(json!([3, frame[1], {"status": "Accepted"}]).to_string())
+                    .await;
+                self.received.push((
+                    frame[2].as_str().unwrap_or_default().to_owned(),
+                    frame[3].clone(),
+                ));
+                continue;
+            }
+            assert_eq!(frame[1], id, "answers are correlated: {frame}");
+            return frame;
+        }
     }
 
     /// Waits for the server's CALL, answers it with `payload`, and returns (action, request payload).
@@ -677,4 +696,87 @@ async fn owners_installation(app: &TestApp) -> InstallationId {
     app.db.store.installations_for(owner.id).await.unwrap()[0]
         .0
         .id
+}
+
+/// Adds a charger through the portal and returns its password.
+async fn add_charger(owner: &Browser, installation: InstallationId, identity: &str) -> String {
+    let page = format!("/installations/{installation}");
+    let fields = [
+        ("name", identity),
+        ("identity", identity),
+        ("connectors", "1"),
+    ];
+    let (status, html) = owner
+        .submit_page(&page, &format!("{page}/chargers"), &fields)
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let marker = "<dt>Password</dt><dd><code class=\"key\">";
+    let start = html.find(marker).unwrap() + marker.len();
+    html[start..].split('<').next().unwrap().to_owned()
+}
+
+/// The limit of the next charging profile the charger is sent (answered Accepted).
+async fn next_limit(charger: &mut TestCharger) -> f64 {
+    let (action, payload) = charger.answer_next(json!({"status": "Accepted"})).await;
+    assert_eq!(action, "SetChargingProfile");
+    assert_eq!(
+        payload["csChargingProfiles"]["chargingProfilePurpose"],
+        "TxDefaultProfile"
+    );
+    payload["csChargingProfiles"]["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"]
+        .as_f64()
+        .unwrap()
+}
+
+async fn load_balancing_shares_the_available_current(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let owner = app.signed_up("owner@example.no", "Owner").await;
+    let installation = create_installation(&owner, "Borettslag", "go").await;
+    let page = format!("/installations/{installation}");
+    let settings = [
+        ("max_current", "32"),
+        ("available_mode", "all"),
+        ("available_current", "16"),
+        ("phases", "3"),
+    ];
+    assert_eq!(
+        owner
+            .submit(&page, &format!("{page}/settings"), &settings)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let mut chargers = Vec::new();
+    for identity in ["CP-A", "CP-B", "CP-C"] {
+        let password = add_charger(&owner, installation, identity).await;
+        let mut charger = TestCharger::connect(&app.base, identity, &password).await;
+        boot(&mut charger).await;
+        chargers.push(charger);
+    }
+    let mut transactions = Vec::new();
+    for (n, expected) in [
+        (0usize, vec![16.0]),
+        (1, vec![8.0, 8.0]),
+        (2, vec![8.0, 8.0, 0.0]),
+    ] {
+        let start = json!({"connectorId": 1, "idTag": "T", "meterStart": 0, "timestamp": format!("2026-11-25T08:0{n}:00Z")});
+        let started = chargers[n].call("StartTransaction", start).await;
+        transactions.push(started[2]["transactionId"].as_i64().unwrap());
+        let mut limits = Vec::new();
+        for charger in chargers.iter_mut().take(n + 1) {
+            limits.push(next_limit(charger).await);
+        }
+        assert_eq!(limits, expected, "after {} sessions started", n + 1);
+    }
+    let stop = json!({"transactionId": transactions[0], "meterStop": 1000, "timestamp": "2026-11-25T09:00:00Z"});
+    chargers[0].call("StopTransaction", stop).await;
+    let (b, c) = (
+        next_limit(&mut chargers[1]).await,
+        next_limit(&mut chargers[2]).await,
+    );
+    assert_eq!(
+        (b, c),
+        (8.0, 8.0),
+        "the waiting session resumes when one ends"
+    );
 }

@@ -1,0 +1,431 @@
+//! `voltgate sim`: a simulated OCPP 1.6J charger. It boots, sends heartbeats and status, plugs a car in,
+//! charges with plausible meter values, and obeys remote commands and charging profiles — for
+//! integrators without hardware, for the tests and for the benchmark.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use base64::Engine as _;
+use clap::Args;
+use futures::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio::time::{interval, Instant, MissedTickBehavior};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+/// Options of `voltgate sim`.
+#[derive(Args, Clone, Debug)]
+pub struct SimArgs {
+    /// The central system's OCPP base URL; the identity is appended.
+    #[arg(long, default_value = "ws://127.0.0.1:8080/ocpp")]
+    pub url: String,
+    /// The charge point identity.
+    #[arg(long)]
+    pub id: String,
+    /// The charger's password (OCPP security profile 1).
+    #[arg(long, env = "VOLTGATE_SIM_PASSWORD")]
+    pub password: String,
+    #[arg(long, default_value_t = 1)]
+    pub connectors: u32,
+    /// Plug a car into connector 1 this many seconds after booting (omit to wait for a remote start).
+    #[arg(long)]
+    pub plug_in_after: Option<u64>,
+    /// The RFID token the car is started with.
+    #[arg(long, default_value = "SIM-TAG")]
+    pub id_tag: String,
+    /// Seconds between meter values while charging.
+    #[arg(long, default_value_t = 10)]
+    pub meter_interval: u64,
+}
+
+/// Volts per phase, for turning amperes into watts.
+const VOLTS: f64 = 230.0;
+
+struct Connector {
+    transaction: Option<i32>,
+    energy_wh: f64,
+    /// The current limit from charging profiles, if any (A).
+    limit: Option<f64>,
+    available: bool,
+}
+
+/// The simulated charger's state.
+struct Sim {
+    args: SimArgs,
+    connectors: BTreeMap<u32, Connector>,
+    configuration: BTreeMap<String, (String, bool)>,
+    next_id: u64,
+    reset: bool,
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+impl Sim {
+    fn new(args: SimArgs) -> Self {
+        let connectors = (1..=args.connectors)
+            .map(|n| {
+                (
+                    n,
+                    Connector {
+                        transaction: None,
+                        energy_wh: 0.0,
+                        limit: None,
+                        available: true,
+                    },
+                )
+            })
+            .collect();
+        let configuration = [
+            ("HeartbeatInterval", "60", false),
+            ("MeterValueSampleInterval", "10", false),
+            ("NumberOfConnectors", &*args.connectors.to_string(), true),
+            ("ChargePointModel", "voltgate-sim", true),
+        ]
+        .into_iter()
+        .map(|(k, v, readonly)| (k.to_owned(), (v.to_owned(), readonly)))
+        .collect();
+        Self {
+            args,
+            connectors,
+            configuration,
+            next_id: 0,
+            reset: false,
+        }
+    }
+
+    async fn call(
+        &mut self,
+        socket: &mut Socket,
+        action: &str,
+        payload: Value,
+    ) -> anyhow::Result<Value> {
+        self.next_id += 1;
+        let id = format!("sim-{}", self.next_id);
+        socket
+            .send(Message::Text(
+                json!([2, id, action, payload]).to_string().into(),
+            ))
+            .await?;
+        loop {
+            let message = socket
+                .next()
+                .await
+                .context("the central system closed the connection")??;
+            let Message::Text(text) = message else {
+                continue;
+            };
+            let frame: Value = serde_json::from_str(&text)?;
+            match frame[0].as_u64() {
+                Some(3) | Some(4) if frame[1] == id.as_str() => {
+                    if frame[0] == 4 {
+                        bail!("{action} refused: {} {}", frame[2], frame[3]);
+                    }
+                    return Ok(frame[2].clone());
+                }
+                Some(2) => self.obey(socket, &frame).await?,
+                _ => {}
+            }
+        }
+    }
+
+    fn power_w(&self, connector: &Connector) -> f64 {
+        let amps = connector.limit.unwrap_or(16.0).clamp(0.0, 32.0);
+        amps * VOLTS * 3.0
+    }
+
+    async fn status(
+        &mut self,
+        socket: &mut Socket,
+        connector: u32,
+        status: &str,
+    ) -> anyhow::Result<()> {
+        let payload = json!({"connectorId": connector, "errorCode": "NoError", "status": status});
+        self.call(socket, "StatusNotification", payload)
+            .await
+            .map(drop)
+    }
+
+    async fn start(
+        &mut self,
+        socket: &mut Socket,
+        connector: u32,
+        id_tag: &str,
+    ) -> anyhow::Result<bool> {
+        self.status(socket, connector, "Preparing").await?;
+        let meter_start = self.connectors.get(&connector).map_or(0.0, |c| c.energy_wh) as i64;
+        let payload = json!({"connectorId": connector, "idTag": id_tag, "meterStart": meter_start,
+                             "timestamp": chrono::Utc::now().to_rfc3339()});
+        let answer = self.call(socket, "StartTransaction", payload).await?;
+        if answer["idTagInfo"]["status"] != "Accepted" {
+            self.status(socket, connector, "Available").await?;
+            return Ok(false);
+        }
+        if let Some(c) = self.connectors.get_mut(&connector) {
+            c.transaction = answer["transactionId"].as_i64().map(|t| t as i32);
+        }
+        self.status(socket, connector, "Charging").await?;
+        Ok(true)
+    }
+
+    async fn stop(
+        &mut self,
+        socket: &mut Socket,
+        connector: u32,
+        reason: &str,
+    ) -> anyhow::Result<()> {
+        let Some((transaction, meter)) = self
+            .connectors
+            .get_mut(&connector)
+            .and_then(|c| Some((c.transaction.take()?, c.energy_wh)))
+        else {
+            return Ok(());
+        };
+        let payload = json!({"transactionId": transaction, "meterStop": meter as i64, "reason": reason,
+                             "timestamp": chrono::Utc::now().to_rfc3339()});
+        self.call(socket, "StopTransaction", payload).await?;
+        self.status(socket, connector, "Finishing").await?;
+        self.status(socket, connector, "Available").await
+    }
+
+    /// Advances the meters by `elapsed` and reports charging connectors.
+    async fn meter(&mut self, socket: &mut Socket, elapsed: Duration) -> anyhow::Result<()> {
+        let charging: Vec<u32> = self
+            .connectors
+            .iter()
+            .filter(|(_, c)| c.transaction.is_some())
+            .map(|(n, _)| *n)
+            .collect();
+        for n in charging {
+            let (transaction, power, energy, amps) = {
+                let power = self.power_w(&self.connectors[&n]);
+                let c = self.connectors.get_mut(&n).expect("listed");
+                c.energy_wh += power * elapsed.as_secs_f64() / 3600.0;
+                (c.transaction, power, c.energy_wh, power / VOLTS / 3.0)
+            };
+            let sampled: Vec<Value> = std::iter::once(json!({"value": format!("{energy:.1}"), "measurand": "Energy.Active.Import.Register", "unit": "Wh"}))
+                .chain(std::iter::once(json!({"value": format!("{power:.0}"), "measurand": "Power.Active.Import", "unit": "W"})))
+                .chain(["L1", "L2", "L3"].map(|phase| json!({"value": format!("{amps:.1}"), "measurand": "Current.Import", "phase": phase, "unit": "A"})))
+                .collect();
+            let payload = json!({"connectorId": n, "transactionId": transaction,
+                                 "meterValue": [{"timestamp": chrono::Utc::now().to_rfc3339(), "sampledValue": sampled}]});
+            self.call(socket, "MeterValues", payload).await?;
+        }
+        Ok(())
+    }
+
+    /// Answers a CALL from the central system and carries it out.
+    async fn obey(&mut self, socket: &mut Socket, frame: &Value) -> anyhow::Result<()> {
+        let (id, action, payload) = (
+            frame[1].clone(),
+            frame[2].as_str().unwrap_or_default(),
+            &frame[3],
+        );
+        let connector = payload["connectorId"].as_u64().map(|c| c as u32);
+        let known = |n: Option<u32>| n.is_some_and(|n| self.connectors.contains_key(&n));
+        let answer = match action {
+            "RemoteStartTransaction" => {
+                let free = connector.or_else(|| {
+                    self.connectors
+                        .iter()
+                        .find(|(_, c)| c.transaction.is_none())
+                        .map(|(n, _)| *n)
+                });
+                json!({"status": if known(free) { "Accepted" } else { "Rejected" }})
+            }
+            "RemoteStopTransaction" => {
+                let running = self
+                    .connectors
+                    .values()
+                    .any(|c| c.transaction.map(i64::from) == payload["transactionId"].as_i64());
+                json!({"status": if running { "Accepted" } else { "Rejected" }})
+            }
+            "Reset" => json!({"status": "Accepted"}),
+            "UnlockConnector" => {
+                json!({"status": if known(connector) { "Unlocked" } else { "NotSupported" }})
+            }
+            "ChangeAvailability" => json!({"status": "Accepted"}),
+            "GetConfiguration" => {
+                let keys: Vec<Value> = self
+                    .configuration
+                    .iter()
+                    .map(|(k, (v, ro))| json!({"key": k, "value": v, "readonly": ro}))
+                    .collect();
+                json!({"configurationKey": keys})
+            }
+            "ChangeConfiguration" => {
+                let key = payload["key"].as_str().unwrap_or_default().to_owned();
+                let status = match self.configuration.get_mut(&key) {
+                    Some((_, true)) => "Rejected",
+                    Some((value, false)) => {
+                        *value = payload["value"].as_str().unwrap_or_default().to_owned();
+                        "Accepted"
+                    }
+                    None => "NotSupported",
+                };
+                json!({"status": status})
+            }
+            "SetChargingProfile" => json!({"status": "Accepted"}),
+            "ClearChargingProfile" => json!({"status": "Accepted"}),
+            "TriggerMessage" => json!({"status": "Accepted"}),
+            _ => {
+                let error = json!([
+                    4,
+                    id,
+                    "NotImplemented",
+                    format!("{action} is not simulated"),
+                    {}
+                ]);
+                return Ok(socket.send(Message::Text(error.to_string().into())).await?);
+            }
+        };
+        socket
+            .send(Message::Text(json!([3, id, answer]).to_string().into()))
+            .await?;
+        self.carry_out(socket, action, payload, connector).await
+    }
+
+    async fn carry_out(
+        &mut self,
+        socket: &mut Socket,
+        action: &str,
+        payload: &Value,
+        connector: Option<u32>,
+    ) -> anyhow::Result<()> {
+        match action {
+            "RemoteStartTransaction" => {
+                let free = connector.or_else(|| {
+                    self.connectors
+                        .iter()
+                        .find(|(_, c)| c.transaction.is_none())
+                        .map(|(n, _)| *n)
+                });
+                if let Some(n) = free.filter(|n| self.connectors.contains_key(n)) {
+                    let tag = payload["idTag"].as_str().unwrap_or("REMOTE").to_owned();
+                    Box::pin(self.start(socket, n, &tag)).await?;
+                }
+            }
+            "RemoteStopTransaction" => {
+                let transaction = payload["transactionId"].as_i64();
+                let on = self
+                    .connectors
+                    .iter()
+                    .find(|(_, c)| c.transaction.map(i64::from) == transaction)
+                    .map(|(n, _)| *n);
+                if let Some(n) = on {
+                    Box::pin(self.stop(socket, n, "Remote")).await?;
+                }
+            }
+            "Reset" => self.reset = true,
+            "ChangeAvailability" => {
+                let operative = payload["type"] == "Operative";
+                for (n, c) in self.connectors.iter_mut() {
+                    if connector.is_none_or(|x| x == 0 || x == *n) {
+                        c.available = operative;
+                    }
+                }
+            }
+            "SetChargingProfile" => {
+                let limit = payload["csChargingProfiles"]["chargingSchedule"]
+                    ["chargingSchedulePeriod"][0]["limit"]
+                    .as_f64();
+                for (n, c) in self.connectors.iter_mut() {
+                    if connector.is_none_or(|x| x == 0 || x == *n) {
+                        c.limit = limit;
+                    }
+                }
+            }
+            "ClearChargingProfile" => {
+                for c in self.connectors.values_mut() {
+                    c.limit = None;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+async fn connect(args: &SimArgs) -> anyhow::Result<Socket> {
+    let url = format!("{}/{}", args.url.trim_end_matches('/'), args.id);
+    let mut request = url.as_str().into_client_request()?;
+    let credentials =
+        base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", args.id, args.password));
+    request
+        .headers_mut()
+        .insert("Sec-WebSocket-Protocol", "ocpp1.6".parse()?);
+    request
+        .headers_mut()
+        .insert("Authorization", format!("Basic {credentials}").parse()?);
+    let (socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .with_context(|| format!("connecting to {url}"))?;
+    Ok(socket)
+}
+
+/// One connection's life: boot, then heartbeats, meter values and obeying commands until it ends.
+/// Returns true when the central system asked for a reset (the caller reconnects).
+async fn session(sim: &mut Sim) -> anyhow::Result<bool> {
+    let mut socket = connect(&sim.args).await?;
+    let boot = sim.call(&mut socket, "BootNotification", json!({"chargePointVendor": "voltgate", "chargePointModel": "voltgate-sim", "firmwareVersion": env!("CARGO_PKG_VERSION")})).await?;
+    let heartbeat = Duration::from_secs(boot["interval"].as_u64().unwrap_or(60).max(1));
+    for n in 0..=sim.args.connectors {
+        sim.status(&mut socket, n, "Available").await?;
+    }
+    tracing::info!(id = sim.args.id, "simulated charger booted");
+    let mut beat = interval(heartbeat);
+    beat.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut meter = interval(Duration::from_secs(sim.args.meter_interval.max(1)));
+    let mut last_meter = Instant::now();
+    let plug_in = sim
+        .args
+        .plug_in_after
+        .map(|s| Instant::now() + Duration::from_secs(s));
+    let mut plugged = false;
+    loop {
+        if sim.reset {
+            sim.reset = false;
+            for n in 1..=sim.args.connectors {
+                sim.stop(&mut socket, n, "SoftReset").await?;
+            }
+            let _ = socket.close(None).await;
+            return Ok(true);
+        }
+        let plug_at = plug_in.filter(|_| !plugged);
+        tokio::select! {
+            _ = beat.tick() => { sim.call(&mut socket, "Heartbeat", json!({})).await?; }
+            _ = meter.tick() => {
+                let now = Instant::now();
+                sim.meter(&mut socket, now - last_meter).await?;
+                last_meter = now;
+            }
+            () = async { match plug_at { Some(at) => tokio::time::sleep_until(at).await, None => std::future::pending().await } } => {
+                plugged = true;
+                let tag = sim.args.id_tag.clone();
+                sim.start(&mut socket, 1, &tag).await?;
+            }
+            message = socket.next() => match message {
+                Some(Ok(Message::Text(text))) => {
+                    let frame: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+                    if frame[0] == 2 {
+                        sim.obey(&mut socket, &frame).await?;
+                    }
+                }
+                Some(Ok(_)) => {}
+                Some(Err(error)) => return Err(error.into()),
+                None => return Ok(false),
+            },
+        }
+    }
+}
+
+/// Runs the simulated charger until the central system closes the connection; a Reset reconnects.
+pub async fn run(args: SimArgs) -> anyhow::Result<()> {
+    let mut sim = Sim::new(args);
+    while session(&mut sim).await? {
+        tracing::info!(id = sim.args.id, "simulated charger restarting");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Ok(())
+}
