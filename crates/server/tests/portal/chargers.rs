@@ -23,6 +23,7 @@ on_both_engines!(
     malformed_frames_get_call_errors_and_the_connection_stays,
     granted_groups_control_chargers_and_strangers_do_not,
     load_balancing_shares_the_available_current,
+    the_simulator_charges_and_obeys_the_portal,
 );
 
 type Socket =
@@ -779,4 +780,80 @@ async fn load_balancing_shares_the_available_current(engine: Engine) {
         (8.0, 8.0),
         "the waiting session resumes when one ends"
     );
+}
+
+async fn the_simulator_charges_and_obeys_the_portal(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let (owner, installation, password, charger_id) = with_charger(&app, "CP-SIM").await;
+    let args = voltgate_server::sim::SimArgs {
+        url: format!("{}/ocpp", app.base.replacen("http://", "ws://", 1)),
+        id: "CP-SIM".into(),
+        password,
+        connectors: 2,
+        plug_in_after: Some(0),
+        id_tag: "SIM-TAG".into(),
+        meter_interval: 1,
+    };
+    let simulator = tokio::spawn(voltgate_server::sim::run(args));
+    let mut transaction = None;
+    for _ in 0..100 {
+        let running = app.db.store.running_sessions(installation).await.unwrap();
+        let sessions = app
+            .db
+            .store
+            .charge_history(installation, &Default::default(), 10, 0)
+            .await
+            .unwrap();
+        if let (Some(_), Some(session)) = (running.first(), sessions.first()) {
+            if app.db.store.meter_samples(session.id).await.unwrap().len() >= 2 {
+                transaction = Some(session.id);
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let transaction = transaction.expect("the simulator started charging and sent meter values");
+    let page = format!("/chargers/{charger_id}");
+    let (_, html) = owner.page(&page).await;
+    assert!(
+        html.contains("badge online") && html.contains("Charging") && html.contains("voltgate-sim")
+    );
+    let stop = [
+        ("command", "stop"),
+        ("transaction", &*transaction.to_string()),
+    ];
+    let (_, html) = owner
+        .submit_page(&page, &format!("{page}/commands"), &stop)
+        .await;
+    assert!(
+        html.contains("The charger answered: Accepted."),
+        "remote stop"
+    );
+    for _ in 0..50 {
+        let sessions = app
+            .db
+            .store
+            .charge_history(installation, &Default::default(), 10, 0)
+            .await
+            .unwrap();
+        if sessions[0].stopped_at.is_some() {
+            assert!(
+                sessions[0].energy_kwh().unwrap() > 0.0,
+                "realistic meter values add up"
+            );
+            assert_eq!(sessions[0].stop_reason.as_deref(), Some("Remote"));
+            let (_, html) = owner
+                .submit_page(
+                    &page,
+                    &format!("{page}/commands"),
+                    &[("command", "restart")],
+                )
+                .await;
+            assert!(html.contains("The charger answered: Accepted."), "reset");
+            simulator.abort();
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the simulator never stopped the session");
 }

@@ -8,3 +8,4 @@ mod cli;
 mod groups;
 mod helpers;
 mod installations;
+mod interop;
