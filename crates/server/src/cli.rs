@@ -37,6 +37,11 @@ pub struct Cli {
 pub enum Command {
     /// Run the service.
     Serve(ServeSettings),
+    /// Measure: `voltgate bench ocpp --chargers 1000,10000`.
+    Bench {
+        #[command(subcommand)]
+        command: crate::bench::BenchCommand,
+    },
     /// A simulated charger: boots, charges, obeys remote commands.
     Sim(crate::sim::SimArgs),
     /// Operators' tasks, for scripts: exit code 0 on success.

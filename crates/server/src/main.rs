@@ -32,6 +32,7 @@ async fn main() -> ExitCode {
         Some(Command::Admin { database, command }) => admin::run(&database.url, command).await,
         Some(Command::Serve(settings)) => serve(settings).await,
         Some(Command::Sim(args)) => voltgate_server::sim::run(args).await,
+        Some(Command::Bench { command }) => voltgate_server::bench::run(command).await,
         None => serve(cli.serve).await,
     };
     match outcome {

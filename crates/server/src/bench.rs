@@ -1,0 +1,454 @@
+//! `voltgate bench ocpp`: how many chargers one server holds, how much memory each costs, and how fast
+//! commands and heartbeats go round — measured, not assumed. Starts `voltgate serve` as a child process
+//! on a fresh database, connects simulated chargers from this process, and drives commands through the
+//! portal as a person would.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context};
+use base64::Engine as _;
+use clap::{Args, Subcommand};
+use futures::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio::sync::Semaphore;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+use voltgate_domain::text::{Address, Name};
+use voltgate_domain::{ChargePointIdentity, Email, InstallationType, Password};
+use voltgate_store::{Actor, NewCharger, NewInstallation, NewUser};
+
+use crate::charging::secrets;
+use crate::passwords;
+
+/// What to measure.
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Chargers over OCPP 1.6J against one server process.
+    Ocpp(OcppBench),
+}
+
+/// Options of `voltgate bench ocpp`.
+#[derive(Args, Debug, Clone)]
+pub struct OcppBench {
+    /// Numbers of chargers to measure, one run each (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "1000")]
+    pub chargers: Vec<usize>,
+    /// Seconds of steady state after all chargers are connected (heartbeats come every 60 s).
+    #[arg(long, default_value_t = 65)]
+    pub duration: u64,
+    /// Remote commands sent through the portal during the steady state.
+    #[arg(long, default_value_t = 300)]
+    pub commands: usize,
+    /// Share of chargers that charge, sending meter values every 10 s.
+    #[arg(long, default_value_t = 0.1)]
+    pub charging_share: f64,
+    /// PostgreSQL URL to measure on instead of a fresh SQLite file (the database must be empty).
+    #[arg(long)]
+    pub database_url: Option<String>,
+}
+
+const PASSWORD: &str = "bench password for chargers";
+
+/// Round-trip times, in microseconds.
+#[derive(Default)]
+struct Latencies(Mutex<Vec<u64>>);
+
+impl Latencies {
+    fn add(&self, elapsed: Duration) {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(elapsed.as_micros() as u64);
+    }
+
+    /// (count, p50, p99, max) in milliseconds.
+    fn summary(&self) -> (usize, f64, f64, f64) {
+        let mut values = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        values.sort_unstable();
+        let at = |q: f64| {
+            values
+                .get(((values.len() as f64 - 1.0) * q).round() as usize)
+                .copied()
+                .unwrap_or(0) as f64
+                / 1000.0
+        };
+        (
+            values.len(),
+            at(0.5),
+            at(0.99),
+            values.last().copied().unwrap_or(0) as f64 / 1000.0,
+        )
+    }
+}
+
+fn rss_kib(pid: u32) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .ok_or_else(|| anyhow!("no VmRSS"))?;
+    Ok(line.split_whitespace().nth(1).unwrap_or("0").parse()?)
+}
+
+async fn prepare(url: &str, chargers: usize) -> anyhow::Result<()> {
+    let db = voltgate_store::connect(url).await?;
+    let hash = passwords::hash(Password::parse(PASSWORD)?).await?;
+    let owner = db
+        .store
+        .create_user(&NewUser {
+            email: Email::parse("bench@voltgate.example")?,
+            full_name: Name::parse("Bench")?,
+            password_hash: hash,
+        })
+        .await?;
+    let site = NewInstallation {
+        name: Name::parse("Bench")?,
+        address: Address::parse("")?,
+        installation_type: InstallationType::Pro,
+    };
+    let mut installation = db
+        .store
+        .create_installation(owner.id, &site, Actor::Operator)
+        .await?;
+    let charger_hash = secrets::hash(PASSWORD);
+    for n in 0..chargers {
+        if n % 500 == 499 {
+            installation = db
+                .store
+                .create_installation(owner.id, &site, Actor::Operator)
+                .await?;
+        }
+        let new = NewCharger {
+            identity: ChargePointIdentity::parse(&format!("BENCH-{n}"))?,
+            name: Name::parse(&format!("Charger {n}"))?,
+            connectors: 1,
+            password_hash: charger_hash.clone(),
+        };
+        db.store
+            .create_charger(installation.id, &new, Actor::Operator)
+            .await?;
+    }
+    Ok(())
+}
+
+/// One simulated charger: boots, heartbeats every 60 s, meters every 10 s when charging, answers calls.
+/// A simulated charger's own CALLs: one at a time, timed.
+#[derive(Default)]
+struct Outbound {
+    next: u64,
+    /// The CALL awaiting its answer: id, when it was sent, whether it is a heartbeat.
+    sent: Option<(String, Instant, bool)>,
+}
+
+impl Outbound {
+    fn call(&mut self, action: &str, payload: Value, is_heartbeat: bool) -> Message {
+        self.next += 1;
+        let id = self.next.to_string();
+        self.sent = Some((id.clone(), Instant::now(), is_heartbeat));
+        Message::Text(json!([2, id, action, payload]).to_string().into())
+    }
+}
+
+/// How a simulated charger reports back.
+struct Reporting {
+    connected: Arc<AtomicUsize>,
+    heartbeats: Arc<Latencies>,
+    /// Held until the charger has booted, so only so many connect at once.
+    connecting: Option<tokio::sync::OwnedSemaphorePermit>,
+}
+
+async fn charger(
+    base: String,
+    n: usize,
+    charging: bool,
+    mut report: Reporting,
+    stop: Instant,
+) -> anyhow::Result<()> {
+    let identity = format!("BENCH-{n}");
+    let mut request = format!("{base}/ocpp/{identity}").into_client_request()?;
+    let credentials =
+        base64::engine::general_purpose::STANDARD.encode(format!("{identity}:{PASSWORD}"));
+    request
+        .headers_mut()
+        .insert("Sec-WebSocket-Protocol", "ocpp1.6".parse()?);
+    request
+        .headers_mut()
+        .insert("Authorization", format!("Basic {credentials}").parse()?);
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await?;
+    let mut out = Outbound::default();
+    let boot = json!({"chargePointVendor": "voltgate", "chargePointModel": "bench"});
+    socket
+        .send(out.call("BootNotification", boot, false))
+        .await?;
+    let mut booted = false;
+    let offset = Duration::from_millis((n as u64 * 7919) % 60_000);
+    let mut beat = tokio::time::interval_at(
+        tokio::time::Instant::now() + offset,
+        Duration::from_secs(60),
+    );
+    let meter_offset = Duration::from_millis((n as u64 * 7919) % 10_000);
+    let mut meter = tokio::time::interval_at(
+        tokio::time::Instant::now() + meter_offset,
+        Duration::from_secs(10),
+    );
+    let mut energy = 0.0f64;
+    let end = tokio::time::Instant::from_std(stop);
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep_until(end) => return Ok(()),
+            _ = beat.tick(), if booted && out.sent.is_none() => socket.send(out.call("Heartbeat", json!({}), true)).await?,
+            _ = meter.tick(), if booted && charging && out.sent.is_none() => {
+                energy += 1840.0;
+                let value = json!({"connectorId": 1, "meterValue": [{"timestamp": chrono::Utc::now().to_rfc3339(),
+                    "sampledValue": [{"value": format!("{energy:.0}")}, {"value": "11040", "measurand": "Power.Active.Import", "unit": "W"}]}]});
+                socket.send(out.call("MeterValues", value, false)).await?;
+            }
+            message = socket.next() => {
+                let Some(message) = message else { bail!("{identity}: the server closed the connection") };
+                let Message::Text(text) = message? else { continue };
+                let frame: Value = serde_json::from_str(&text)?;
+                match frame[0].as_u64() {
+                    Some(2) => socket.send(Message::Text(json!([3, frame[1], {"status": "Accepted"}]).to_string().into())).await?,
+                    Some(3) | Some(4) => {
+                        if let Some((id, at, is_heartbeat)) = out.sent.take() {
+                            if frame[1] == id.as_str() && is_heartbeat {
+                                report.heartbeats.add(at.elapsed());
+                            }
+                        }
+                        if !booted {
+                            booted = true;
+                            report.connected.fetch_add(1, Ordering::Relaxed);
+                            report.connecting.take();
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+async fn log_in(http: &reqwest::Client, base: &str) -> anyhow::Result<()> {
+    let page = http
+        .get(format!("{base}/login"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let token = csrf(&page)?;
+    let response = http
+        .post(format!("{base}/login"))
+        .form(&[
+            ("email", "bench@voltgate.example"),
+            ("password", PASSWORD),
+            ("csrf", &token),
+        ])
+        .send()
+        .await?;
+    if !response.status().is_redirection() {
+        bail!("the bench could not log in: {}", response.status());
+    }
+    Ok(())
+}
+
+fn csrf(html: &str) -> anyhow::Result<String> {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).ok_or_else(|| anyhow!("no CSRF token"))? + marker.len();
+    Ok(html[start..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_owned())
+}
+
+async fn run_one(options: &OcppBench, chargers: usize) -> anyhow::Result<()> {
+    let folder = tempfile_dir()?;
+    let url = options
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}/bench.db", folder.display()));
+    let started = Instant::now();
+    prepare(&url, chargers)
+        .await
+        .context("preparing the database")?;
+    let prepared = started.elapsed();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let mut server = tokio::process::Command::new(std::env::current_exe()?)
+        .args([
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--database-url",
+            &url,
+        ])
+        .env("VOLTGATE_LOG", "warn")
+        .kill_on_drop(true)
+        .spawn()?;
+    let pid = server
+        .id()
+        .ok_or_else(|| anyhow!("the server did not start"))?;
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    for _ in 0..100 {
+        if http
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    log_in(&http, &base).await?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let idle = rss_kib(pid)?;
+
+    let connected = Arc::new(AtomicUsize::new(0));
+    let heartbeats = Arc::new(Latencies::default());
+    let connect_started = Instant::now();
+    let stop = Instant::now() + Duration::from_secs(options.duration + 120);
+    let gate = Arc::new(Semaphore::new(256));
+    let ws_base = base.replacen("http://", "ws://", 1);
+    let failures = Arc::new(AtomicUsize::new(0));
+    for n in 0..chargers {
+        let connecting = Some(gate.clone().acquire_owned().await?);
+        let report = Reporting {
+            connected: connected.clone(),
+            heartbeats: heartbeats.clone(),
+            connecting,
+        };
+        let (base, failures) = (ws_base.clone(), failures.clone());
+        let charging = (n as f64) < chargers as f64 * options.charging_share;
+        tokio::spawn(async move {
+            if let Err(error) = charger(base, n, charging, report, stop).await {
+                failures.fetch_add(1, Ordering::Relaxed);
+                tracing::debug!(charger = n, "simulated charger ended: {error:#}");
+            }
+        });
+    }
+    while connected.load(Ordering::Relaxed) + failures.load(Ordering::Relaxed) < chargers {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if connect_started.elapsed() > Duration::from_secs(600) {
+            bail!(
+                "only {} of {chargers} chargers connected in 10 minutes",
+                connected.load(Ordering::Relaxed)
+            );
+        }
+    }
+    let connect_time = connect_started.elapsed();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let loaded = rss_kib(pid)?;
+
+    let commands = Latencies::default();
+    let spacing = Duration::from_secs(options.duration) / options.commands.max(1) as u32;
+    let chargers_page: Vec<String> = charger_links(&http, &base).await?;
+    let mut refused = 0;
+    for k in 0..options.commands {
+        let link = &chargers_page[(k * 7919) % chargers_page.len()];
+        let token = csrf(
+            &http
+                .get(format!("{base}{link}"))
+                .send()
+                .await?
+                .text()
+                .await?,
+        )?;
+        let at = Instant::now();
+        let page = http
+            .post(format!("{base}{link}/commands"))
+            .form(&[("command", "restart"), ("csrf", &token)])
+            .send()
+            .await?
+            .text()
+            .await?;
+        commands.add(at.elapsed());
+        if !page.contains("The charger answered: Accepted.") {
+            refused += 1;
+        }
+        tokio::time::sleep(spacing.saturating_sub(at.elapsed())).await;
+    }
+    let steady = rss_kib(pid)?;
+    let failed = failures.load(Ordering::Relaxed);
+    let _ = server.kill().await;
+
+    let per_charger = (loaded.saturating_sub(idle)) as f64 / chargers.max(1) as f64;
+    let (n_cmd, cmd50, cmd99, cmd_max) = commands.summary();
+    let (n_hb, hb50, hb99, hb_max) = heartbeats.summary();
+    println!("chargers {chargers}: connected {} (failed {}), connect phase {:.1} s, database prepared in {:.1} s",
+        connected.load(Ordering::Relaxed), failed, connect_time.as_secs_f64(), prepared.as_secs_f64());
+    println!("  server RSS: idle {idle} KiB, all connected {loaded} KiB, after steady state {steady} KiB -> {per_charger:.1} KiB per connected charger");
+    println!("  remote command via portal (HTTP -> OCPP -> HTTP): n={n_cmd} p50 {cmd50:.2} ms, p99 {cmd99:.2} ms, max {cmd_max:.2} ms, not accepted {refused}");
+    println!(
+        "  heartbeat round trip: n={n_hb} p50 {hb50:.2} ms, p99 {hb99:.2} ms, max {hb_max:.2} ms"
+    );
+    Ok(())
+}
+
+/// Paths of charger pages of the first installations (commands go to any of them).
+async fn charger_links(http: &reqwest::Client, base: &str) -> anyhow::Result<Vec<String>> {
+    let list = http
+        .get(format!("{base}/installations"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let marker = "<a href=\"/installations/";
+    let first = list
+        .find(marker)
+        .ok_or_else(|| anyhow!("no installation listed"))?
+        + marker.len()
+        - "/installations/".len();
+    let installation = list[first..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let page = http
+        .get(format!("{base}{installation}"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let links: Vec<String> = page
+        .match_indices("<a href=\"/chargers/")
+        .map(|(i, m)| {
+            page[i + m.len() - "/chargers/".len()..]
+                .split('"')
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    if links.is_empty() {
+        bail!("no chargers listed on {installation}");
+    }
+    Ok(links)
+}
+
+fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+    let dir =
+        std::env::temp_dir().join(format!("voltgate-bench-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// Runs the benchmark and prints its figures.
+pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
+    let BenchCommand::Ocpp(options) = command;
+    for &chargers in &options.chargers {
+        run_one(&options, chargers).await?;
+    }
+    Ok(())
+}
