@@ -175,6 +175,18 @@ pub trait ChargerStore: Send + Sync {
         user: UserId,
         actor: Actor,
     ) -> Result<()>;
+    /// An installation's RFID tokens and whom they belong to, by token.
+    async fn id_tags(
+        &self,
+        installation: InstallationId,
+    ) -> Result<Vec<(String, crate::model::User)>>;
+    /// Removes an RFID token (audited); `NotFound` when there was none.
+    async fn remove_id_tag(
+        &self,
+        installation: InstallationId,
+        id_tag: &str,
+        actor: Actor,
+    ) -> Result<()>;
     /// Starts a session and returns its transaction id; the same start reported again (after a
     /// reconnect) returns the same id.
     async fn start_charge_session(&self, charger: ChargerId, new: &NewChargeSession)

@@ -11,7 +11,7 @@ use super::{audit, Subject};
 use crate::chargers::*;
 use crate::error::{Result, StoreError};
 use crate::model::Actor;
-use crate::rows::{ChargerRow, ChargeSessionRow, ConnectorRow};
+use crate::rows::{ChargeSessionRow, ChargerRow, ConnectorRow, IdTagRow};
 
 const CHARGER_COLUMNS: &str = "c.id, c.installation_id, c.identity, c.name, c.connectors, c.vendor, c.model, \
      c.serial_number, c.firmware_version, c.booted_at, c.last_seen_at, c.created_at";
@@ -199,6 +199,33 @@ impl ChargerStore for EngineStore {
         .map_err(StoreError::on_foreign_key)?;
         let subject = Subject { installation: Some(installation), group: None };
         audit(&mut tx, actor, subject, "id_tag_set", json!({ "id_tag": id_tag, "user": user })).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn id_tags(&self, installation: InstallationId) -> Result<Vec<(String, crate::model::User)>> {
+        let rows = sqlx::query_as::<_, IdTagRow>(
+            "SELECT t.id_tag, u.id, u.email, u.full_name, u.language, u.created_at FROM id_tags t \
+             JOIN users u ON u.id = t.user_id WHERE t.installation_id = $1 ORDER BY t.id_tag",
+        )
+        .bind(installation.as_uuid())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|row| (row.id_tag, row.user.into())).collect())
+    }
+
+    async fn remove_id_tag(&self, installation: InstallationId, id_tag: &str, actor: Actor) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let removed = sqlx::query("DELETE FROM id_tags WHERE installation_id = $1 AND id_tag = $2")
+            .bind(installation.as_uuid())
+            .bind(id_tag)
+            .execute(&mut *tx)
+            .await?;
+        if removed.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let subject = Subject { installation: Some(installation), group: None };
+        audit(&mut tx, actor, subject, "id_tag_removed", json!({ "id_tag": id_tag })).await?;
         tx.commit().await?;
         Ok(())
     }

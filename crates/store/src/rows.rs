@@ -333,3 +333,10 @@ impl From<ChargeSessionRow> for crate::chargers::ChargeSession {
         }
     }
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct IdTagRow {
+    pub id_tag: String,
+    #[sqlx(flatten)]
+    pub user: UserRow,
+}

@@ -199,14 +199,56 @@ async fn chargers_are_registered_once_and_report_state(engine: Engine) {
         (Some(3600.0), Some(10.5), Some(1234.0))
     );
     assert_eq!(connectors[1].status, "Unknown");
+    let (installation, owner) = (site.installation.id, Actor::User(site.owner.id));
+    site.db
+        .store
+        .add_id_tag(installation, "TAG-1", site.owner.id, owner)
+        .await
+        .unwrap();
+    let tags = site.db.store.id_tags(installation).await.unwrap();
+    assert_eq!((tags[0].0.as_str(), tags[0].1.id), ("TAG-1", site.owner.id));
+    assert_eq!(
+        site.db
+            .store
+            .id_tag_user(installation, "TAG-1")
+            .await
+            .unwrap(),
+        Some(site.owner.id)
+    );
+    site.db
+        .store
+        .remove_id_tag(installation, "TAG-1", owner)
+        .await
+        .unwrap();
+    let again = site
+        .db
+        .store
+        .remove_id_tag(installation, "TAG-1", Actor::Operator)
+        .await;
+    assert!(matches!(again, Err(StoreError::NotFound)));
+    assert!(site
+        .db
+        .store
+        .id_tags(installation)
+        .await
+        .unwrap()
+        .is_empty());
     let audit = site
         .db
         .store
-        .installation_audit(site.installation.id, 10, 0)
+        .installation_audit(installation, 10, 0)
         .await
         .unwrap();
-    assert_eq!(audit[0].kind, "charger_password_changed");
-    assert_eq!(audit[1].kind, "charger_added");
+    let kinds: Vec<&str> = audit.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds[..4],
+        [
+            "id_tag_removed",
+            "id_tag_set",
+            "charger_password_changed",
+            "charger_added"
+        ]
+    );
 }
 
 async fn charge_sessions_survive_resends(engine: Engine) {

@@ -16,7 +16,7 @@ use voltgate_domain::{
     ValidationErrors,
 };
 use voltgate_store::{
-    Actor, Charger, ConnectorState, Installation, InstallationMember, StoreError,
+    Actor, Charger, ConnectorState, Installation, InstallationMember, StoreError, User,
 };
 
 use super::layout::Layout;
@@ -33,6 +33,8 @@ pub fn router() -> Router<AppState> {
         .route("/installations/{id}/settings", post(update_settings))
         .route("/installations/{id}/members", post(set_member))
         .route("/installations/{id}/members/remove", post(remove_member))
+        .route("/installations/{id}/id-tags", post(add_id_tag))
+        .route("/installations/{id}/id-tags/remove", post(remove_id_tag))
 }
 
 #[derive(Template, WebTemplate)]
@@ -193,6 +195,11 @@ struct InstallationPage {
     /// Chargers with their connectors' state and whether they are connected now.
     chargers: Vec<(Charger, Vec<ConnectorState>, bool)>,
     no_errors: ValidationErrors,
+    /// RFID tokens and their holders (for those who manage the installation).
+    id_tags: Vec<(String, User)>,
+    token_tag: String,
+    token_email: String,
+    token_errors: ValidationErrors,
     member_email: String,
     member_role: String,
     member_errors: ValidationErrors,
@@ -205,7 +212,16 @@ struct InstallationPage {
 struct Feedback {
     settings: Option<(SettingsInput, ValidationErrors)>,
     member: Option<(MemberInput, ValidationErrors)>,
+    token: Option<(TokenInput, ValidationErrors)>,
     notice: Option<&'static str>,
+}
+
+#[derive(Deserialize, Default)]
+struct TokenInput {
+    #[serde(default)]
+    id_tag: String,
+    #[serde(default)]
+    email: String,
 }
 
 async fn page(
@@ -243,6 +259,12 @@ async fn page(
         ),
     };
     let (member, member_errors) = feedback.member.unwrap_or_default();
+    let (token, token_errors) = feedback.token.unwrap_or_default();
+    let id_tags = if can_manage_users {
+        app.store.id_tags(installation.id).await?
+    } else {
+        Vec::new()
+    };
     let layout = Layout::new(
         app,
         &auth.visit,
@@ -263,6 +285,10 @@ async fn page(
         members,
         chargers,
         no_errors: ValidationErrors::new(),
+        id_tags,
+        token_tag: token.id_tag,
+        token_email: token.email,
+        token_errors,
         member_email: member.email,
         member_role: if member.role.is_empty() {
             "user".into()
@@ -287,6 +313,7 @@ async fn show(
     let notice = match query.saved.as_deref() {
         Some("settings") => Some("Settings saved."),
         Some("members") => Some("People updated."),
+        Some("tokens") => Some("RFID tokens updated."),
         _ => None,
     };
     Ok(page(
@@ -338,6 +365,25 @@ async fn update_settings(
 }
 
 /// Shows the page again with a message on the people form.
+/// Shows the page again with what a refused form got wrong.
+async fn refuse(
+    app: &AppState,
+    auth: &AuthUser,
+    id: InstallationId,
+    status: StatusCode,
+    feedback: Feedback,
+) -> Result<Response, AppError> {
+    let (installation, access) = app
+        .installation(&auth.user, id, Action::ViewInstallation)
+        .await?;
+    Ok((
+        status,
+        page(app, auth, installation, access, feedback).await?,
+    )
+        .into_response())
+}
+
+/// Shows the page again with a message on the people form.
 async fn member_problem(
     app: &AppState,
     auth: &AuthUser,
@@ -347,20 +393,19 @@ async fn member_problem(
     field: &'static str,
     message: String,
 ) -> Result<Response, AppError> {
-    let (installation, access) = app
-        .installation(&auth.user, id, Action::ViewInstallation)
-        .await?;
     let mut errors = ValidationErrors::new();
     errors.add(field, message);
-    let feedback = Feedback {
-        member: Some((input, errors)),
-        ..Feedback::default()
-    };
-    Ok((
+    refuse(
+        app,
+        auth,
+        id,
         status,
-        page(app, auth, installation, access, feedback).await?,
+        Feedback {
+            member: Some((input, errors)),
+            ..Feedback::default()
+        },
     )
-        .into_response())
+    .await
 }
 
 async fn set_member(
@@ -453,4 +498,82 @@ async fn remove_member(
         }
         Err(other) => Err(other.into()),
     }
+}
+
+/// Whether `raw` is an OCPP IdToken: 1 to 20 printable ASCII characters.
+fn parse_id_tag(raw: &str) -> Result<&str, &'static str> {
+    let tag = raw.trim();
+    let printable = tag.bytes().all(|b| (0x21..=0x7e).contains(&b));
+    if tag.is_empty() || tag.len() > 20 || !printable {
+        return Err("An RFID token has 1 to 20 printable characters, as the charger reports it.");
+    }
+    Ok(tag)
+}
+
+async fn add_id_tag(
+    State(app): State<AppState>,
+    auth: AuthUser,
+    PathId(id): PathId<InstallationId>,
+    CsrfForm(input): CsrfForm<TokenInput>,
+) -> Result<Response, AppError> {
+    app.installation(&auth.user, id, Action::ManageUsers)
+        .await?;
+    let mut errors = ValidationErrors::new();
+    let tag = errors
+        .check("id_tag", parse_id_tag(&input.id_tag))
+        .map(str::to_owned);
+    let holder = match Email::parse(&input.email) {
+        Ok(email) => app.store.user_by_email(&email).await?,
+        Err(error) => {
+            errors.add("token_email", error);
+            None
+        }
+    };
+    let holder = match holder {
+        Some(user)
+            if app
+                .installation(&user, id, Action::ViewInstallation)
+                .await
+                .is_ok() =>
+        {
+            Some(user)
+        }
+        Some(_) | None if errors.get("token_email").is_none() => {
+            errors.add(
+                "token_email",
+                "Tokens belong to people with access to this installation.",
+            );
+            None
+        }
+        _ => None,
+    };
+    match (tag, holder) {
+        (Some(tag), Some(holder)) => {
+            app.store
+                .add_id_tag(id, &tag, holder.id, Actor::User(auth.user.id))
+                .await?;
+            Ok(Redirect::to(&format!("/installations/{id}?saved=tokens")).into_response())
+        }
+        _ => {
+            let feedback = Feedback {
+                token: Some((input, errors)),
+                ..Feedback::default()
+            };
+            refuse(&app, &auth, id, StatusCode::UNPROCESSABLE_ENTITY, feedback).await
+        }
+    }
+}
+
+async fn remove_id_tag(
+    State(app): State<AppState>,
+    auth: AuthUser,
+    PathId(id): PathId<InstallationId>,
+    CsrfForm(input): CsrfForm<TokenInput>,
+) -> Result<Response, AppError> {
+    app.installation(&auth.user, id, Action::ManageUsers)
+        .await?;
+    app.store
+        .remove_id_tag(id, input.id_tag.trim(), Actor::User(auth.user.id))
+        .await?;
+    Ok(Redirect::to(&format!("/installations/{id}?saved=tokens")).into_response())
 }

@@ -388,29 +388,65 @@ async fn a_charge_session_lands_in_the_history_once(engine: Engine) {
         ),
         (json!("Invalid"), json!(0))
     );
-    let owner_id = app
-        .db
-        .store
-        .user_by_email(&Email::parse("owner@example.no").unwrap())
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
-    app.db
-        .store
-        .add_id_tag(
-            installation,
-            "OWNER-TAG",
-            owner_id,
-            voltgate_store::Actor::User(owner_id),
+    let tokens = format!("{page}/id-tags");
+    app.signed_up("outsider@example.com", "Outsider").await;
+    for (tag, email, message) in [
+        (
+            "",
+            "owner@example.no",
+            "An RFID token has 1 to 20 printable characters",
+        ),
+        (
+            "THIS-TOKEN-IS-TOO-LONG",
+            "owner@example.no",
+            "An RFID token has 1 to 20 printable characters",
+        ),
+        (
+            "OK-TAG",
+            "outsider@example.com",
+            "Tokens belong to people with access to this installation.",
+        ),
+        (
+            "OK-TAG",
+            "nobody@example.com",
+            "Tokens belong to people with access to this installation.",
+        ),
+    ] {
+        let (status, html) = owner
+            .submit_page(&page, &tokens, &[("id_tag", tag), ("email", email)])
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{tag} {email}");
+        assert!(html.contains(message), "{message}");
+    }
+    let registered = owner
+        .submit(
+            &page,
+            &tokens,
+            &[("id_tag", "OWNER-TAG"), ("email", "owner@example.no")],
         )
-        .await
-        .unwrap();
+        .await;
+    assert_eq!(registered.status(), StatusCode::SEE_OTHER);
+    let (_, html) = owner.page(&page).await;
+    assert!(html.contains("<code>OWNER-TAG</code>") && html.contains("1 token"));
     assert_eq!(
         charger
             .call("Authorize", json!({"idTag": "OWNER-TAG"}))
             .await[2]["idTagInfo"]["status"],
         "Accepted"
+    );
+    owner
+        .submit(
+            &page,
+            &format!("{tokens}/remove"),
+            &[("id_tag", "OWNER-TAG")],
+        )
+        .await;
+    assert_eq!(
+        charger
+            .call("Authorize", json!({"idTag": "OWNER-TAG"}))
+            .await[2]["idTagInfo"]["status"],
+        "Invalid",
+        "removed tokens stop working"
     );
 }
 
