@@ -9,7 +9,7 @@ use voltgate_domain::text::Name;
 use voltgate_domain::{
     ChargePointIdentity, Email, GroupRole, InstallationId, LookupKey, Role, ValidationErrors,
 };
-use voltgate_store::{Actor, NewCharger, Store, StoreError, User};
+use voltgate_store::{Actor, Store, StoreError, User};
 
 use crate::accounts::{self, SignupError};
 use crate::charging::secrets;
@@ -268,13 +268,7 @@ async fn charger_command(store: &dyn Store, command: ChargerCommand) -> anyhow::
     if !(1..=16).contains(&connectors) {
         bail!("--connectors: choose 1 to 16");
     }
-    let password = secrets::generate();
-    let new = NewCharger {
-        identity,
-        name,
-        connectors,
-        password_hash: secrets::hash(&password),
-    };
+    let (new, password) = secrets::new_charger(identity, name, connectors);
     match store
         .create_charger(installation, &new, Actor::Operator)
         .await

@@ -8,12 +8,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context};
-use base64::Engine as _;
 use clap::{Args, Subcommand};
 use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio::sync::Semaphore;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use voltgate_domain::text::{Address, Name};
 use voltgate_domain::{ChargePointIdentity, Email, InstallationType, Password};
@@ -21,6 +19,7 @@ use voltgate_store::{Actor, NewCharger, NewInstallation, NewUser};
 
 use crate::charging::secrets;
 use crate::passwords;
+use crate::sim::connect_charger;
 
 /// What to measure.
 #[derive(Subcommand, Debug)]
@@ -171,16 +170,7 @@ async fn charger(
     stop: Instant,
 ) -> anyhow::Result<()> {
     let identity = format!("BENCH-{n}");
-    let mut request = format!("{base}/ocpp/{identity}").into_client_request()?;
-    let credentials =
-        base64::engine::general_purpose::STANDARD.encode(format!("{identity}:{PASSWORD}"));
-    request
-        .headers_mut()
-        .insert("Sec-WebSocket-Protocol", "ocpp1.6".parse()?);
-    request
-        .headers_mut()
-        .insert("Authorization", format!("Basic {credentials}").parse()?);
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await?;
+    let mut socket = connect_charger(&format!("{base}/ocpp"), &identity, PASSWORD).await?;
     let mut out = Outbound::default();
     let boot = json!({"chargePointVendor": "voltgate", "chargePointModel": "bench"});
     socket

@@ -347,11 +347,12 @@ impl Sim {
     }
 }
 
-async fn connect(args: &SimArgs) -> anyhow::Result<Socket> {
-    let url = format!("{}/{}", args.url.trim_end_matches('/'), args.id);
+/// Opens an OCPP 1.6J connection as charger `identity` (security profile 1: HTTP Basic).
+pub async fn connect_charger(base: &str, identity: &str, password: &str) -> anyhow::Result<Socket> {
+    let url = format!("{}/{identity}", base.trim_end_matches('/'));
     let mut request = url.as_str().into_client_request()?;
     let credentials =
-        base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", args.id, args.password));
+        base64::engine::general_purpose::STANDARD.encode(format!("{identity}:{password}"));
     request
         .headers_mut()
         .insert("Sec-WebSocket-Protocol", "ocpp1.6".parse()?);
@@ -367,7 +368,7 @@ async fn connect(args: &SimArgs) -> anyhow::Result<Socket> {
 /// One connection's life: boot, then heartbeats, meter values and obeying commands until it ends.
 /// Returns true when the central system asked for a reset (the caller reconnects).
 async fn session(sim: &mut Sim) -> anyhow::Result<bool> {
-    let mut socket = connect(&sim.args).await?;
+    let mut socket = connect_charger(&sim.args.url, &sim.args.id, &sim.args.password).await?;
     let boot = sim.call(&mut socket, "BootNotification", json!({"chargePointVendor": "voltgate", "chargePointModel": "voltgate-sim", "firmwareVersion": env!("CARGO_PKG_VERSION")})).await?;
     let heartbeat = Duration::from_secs(boot["interval"].as_u64().unwrap_or(60).max(1));
     for n in 0..=sim.args.connectors {

@@ -6,6 +6,25 @@ use rand::distributions::Alphanumeric;
 use rand::Rng;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
+use voltgate_domain::text::Name;
+use voltgate_domain::ChargePointIdentity;
+use voltgate_store::NewCharger;
+
+/// A charger to register with a fresh password; returns it with the password to show (once).
+pub fn new_charger(
+    identity: ChargePointIdentity,
+    name: Name,
+    connectors: u8,
+) -> (NewCharger, String) {
+    let password = generate();
+    let new = NewCharger {
+        identity,
+        name,
+        connectors,
+        password_hash: hash(&password),
+    };
+    (new, password)
+}
 
 /// A new random password.
 pub fn generate() -> String {

@@ -13,7 +13,7 @@ use voltgate_domain::text::Name;
 use voltgate_domain::{Action, ChargePointIdentity, ChargerId, InstallationId, ValidationErrors};
 use voltgate_ocpp::command::status_of;
 use voltgate_ocpp::Command;
-use voltgate_store::{Actor, Charger, ConnectorState, Installation, NewCharger, StoreError};
+use voltgate_store::{Actor, Charger, ConnectorState, Installation, StoreError};
 
 use super::layout::Layout;
 use super::session::{AuthUser, CsrfForm, PathId};
@@ -134,13 +134,7 @@ async fn add(
         Ok(parsed) => parsed,
         Err(errors) => return refused(&app, &auth, installation, form, errors).await,
     };
-    let password = secrets::generate();
-    let new = NewCharger {
-        identity,
-        name,
-        connectors,
-        password_hash: secrets::hash(&password),
-    };
+    let (new, password) = secrets::new_charger(identity, name, connectors);
     match app
         .store
         .create_charger(id, &new, Actor::User(auth.user.id))
