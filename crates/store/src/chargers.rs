@@ -100,9 +100,13 @@ impl ChargeSession {
 /// A session that is charging now, for load balancing.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunningSession {
+    pub transaction: i32,
+    pub charger_id: ChargerId,
     pub identity: String,
     pub connector_id: i32,
     pub started_at: DateTime<Utc>,
+    /// The connector's meter at the start (Wh).
+    pub meter_start: i64,
 }
 
 /// Which sessions a history shows.

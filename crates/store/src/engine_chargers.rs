@@ -342,8 +342,9 @@ impl ChargerStore for EngineStore {
     }
 
     async fn running_sessions(&self, installation: InstallationId) -> Result<Vec<RunningSession>> {
-        let rows: Vec<(String, i32, DateTime<Utc>)> = sqlx::query_as(
-            "SELECT c.identity, s.connector_id, s.started_at FROM charge_sessions s JOIN chargers c ON c.id = s.charger_id \
+        let rows: Vec<(i32, Uuid, String, i32, DateTime<Utc>, i64)> = sqlx::query_as(
+            "SELECT s.id, c.id, c.identity, s.connector_id, s.started_at, s.meter_start FROM charge_sessions s \
+             JOIN chargers c ON c.id = s.charger_id \
              WHERE c.installation_id = $1 AND s.stopped_at IS NULL ORDER BY s.started_at, s.id",
         )
         .bind(installation.as_uuid())
@@ -351,7 +352,14 @@ impl ChargerStore for EngineStore {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(identity, connector_id, started_at)| RunningSession { identity, connector_id, started_at })
+            .map(|(transaction, charger, identity, connector_id, started_at, meter_start)| RunningSession {
+                transaction,
+                charger_id: ChargerId::from_uuid(charger),
+                identity,
+                connector_id,
+                started_at,
+                meter_start,
+            })
             .collect())
     }
 

@@ -13,7 +13,7 @@ use voltgate_domain::text::Name;
 use voltgate_domain::{Action, ChargePointIdentity, ChargerId, InstallationId, ValidationErrors};
 use voltgate_ocpp::command::status_of;
 use voltgate_ocpp::Command;
-use voltgate_store::{Actor, Charger, ConnectorState, Installation, StoreError};
+use voltgate_store::{Actor, Charger, ConnectorState, Installation, RunningSession, StoreError};
 
 use super::layout::Layout;
 use super::session::{AuthUser, CsrfForm, PathId};
@@ -31,6 +31,27 @@ pub fn router() -> Router<AppState> {
             "/chargers/{id}/configuration",
             get(configuration).post(change_configuration),
         )
+}
+
+/// What a connector is charging now: "session #12, 3.4 kWh" (energy from the meter since the start).
+pub fn session_label(
+    running: &[RunningSession],
+    charger: &Charger,
+    connector: &ConnectorState,
+) -> Option<String> {
+    let session = running
+        .iter()
+        .find(|s| s.charger_id == charger.id && s.connector_id == connector.connector_id)?;
+    let energy = connector
+        .energy_wh
+        .map(|wh| {
+            format!(
+                ", {:.1} kWh",
+                ((wh - session.meter_start as f64) / 1000.0).max(0.0)
+            )
+        })
+        .unwrap_or_default();
+    Some(format!("session #{}{energy}", session.transaction))
 }
 
 /// A charger and its installation, if `user` may do `action` there.
@@ -175,6 +196,13 @@ struct ChargerPage {
     can_manage: bool,
     new_password: Option<String>,
     outcome: Option<String>,
+    running: Vec<RunningSession>,
+}
+
+impl ChargerPage {
+    fn session(&self, connector: &ConnectorState) -> Option<String> {
+        session_label(&self.running, &self.charger, connector)
+    }
 }
 
 async fn charger_page(
@@ -206,6 +234,7 @@ async fn charger_page(
         can_control: app.may(&auth.user, Action::ControlChargers, resource),
         can_manage: app.may(&auth.user, Action::ManageUsers, resource),
         connectors,
+        running: app.store.running_sessions(installation.id).await?,
         installation,
         charger,
         new_password,

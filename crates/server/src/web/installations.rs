@@ -16,9 +16,11 @@ use voltgate_domain::{
     ValidationErrors,
 };
 use voltgate_store::{
-    Actor, Charger, ConnectorState, Installation, InstallationMember, StoreError, User,
+    Actor, Charger, ConnectorState, Installation, InstallationMember, RunningSession, StoreError,
+    User,
 };
 
+use super::chargers::session_label;
 use super::layout::Layout;
 use super::session::{AuthUser, CsrfForm, PathId};
 use crate::charging::balance::rebalance;
@@ -195,6 +197,8 @@ struct InstallationPage {
     /// Chargers with their connectors' state and whether they are connected now.
     chargers: Vec<(Charger, Vec<ConnectorState>, bool)>,
     no_errors: ValidationErrors,
+    /// Sessions charging now.
+    running: Vec<RunningSession>,
     /// RFID tokens and their holders (for those who manage the installation).
     id_tags: Vec<(String, User)>,
     token_tag: String,
@@ -205,6 +209,12 @@ struct InstallationPage {
     member_errors: ValidationErrors,
     notice: Option<&'static str>,
     roles: [Role; 3],
+}
+
+impl InstallationPage {
+    fn session(&self, charger: &Charger, connector: &ConnectorState) -> Option<String> {
+        session_label(&self.running, charger, connector)
+    }
 }
 
 /// What a submitted form changes about the page when it is shown again.
@@ -260,6 +270,7 @@ async fn page(
     };
     let (member, member_errors) = feedback.member.unwrap_or_default();
     let (token, token_errors) = feedback.token.unwrap_or_default();
+    let running = app.store.running_sessions(installation.id).await?;
     let id_tags = if can_manage_users {
         app.store.id_tags(installation.id).await?
     } else {
@@ -286,6 +297,7 @@ async fn page(
         chargers,
         no_errors: ValidationErrors::new(),
         id_tags,
+        running,
         token_tag: token.id_tag,
         token_email: token.email,
         token_errors,

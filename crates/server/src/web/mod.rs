@@ -2,7 +2,7 @@
 
 mod access;
 mod accounts;
-mod chargers;
+pub(crate) mod chargers;
 mod groups;
 mod history;
 mod installations;

@@ -262,7 +262,7 @@ async fn a_charger_reports_and_the_portal_shows_it(engine: Engine) {
     assert_eq!(data[2]["status"], "UnknownVendorId");
     let (_, html) = owner.page(&format!("/installations/{installation}")).await;
     assert!(
-        html.contains("badge online") && html.contains("1: Charging, 7.4 kW, 1.2 kWh"),
+        html.contains("badge online") && html.contains("1: Charging, 7.4 kW<"),
         "live state on the installation page"
     );
     let (_, html) = owner.page(&format!("/chargers/{charger_id}")).await;
@@ -303,6 +303,11 @@ async fn a_charge_session_lands_in_the_history_once(engine: Engine) {
         charger.call("MeterValues", meter.clone()).await;
         charger.call("MeterValues", meter).await;
     }
+    let (_, html) = owner.page(&format!("/installations/{installation}")).await;
+    assert!(
+        html.contains(&format!("1: Unknown, session #{transaction}, 2.5 kWh")),
+        "the live view shows the session's energy"
+    );
     let stop = json!({"transactionId": transaction, "meterStop": 17500, "timestamp": "2026-11-20T09:00:00Z", "reason": "EVDisconnected"});
     assert_eq!(
         charger.call("StopTransaction", stop.clone()).await[2]["idTagInfo"]["status"],
