@@ -343,3 +343,17 @@ async fn a_flooding_charger_is_slowed_then_disconnected() {
     calm.send(r#"[2,"1","Heartbeat",{}]"#);
     assert_eq!(calm.next().await[1], "1", "others are unaffected");
 }
+
+#[tokio::test]
+async fn idle_connections_are_pinged() {
+    let registry = Arc::new(Registry::new());
+    let config = SessionConfig {
+        ping_interval: Duration::from_millis(50),
+        ..SessionConfig::default()
+    };
+    let (mut charger, _) = connect(&registry, "CP-ping", config);
+    let first = tokio::time::timeout(Duration::from_secs(2), charger.from_central.next())
+        .await
+        .expect("a ping in time");
+    assert_eq!(first, Some(WsOut::Ping));
+}

@@ -24,6 +24,7 @@ on_both_engines!(
     granted_groups_control_chargers_and_strangers_do_not,
     load_balancing_shares_the_available_current,
     the_simulator_charges_and_obeys_the_portal,
+    oversized_messages_end_the_connection,
 );
 
 type Socket =
@@ -897,4 +898,28 @@ async fn the_simulator_charges_and_obeys_the_portal(engine: Engine) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("the simulator never stopped the session");
+}
+
+async fn oversized_messages_end_the_connection(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let (_, _, password, _) = with_charger(&app, "CP-1").await;
+    let mut charger = TestCharger::connect(&app.base, "CP-1", &password).await;
+    let huge = format!(
+        "[2,\"big\",\"DataTransfer\",{{\"vendorId\":\"x\",\"data\":\"{}\"}}]",
+        "x".repeat(100 * 1024)
+    );
+    let _ = charger.socket.send(Message::Text(huge.into())).await;
+    let outcome = tokio::time::timeout(Duration::from_secs(5), charger.socket.next())
+        .await
+        .expect("the server reacts");
+    assert!(
+        !matches!(outcome, Some(Ok(Message::Text(_)))),
+        "a message over 64 KiB is not processed: {outcome:?}"
+    );
+    let mut again = TestCharger::connect(&app.base, "CP-1", &password).await;
+    assert_eq!(
+        again.call("Heartbeat", json!({})).await[0],
+        3,
+        "the charger can reconnect"
+    );
 }
