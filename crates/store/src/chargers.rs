@@ -55,6 +55,13 @@ pub struct ConnectorState {
     pub updated_at: DateTime<Utc>,
 }
 
+impl ConnectorState {
+    /// Whether any phase current is known.
+    pub fn has_currents(&self) -> bool {
+        self.current.iter().any(Option::is_some)
+    }
+}
+
 /// Live readings from MeterValues; absent values leave the stored ones alone.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MeterReading {

@@ -338,6 +338,10 @@ fn to_command(form: &CommandForm, charger: &Charger) -> Result<Command, String> 
                 .map_err(|_| "Enter the number of the session to stop.".to_owned())?,
         },
         "restart" => Command::Reset { hard: false },
+        "refresh" => Command::TriggerMessage {
+            message: "StatusNotification".into(),
+            connector_id: None,
+        },
         "hard_restart" => Command::Reset { hard: true },
         "unlock" => Command::UnlockConnector {
             connector_id: connector()?,

@@ -263,7 +263,7 @@ async fn a_charger_reports_and_the_portal_shows_it(engine: Engine) {
     assert_eq!(data[2]["status"], "UnknownVendorId");
     let (_, html) = owner.page(&format!("/installations/{installation}")).await;
     assert!(
-        html.contains("badge online") && html.contains("1: Charging, 7.4 kW<"),
+        html.contains("badge online") && html.contains("1: Charging, 7.4 kW, 16/–/– A<"),
         "live state on the installation page"
     );
     let (_, html) = owner.page(&format!("/chargers/{charger_id}")).await;
@@ -492,7 +492,7 @@ async fn portal_commands_reach_the_charger_and_come_back(engine: Engine) {
 
     let mut charger = TestCharger::connect(&app.base, "CP-1", &password).await;
     boot(&mut charger).await;
-    let cases: [(Fields, &str, Value); 6] = [
+    let cases: [(Fields, &str, Value); 7] = [
         (&[("command", "restart")], "Reset", json!({"type": "Soft"})),
         (
             &[("command", "unlock"), ("connector", "2")],
@@ -522,6 +522,11 @@ async fn portal_commands_reach_the_charger_and_come_back(engine: Engine) {
             &[("command", "resume"), ("connector", "1")],
             "ClearChargingProfile",
             json!({"id": 9001}),
+        ),
+        (
+            &[("command", "refresh")],
+            "TriggerMessage",
+            json!({"requestedMessage": "StatusNotification"}),
         ),
     ];
     for (fields, action, payload) in cases {
