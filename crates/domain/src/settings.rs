@@ -23,6 +23,9 @@ pub enum CurrentError {
 pub struct Amperes(f64);
 
 impl Amperes {
+    /// No current at all.
+    pub const ZERO: Amperes = Amperes(0.0);
+
     /// The largest current an installation may have.
     pub const MAX: f64 = 1000.0;
 

@@ -198,12 +198,14 @@ impl Sim {
             .map(|(n, _)| *n)
             .collect();
         for n in charging {
-            let (transaction, power, energy, amps) = {
-                let power = self.power_w(&self.connectors[&n]);
-                let c = self.connectors.get_mut(&n).expect("listed");
-                c.energy_wh += power * elapsed.as_secs_f64() / 3600.0;
-                (c.transaction, power, c.energy_wh, power / VOLTS / 3.0)
+            let Some(power) = self.connectors.get(&n).map(|c| self.power_w(c)) else {
+                continue;
             };
+            let Some(c) = self.connectors.get_mut(&n) else {
+                continue;
+            };
+            c.energy_wh += power * elapsed.as_secs_f64() / 3600.0;
+            let (transaction, energy, amps) = (c.transaction, c.energy_wh, power / VOLTS / 3.0);
             let sampled: Vec<Value> = std::iter::once(json!({"value": format!("{energy:.1}"), "measurand": "Energy.Active.Import.Register", "unit": "Wh"}))
                 .chain(std::iter::once(json!({"value": format!("{power:.0}"), "measurand": "Power.Active.Import", "unit": "W"})))
                 .chain(["L1", "L2", "L3"].map(|phase| json!({"value": format!("{amps:.1}"), "measurand": "Current.Import", "phase": phase, "unit": "A"})))
