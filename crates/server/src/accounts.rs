@@ -116,3 +116,19 @@ pub async fn log_in(
         }
     }
 }
+
+/// The existing account an e-mail names, for adding someone to an installation or a group. The inner
+/// error says, for the form, what is wrong with the address.
+pub async fn account_named(
+    store: &dyn Store,
+    email: &str,
+) -> Result<Result<User, String>, AppError> {
+    let email = match Email::parse(email) {
+        Ok(email) => email,
+        Err(error) => return Ok(Err(error.to_string())),
+    };
+    Ok(store
+        .user_by_email(&email)
+        .await?
+        .ok_or_else(|| "No account has this e-mail. Ask them to sign up first.".to_owned()))
+}

@@ -9,12 +9,13 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 use voltgate_domain::{
-    Action, Email, GroupAccess, GroupId, GroupRole, Resource, UserId, ValidationErrors,
+    Action, GroupAccess, GroupId, GroupRole, Resource, UserId, ValidationErrors,
 };
 use voltgate_store::{Actor, Group, GroupMember, Installation, StoreError};
 
 use super::layout::Layout;
 use super::session::{AuthUser, CsrfForm, PathId};
+use crate::accounts;
 use crate::error::AppError;
 use crate::groups::{self, parse_return_urls, GroupInput};
 use crate::lookup_keys::with_fresh_key;
@@ -224,24 +225,11 @@ async fn set_member(
         ..Feedback::default()
     };
     let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
-    let email = match Email::parse(&input.email) {
-        Ok(email) => email,
-        Err(e) => {
-            return refused(
-                &app,
-                &auth,
-                id,
-                unprocessable,
-                feedback,
-                "email",
-                e.to_string(),
-            )
-            .await
+    let user = match accounts::account_named(app.store.as_ref(), &input.email).await? {
+        Ok(user) => user,
+        Err(message) => {
+            return refused(&app, &auth, id, unprocessable, feedback, "email", message).await
         }
-    };
-    let Some(user) = app.store.user_by_email(&email).await? else {
-        let message = "No account has this e-mail. Ask them to sign up first.".to_owned();
-        return refused(&app, &auth, id, unprocessable, feedback, "email", message).await;
     };
     match app
         .store

@@ -23,6 +23,7 @@ use voltgate_store::{
 use super::chargers::session_label;
 use super::layout::Layout;
 use super::session::{AuthUser, CsrfForm, PathId};
+use crate::accounts;
 use crate::charging::balance::rebalance;
 use crate::error::AppError;
 use crate::installations::InstallationInput;
@@ -436,24 +437,11 @@ async fn set_member(
                 .await
         }
     };
-    let email = match Email::parse(&input.email) {
-        Ok(email) => email,
-        Err(e) => {
-            return member_problem(
-                &app,
-                &auth,
-                id,
-                input,
-                unprocessable,
-                "email",
-                e.to_string(),
-            )
-            .await
+    let user = match accounts::account_named(app.store.as_ref(), &input.email).await? {
+        Ok(user) => user,
+        Err(message) => {
+            return member_problem(&app, &auth, id, input, unprocessable, "email", message).await
         }
-    };
-    let Some(user) = app.store.user_by_email(&email).await? else {
-        let message = "No account has this e-mail. Ask them to sign up first.".to_owned();
-        return member_problem(&app, &auth, id, input, unprocessable, "email", message).await;
     };
     match app
         .store
