@@ -14,7 +14,7 @@ use voltgate_domain::access_request::{param, PartnerName};
 use voltgate_domain::{LocalPath, ValidationErrors};
 
 use super::layout::Layout;
-use super::session::{sign_in, sign_out, CsrfForm, MaybeUser};
+use super::session::{sign_in, sign_out, CsrfForm, MaybeUser, NoFields};
 use crate::accounts::{self, LoginOutcome, SignupError};
 use crate::error::AppError;
 use crate::i18n::Tr;
@@ -206,9 +206,6 @@ async fn login(
         }
     }
 }
-
-#[derive(Deserialize)]
-struct NoFields {}
 
 async fn logout(visitor: MaybeUser, CsrfForm(_): CsrfForm<NoFields>) -> Result<Redirect, AppError> {
     sign_out(&visitor.visit.session).await?;

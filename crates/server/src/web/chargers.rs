@@ -16,7 +16,7 @@ use voltgate_ocpp::Command;
 use voltgate_store::{Actor, Charger, ConnectorState, Installation, RunningSession, StoreError};
 
 use super::layout::Layout;
-use super::session::{AuthUser, CsrfForm, PathId};
+use super::session::{AuthUser, CsrfForm, NoFields, PathId};
 use crate::charging::secrets;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -255,9 +255,6 @@ async fn show(
             .into_response(),
     )
 }
-
-#[derive(Deserialize)]
-struct NoFields {}
 
 async fn new_password(
     State(app): State<AppState>,

@@ -14,7 +14,7 @@ use voltgate_domain::{
 use voltgate_store::{Actor, Group, GroupMember, Installation, StoreError};
 
 use super::layout::Layout;
-use super::session::{AuthUser, CsrfForm, PathId};
+use super::session::{AuthUser, CsrfForm, NoFields, PathId};
 use crate::accounts;
 use crate::error::AppError;
 use crate::groups::{self, parse_return_urls, GroupInput};
@@ -302,9 +302,6 @@ async fn remove_member(
         .map_err(|_| AppError::BadRequest("Choose a member to remove.".into()))?;
     remove(&app, &auth, id, user).await
 }
-
-#[derive(Deserialize)]
-struct NoFields {}
 
 async fn leave(
     State(app): State<AppState>,

@@ -11,7 +11,7 @@ use voltgate_domain::{Action, GroupId, InstallationAccess, InstallationId, Resou
 use voltgate_store::{Actor, AuditEvent, GroupGrant, Installation, InstallationMember, StoreError};
 
 use super::layout::Layout;
-use super::session::{AuthUser, CsrfForm, PathId};
+use super::session::{AuthUser, CsrfForm, NoFields, PathId};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -164,9 +164,6 @@ async fn confirm_revoke(
     }
     .into_response())
 }
-
-#[derive(Deserialize)]
-struct NoFields {}
 
 async fn revoke(
     State(app): State<AppState>,

@@ -194,6 +194,10 @@ where
     }
 }
 
+/// A form that carries nothing but its CSRF token (logout, revoke, rotate a key…).
+#[derive(Deserialize)]
+pub struct NoFields {}
+
 /// A url-encoded form whose `csrf` field matches this session's token (compared in constant time).
 /// A missing or wrong token is a 403 before anything else happens; an unreadable form is a 400.
 pub struct CsrfForm<T>(pub T);
