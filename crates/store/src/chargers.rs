@@ -2,11 +2,11 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use voltgate_domain::authz::{ControlChargers, ManageUsers};
 use voltgate_domain::text::Name;
-use voltgate_domain::{ChargePointIdentity, ChargerId, InstallationId, UserId};
+use voltgate_domain::{Authorized, ChargePointIdentity, ChargerId, InstallationId, UserId};
 
 use crate::error::Result;
-use crate::model::Actor;
 
 /// A registered charger.
 #[derive(Clone, Debug, PartialEq)]
@@ -131,16 +131,16 @@ pub trait ChargerStore: Send + Sync {
     /// Registers a charger on an installation (audited); `Conflict("identity")` when taken.
     async fn create_charger(
         &self,
-        installation: InstallationId,
+        on: &Authorized<ManageUsers>,
         new: &NewCharger,
-        actor: Actor,
     ) -> Result<Charger>;
-    /// Replaces a charger's password hash (audited).
+    /// Replaces the password hash of a charger of the installation (audited); `NotFound` for a
+    /// charger elsewhere.
     async fn set_charger_password(
         &self,
+        on: &Authorized<ManageUsers>,
         id: ChargerId,
         password_hash: &str,
-        actor: Actor,
     ) -> Result<()>;
     /// One charger.
     async fn charger(&self, id: ChargerId) -> Result<Option<Charger>>;
@@ -181,10 +181,9 @@ pub trait ChargerStore: Send + Sync {
     /// Registers an RFID token to a user of the installation (audited).
     async fn add_id_tag(
         &self,
-        installation: InstallationId,
+        on: &Authorized<ManageUsers>,
         id_tag: &str,
         user: UserId,
-        actor: Actor,
     ) -> Result<()>;
     /// An installation's RFID tokens and whom they belong to, by token.
     async fn id_tags(
@@ -192,12 +191,7 @@ pub trait ChargerStore: Send + Sync {
         installation: InstallationId,
     ) -> Result<Vec<(String, crate::model::User)>>;
     /// Removes an RFID token (audited); `NotFound` when there was none.
-    async fn remove_id_tag(
-        &self,
-        installation: InstallationId,
-        id_tag: &str,
-        actor: Actor,
-    ) -> Result<()>;
+    async fn remove_id_tag(&self, on: &Authorized<ManageUsers>, id_tag: &str) -> Result<()>;
     /// Starts a session and returns its transaction id; the same start reported again (after a
     /// reconnect) returns the same id.
     async fn start_charge_session(&self, charger: ChargerId, new: &NewChargeSession)
@@ -230,12 +224,13 @@ pub trait ChargerStore: Send + Sync {
     ) -> Result<Vec<ChargeSession>>;
     /// The sessions of an installation that have not stopped, oldest first.
     async fn running_sessions(&self, installation: InstallationId) -> Result<Vec<RunningSession>>;
-    /// Records a command sent to a charger and its outcome in the installation's audit log.
+    /// Records a command sent to a charger of the installation and its outcome in the installation's
+    /// audit log; `NotFound` for a charger elsewhere.
     async fn record_charger_command(
         &self,
+        on: &Authorized<ControlChargers>,
         charger: &Charger,
         command: &str,
         outcome: &str,
-        actor: Actor,
     ) -> Result<()>;
 }

@@ -5,12 +5,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;
-use voltgate_domain::{ChargerId, InstallationId, UserId};
+use voltgate_domain::authz::{ControlChargers, ManageUsers};
+use voltgate_domain::{Authorized, ChargerId, InstallationId, UserId};
 
 use super::{audit, Subject};
 use crate::chargers::*;
 use crate::error::{Result, StoreError};
-use crate::model::Actor;
 use crate::rows::{ChargeSessionRow, ChargerRow, ConnectorRow, IdTagRow};
 
 const CHARGER_COLUMNS: &str = "c.id, c.installation_id, c.identity, c.name, c.connectors, c.vendor, c.model, \
@@ -33,7 +33,8 @@ impl EngineStore {
 
 #[async_trait]
 impl ChargerStore for EngineStore {
-    async fn create_charger(&self, installation: InstallationId, new: &NewCharger, actor: Actor) -> Result<Charger> {
+    async fn create_charger(&self, on: &Authorized<ManageUsers>, new: &NewCharger) -> Result<Charger> {
+        let (installation, actor) = (on.id(), on.principal());
         let id = ChargerId::random();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
@@ -59,17 +60,19 @@ impl ChargerStore for EngineStore {
         self.charger(id).await?.ok_or(StoreError::NotFound)
     }
 
-    async fn set_charger_password(&self, id: ChargerId, password_hash: &str, actor: Actor) -> Result<()> {
+    async fn set_charger_password(&self, on: &Authorized<ManageUsers>, id: ChargerId, password_hash: &str) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        let installation: Option<Uuid> =
-            sqlx::query_scalar("UPDATE chargers SET password_hash = $2 WHERE id = $1 RETURNING installation_id")
-                .bind(id.as_uuid())
-                .bind(password_hash)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let installation = installation.ok_or(StoreError::NotFound)?;
-        let subject = Subject { installation: Some(InstallationId::from_uuid(installation)), group: None };
-        audit(&mut tx, actor, subject, "charger_password_changed", json!({ "charger": id })).await?;
+        let changed = sqlx::query("UPDATE chargers SET password_hash = $2 WHERE id = $1 AND installation_id = $3")
+            .bind(id.as_uuid())
+            .bind(password_hash)
+            .bind(on.id().as_uuid())
+            .execute(&mut *tx)
+            .await?;
+        if changed.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let subject = Subject { installation: Some(on.id()), group: None };
+        audit(&mut tx, on.principal(), subject, "charger_password_changed", json!({ "charger": id })).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -184,7 +187,8 @@ impl ChargerStore for EngineStore {
         Ok(user.map(UserId::from_uuid))
     }
 
-    async fn add_id_tag(&self, installation: InstallationId, id_tag: &str, user: UserId, actor: Actor) -> Result<()> {
+    async fn add_id_tag(&self, on: &Authorized<ManageUsers>, id_tag: &str, user: UserId) -> Result<()> {
+        let installation = on.id();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO id_tags (installation_id, id_tag, user_id, created_at) VALUES ($1, $2, $3, $4) \
@@ -198,7 +202,7 @@ impl ChargerStore for EngineStore {
         .await
         .map_err(StoreError::on_foreign_key)?;
         let subject = Subject { installation: Some(installation), group: None };
-        audit(&mut tx, actor, subject, "id_tag_set", json!({ "id_tag": id_tag, "user": user })).await?;
+        audit(&mut tx, on.principal(), subject, "id_tag_set", json!({ "id_tag": id_tag, "user": user })).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -214,7 +218,8 @@ impl ChargerStore for EngineStore {
         Ok(rows.into_iter().map(|row| (row.id_tag, row.user.into())).collect())
     }
 
-    async fn remove_id_tag(&self, installation: InstallationId, id_tag: &str, actor: Actor) -> Result<()> {
+    async fn remove_id_tag(&self, on: &Authorized<ManageUsers>, id_tag: &str) -> Result<()> {
+        let installation = on.id();
         let mut tx = self.pool.begin().await?;
         let removed = sqlx::query("DELETE FROM id_tags WHERE installation_id = $1 AND id_tag = $2")
             .bind(installation.as_uuid())
@@ -225,7 +230,7 @@ impl ChargerStore for EngineStore {
             return Err(StoreError::NotFound);
         }
         let subject = Subject { installation: Some(installation), group: None };
-        audit(&mut tx, actor, subject, "id_tag_removed", json!({ "id_tag": id_tag })).await?;
+        audit(&mut tx, on.principal(), subject, "id_tag_removed", json!({ "id_tag": id_tag })).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -363,11 +368,20 @@ impl ChargerStore for EngineStore {
             .collect())
     }
 
-    async fn record_charger_command(&self, charger: &Charger, command: &str, outcome: &str, actor: Actor) -> Result<()> {
+    async fn record_charger_command(
+        &self,
+        on: &Authorized<ControlChargers>,
+        charger: &Charger,
+        command: &str,
+        outcome: &str,
+    ) -> Result<()> {
+        if charger.installation_id != on.id() {
+            return Err(StoreError::NotFound);
+        }
         let mut tx = self.pool.begin().await?;
         let detail = json!({ "charger": charger.id, "charger_name": charger.name, "command": command, "outcome": outcome });
         let subject = Subject { installation: Some(charger.installation_id), group: None };
-        audit(&mut tx, actor, subject, "charger_command", detail).await?;
+        audit(&mut tx, on.principal(), subject, "charger_command", detail).await?;
         tx.commit().await?;
         Ok(())
     }

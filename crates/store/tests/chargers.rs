@@ -1,9 +1,11 @@
 //! The chargers part of the store's contract, on SQLite and on PostgreSQL.
 
 use chrono::{Duration, TimeZone, Utc};
+use voltgate_domain::authz::{ManagePermissions, ManageUsers};
 use voltgate_domain::text::{Address, Name};
+use voltgate_domain::Principal;
 use voltgate_domain::{ChargePointIdentity, Email, InstallationType};
-use voltgate_store::testing::TestDatabase;
+use voltgate_store::testing::{on_installation, TestDatabase};
 use voltgate_store::*;
 
 macro_rules! on_both_engines {
@@ -18,6 +20,14 @@ on_both_engines!(
     charge_sessions_survive_resends,
     history_filters_and_samples
 );
+
+fn site_named(name: &str) -> NewInstallation {
+    NewInstallation {
+        name: Name::parse(name).unwrap(),
+        address: Address::parse("").unwrap(),
+        installation_type: InstallationType::Go,
+    }
+}
 
 struct Site {
     _guard: TestDatabase,
@@ -35,14 +45,10 @@ async fn site(engine: Engine) -> Site {
         password_hash: "x".into(),
     };
     let owner = db.store.create_user(&new).await.unwrap();
-    let new = NewInstallation {
-        name: Name::parse("Garage").unwrap(),
-        address: Address::parse("").unwrap(),
-        installation_type: InstallationType::Go,
-    };
+    let new = site_named("Garage");
     let installation = db
         .store
-        .create_installation(owner.id, &new, Actor::User(owner.id))
+        .create_installation(owner.id, &new, &Principal::User(owner.id))
         .await
         .unwrap();
     Site {
@@ -50,6 +56,16 @@ async fn site(engine: Engine) -> Site {
         db,
         owner,
         installation,
+    }
+}
+
+impl Site {
+    /// The owner's capability to manage the installation's people and chargers.
+    async fn manage(&self) -> voltgate_domain::Authorized<ManageUsers> {
+        let owner = Principal::User(self.owner.id);
+        on_installation(self.db.store.as_ref(), owner, self.installation.id)
+            .await
+            .unwrap()
     }
 }
 
@@ -62,7 +78,7 @@ async fn charger(site: &Site, identity: &str) -> Charger {
     };
     site.db
         .store
-        .create_charger(site.installation.id, &new, Actor::User(site.owner.id))
+        .create_charger(&site.manage().await, &new)
         .await
         .unwrap()
 }
@@ -83,21 +99,36 @@ async fn chargers_are_registered_once_and_report_state(engine: Engine) {
     let clash = site
         .db
         .store
-        .create_charger(site.installation.id, &again, Actor::User(site.owner.id))
+        .create_charger(&site.manage().await, &again)
         .await;
     assert!(matches!(clash, Err(StoreError::Conflict("identity"))));
-    let nowhere = voltgate_domain::InstallationId::random();
-    let orphan = NewCharger {
-        identity: ChargePointIdentity::parse("CP-9").unwrap(),
-        ..again.clone()
-    };
-    assert!(matches!(
-        site.db
-            .store
-            .create_charger(nowhere, &orphan, Actor::Operator)
-            .await,
-        Err(StoreError::NotFound)
-    ));
+    let elsewhere = site
+        .db
+        .store
+        .create_installation(
+            site.owner.id,
+            &site_named("Elsewhere"),
+            &Principal::User(site.owner.id),
+        )
+        .await
+        .unwrap();
+    let other = on_installation::<ManageUsers>(
+        site.db.store.as_ref(),
+        Principal::User(site.owner.id),
+        elsewhere.id,
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(
+            site.db
+                .store
+                .set_charger_password(&other, cp.id, "stolen")
+                .await,
+            Err(StoreError::NotFound)
+        ),
+        "a capability on one installation changes no charger of another"
+    );
 
     let (found, hash) = site
         .db
@@ -118,7 +149,7 @@ async fn chargers_are_registered_once_and_report_state(engine: Engine) {
     );
     site.db
         .store
-        .set_charger_password(cp.id, "new-hash", Actor::User(site.owner.id))
+        .set_charger_password(&site.manage().await, cp.id, "new-hash")
         .await
         .unwrap();
     assert_eq!(
@@ -199,10 +230,10 @@ async fn chargers_are_registered_once_and_report_state(engine: Engine) {
         (Some(3600.0), Some(10.5), Some(1234.0))
     );
     assert_eq!(connectors[1].status, "Unknown");
-    let (installation, owner) = (site.installation.id, Actor::User(site.owner.id));
+    let (installation, owner) = (site.installation.id, site.manage().await);
     site.db
         .store
-        .add_id_tag(installation, "TAG-1", site.owner.id, owner)
+        .add_id_tag(&owner, "TAG-1", site.owner.id)
         .await
         .unwrap();
     let tags = site.db.store.id_tags(installation).await.unwrap();
@@ -215,16 +246,8 @@ async fn chargers_are_registered_once_and_report_state(engine: Engine) {
             .unwrap(),
         Some(site.owner.id)
     );
-    site.db
-        .store
-        .remove_id_tag(installation, "TAG-1", owner)
-        .await
-        .unwrap();
-    let again = site
-        .db
-        .store
-        .remove_id_tag(installation, "TAG-1", Actor::Operator)
-        .await;
+    site.db.store.remove_id_tag(&owner, "TAG-1").await.unwrap();
+    let again = site.db.store.remove_id_tag(&owner, "TAG-1").await;
     assert!(matches!(again, Err(StoreError::NotFound)));
     assert!(site
         .db
@@ -236,7 +259,7 @@ async fn chargers_are_registered_once_and_report_state(engine: Engine) {
     let audit = site
         .db
         .store
-        .installation_audit(installation, 10, 0)
+        .installation_audit(&owner.also::<ManagePermissions>().unwrap(), 10, 0)
         .await
         .unwrap();
     let kinds: Vec<&str> = audit.iter().map(|e| e.kind.as_str()).collect();

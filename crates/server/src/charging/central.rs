@@ -6,7 +6,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::Utc;
 use serde_json::{json, Value};
-use voltgate_domain::{authorize, Action, InstallationId, Principal, Resource, UserId};
+use voltgate_domain::authz::rules::may_hold_id_tag;
+use voltgate_domain::{InstallationId, Principal, UserId};
 use voltgate_ocpp::central::HandlerError;
 use voltgate_ocpp::{CentralSystem, ChargerRef, ChargerRequest, Registry};
 use voltgate_store::{BootInfo, NewChargeSession, Store, StoreError};
@@ -69,15 +70,11 @@ impl OcppCentral {
         let installation = self.installation_of(charger).await?;
         let owner = self.store.id_tag_user(installation, id_tag).await?;
         let holder_has_access = match owner {
-            Some(user) => match self.store.installation_for(user, installation).await? {
-                Some((_, access)) => authorize(
-                    &Principal { user },
-                    Action::ViewInstallation,
-                    Resource::Installation(&access),
-                )
-                .is_ok(),
-                None => false,
-            },
+            Some(user) => self
+                .store
+                .installation_for(&Principal::User(user), installation)
+                .await?
+                .is_some_and(|(_, access)| may_hold_id_tag(&access)),
             None => false,
         };
         let required = self

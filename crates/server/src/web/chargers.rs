@@ -9,11 +9,15 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use voltgate_domain::authz::{ControlChargers, ManageUsers, Right, ViewInstallation};
 use voltgate_domain::text::Name;
-use voltgate_domain::{Action, ChargePointIdentity, ChargerId, InstallationId, ValidationErrors};
+use voltgate_domain::{
+    Action, Authorized, ChargePointIdentity, ChargerId, InstallationAccess, InstallationId,
+    ValidationErrors,
+};
 use voltgate_ocpp::command::status_of;
 use voltgate_ocpp::Command;
-use voltgate_store::{Actor, Charger, ConnectorState, Installation, RunningSession, StoreError};
+use voltgate_store::{Charger, ConnectorState, Installation, RunningSession, StoreError};
 
 use super::layout::Layout;
 use super::session::{AuthUser, CsrfForm, NoFields, PathId};
@@ -54,18 +58,17 @@ pub fn session_label(
     Some(format!("session #{}{energy}", session.transaction))
 }
 
-/// A charger and its installation, if `user` may do `action` there.
-async fn charger_for(
+/// A charger and its installation, with the capability to do `R` there.
+async fn charger_for<R: Right<Facts = InstallationAccess>>(
     app: &AppState,
     auth: &AuthUser,
     id: ChargerId,
-    action: Action,
-) -> Result<(Charger, Installation), AppError> {
+) -> Result<(Charger, Installation, Authorized<R>), AppError> {
     let charger = app.store.charger(id).await?.ok_or(AppError::NotFound)?;
-    let (installation, _) = app
-        .installation(&auth.user, charger.installation_id, action)
+    let (installation, cap) = app
+        .installation::<R>(&auth.principal(), charger.installation_id)
         .await?;
-    Ok((charger, installation))
+    Ok((charger, installation, cap))
 }
 
 /// The URL installers configure in the charger.
@@ -148,19 +151,15 @@ async fn add(
     PathId(id): PathId<InstallationId>,
     CsrfForm(form): CsrfForm<NewChargerForm>,
 ) -> Result<Response, AppError> {
-    let (installation, _) = app
-        .installation(&auth.user, id, Action::ManageUsers)
+    let (installation, manage) = app
+        .installation::<ManageUsers>(&auth.principal(), id)
         .await?;
     let (name, identity, connectors) = match parse_new(&form) {
         Ok(parsed) => parsed,
         Err(errors) => return refused(&app, &auth, installation, form, errors).await,
     };
     let (new, password) = secrets::new_charger(identity, name, connectors);
-    match app
-        .store
-        .create_charger(id, &new, Actor::User(auth.user.id))
-        .await
-    {
+    match app.store.create_charger(&manage, &new).await {
         Ok(charger) => {
             let page = charger_page(
                 &app,
@@ -214,10 +213,9 @@ async fn charger_page(
     new_password: Option<String>,
     outcome: Option<String>,
 ) -> Result<ChargerPage, AppError> {
-    let (_, access) = app
-        .installation(&auth.user, installation.id, Action::ViewInstallation)
+    let (_, seen) = app
+        .installation::<ViewInstallation>(&auth.principal(), installation.id)
         .await?;
-    let resource = voltgate_domain::Resource::Installation(&access);
     let connectors = app
         .store
         .chargers(installation.id)
@@ -231,8 +229,8 @@ async fn charger_page(
         layout,
         online: app.registry.is_online(&charger.identity),
         ocpp_url: ocpp_url(app, headers, &charger.identity),
-        can_control: app.may(&auth.user, Action::ControlChargers, resource),
-        can_manage: app.may(&auth.user, Action::ManageUsers, resource),
+        can_control: seen.may(Action::ControlChargers),
+        can_manage: seen.may(Action::ManageUsers),
         connectors,
         running: app.store.running_sessions(installation.id).await?,
         installation,
@@ -248,7 +246,7 @@ async fn show(
     headers: HeaderMap,
     PathId(id): PathId<ChargerId>,
 ) -> Result<Response, AppError> {
-    let (charger, installation) = charger_for(&app, &auth, id, Action::ViewInstallation).await?;
+    let (charger, installation, _) = charger_for::<ViewInstallation>(&app, &auth, id).await?;
     Ok(
         charger_page(&app, &auth, &headers, charger, installation, None, None)
             .await?
@@ -263,10 +261,10 @@ async fn new_password(
     PathId(id): PathId<ChargerId>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
-    let (charger, installation) = charger_for(&app, &auth, id, Action::ManageUsers).await?;
+    let (charger, installation, manage) = charger_for::<ManageUsers>(&app, &auth, id).await?;
     let password = secrets::generate();
     app.store
-        .set_charger_password(id, &secrets::hash(&password), Actor::User(auth.user.id))
+        .set_charger_password(&manage, id, &secrets::hash(&password))
         .await?;
     Ok(charger_page(
         &app,
@@ -381,7 +379,7 @@ async fn command(
     PathId(id): PathId<ChargerId>,
     CsrfForm(form): CsrfForm<CommandForm>,
 ) -> Result<Response, AppError> {
-    let (charger, installation) = charger_for(&app, &auth, id, Action::ControlChargers).await?;
+    let (charger, installation, control) = charger_for::<ControlChargers>(&app, &auth, id).await?;
     let command = match to_command(&form, &charger) {
         Ok(command) => command,
         Err(message) => {
@@ -405,7 +403,7 @@ async fn command(
         .await;
     let said = outcome(&result);
     app.store
-        .record_charger_command(&charger, action, &said, Actor::User(auth.user.id))
+        .record_charger_command(&control, &charger, action, &said)
         .await?;
     Ok(charger_page(
         &app,
@@ -491,7 +489,7 @@ async fn configuration(
     auth: AuthUser,
     PathId(id): PathId<ChargerId>,
 ) -> Result<Response, AppError> {
-    let (charger, _) = charger_for(&app, &auth, id, Action::ControlChargers).await?;
+    let (charger, _, _) = charger_for::<ControlChargers>(&app, &auth, id).await?;
     configuration_page(&app, &auth, charger, None).await
 }
 
@@ -509,7 +507,7 @@ async fn change_configuration(
     PathId(id): PathId<ChargerId>,
     CsrfForm(form): CsrfForm<ChangeForm>,
 ) -> Result<Response, AppError> {
-    let (charger, _) = charger_for(&app, &auth, id, Action::ControlChargers).await?;
+    let (charger, _, control) = charger_for::<ControlChargers>(&app, &auth, id).await?;
     let key = form.key.trim();
     if key.is_empty() || key.len() > 50 || form.value.len() > 500 {
         return Err(AppError::BadRequest(
@@ -526,12 +524,7 @@ async fn change_configuration(
         .await;
     let said = format!("{key}: {}", outcome(&result));
     app.store
-        .record_charger_command(
-            &charger,
-            "ChangeConfiguration",
-            &said,
-            Actor::User(auth.user.id),
-        )
+        .record_charger_command(&control, &charger, "ChangeConfiguration", &said)
         .await?;
     configuration_page(&app, &auth, charger, Some(said)).await
 }

@@ -11,7 +11,7 @@ use tokio_tungstenite::tungstenite::Message;
 use voltgate_domain::{Email, InstallationId};
 use voltgate_store::Engine;
 
-use crate::helpers::{spawn_app, Browser, TestApp};
+use crate::helpers::{operator, spawn_app, Browser, TestApp};
 use crate::installations::{create_installation, Fields};
 use crate::on_both_engines;
 
@@ -234,7 +234,11 @@ async fn only_known_chargers_with_the_right_password_and_protocol_connect(engine
     let audit = app
         .db
         .store
-        .installation_audit(owners_installation(&app).await, 10, 0)
+        .installation_audit(
+            &operator(&app.db, owners_installation(&app).await).await,
+            10,
+            0,
+        )
         .await
         .unwrap();
     assert!(audit.iter().any(|e| e.kind == "charger_added"));
@@ -608,7 +612,11 @@ async fn portal_commands_reach_the_charger_and_come_back(engine: Engine) {
     let audit = app
         .db
         .store
-        .installation_audit(owners_installation(&app).await, 100, 0)
+        .installation_audit(
+            &operator(&app.db, owners_installation(&app).await).await,
+            100,
+            0,
+        )
         .await
         .unwrap();
     assert!(
@@ -664,7 +672,7 @@ async fn granted_groups_control_chargers_and_strangers_do_not(engine: Engine) {
     let key = app
         .db
         .store
-        .group_for(partner_user.id, group)
+        .group_for(&voltgate_domain::Principal::User(partner_user.id), group)
         .await
         .unwrap()
         .unwrap()
@@ -741,7 +749,11 @@ async fn owners_installation(app: &TestApp) -> InstallationId {
         .await
         .unwrap()
         .unwrap();
-    app.db.store.installations_for(owner.id).await.unwrap()[0]
+    app.db
+        .store
+        .installations_for(&voltgate_domain::Principal::User(owner.id))
+        .await
+        .unwrap()[0]
         .0
         .id
 }
