@@ -17,6 +17,7 @@ pub mod passwords;
 pub mod sim;
 pub mod startup;
 pub mod state;
+pub mod throttles;
 mod web;
 
 pub use config::ServeSettings;

@@ -17,6 +17,7 @@ use crate::charging::OcppCentral;
 
 use crate::config::ServeSettings;
 use crate::state::AppState;
+use crate::throttles::Throttles;
 use crate::web;
 
 /// The session cookie's name.
@@ -61,6 +62,7 @@ impl Application {
             registry,
             sessions,
             public_url: settings.public_url.clone(),
+            throttles: Throttles::new(&settings),
         };
         let router = web::router(state).layer(session_layer);
         Ok(Self {

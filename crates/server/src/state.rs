@@ -5,6 +5,8 @@ use std::sync::Arc;
 use voltgate_ocpp::{CentralSystem, Registry, SessionConfig};
 use voltgate_store::Store;
 
+use crate::throttles::Throttles;
+
 /// Shared by every request.
 #[derive(Clone)]
 pub struct AppState {
@@ -18,4 +20,6 @@ pub struct AppState {
     pub sessions: SessionConfig,
     /// Where people reach the service (for the OCPP URL shown to installers), if configured.
     pub public_url: Option<String>,
+    /// What one client address may do how often.
+    pub throttles: Throttles,
 }

@@ -9,3 +9,4 @@ mod groups;
 mod helpers;
 mod installations;
 mod interop;
+mod throttles;
