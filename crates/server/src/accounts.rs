@@ -43,6 +43,15 @@ async fn count(
     Ok(policy.admit(count, now))
 }
 
+/// The form's errors with the e-mail marked as taken.
+fn taken(mut errors: ValidationErrors) -> ValidationErrors {
+    errors.add(
+        "email",
+        "An account with this e-mail already exists. Log in instead.",
+    );
+    errors
+}
+
 /// Creates an account after checking every field; a taken e-mail is reported against the field. From
 /// a client, the attempt is counted against its address first.
 pub async fn sign_up(
@@ -64,6 +73,14 @@ pub async fn sign_up(
             .await?
             .map_err(SignupError::Throttled)?;
     }
+    if store
+        .user_by_email(&email)
+        .await
+        .map_err(AppError::from)?
+        .is_some()
+    {
+        return Err(SignupError::Invalid(taken(errors)));
+    }
     let password_hash = passwords::hash(password).await.map_err(AppError::from)?;
     match store
         .create_user(&NewUser {
@@ -74,13 +91,7 @@ pub async fn sign_up(
         .await
     {
         Ok(user) => Ok(user),
-        Err(StoreError::Conflict(_)) => {
-            errors.add(
-                "email",
-                "An account with this e-mail already exists. Log in instead.",
-            );
-            Err(SignupError::Invalid(errors))
-        }
+        Err(StoreError::Conflict(_)) => Err(SignupError::Invalid(taken(errors))),
         Err(other) => Err(SignupError::Failed(other.into())),
     }
 }

@@ -8,6 +8,10 @@ use voltgate_domain::Denial;
 use voltgate_store::StoreError;
 
 use crate::i18n::{Lang, Tr};
+use crate::passwords::HashError;
+
+/// Seconds a client is asked to wait when the server is busy.
+const BUSY_RETRY_AFTER: u64 = 5;
 
 /// Everything a request can fail with. Client mistakes are 4xx with a readable message; only
 /// `Internal` is a 500, and it is logged once, here, without details reaching the browser.
@@ -30,8 +34,20 @@ pub enum AppError {
     /// Throttled; try again after this many seconds. The page speaks the visitor's language.
     #[error("too many attempts")]
     TooManyRequests { retry_after: u64, lang: Lang },
+    /// The server is at capacity for this kind of work (hashing passwords): try again in a moment.
+    #[error("busy")]
+    Busy,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+impl From<HashError> for AppError {
+    fn from(error: HashError) -> Self {
+        match error {
+            HashError::Busy => Self::Busy,
+            HashError::Failed(error) => Self::Internal(error),
+        }
+    }
 }
 
 impl From<StoreError> for AppError {
@@ -123,6 +139,11 @@ impl IntoResponse for AppError {
             Self::BadRequest(message) => page(StatusCode::BAD_REQUEST, "Bad request", &message),
             Self::Conflict(message) => page(StatusCode::CONFLICT, "Not possible", &message),
             Self::TooManyRequests { retry_after, lang } => too_many(retry_after, lang),
+            Self::Busy => {
+                let mut response = page(StatusCode::SERVICE_UNAVAILABLE, "Busy", "voltgate is very busy right now. Try again in a few seconds.");
+                response.headers_mut().insert(header::RETRY_AFTER, BUSY_RETRY_AFTER.into());
+                response
+            }
             Self::Internal(error) => {
                 tracing::error!(error = format!("{error:#}"), "internal error");
                 page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again in a moment.")

@@ -9,4 +9,5 @@ mod groups;
 mod helpers;
 mod installations;
 mod interop;
+mod resources;
 mod throttles;
