@@ -30,6 +30,8 @@ pub enum BenchCommand {
     Ocpp(OcppBench),
     /// Parallel sign-ups and logins: the server's memory while it hashes passwords.
     Passwords(crate::bench_limits::PasswordsBench),
+    /// Connections that send half a request and wait: files held, health checks and chargers meanwhile.
+    SlowClients(crate::bench_limits::SlowClientsBench),
 }
 
 /// Options of `voltgate bench ocpp`.
@@ -442,5 +444,6 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             Ok(())
         }
         BenchCommand::Passwords(options) => crate::bench_limits::passwords(&options).await,
+        BenchCommand::SlowClients(options) => crate::bench_limits::slow_clients(&options).await,
     }
 }

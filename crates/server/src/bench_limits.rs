@@ -1,7 +1,11 @@
-//! `voltgate bench passwords`: what parallel sign-ups and logins cost one server process — its peak
-//! memory while it hashes passwords, whether that memory goes back, and how many requests were served
-//! or refused. Starts `voltgate serve` as a child process on a fresh database; each simulated browser
-//! comes from its own loopback address so that per-address limits do not stop the load.
+//! What abuse costs one server process, measured on a `voltgate serve` child process on a fresh
+//! database.
+//!
+//! - `voltgate bench passwords`: parallel sign-ups and logins — the peak memory while passwords are
+//!   hashed, whether it goes back, how many requests were served or refused. Each simulated browser
+//!   comes from its own loopback address so that per-address limits do not stop the load.
+//! - `voltgate bench slow-clients`: connections that send half a request and wait — the files the
+//!   server holds, whether `/healthz` answers and a charger connects meanwhile, and when they are closed.
 
 use std::time::{Duration, Instant};
 
@@ -9,7 +13,10 @@ use anyhow::Context;
 use clap::Args;
 use reqwest::StatusCode;
 
-use crate::measure::{client_from, forms_at_once, ServerProcess};
+use crate::measure::{
+    client_from, closed_by_server, forms_at_once, half_open, register_charger, ServerProcess,
+};
+use crate::sim::connect_charger;
 
 /// Options of `voltgate bench passwords`.
 #[derive(Args, Debug, Clone)]
@@ -20,6 +27,92 @@ pub struct PasswordsBench {
     /// PostgreSQL URL to measure on instead of a fresh SQLite file (the database must be empty).
     #[arg(long)]
     pub database_url: Option<String>,
+}
+
+/// Options of `voltgate bench slow-clients`.
+#[derive(Args, Debug, Clone)]
+pub struct SlowClientsBench {
+    /// Slow connections to open (this process needs a file for each).
+    #[arg(long, default_value_t = 3000)]
+    pub connections: usize,
+    /// The server's `--max-portal-connections`.
+    #[arg(long, default_value_t = 4096)]
+    pub max_portal_connections: usize,
+    /// The server's `--header-read-timeout`, in seconds.
+    #[arg(long, default_value_t = 10)]
+    pub header_read_timeout: u64,
+}
+
+/// A fresh SQLite database in `folder`.
+fn sqlite_in(folder: &tempfile::TempDir) -> String {
+    format!("sqlite://{}/bench.db", folder.path().display())
+}
+
+/// Runs `voltgate bench slow-clients` and prints its figures.
+pub async fn slow_clients(options: &SlowClientsBench) -> anyhow::Result<()> {
+    let folder = tempfile::tempdir()?;
+    let url = sqlite_in(&folder);
+    let (cap, timeout) = (
+        options.max_portal_connections.to_string(),
+        options.header_read_timeout.to_string(),
+    );
+    let limits = [
+        "--max-portal-connections",
+        &cap,
+        "--header-read-timeout",
+        &timeout,
+    ];
+    let server = ServerProcess::start(&std::env::current_exe()?, &url, &limits).await?;
+    let password = register_charger(&url, "CP-BENCH").await?;
+    let files_before = server.open_files()?;
+    let started = Instant::now();
+    let mut slow = half_open(server.address(), options.connections).await?;
+    println!(
+        "{} slow connections opened in {:.1} s; the server held {} files before, {} now",
+        options.connections,
+        started.elapsed().as_secs_f64(),
+        files_before,
+        server.open_files()?
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let closed_at_once = closed_by_server(&mut slow).await;
+    println!(
+        "{closed_at_once} closed by the server at once, {} held",
+        slow.len()
+    );
+    let asked = Instant::now();
+    let health = reqwest::get(format!("{}/healthz", server.base)).await;
+    println!(
+        "/healthz: {} in {:.0} ms",
+        health.map_or_else(|e| e.to_string(), |r| r.status().to_string()),
+        asked.elapsed().as_secs_f64() * 1000.0
+    );
+    let asked = Instant::now();
+    let ocpp = format!("ws://{}/ocpp", server.address());
+    let charger = connect_charger(&ocpp, "CP-BENCH", &password).await;
+    println!(
+        "charger: {} in {:.0} ms",
+        if charger.is_ok() {
+            "connected"
+        } else {
+            "refused"
+        },
+        asked.elapsed().as_secs_f64() * 1000.0
+    );
+    let deadline = started + Duration::from_secs(options.header_read_timeout + 10);
+    while !slow.is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        closed_by_server(&mut slow).await;
+    }
+    println!(
+        "{} slow connections still open {:.1} s after the first was opened; the server holds {} files",
+        slow.len(),
+        started.elapsed().as_secs_f64(),
+        server.open_files()?
+    );
+    drop(charger);
+    server.stop().await;
+    Ok(())
 }
 
 /// One burst's figures.
@@ -54,7 +147,7 @@ pub async fn passwords(options: &PasswordsBench) -> anyhow::Result<()> {
     let url = options
         .database_url
         .clone()
-        .unwrap_or_else(|| format!("sqlite://{}/bench.db", folder.path().display()));
+        .unwrap_or_else(|| sqlite_in(&folder));
     let exe = std::env::current_exe()?;
     let server = ServerProcess::start(&exe, &url, &["--signups-per-hour", "1000000"])
         .await

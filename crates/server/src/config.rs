@@ -37,6 +37,16 @@ pub struct ServeSettings {
         default_value_t = 60
     )]
     pub access_requests_per_minute: u32,
+    /// Seconds a client has to send a request's headers; also how long an idle keep-alive connection
+    /// stays open.
+    #[arg(long, env = "VOLTGATE_HEADER_READ_TIMEOUT", default_value_t = 10)]
+    pub header_read_timeout: u64,
+    /// Connections that may be open in HTTP at once (WebSocket connections of chargers do not count).
+    /// Past it, new connections get one second to send their request, and past twice it they are
+    /// closed at once, so that the process's files are left for chargers. Keep it well below the
+    /// process's file limit minus the chargers it serves.
+    #[arg(long, env = "VOLTGATE_MAX_PORTAL_CONNECTIONS", default_value_t = 4096)]
+    pub max_portal_connections: usize,
     #[command(flatten)]
     pub database: DatabaseArgs,
 }
@@ -52,6 +62,8 @@ impl ServeSettings {
             ocpp_command_timeout: 30,
             signups_per_hour: 1000,
             access_requests_per_minute: 10_000,
+            header_read_timeout: 10,
+            max_portal_connections: 4096,
             database: DatabaseArgs {
                 url: database_url.into(),
             },

@@ -17,6 +17,7 @@ pub mod lookup_keys;
 pub mod measure;
 pub mod memory;
 pub mod passwords;
+pub mod serve;
 pub mod sim;
 pub mod startup;
 pub mod state;

@@ -2,9 +2,20 @@
 //! address, its memory, its open files. The benchmarks and the resource tests start servers this way.
 
 use std::path::Path;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use voltgate_domain::authz::ManageUsers;
+use voltgate_domain::text::{Address, Name};
+use voltgate_domain::{ChargePointIdentity, Email, InstallationType, Principal};
+use voltgate_store::{NewInstallation, NewUser};
+
+use crate::authz;
+use crate::charging::secrets;
 
 /// A running server process; killed when dropped.
 pub struct ServerProcess {
@@ -12,6 +23,7 @@ pub struct ServerProcess {
     pid: u32,
     /// `http://127.0.0.1:PORT`.
     pub base: String,
+    logs: Arc<Mutex<Vec<String>>>,
 }
 
 impl ServerProcess {
@@ -22,20 +34,35 @@ impl ServerProcess {
             .local_addr()?
             .port();
         let bind = format!("127.0.0.1:{port}");
-        let child = tokio::process::Command::new(exe)
+        let mut child = tokio::process::Command::new(exe)
             .args(["serve", "--bind", &bind, "--database-url", database_url])
             .args(extra)
             .env("VOLTGATE_LOG", "warn")
+            .env("VOLTGATE_LOG_FORMAT", "json")
+            .stderr(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
             .with_context(|| format!("starting {}", exe.display()))?;
         let pid = child
             .id()
             .ok_or_else(|| anyhow!("the server did not start"))?;
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        if let Some(stderr) = child.stderr.take() {
+            let logs = logs.clone();
+            tokio::spawn(async move {
+                let mut lines = BufReader::new(stderr).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    logs.lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(line);
+                }
+            });
+        }
         let server = Self {
             child,
             pid,
             base: format!("http://{bind}"),
+            logs,
         };
         let http = reqwest::Client::new();
         for _ in 0..200 {
@@ -51,6 +78,19 @@ impl ServerProcess {
     /// The process id.
     pub fn pid(&self) -> u32 {
         self.pid
+    }
+
+    /// `127.0.0.1:PORT`.
+    pub fn address(&self) -> &str {
+        self.base.trim_start_matches("http://")
+    }
+
+    /// The log lines (JSON) the process has written so far.
+    pub fn logs(&self) -> Vec<String> {
+        self.logs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     fn status_kib(&self, field: &str) -> anyhow::Result<u64> {
@@ -132,4 +172,76 @@ pub async fn forms_at_once(
     }))
     .await;
     Ok(sent.into_iter().collect::<Result<_, _>>()?)
+}
+
+/// Opens `count` connections to `address` that each send half a request's headers and then wait, as
+/// a slow client does.
+pub async fn half_open(address: &str, count: usize) -> anyhow::Result<Vec<TcpStream>> {
+    let mut connections = Vec::with_capacity(count);
+    for _ in 0..count {
+        let mut stream = TcpStream::connect(address).await?;
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: voltgate\r\nX-Slow: ")
+            .await?;
+        connections.push(stream);
+    }
+    Ok(connections)
+}
+
+/// How many of `connections` the server has closed: a read ends at once (whatever the server said
+/// first). Closed ones are dropped from the list.
+pub async fn closed_by_server(connections: &mut Vec<TcpStream>) -> usize {
+    let before = connections.len();
+    let mut still_open = Vec::with_capacity(before);
+    for mut stream in connections.drain(..) {
+        let mut buffer = [0u8; 512];
+        let open = loop {
+            match tokio::time::timeout(Duration::from_millis(2), stream.read(&mut buffer)).await {
+                Err(_) => break true,
+                Ok(Ok(0)) | Ok(Err(_)) => break false,
+                Ok(Ok(_)) => continue,
+            }
+        };
+        if open {
+            still_open.push(stream);
+        }
+    }
+    *connections = still_open;
+    before - connections.len()
+}
+
+/// Registers a charger `identity` on a new installation of a new account in the database at
+/// `database_url`, as the operator; answers its password.
+pub async fn register_charger(database_url: &str, identity: &str) -> anyhow::Result<String> {
+    let db = voltgate_store::connect(database_url).await?;
+    let owner = db
+        .store
+        .create_user(&NewUser {
+            email: Email::parse(&format!(
+                "owner-of-{}@voltgate.example",
+                identity.to_lowercase()
+            ))?,
+            full_name: Name::parse("Owner")?,
+            password_hash: "not a usable hash".into(),
+        })
+        .await?;
+    let site = NewInstallation {
+        name: Name::parse("Measured")?,
+        address: Address::parse("")?,
+        installation_type: InstallationType::Go,
+    };
+    let operator = Principal::Operator;
+    let installation = db
+        .store
+        .create_installation(owner.id, &site, &operator)
+        .await?;
+    let (_, manage) =
+        authz::installation::<ManageUsers>(db.store.as_ref(), &operator, installation.id).await?;
+    let (new, password) = secrets::new_charger(
+        ChargePointIdentity::parse(identity)?,
+        Name::parse(identity)?,
+        1,
+    );
+    db.store.create_charger(&manage, &new).await?;
+    Ok(password)
 }

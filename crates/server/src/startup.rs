@@ -16,6 +16,7 @@ use voltgate_store::SessionBackend;
 use crate::charging::OcppCentral;
 
 use crate::config::ServeSettings;
+use crate::serve::{serve, ConnectionLimits};
 use crate::state::AppState;
 use crate::throttles::Throttles;
 use crate::web;
@@ -28,6 +29,7 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     sessions: SessionBackend,
+    limits: ConnectionLimits,
 }
 
 impl Application {
@@ -65,10 +67,15 @@ impl Application {
             throttles: Throttles::new(&settings),
         };
         let router = web::router(state).layer(session_layer);
+        let limits = ConnectionLimits {
+            header_read_timeout: Duration::from_secs(settings.header_read_timeout.max(1)),
+            max_portal_connections: settings.max_portal_connections.max(1),
+        };
         Ok(Self {
             listener,
             router,
             sessions: db.sessions,
+            limits,
         })
     }
 
@@ -90,14 +97,9 @@ impl Application {
             self.sessions
                 .continuously_delete_expired(Duration::from_secs(3600)),
         );
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown_signal())
-            .await;
+        serve(self.listener, self.router, self.limits, shutdown_signal()).await;
         cleanup.abort();
-        served.context("serving HTTP")
+        Ok(())
     }
 }
 
