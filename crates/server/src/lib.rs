@@ -9,6 +9,7 @@ pub mod bench_limits;
 pub mod charging;
 pub mod cli;
 pub mod config;
+pub mod csrf;
 pub mod error;
 pub mod groups;
 pub mod i18n;

@@ -16,6 +16,7 @@ use voltgate_store::SessionBackend;
 use crate::charging::OcppCentral;
 
 use crate::config::ServeSettings;
+use crate::csrf::{CsrfKey, SecureCookies};
 use crate::serve::{serve, ConnectionLimits};
 use crate::state::AppState;
 use crate::throttles::Throttles;
@@ -53,6 +54,9 @@ impl Application {
             command_timeout: Duration::from_secs(settings.ocpp_command_timeout.max(1)),
             ..SessionConfig::default()
         };
+        let csrf = CsrfKey::shared(db.store.as_ref())
+            .await
+            .context("loading the shared CSRF key")?;
         let registry = Arc::new(Registry::new());
         let state = AppState {
             central: Arc::new(OcppCentral::new(
@@ -65,8 +69,10 @@ impl Application {
             sessions,
             public_url: settings.public_url.clone(),
             throttles: Throttles::new(&settings),
+            csrf,
         };
-        let router = web::router(state).layer(session_layer);
+        let router =
+            web::router(state, SecureCookies(settings.secure_cookies())).layer(session_layer);
         let limits = ConnectionLimits {
             header_read_timeout: Duration::from_secs(settings.header_read_timeout.max(1)),
             max_portal_connections: settings.max_portal_connections.max(1),

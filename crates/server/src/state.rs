@@ -5,6 +5,7 @@ use std::sync::Arc;
 use voltgate_ocpp::{CentralSystem, Registry, SessionConfig};
 use voltgate_store::Store;
 
+use crate::csrf::CsrfKey;
 use crate::throttles::Throttles;
 
 /// Shared by every request.
@@ -22,4 +23,15 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// What one client address may do how often.
     pub throttles: Throttles,
+    /// Signs the CSRF tokens of visitors who are not signed in.
+    pub csrf: CsrfKey,
+}
+
+impl AppState {
+    /// Whether cookies must only travel over https (the public address is https).
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|url| url.starts_with("https://"))
+    }
 }

@@ -247,6 +247,20 @@ impl Store for EngineStore {
         Ok(())
     }
 
+    async fn shared_secret(&self, name: &str, candidate: &str) -> Result<String> {
+        sqlx::query("INSERT INTO server_secrets (name, secret) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+            .bind(name)
+            .bind(candidate)
+            .execute(&self.pool)
+            .await?;
+        Ok(sqlx::query_scalar("SELECT secret FROM server_secrets WHERE name = $1").bind(name).fetch_one(&self.pool).await?)
+    }
+
+    async fn browser_sessions(&self) -> Result<i64> {
+        let sql = format!("SELECT COUNT(*) FROM {SESSIONS_TABLE}");
+        Ok(sqlx::query_scalar(&sql).fetch_one(&self.pool).await?)
+    }
+
     async fn create_user(&self, user: &NewUser) -> Result<User> {
         let row = sqlx::query_as::<_, UserRow>(
             "INSERT INTO users (id, email, email_norm, full_name, password_hash, created_at) \

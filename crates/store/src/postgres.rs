@@ -15,6 +15,9 @@ pub(crate) struct EngineStore {
     pool: sqlx::PgPool,
 }
 
+/// Where tower-sessions keeps browser sessions on this engine.
+const SESSIONS_TABLE: &str = "tower_sessions.session";
+
 include!("engine.rs");
 
 mod chargers_sql {

@@ -16,6 +16,9 @@ pub(crate) struct EngineStore {
     pool: sqlx::SqlitePool,
 }
 
+/// Where tower-sessions keeps browser sessions on this engine.
+const SESSIONS_TABLE: &str = "tower_sessions";
+
 include!("engine.rs");
 
 mod chargers_sql {

@@ -26,6 +26,12 @@ pub trait Store: crate::chargers::ChargerStore + Send + Sync + 'static {
     /// Answers when the database answers.
     async fn ping(&self) -> Result<()>;
 
+    /// The secret named `name` that every process shares; the first process to ask stores
+    /// `candidate`, and every later ask answers that one.
+    async fn shared_secret(&self, name: &str, candidate: &str) -> Result<String>;
+    /// How many browser sessions are stored.
+    async fn browser_sessions(&self) -> Result<i64>;
+
     /// Creates an account; `Conflict("email")` when the address (any case) is taken.
     async fn create_user(&self, user: &NewUser) -> Result<User>;
     /// The account with this id.

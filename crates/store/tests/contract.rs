@@ -43,6 +43,7 @@ on_both_engines!(
     group_membership_keeps_an_owner,
     return_urls_are_replaced_in_order,
     throttles_count_every_parallel_attempt,
+    shared_secrets_are_made_once,
     group_grants_reach_every_member_until_revoked,
     access_decisions_are_audited_with_the_links_words,
 );
@@ -764,6 +765,27 @@ async fn return_urls_are_replaced_in_order(engine: Engine) {
         loaded.return_urls,
         vec!["https://b.example/2", "http://localhost:3000/cb"]
     );
+}
+
+async fn shared_secrets_are_made_once(engine: Engine) {
+    let (guard, db) = open(engine).await;
+    let (first, second) = tokio::join!(
+        db.store.shared_secret("csrf", "first"),
+        db.store.shared_secret("csrf", "second")
+    );
+    let (first, second) = (first.unwrap(), second.unwrap());
+    assert_eq!(first, second, "two processes starting together agree");
+    let elsewhere = connect(&guard.url).await.unwrap();
+    assert_eq!(
+        elsewhere
+            .store
+            .shared_secret("csrf", "third")
+            .await
+            .unwrap(),
+        first
+    );
+    assert_eq!(db.store.shared_secret("other", "x").await.unwrap(), "x");
+    assert_eq!(db.store.browser_sessions().await.unwrap(), 0);
 }
 
 async fn throttles_count_every_parallel_attempt(engine: Engine) {

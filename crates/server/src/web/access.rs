@@ -21,7 +21,7 @@ use voltgate_store::{Group, Installation, RequestContext};
 use super::layout::Layout;
 use super::session::{AuthUser, CsrfForm, MaybeUser, Visit};
 use crate::error::AppError;
-use crate::i18n::Tr;
+use crate::i18n::{Lang, Tr};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -36,6 +36,8 @@ struct Link {
     key: LookupKey,
     group: Group,
     params: RequestParams,
+    /// The link's `lang`, kept for the receipt.
+    lang: Option<Lang>,
 }
 
 /// Why a link cannot be shown.
@@ -82,8 +84,14 @@ async fn resolve(
             return Ok(Err(LinkError::Param(name, reason)));
         }
     };
+    let lang = param(&query, "lang").and_then(Lang::parse);
     Ok(match app.store.group_by_lookup_key(&key).await? {
-        Some(group) => Ok(Link { key, group, params }),
+        Some(group) => Ok(Link {
+            key,
+            group,
+            params,
+            lang,
+        }),
         None => Err(unknown()),
     })
 }
@@ -299,6 +307,9 @@ fn after_decision(link: &Link, approved: Option<InstallationId>) -> String {
     }
     if link.params.return_url.is_some() {
         outcome.push(("returnRefused", "true".into()));
+    }
+    if let Some(lang) = link.lang {
+        outcome.push(("lang", lang.code().into()));
     }
     format!(
         "/access/receipt?{}",

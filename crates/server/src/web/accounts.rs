@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -14,10 +14,10 @@ use voltgate_domain::access_request::{param, PartnerName};
 use voltgate_domain::{LocalPath, ValidationErrors};
 
 use super::layout::Layout;
-use super::session::{sign_in, sign_out, CsrfForm, MaybeUser, NoFields};
+use super::session::{sign_in, sign_out, CsrfForm, MaybeUser, NoFields, LANG_COOKIE};
 use crate::accounts::{self, LoginOutcome, SignupError, SignupFrom};
 use crate::error::AppError;
-use crate::i18n::Tr;
+use crate::i18n::{Lang, Tr};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/signup", get(signup_page).post(signup))
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
+        .route("/language", post(choose_language))
 }
 
 /// When the person is on their way to an access request: who asks, in the link's own words.
@@ -168,7 +169,7 @@ async fn signup(
     .await
     {
         Ok(user) => {
-            sign_in(&app, &visitor.visit.session, &user).await?;
+            sign_in(&app, &visitor.visit, &user).await?;
             Ok(Redirect::to(&destination(&form.next)).into_response())
         }
         Err(SignupError::Invalid(errors)) => {
@@ -204,7 +205,7 @@ async fn login(
 ) -> Result<Response, AppError> {
     match accounts::log_in(app.store.as_ref(), &form.email, &form.password, client.ip()).await? {
         LoginOutcome::LoggedIn(user) => {
-            sign_in(&app, &visitor.visit.session, &user).await?;
+            sign_in(&app, &visitor.visit, &user).await?;
             Ok(Redirect::to(&destination(&form.next)).into_response())
         }
         LoginOutcome::Refused => {
@@ -221,4 +222,38 @@ async fn login(
 async fn logout(visitor: MaybeUser, CsrfForm(_): CsrfForm<NoFields>) -> Result<Redirect, AppError> {
     sign_out(&visitor.visit.session).await?;
     Ok(Redirect::to("/login"))
+}
+
+#[derive(Deserialize, Default)]
+struct LanguageForm {
+    #[serde(default)]
+    lang: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// The language switch: an explicit choice, remembered in a cookie and, when signed in, for the
+/// account. (A link's `?lang=` only shows that page in its language.)
+async fn choose_language(
+    State(app): State<AppState>,
+    visitor: MaybeUser,
+    CsrfForm(form): CsrfForm<LanguageForm>,
+) -> Result<Response, AppError> {
+    let lang = Lang::parse(&form.lang)
+        .ok_or_else(|| AppError::BadRequest("Choose en, de or nb.".into()))?;
+    if let Some(user) = &visitor.user {
+        if user.language.as_deref() != Some(lang.code()) {
+            app.store.set_language(user.id, lang.code()).await?;
+        }
+    }
+    let secure = if app.secure_cookies() { "; Secure" } else { "" };
+    let cookie = format!(
+        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax{secure}",
+        lang.code()
+    );
+    Ok((
+        [(header::SET_COOKIE, cookie)],
+        Redirect::to(&destination(&form.next)),
+    )
+        .into_response())
 }

@@ -8,11 +8,10 @@ use crate::error::AppError;
 use crate::i18n::{Lang, Tr};
 use crate::state::AppState;
 
-/// One entry of the language switch: it keeps the current page.
+/// One entry of the language switch.
 pub struct LangLink {
     pub name: &'static str,
     pub code: &'static str,
-    pub href: String,
     pub current: bool,
 }
 
@@ -27,14 +26,22 @@ pub struct Layout {
     /// The page's language.
     pub tr: Tr,
     pub languages: Vec<LangLink>,
+    /// Where the language switch comes back to: this page, without a `lang` parameter (the choice
+    /// made with the switch wins over the link's).
+    pub back_here: String,
+    /// `?lang=xx` when the page's link asked for a language, for the actions of its forms, so that the
+    /// answer to a form speaks the same language; else empty.
+    pub keep_lang: String,
 }
 
-/// `here` with its `lang` parameter set to `lang`, other parameters kept.
-fn with_lang(here: &str, lang: Lang) -> String {
+/// `here` without its `lang` parameter, other parameters kept.
+fn without_lang(here: &str) -> String {
     let (path, query) = here.split_once('?').unwrap_or((here, ""));
     let mut pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
     pairs.retain(|(key, _)| key != "lang");
-    pairs.push(("lang".into(), lang.code().into()));
+    if pairs.is_empty() {
+        return path.to_owned();
+    }
     format!(
         "{path}?{}",
         serde_urlencoded::to_string(&pairs).unwrap_or_default()
@@ -58,17 +65,21 @@ impl Layout {
             .map(|lang| LangLink {
                 name: lang.name(),
                 code: lang.code(),
-                href: with_lang(&visit.here, lang),
                 current: lang == visit.lang,
             })
             .collect();
         Ok(Self {
             title: title.into(),
             user: user.cloned(),
-            csrf: csrf_token(&visit.session).await?,
+            csrf: csrf_token(app, visit).await?,
             groups_tab,
             tr: Tr(visit.lang),
             languages,
+            back_here: without_lang(&visit.here),
+            keep_lang: visit
+                .asked_lang
+                .map(|lang| format!("?lang={}", lang.code()))
+                .unwrap_or_default(),
         })
     }
 }
@@ -79,10 +90,10 @@ mod tests {
 
     #[test]
     fn the_switch_keeps_the_page_and_its_parameters() {
-        assert_eq!(with_lang("/login", Lang::De), "/login?lang=de");
+        assert_eq!(without_lang("/login?lang=de"), "/login");
         assert_eq!(
-            with_lang("/access/request/ABCD?partnerName=A+B&lang=en", Lang::Nb),
-            "/access/request/ABCD?partnerName=A+B&lang=nb"
+            without_lang("/access/request/ABCD?partnerName=A+B&lang=en"),
+            "/access/request/ABCD?partnerName=A+B"
         );
     }
 }

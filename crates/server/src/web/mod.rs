@@ -19,14 +19,15 @@ use axum::Router;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::csrf::{self, SecureCookies};
 use crate::error::AppError;
 use crate::state::AppState;
 use session::MaybeUser;
 
 const STYLESHEET: &str = include_str!("../../static/style.css");
 
-/// Every portal route, with security headers and request tracing.
-pub fn router(state: AppState) -> Router {
+/// Every portal route, with security headers, anonymous CSRF cookies and request tracing.
+pub fn router(state: AppState, secure: SecureCookies) -> Router {
     let security_headers = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
@@ -56,7 +57,12 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static(value),
         ));
     }
-    router.layer(TraceLayer::new_for_http())
+    router
+        .layer(axum::middleware::from_fn_with_state(
+            secure,
+            csrf::anonymous_cookie,
+        ))
+        .layer(TraceLayer::new_for_http())
 }
 
 async fn home(visitor: MaybeUser) -> Redirect {

@@ -1,24 +1,37 @@
-//! Who is asking: the session, the signed-in user, and CSRF protection for every form.
+//! Who is asking: the session, the signed-in user, the page's language, and CSRF protection for every
+//! form. Only a login stores a session: a visitor who is not signed in gets their CSRF token from a
+//! signed cookie (`crate::csrf`) and their chosen language from a cookie, and nothing is written.
 
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
-use axum::http::Method;
+use axum::http::{header, HeaderMap, Method};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
+use tower_sessions::cookie::Cookie;
 use tower_sessions::Session;
 use voltgate_domain::{Principal, UserId};
 use voltgate_store::User;
 
+use crate::csrf::AnonymousCsrf;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::state::AppState;
 
 const USER_KEY: &str = "user_id";
-const LANG_KEY: &str = "lang";
 const CSRF_KEY: &str = "csrf_token";
+/// The cookie that remembers a language chosen with the language switch.
+pub const LANG_COOKIE: &str = "voltgate_lang";
 /// The largest form body accepted.
 const MAX_FORM_BYTES: usize = 64 * 1024;
+
+fn anonymous_csrf(parts: &Parts) -> Result<AnonymousCsrf, AppError> {
+    parts
+        .extensions
+        .get::<AnonymousCsrf>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the CSRF cookie layer is missing")))
+}
 
 async fn session_of(parts: &mut Parts) -> Result<Session, AppError> {
     parts
@@ -28,32 +41,35 @@ async fn session_of(parts: &mut Parts) -> Result<Session, AppError> {
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the session layer is missing")))
 }
 
-/// This session's CSRF token, created on first use. Every form carries it in a hidden `csrf` field.
-pub async fn csrf_token(session: &Session) -> Result<String, AppError> {
-    if let Some(token) = session.get::<String>(CSRF_KEY).await? {
-        return Ok(token);
-    }
+fn fresh_token() -> String {
     let bytes: [u8; 32] = rand::random();
-    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    session.insert(CSRF_KEY, &token).await?;
-    Ok(token)
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Starts a signed-in session for `user`: a new session id (no fixation) and a new CSRF token.
-/// The language chosen before logging in becomes the account's; else the account's is used.
-pub async fn sign_in(app: &AppState, session: &Session, user: &User) -> Result<(), AppError> {
-    session.cycle_id().await?;
-    session.remove::<String>(CSRF_KEY).await?;
-    session.insert(USER_KEY, user.id).await?;
-    match session.get::<String>(LANG_KEY).await? {
-        Some(chosen) if user.language.as_deref() != Some(chosen.as_str()) => {
-            app.store.set_language(user.id, &chosen).await?;
+/// The CSRF token for this visit's forms (every form carries it in a hidden `csrf` field): the signed-in
+/// session's own token, or for anyone else the signed cookie's.
+pub async fn csrf_token(app: &AppState, visit: &Visit) -> Result<String, AppError> {
+    if visit.signed_in {
+        if let Some(token) = visit.session.get::<String>(CSRF_KEY).await? {
+            return Ok(token);
         }
-        Some(_) => {}
-        None => {
-            if let Some(saved) = &user.language {
-                session.insert(LANG_KEY, saved).await?;
-            }
+        let token = fresh_token();
+        visit.session.insert(CSRF_KEY, &token).await?;
+        return Ok(token);
+    }
+    Ok(visit.anonymous.token(&app.csrf))
+}
+
+/// Starts a signed-in session for `user`: a new session id (no fixation) and a new CSRF token. A
+/// language chosen with the switch before logging in becomes the account's.
+pub async fn sign_in(app: &AppState, visit: &Visit, user: &User) -> Result<(), AppError> {
+    let session = &visit.session;
+    session.cycle_id().await?;
+    session.insert(CSRF_KEY, fresh_token()).await?;
+    session.insert(USER_KEY, user.id).await?;
+    if let Some(chosen) = visit.chosen_lang {
+        if user.language.as_deref() != Some(chosen.code()) {
+            app.store.set_language(user.id, chosen.code()).await?;
         }
     }
     Ok(())
@@ -70,48 +86,60 @@ pub async fn sign_out(session: &Session) -> Result<(), AppError> {
 pub struct Visit {
     pub session: Session,
     pub lang: Lang,
+    /// The language chosen with the switch (a cookie), if any.
+    pub chosen_lang: Option<Lang>,
+    /// The language this page's link asked for with `?lang=` (also inside `?next=`), if any.
+    pub asked_lang: Option<Lang>,
     /// Path and query of the page being shown.
     pub here: String,
+    /// Whether a user is signed in (their session holds the CSRF token).
+    pub signed_in: bool,
+    /// The anonymous CSRF cookie, for visitors who are not signed in.
+    pub anonymous: AnonymousCsrf,
 }
 
-/// The page's language: `?lang=` (remembered in the session, and for the account), then the session's,
+/// The `lang` parameter of a query, if it names a language.
+fn lang_in(query: &str) -> Option<Lang> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).ok()?;
+    pairs
+        .iter()
+        .find(|(key, _)| key == "lang")
+        .and_then(|(_, value)| Lang::parse(value))
+}
+
+/// `?lang=` of this page, or of the page it leads back to (`?next=…?lang=de` on the login page).
+fn asked_lang(query: &str) -> Option<Lang> {
+    lang_in(query).or_else(|| {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).ok()?;
+        let (_, next) = pairs.iter().find(|(key, _)| key == "next")?;
+        lang_in(next.split_once('?')?.1)
+    })
+}
+
+/// The language chosen with the switch, from its cookie.
+fn chosen_lang(headers: &HeaderMap) -> Option<Lang> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|cookie| cookie.name() == LANG_COOKIE)
+        .and_then(|cookie| Lang::parse(cookie.value()))
+}
+
+/// The page's language: `?lang=` (this page only, nothing saved), then the one chosen with the switch,
 /// then the account's, then `Accept-Language`, then English. An unknown `lang` is ignored.
-async fn language(
-    parts: &Parts,
-    app: &AppState,
-    session: &Session,
-    user: Option<&User>,
-) -> Result<Lang, AppError> {
-    let asked = parts
-        .uri
-        .query()
-        .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
-        .and_then(|pairs| {
-            pairs
-                .into_iter()
-                .find(|(k, _)| k == "lang")
-                .and_then(|(_, v)| Lang::parse(&v))
-        });
-    if let Some(lang) = asked {
-        session.insert(LANG_KEY, lang.code()).await?;
-        if let Some(user) = user.filter(|u| u.language.as_deref() != Some(lang.code())) {
-            app.store.set_language(user.id, lang.code()).await?;
-        }
-        return Ok(lang);
-    }
-    let remembered = session
-        .get::<String>(LANG_KEY)
-        .await?
-        .and_then(|code| Lang::parse(&code));
+fn language(parts: &Parts, asked: Option<Lang>, chosen: Option<Lang>, user: Option<&User>) -> Lang {
     let saved = user
         .and_then(|u| u.language.as_deref())
         .and_then(Lang::parse);
     let accepted = parts
         .headers
-        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
         .and_then(Lang::from_accept_language);
-    Ok(remembered.or(saved).or(accepted).unwrap_or_default())
+    asked.or(chosen).or(saved).or(accepted).unwrap_or_default()
 }
 
 async fn current_user(
@@ -127,17 +155,24 @@ async fn current_user(
     if signed_in.is_some() && user.is_none() {
         session.flush().await?;
     }
-    let lang = language(parts, app, &session, user.as_ref()).await?;
+    let chosen_lang = chosen_lang(&parts.headers);
+    let asked_lang = parts.uri.query().and_then(asked_lang);
+    let lang = language(parts, asked_lang, chosen_lang, user.as_ref());
     let here = parts
         .uri
         .path_and_query()
         .map_or("/", |p| p.as_str())
         .to_owned();
+    let anonymous = anonymous_csrf(parts)?;
     Ok((
         Visit {
             session,
             lang,
+            chosen_lang,
+            asked_lang,
             here,
+            signed_in: user.is_some(),
+            anonymous,
         },
         user,
     ))
@@ -205,8 +240,9 @@ where
 #[derive(Deserialize)]
 pub struct NoFields {}
 
-/// A url-encoded form whose `csrf` field matches this session's token (compared in constant time).
-/// A missing or wrong token is a 403 before anything else happens; an unreadable form is a 400.
+/// A url-encoded form whose `csrf` field matches this visit's token (compared in constant time): the
+/// signed-in session's, or the signed cookie's for anyone else. A missing or wrong token is a 403
+/// before anything else happens; an unreadable form is a 400.
 pub struct CsrfForm<T>(pub T);
 
 #[derive(Deserialize)]
@@ -217,13 +253,15 @@ struct CsrfField {
 impl<S, T> FromRequest<S> for CsrfForm<T>
 where
     S: Send + Sync,
+    AppState: FromRef<S>,
     T: DeserializeOwned,
 {
     type Rejection = AppError;
 
-    async fn from_request(request: Request, _: &S) -> Result<Self, AppError> {
+    async fn from_request(request: Request, state: &S) -> Result<Self, AppError> {
         let (mut parts, body) = request.into_parts();
         let session = session_of(&mut parts).await?;
+        let anonymous = anonymous_csrf(&parts)?;
         let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
             .await
             .map_err(|_| {
@@ -235,10 +273,14 @@ where
         let sent = serde_urlencoded::from_bytes::<CsrfField>(&bytes)
             .ok()
             .and_then(|f| f.csrf);
-        let expected = session.get::<String>(CSRF_KEY).await?;
-        let valid = match (sent, expected) {
-            (Some(sent), Some(expected)) => bool::from(sent.as_bytes().ct_eq(expected.as_bytes())),
-            _ => false,
+        let signed_in = session.get::<UserId>(USER_KEY).await?.is_some();
+        let valid = match (sent, signed_in) {
+            (Some(sent), true) => session
+                .get::<String>(CSRF_KEY)
+                .await?
+                .is_some_and(|expected| bool::from(sent.as_bytes().ct_eq(expected.as_bytes()))),
+            (Some(sent), false) => anonymous.verify(&AppState::from_ref(state).csrf, &sent),
+            (None, _) => false,
         };
         if !valid {
             return Err(AppError::CsrfRejected);

@@ -752,11 +752,6 @@ async fn the_flow_speaks_german_and_norwegian(engine: Engine) {
         html.contains("Acme Charging har nå tilgang til Garage Nord."),
         "the receipt in the language chosen"
     );
-    let (_, html) = owner.page("/installations").await;
-    assert!(
-        html.contains("<html lang=\"nb\">") && html.contains(">Installasjoner</a>"),
-        "the choice sticks"
-    );
     let owner_id = app
         .db
         .store
@@ -765,8 +760,60 @@ async fn the_flow_speaks_german_and_norwegian(engine: Engine) {
         .unwrap()
         .unwrap()
         .id;
-    let saved = app.db.store.user(owner_id).await.unwrap().unwrap().language;
-    assert_eq!(saved.as_deref(), Some("nb"), "and is saved for the account");
+    let saved = || async { app.db.store.user(owner_id).await.unwrap().unwrap().language };
+    let (_, html) = owner.page("/installations").await;
+    assert!(
+        html.contains("<html lang=\"en\">") && saved().await.is_none(),
+        "a link's lang shows its pages, it changes no saved language"
+    );
+    let chosen = owner
+        .submit(
+            "/installations",
+            "/language",
+            &[("lang", "nb"), ("next", "/installations")],
+        )
+        .await;
+    assert_eq!(location(&chosen), "/installations");
+    let (_, html) = owner.page("/installations").await;
+    assert!(
+        html.contains("<html lang=\"nb\">") && html.contains(">Installasjoner</a>"),
+        "the switch's choice sticks"
+    );
+    assert_eq!(
+        saved().await.as_deref(),
+        Some("nb"),
+        "and is saved for the account"
+    );
+    let chooser = app.browser();
+    let chosen = chooser
+        .submit(
+            "/login?lang=en",
+            "/language",
+            &[("lang", "de"), ("next", "/login?lang=en")],
+        )
+        .await;
+    assert_eq!(location(&chosen), "/login?lang=en");
+    let (_, html) = chooser.page("/login").await;
+    assert!(
+        html.contains("<html lang=\"de\">"),
+        "a visitor's choice is remembered in a cookie"
+    );
+    let response = chooser
+        .submit(
+            "/login",
+            "/login",
+            &[
+                ("email", "kari@example.no"),
+                ("password", "correct horse battery"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        saved().await.as_deref(),
+        Some("de"),
+        "and becomes the account's at login"
+    );
     let fresh = app.browser();
     let response = fresh
         .client

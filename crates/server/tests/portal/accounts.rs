@@ -21,6 +21,8 @@ on_both_engines!(
     failed_logins_are_throttled_per_address,
     any_process_serves_any_session,
     cookies_are_secure_behind_https,
+    anonymous_visitors_store_nothing,
+    anonymous_forms_need_their_own_cookie,
 );
 
 async fn health_answers_when_the_database_does(engine: Engine) {
@@ -544,5 +546,101 @@ async fn cookies_are_secure_behind_https(engine: Engine) {
     assert!(
         cookie.contains("Secure") && cookie.contains("HttpOnly"),
         "{cookie}"
+    );
+}
+
+async fn anonymous_visitors_store_nothing(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let partner = app.signed_up("partner@example.com", "Partner").await;
+    let created = partner
+        .submit("/groups", "/groups", &[("name", "Acme Charging")])
+        .await;
+    let (_, html) = partner.page(&location(&created)).await;
+    let key = html
+        .split("/access/request/")
+        .nth(1)
+        .and_then(|rest| rest.split(['<', '"', '?']).next())
+        .unwrap()
+        .to_owned();
+    let stored = || async { app.db.store.browser_sessions().await.unwrap() };
+    let before = stored().await;
+    let pages = [
+        "/login".to_string(),
+        "/signup".to_string(),
+        "/login?lang=de".to_string(),
+        format!("/access/request/{key}?partnerName=Acme&lang=nb"),
+        "/access/request/ZZZZ".to_string(),
+    ];
+    for round in 0..200 {
+        for page in &pages {
+            let response = reqwest::Client::new()
+                .get(format!("{}{page}", app.base))
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                response.status().is_success()
+                    || response.status().is_redirection()
+                    || response.status() == StatusCode::NOT_FOUND,
+                "{page}: {}",
+                response.status()
+            );
+            if round == 0 {
+                let cookies: Vec<&str> = response
+                    .headers()
+                    .get_all("set-cookie")
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .collect();
+                assert!(
+                    cookies.iter().all(|c| !c.starts_with("voltgate_session")),
+                    "{page}: {cookies:?}"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        stored().await,
+        before,
+        "1 000 anonymous GETs stored no session"
+    );
+    app.signed_up("someone@example.com", "Someone").await;
+    assert_eq!(stored().await, before + 1, "a login stores one");
+}
+
+async fn anonymous_forms_need_their_own_cookie(engine: Engine) {
+    let app = spawn_app(engine).await;
+    app.signed_up("ola@example.com", "Ola").await;
+    let (victim, attacker) = (app.browser(), app.browser());
+    let (_, html) = attacker.page("/login").await;
+    let foreign = csrf_in(&html);
+    victim.get("/login").await;
+    let fields = [
+        ("email", "ola@example.com"),
+        ("password", "correct horse battery"),
+        ("csrf", foreign.as_str()),
+    ];
+    let response = victim.post("/login", &fields).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::FORBIDDEN,
+        "another browser's token"
+    );
+    let cookieless = reqwest::Client::new()
+        .post(format!("{}/login", app.base))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        cookieless.status(),
+        StatusCode::FORBIDDEN,
+        "no cookie, no form"
+    );
+    let own = attacker.post("/login", &fields).await;
+    assert_eq!(
+        own.status(),
+        StatusCode::SEE_OTHER,
+        "the token goes with its own cookie"
     );
 }

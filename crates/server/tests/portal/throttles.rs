@@ -87,7 +87,7 @@ async fn sign_ups_are_limited_per_address(engine: Engine) {
         ];
         let request = browser
             .client
-            .post(format!("{}/signup", browser.base))
+            .post(format!("{}/signup?lang=de", browser.base))
             .form(&fields);
         async move { request.send().await.expect("POST") }
     });
