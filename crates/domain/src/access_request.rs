@@ -4,6 +4,7 @@
 use crate::ids::InstallationId;
 use crate::installation::InstallationType;
 use crate::return_url::ReturnTarget;
+use crate::text::check_line;
 
 /// Why a link's parameter was refused; each names the parameter.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -19,7 +20,9 @@ pub enum ParamError {
         PartnerName::MAX_CHARS
     )]
     PartnerName,
-    #[error("returnUrl must be at most 2048 characters.")]
+    #[error(
+        "returnUrl must be a web address of at most 2048 characters without control characters."
+    )]
     ReturnUrl,
 }
 
@@ -37,7 +40,7 @@ impl PartnerName {
         if name.is_empty() {
             return Ok(None);
         }
-        if name.chars().count() > Self::MAX_CHARS || name.chars().any(char::is_control) {
+        if name.chars().count() > Self::MAX_CHARS || check_line(name).is_err() {
             return Err(ParamError::PartnerName);
         }
         Ok(Some(Self(name.to_owned())))
@@ -97,7 +100,7 @@ impl RequestParams {
         let return_url = param(query, "returnUrl")
             .map(str::trim)
             .filter(|v| !v.is_empty());
-        if return_url.is_some_and(|url| url.len() > 2048) {
+        if return_url.is_some_and(|url| url.len() > 2048 || check_line(url).is_err()) {
             return Err(ParamError::ReturnUrl);
         }
         Ok(Self {
@@ -252,6 +255,12 @@ mod tests {
             (("installationtype", "2"), ParamError::InstallationType),
             (("showExisting", "yes"), ParamError::ShowExisting),
             (("partnerName", "Acme\u{0}"), ParamError::PartnerName),
+            (("partnerName", "Acme\u{202E}"), ParamError::PartnerName),
+            (("partnerName", "\u{200B}"), ParamError::PartnerName),
+            (
+                ("returnUrl", "https://acme.example/\u{0}"),
+                ParamError::ReturnUrl,
+            ),
         ];
         for ((name, value), error) in cases {
             assert_eq!(RequestParams::parse(&query(&[(name, value)])), Err(error));

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::text::check_line;
+
 /// Why an e-mail address was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EmailError {
@@ -35,9 +37,10 @@ impl Email {
             && !domain.contains('@')
             && domain.contains('.')
             && domain.split('.').all(|label| !label.is_empty())
+            && check_line(email).is_ok()
             && !email
                 .chars()
-                .any(|c| c.is_whitespace() || c.is_control() || FORBIDDEN.contains(&c));
+                .any(|c| c.is_whitespace() || FORBIDDEN.contains(&c));
         if plausible {
             Ok(Self(email.to_owned()))
         } else {
@@ -87,6 +90,8 @@ mod tests {
             "<a@b.c>",
             "a@b\n.c",
             "\"a\"@b.c",
+            "a\u{0}@b.c",
+            "a\u{202E}@b.c",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} accepted");
         }

@@ -9,6 +9,7 @@ pub mod balancing;
 pub mod charger;
 pub mod email;
 pub mod group;
+pub mod id_tag;
 pub mod ids;
 pub mod installation;
 pub mod local_path;
@@ -27,6 +28,7 @@ pub use authz::{
 pub use charger::ChargePointIdentity;
 pub use email::Email;
 pub use group::GroupRole;
+pub use id_tag::IdTag;
 pub use ids::{ChargerId, GroupId, InstallationId, UserId};
 pub use installation::{InstallationType, Role};
 pub use local_path::LocalPath;

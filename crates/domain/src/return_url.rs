@@ -5,6 +5,8 @@ use std::fmt;
 
 use url::Url;
 
+use crate::text::check_line;
+
 /// Why a return URL cannot be registered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReturnUrlError {
@@ -34,7 +36,7 @@ impl RegisteredReturnUrl {
         if raw.len() > Self::MAX_LEN {
             return Err(ReturnUrlError::TooLong);
         }
-        if raw.contains('\\') || raw.chars().any(char::is_control) {
+        if raw.contains('\\') || check_line(raw).is_err() {
             return Err(ReturnUrlError::Malformed);
         }
         let url = Url::parse(raw).map_err(|_| ReturnUrlError::Malformed)?;
@@ -92,7 +94,8 @@ impl ReturnTarget {
     pub fn parse(raw: &str) -> Option<Self> {
         if raw.len() > RegisteredReturnUrl::MAX_LEN
             || raw.contains('\\')
-            || raw.chars().any(|c| c.is_control() || c.is_whitespace())
+            || raw.chars().any(char::is_whitespace)
+            || check_line(raw).is_err()
         {
             return None;
         }

@@ -3,6 +3,7 @@
 use std::net::IpAddr;
 
 use chrono::Utc;
+use voltgate_domain::text::{sanitize, Lines};
 use voltgate_domain::throttle::ThrottlePolicy;
 use voltgate_domain::{Email, Name, Password, ValidationErrors};
 use voltgate_store::{NewUser, Store, StoreError, User};
@@ -109,12 +110,7 @@ pub enum LoginOutcome {
 }
 
 fn throttle_keys(email: &str, client: IpAddr) -> [(String, ThrottlePolicy); 2] {
-    let account = email
-        .trim()
-        .to_lowercase()
-        .chars()
-        .take(254)
-        .collect::<String>();
+    let account = sanitize(&email.to_lowercase(), Lines::One, 254);
     [
         (format!("account:{account}"), ThrottlePolicy::PER_ACCOUNT),
         (format!("address:{client}"), ThrottlePolicy::PER_ADDRESS),

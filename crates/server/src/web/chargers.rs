@@ -10,9 +10,9 @@ use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use voltgate_domain::authz::{ControlChargers, ManageUsers, Right, ViewInstallation};
-use voltgate_domain::text::Name;
+use voltgate_domain::text::{check_line, Name};
 use voltgate_domain::{
-    Action, Authorized, ChargePointIdentity, ChargerId, InstallationAccess, InstallationId,
+    Action, Authorized, ChargePointIdentity, ChargerId, IdTag, InstallationAccess, InstallationId,
     ValidationErrors,
 };
 use voltgate_ocpp::command::status_of;
@@ -316,13 +316,12 @@ fn to_command(form: &CommandForm, charger: &Charger) -> Result<Command, String> 
     };
     Ok(match form.command.as_str() {
         "start" => {
-            let id_tag = form.id_tag.trim();
-            if id_tag.is_empty() || id_tag.len() > 20 {
-                return Err("Enter the RFID token (1 to 20 characters) to charge with.".into());
-            }
+            let id_tag = IdTag::parse(&form.id_tag).map_err(|_| {
+                "Enter the RFID token (1 to 20 printable characters) to charge with.".to_owned()
+            })?;
             Command::RemoteStartTransaction {
                 connector_id: Some(connector()?),
-                id_tag: id_tag.to_owned(),
+                id_tag: id_tag.to_string(),
             }
         }
         "stop" => Command::RemoteStopTransaction {
@@ -509,9 +508,11 @@ async fn change_configuration(
 ) -> Result<Response, AppError> {
     let (charger, _, control) = charger_for::<ControlChargers>(&app, &auth, id).await?;
     let key = form.key.trim();
-    if key.is_empty() || key.len() > 50 || form.value.len() > 500 {
+    let readable = check_line(key).is_ok() && check_line(&form.value).is_ok();
+    if key.is_empty() || key.len() > 50 || form.value.len() > 500 || !readable {
         return Err(AppError::BadRequest(
-            "A key has 1 to 50 characters and a value at most 500.".into(),
+            "A key has 1 to 50 characters and a value at most 500, on one line, without control characters."
+                .into(),
         ));
     }
     let command = Command::ChangeConfiguration {

@@ -10,6 +10,7 @@ use axum::Router;
 use chrono::{NaiveDate, TimeZone, Utc};
 use serde::Deserialize;
 use voltgate_domain::authz::ViewChargeHistory;
+use voltgate_domain::text::calendar_date;
 use voltgate_domain::{Email, InstallationId};
 use voltgate_store::{ChargeSession, Charger, HistoryFilter, Installation};
 
@@ -61,9 +62,9 @@ struct HistoryPage {
 fn day(raw: &str, name: &str) -> Result<Option<NaiveDate>, AppError> {
     match raw.trim() {
         "" => Ok(None),
-        text => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        text => calendar_date(text)
             .map(Some)
-            .map_err(|_| AppError::BadRequest(format!("{name} must be a date like 2026-11-25."))),
+            .map_err(|e| AppError::BadRequest(format!("{name}: {e}"))),
     }
 }
 

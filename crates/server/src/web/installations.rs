@@ -14,7 +14,7 @@ use voltgate_domain::authz::rules::{may_hold_id_tag, RoleChangeRefused};
 use voltgate_domain::authz::{ChangeSettings, ManageUsers, ViewInstallation, ViewPeople};
 use voltgate_domain::settings::{AvailableCurrent, InstallationSettings, SettingsInput};
 use voltgate_domain::{
-    Action, Authorized, Email, GroupId, InstallationAccess, InstallationId, Principal, Role,
+    Action, Authorized, Email, GroupId, IdTag, InstallationAccess, InstallationId, Principal, Role,
     UserId, ValidationErrors,
 };
 use voltgate_store::{
@@ -503,16 +503,6 @@ fn refusal_status(rule: RoleChangeRefused) -> StatusCode {
     }
 }
 
-/// Whether `raw` is an OCPP IdToken: 1 to 20 printable ASCII characters.
-fn parse_id_tag(raw: &str) -> Result<&str, &'static str> {
-    let tag = raw.trim();
-    let printable = tag.bytes().all(|b| (0x21..=0x7e).contains(&b));
-    if tag.is_empty() || tag.len() > 20 || !printable {
-        return Err("An RFID token has 1 to 20 printable characters, as the charger reports it.");
-    }
-    Ok(tag)
-}
-
 /// Whether `user` may hold an RFID token on the installation (see `authz::rules`).
 async fn may_hold(app: &AppState, user: &User, id: InstallationId) -> Result<bool, AppError> {
     let facts = app
@@ -532,9 +522,7 @@ async fn add_id_tag(
         .installation::<ManageUsers>(&auth.principal(), id)
         .await?;
     let mut errors = ValidationErrors::new();
-    let tag = errors
-        .check("id_tag", parse_id_tag(&input.id_tag))
-        .map(str::to_owned);
+    let tag = errors.check("id_tag", IdTag::parse(&input.id_tag));
     let holder = match Email::parse(&input.email) {
         Ok(email) => app.store.user_by_email(&email).await?,
         Err(error) => {
@@ -555,7 +543,9 @@ async fn add_id_tag(
     };
     match (tag, holder) {
         (Some(tag), Some(holder)) => {
-            app.store.add_id_tag(&manage, &tag, holder.id).await?;
+            app.store
+                .add_id_tag(&manage, tag.as_str(), holder.id)
+                .await?;
             Ok(Redirect::to(&format!("/installations/{id}?saved=tokens")).into_response())
         }
         _ => {
@@ -577,8 +567,7 @@ async fn remove_id_tag(
     let (_, manage) = app
         .installation::<ManageUsers>(&auth.principal(), id)
         .await?;
-    app.store
-        .remove_id_tag(&manage, input.id_tag.trim())
-        .await?;
+    let tag = IdTag::parse(&input.id_tag).map_err(|_| AppError::NotFound)?;
+    app.store.remove_id_tag(&manage, tag.as_str()).await?;
     Ok(Redirect::to(&format!("/installations/{id}?saved=tokens")).into_response())
 }

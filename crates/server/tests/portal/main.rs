@@ -7,6 +7,7 @@ mod chargers;
 mod cli;
 mod groups;
 mod helpers;
+mod hostile_text;
 mod installations;
 mod interop;
 mod resources;
