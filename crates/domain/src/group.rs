@@ -6,6 +6,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::installation::UnknownChoice;
+use crate::text::is_invisible;
 
 /// A person's role in a user group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,5 +43,48 @@ impl FromStr for GroupRole {
 impl fmt::Display for GroupRole {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// What a group's name looks like, for telling look-alikes apart: the Unicode TR39 skeleton of the
+/// name in lower case, with invisible characters dropped and runs of spaces made one. Two names with
+/// the same skeleton can pass for each other ("Acme", "ACME", "Αcme" with a Greek Alpha, "Ac\u{200B}me"),
+/// so a new group may not take a name whose skeleton another group has.
+pub fn name_skeleton(name: &str) -> String {
+    let words: Vec<String> = name
+        .split(char::is_whitespace)
+        .map(|word| {
+            word.chars()
+                .filter(|c| !is_invisible(*c))
+                .collect::<String>()
+        })
+        .filter(|word| !word.is_empty())
+        .collect();
+    let folded = words.join(" ").to_lowercase();
+    unicode_security::skeleton(&folded)
+        .collect::<String>()
+        .to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn look_alike_names_share_a_skeleton() {
+        let real = name_skeleton("Acme Charging");
+        for fake in [
+            "Acme Charging",
+            "ACME CHARGING",
+            "  Acme   Charging ",
+            "\u{0391}cme Charging",
+            "Acme Charg\u{0456}ng",
+            "Ac\u{200B}me Charging",
+            "Acrne Charging",
+        ] {
+            assert_eq!(name_skeleton(fake), real, "{fake:?}");
+        }
+        assert_ne!(name_skeleton("Acme Energy"), real);
+        assert_ne!(name_skeleton("Acme Chargers"), real);
     }
 }

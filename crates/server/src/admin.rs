@@ -5,18 +5,18 @@ use std::io::Read;
 
 use anyhow::{anyhow, bail, Context};
 use clap::Subcommand;
-use voltgate_domain::authz::{ManageGroup, ManageUsers, Right};
+use voltgate_domain::authz::{ManageGroup, ManageUsers, Right, VerifyGroup};
 use voltgate_domain::text::Name;
 use voltgate_domain::{Authorized, InstallationAccess, Principal};
 use voltgate_domain::{
     ChargePointIdentity, Email, GroupRole, InstallationId, LookupKey, Role, ValidationErrors,
 };
-use voltgate_store::{Store, StoreError, User};
+use voltgate_store::{Group, Store, StoreError, User};
 
 use crate::accounts::{self, SignupError, SignupFrom};
 use crate::authz;
 use crate::charging::secrets;
-use crate::groups::{self, GroupInput};
+use crate::groups::{self, GroupInput, GroupRefused};
 use crate::installations::InstallationInput;
 
 /// What an operator can do from the shell.
@@ -113,6 +113,14 @@ pub enum GroupCommand {
         support_email: String,
         #[arg(long, default_value = "")]
         support_url: String,
+    },
+    /// Mark the group named by a lookup key as checked: its review page then says voltgate has verified
+    /// who it is.
+    Verify {
+        lookup_key: String,
+        /// Take the mark away instead.
+        #[arg(long)]
+        undo: bool,
     },
     /// Add an account to the group named by a lookup key.
     AddMember {
@@ -218,6 +226,15 @@ async fn installation_command(
     }
 }
 
+/// The group a lookup key names.
+async fn group_named(store: &dyn Store, lookup_key: &str) -> anyhow::Result<Group> {
+    let key = LookupKey::parse(lookup_key).map_err(|e| anyhow!("{lookup_key:?}: {e}"))?;
+    store
+        .group_by_lookup_key(&key)
+        .await?
+        .ok_or_else(|| anyhow!("no group has the lookup key {key}"))
+}
+
 async fn group_command(store: &dyn Store, command: GroupCommand) -> anyhow::Result<String> {
     match command {
         GroupCommand::Add {
@@ -237,19 +254,33 @@ async fn group_command(store: &dyn Store, command: GroupCommand) -> anyhow::Resu
             };
             let new = input.parse().map_err(|e| invalid(&e))?;
             let owner = account(store, &owner).await?;
-            let group = groups::create(store, &owner, &new, &OPERATOR).await?;
+            let group = match groups::create(store, &owner, &new, &OPERATOR).await {
+                Ok(group) => group,
+                Err(GroupRefused::Invalid(errors)) => return Err(invalid(&errors)),
+                Err(GroupRefused::Failed(error)) => return Err(error.into()),
+            };
             Ok(group.lookup_key.to_string())
+        }
+        GroupCommand::Verify { lookup_key, undo } => {
+            let group = group_named(store, &lookup_key).await?;
+            let (_, verify) = authz::group::<VerifyGroup>(store, &OPERATOR, group.id).await?;
+            store.set_group_verified(&verify, !undo).await?;
+            let outcome = if undo {
+                "no longer verified"
+            } else {
+                "verified"
+            };
+            Ok(format!(
+                "{} ({}) is {outcome}",
+                group.name, group.lookup_key
+            ))
         }
         GroupCommand::AddMember {
             lookup_key,
             email,
             owner,
         } => {
-            let key = LookupKey::parse(&lookup_key).map_err(|e| anyhow!("{lookup_key:?}: {e}"))?;
-            let group = store
-                .group_by_lookup_key(&key)
-                .await?
-                .ok_or_else(|| anyhow!("no group has the lookup key {key}"))?;
+            let group = group_named(store, &lookup_key).await?;
             let user = account(store, &email).await?;
             let role = if owner {
                 GroupRole::Owner

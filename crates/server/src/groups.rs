@@ -88,12 +88,36 @@ impl GroupInput {
     }
 }
 
-/// Creates a group owned by `owner`, with a fresh lookup key.
+/// Why a group was not created.
+#[derive(Debug, thiserror::Error)]
+pub enum GroupRefused {
+    /// Problems with the fields, by field (a name that looks like another group's among them).
+    #[error("{0}")]
+    Invalid(ValidationErrors),
+    #[error(transparent)]
+    Failed(#[from] StoreError),
+}
+
+/// Creates a group owned by `owner`, with a fresh lookup key. A name that looks like another group's
+/// (the same TR39 skeleton) is refused against the name field.
 pub async fn create(
     store: &dyn Store,
     owner: &User,
     new: &NewGroup,
     by: &Principal,
-) -> Result<Group, StoreError> {
-    with_fresh_key(|key| async move { store.create_group(owner.id, new, &key, by).await }).await
+) -> Result<Group, GroupRefused> {
+    let created =
+        with_fresh_key(|key| async move { store.create_group(owner.id, new, &key, by).await })
+            .await;
+    match created {
+        Err(StoreError::Conflict("name")) => {
+            let mut errors = ValidationErrors::new();
+            errors.add(
+                "name",
+                "Another group already has this name or one that looks the same. Choose a name that tells your group apart.",
+            );
+            Err(GroupRefused::Invalid(errors))
+        }
+        other => Ok(other?),
+    }
 }

@@ -12,8 +12,10 @@ use sqlx::types::Json;
 use uuid::Uuid;
 use voltgate_domain::authz::rules::role_change;
 use voltgate_domain::authz::{
-    ChangeSettings, LeaveGroup, ManageGroup, ManagePermissions, ManageUsers, RevokeGrant, ViewGroup, ViewPeople,
+    ChangeSettings, LeaveGroup, ManageGroup, ManagePermissions, ManageUsers, RevokeGrant, VerifyGroup, ViewGroup,
+    ViewPeople,
 };
+use voltgate_domain::group::name_skeleton;
 use voltgate_domain::installation::keeps_an_owner;
 use voltgate_domain::throttle::{Count, ThrottlePolicy};
 use voltgate_domain::{
@@ -32,7 +34,8 @@ const USER_COLUMNS: &str = "u.id, u.email, u.full_name, u.language, u.created_at
 const INSTALLATION_COLUMNS: &str = "i.id, i.name, i.address, i.installation_type, i.max_current, \
      i.available_current_mode, i.available_current_phase1, i.available_current_phase2, \
      i.available_current_phase3, i.authentication_required, i.phases, i.created_at, i.updated_at";
-const GROUP_COLUMNS: &str = "g.id, g.name, g.description, g.support_email, g.support_url, g.lookup_key, g.created_at";
+const GROUP_COLUMNS: &str =
+    "g.id, g.name, g.description, g.support_email, g.support_url, g.lookup_key, g.created_at, g.verified_at";
 
 /// What an audit event is about.
 pub(crate) struct Subject {
@@ -152,6 +155,30 @@ fn settings_json(settings: &InstallationSettings) -> serde_json::Value {
 }
 
 impl EngineStore {
+    /// Gives every group that has none its name's skeleton (groups made before skeletons were kept).
+    /// A group whose name looks like an older group's keeps none, and is logged.
+    pub(crate) async fn fill_name_skeletons(&self) -> Result<()> {
+        let unfilled: Vec<(Uuid, String)> =
+            sqlx::query_as("SELECT id, name FROM user_groups WHERE name_skeleton IS NULL ORDER BY created_at")
+                .fetch_all(&self.pool)
+                .await?;
+        for (id, name) in unfilled {
+            let filled = sqlx::query("UPDATE user_groups SET name_skeleton = $2 WHERE id = $1")
+                .bind(id)
+                .bind(name_skeleton(&name))
+                .execute(&self.pool)
+                .await;
+            match filled {
+                Ok(_) => {}
+                Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+                    tracing::warn!(group = %id, "a group's name looks like another group's; check it");
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Ok(())
+    }
+
     /// The facts about `principal` and one installation, from its direct role.
     async fn access_of(&self, principal: &Principal, id: InstallationId, role: Option<String>) -> Result<InstallationAccess> {
         let via_groups = match principal {
@@ -519,8 +546,8 @@ impl Store for EngineStore {
         let now = Utc::now();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "INSERT INTO user_groups (id, name, description, support_email, support_url, lookup_key, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO user_groups (id, name, description, support_email, support_url, lookup_key, created_at, \
+             name_skeleton) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(id.as_uuid())
         .bind(new.name.as_str())
@@ -529,9 +556,19 @@ impl Store for EngineStore {
         .bind(new.support_url.as_ref().map(|u| u.as_str()))
         .bind(key.as_str())
         .bind(now)
+        .bind(name_skeleton(new.name.as_str()))
         .execute(&mut *tx)
         .await
-        .map_err(StoreError::on_unique("lookup_key"))?;
+        .map_err(|error| {
+            // The index is named on PostgreSQL, the column on SQLite: both messages hold the word.
+            let name_taken = matches!(&error, sqlx::Error::Database(db)
+                if db.is_unique_violation() && db.message().contains("name_skeleton"));
+            if name_taken {
+                StoreError::Conflict("name")
+            } else {
+                StoreError::on_unique("lookup_key")(error)
+            }
+        })?;
         sqlx::query("INSERT INTO group_members (group_id, user_id, role, created_at) VALUES ($1, $2, 'owner', $3)")
             .bind(id.as_uuid())
             .bind(owner.as_uuid())
@@ -651,6 +688,21 @@ impl Store for EngineStore {
             .map_err(StoreError::on_unique("lookup_key"))?;
         let detail = json!({ "old": old, "new": key.as_str() });
         audit(&mut tx, actor, Subject { installation: None, group: Some(id) }, "lookup_key_rotated", detail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_group_verified(&self, on: &Authorized<VerifyGroup>, verified: bool) -> Result<()> {
+        let (id, actor) = (on.id(), on.principal());
+        let mut tx = self.pool.begin().await?;
+        lock_group(&mut tx, id).await?;
+        sqlx::query("UPDATE user_groups SET verified_at = $2 WHERE id = $1")
+            .bind(id.as_uuid())
+            .bind(verified.then(Utc::now))
+            .execute(&mut *tx)
+            .await?;
+        let kind = if verified { "group_verified" } else { "group_unverified" };
+        audit(&mut tx, actor, Subject { installation: None, group: Some(id) }, kind, json!({})).await?;
         tx.commit().await?;
         Ok(())
     }

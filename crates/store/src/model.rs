@@ -69,6 +69,8 @@ pub struct Group {
     /// Where the access flow may send a browser back to, in the order registered.
     pub return_urls: Vec<String>,
     pub created_at: DateTime<Utc>,
+    /// When the service's operator checked who the group is, if they did.
+    pub verified_at: Option<DateTime<Utc>>,
 }
 
 /// A new user group.

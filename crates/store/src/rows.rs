@@ -156,6 +156,7 @@ pub(crate) struct GroupRow {
     support_url: Option<String>,
     lookup_key: String,
     created_at: DateTime<Utc>,
+    verified_at: Option<DateTime<Utc>>,
 }
 
 impl GroupRow {
@@ -173,6 +174,7 @@ impl GroupRow {
             lookup_key: LookupKey::parse(&self.lookup_key).map_err(corrupt)?,
             return_urls,
             created_at: self.created_at,
+            verified_at: self.verified_at,
         })
     }
 }

@@ -41,8 +41,10 @@ pub(crate) async fn connect(url: &str) -> Result<Database> {
     sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
     let sessions = tower_sessions_sqlx_store::SqliteStore::new(pool.clone());
     sessions.migrate().await?;
+    let store = EngineStore { pool };
+    store.fill_name_skeletons().await?;
     Ok(Database {
-        store: Arc::new(EngineStore { pool }),
+        store: Arc::new(store),
         sessions: SessionBackend::Sqlite(sessions),
         engine: Engine::Sqlite,
     })

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use voltgate_domain::authz::{
     ChangeSettings, LeaveGroup, ManageGroup, ManagePermissions, ManageUsers, RevokeGrant,
-    ViewGroup, ViewPeople,
+    VerifyGroup, ViewGroup, ViewPeople,
 };
 use voltgate_domain::throttle::{Count, ThrottlePolicy};
 use voltgate_domain::{
@@ -106,7 +106,8 @@ pub trait Store: crate::chargers::ChargerStore + Send + Sync + 'static {
         user: UserId,
     ) -> Result<()>;
 
-    /// Creates a group with `owner` as its owner; `Conflict("lookup_key")` when the key is taken.
+    /// Creates a group with `owner` as its owner; `Conflict("lookup_key")` when the key is taken,
+    /// `Conflict("name")` when another group's name looks the same (the same TR39 skeleton).
     async fn create_group(
         &self,
         owner: UserId,
@@ -141,6 +142,8 @@ pub trait Store: crate::chargers::ChargerStore + Send + Sync + 'static {
     async fn leave_group(&self, on: &Authorized<LeaveGroup>) -> Result<()>;
     /// Gives a group a new lookup key (audited); the old one stops working at once.
     async fn rotate_lookup_key(&self, on: &Authorized<ManageGroup>, key: &LookupKey) -> Result<()>;
+    /// Marks a group as checked by the operator, or takes the mark away (audited).
+    async fn set_group_verified(&self, on: &Authorized<VerifyGroup>, verified: bool) -> Result<()>;
     /// Replaces a group's registered return URLs (audited).
     async fn set_return_urls(
         &self,

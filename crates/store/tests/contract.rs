@@ -40,6 +40,7 @@ on_both_engines!(
     concurrent_demotions_leave_an_owner,
     a_stale_capability_changes_no_role,
     groups_have_unique_lookup_keys,
+    look_alike_group_names_are_refused_and_groups_verified,
     group_membership_keeps_an_owner,
     return_urls_are_replaced_in_order,
     throttles_count_every_parallel_attempt,
@@ -580,6 +581,65 @@ async fn a_stale_capability_changes_no_role(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(members.len(), 2, "nobody was added");
+}
+
+async fn look_alike_group_names_are_refused_and_groups_verified(engine: Engine) {
+    let (guard, db) = open(engine).await;
+    let owner = user(&db, "cpo@example.com").await;
+    let by = Principal::User(owner.id);
+    let key = |k: &str| LookupKey::parse(k).unwrap();
+    let real = db
+        .store
+        .create_group(owner.id, &group("Acme Charging", &[]), &key("ACME"), &by)
+        .await
+        .unwrap();
+    assert_eq!(real.verified_at, None);
+    for (n, fake) in [
+        "ACME CHARGING",
+        "\u{0391}cme Charging",
+        "Ac\u{200B}me  Charging",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let taken = db
+            .store
+            .create_group(
+                owner.id,
+                &group(fake, &[]),
+                &key(&format!("FAKE{}", n + 2)),
+                &by,
+            )
+            .await;
+        assert!(
+            matches!(taken, Err(StoreError::Conflict("name"))),
+            "{fake:?}: {taken:?}"
+        );
+    }
+    db.store
+        .create_group(owner.id, &group("Acme Energy", &[]), &key("ENERGY"), &by)
+        .await
+        .unwrap();
+
+    let verify = gop::<voltgate_domain::authz::VerifyGroup>(&db, real.id).await;
+    db.store.set_group_verified(&verify, true).await.unwrap();
+    let (verified, _) = db.store.group_for(&by, real.id).await.unwrap().unwrap();
+    assert!(verified.verified_at.is_some());
+    let owners_try =
+        on_group::<voltgate_domain::authz::VerifyGroup>(db.store.as_ref(), by, real.id).await;
+    assert_eq!(
+        owners_try.map(|_| ()),
+        Err(voltgate_domain::Denial::Forbidden),
+        "only the operator verifies"
+    );
+    let reopened = connect(&guard.url).await.unwrap();
+    let (again, _) = reopened
+        .store
+        .group_for(&by, real.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.verified_at, verified.verified_at);
 }
 
 async fn groups_have_unique_lookup_keys(engine: Engine) {

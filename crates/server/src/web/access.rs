@@ -151,6 +151,12 @@ struct ReviewPage {
     /// A trusted way back to the partner, offered when nothing can be granted.
     partner_url: Option<String>,
     action: String,
+    /// When the operator verified the group, as a date.
+    verified: Option<String>,
+    /// The hosts of the group's return URLs and support URL: what the owner can check.
+    domains: Vec<String>,
+    /// How many installations have given the group access.
+    approvals: usize,
 }
 
 /// The registered return URL that admits the link's `returnUrl`, if any.
@@ -163,6 +169,18 @@ fn trusted_target(link: &Link) -> Option<ReturnTarget> {
         .filter_map(|url| RegisteredReturnUrl::parse(url).ok())
         .any(|registered| registered.admits(&target));
     admitted.then_some(target)
+}
+
+/// The hosts of a group's registered return URLs and support URL, each once, in order.
+fn group_domains(group: &Group) -> Vec<String> {
+    let mut domains: Vec<String> = Vec::new();
+    let urls = group.return_urls.iter().chain(group.support_url.as_ref());
+    for url in urls.filter_map(|u| url::Url::parse(u).ok()) {
+        if let Some(host) = url.host_str().filter(|h| !domains.iter().any(|d| d == h)) {
+            domains.push(host.to_owned());
+        }
+    }
+    domains
 }
 
 async fn review(app: &AppState, auth: &AuthUser, link: Link) -> Result<Response, AppError> {
@@ -210,6 +228,7 @@ async fn review(app: &AppState, auth: &AuthUser, link: Link) -> Result<Response,
         .filter(|p| !p.eq_ignore_ascii_case(group_name));
     let trusted = trusted_target(&link);
     let layout = Layout::new(app, &auth.visit, Some(&auth.user), tr.t("review-title")).await?;
+    let domains = group_domains(&link.group);
     let page = ReviewPage {
         layout,
         link_name,
@@ -220,6 +239,12 @@ async fn review(app: &AppState, auth: &AuthUser, link: Link) -> Result<Response,
         return_untrusted: link.params.return_url.is_some() && trusted.is_none(),
         partner_url: trusted.map(|t| t.as_str().to_owned()),
         action: auth.visit.here.clone(),
+        verified: link
+            .group
+            .verified_at
+            .map(|at| at.format("%Y-%m-%d").to_string()),
+        domains,
+        approvals: granted.len(),
         group: link.group,
     };
     Ok(page.into_response())

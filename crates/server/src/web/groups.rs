@@ -16,7 +16,7 @@ use super::layout::Layout;
 use super::session::{AuthUser, CsrfForm, NoFields, PathId};
 use crate::accounts;
 use crate::error::AppError;
-use crate::groups::{self, parse_return_urls, GroupInput};
+use crate::groups::{self, parse_return_urls, GroupInput, GroupRefused};
 use crate::lookup_keys::with_fresh_key;
 use crate::state::AppState;
 
@@ -69,13 +69,14 @@ async fn create(
     auth: AuthUser,
     CsrfForm(form): CsrfForm<GroupInput>,
 ) -> Result<Response, AppError> {
-    match form.parse() {
-        Ok(new) => {
-            let group =
-                groups::create(app.store.as_ref(), &auth.user, &new, &auth.principal()).await?;
-            Ok(Redirect::to(&format!("/groups/{}", group.id)).into_response())
-        }
-        Err(errors) => {
+    let created = match form.parse() {
+        Ok(new) => groups::create(app.store.as_ref(), &auth.user, &new, &auth.principal()).await,
+        Err(errors) => Err(GroupRefused::Invalid(errors)),
+    };
+    match created {
+        Ok(group) => Ok(Redirect::to(&format!("/groups/{}", group.id)).into_response()),
+        Err(GroupRefused::Failed(error)) => Err(error.into()),
+        Err(GroupRefused::Invalid(errors)) => {
             let page = list_page(&app, &auth, form, errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }

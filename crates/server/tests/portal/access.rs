@@ -21,6 +21,7 @@ on_both_engines!(
     members_see_their_groups_details_and_owners_can_give_up,
     the_audit_log_records_decisions,
     the_flow_speaks_german_and_norwegian,
+    partners_cannot_pass_for_others,
 );
 
 const RETURN: &str = "https://acme.example/voltgate/return";
@@ -309,7 +310,7 @@ async fn parameters_shape_the_review(engine: Engine) {
         "Go/Home by default"
     );
     assert!(
-        !html.contains(" checked"),
+        !html.contains("\" checked"),
         "nothing pre-selected without installationId"
     );
 
@@ -846,4 +847,74 @@ fn url_escape(text: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+async fn partners_cannot_pass_for_others(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let (_, owner, key, _, garage) = setting(&app).await;
+    let impostor = app.signed_up("impostor@evil.example", "Impostor").await;
+    for name in [
+        "ACME CHARGING",
+        "\u{0391}cme Charging",
+        "Acme\u{200B} Charging",
+        "Acme  charging",
+    ] {
+        let (status, html) = impostor
+            .submit_page(
+                "/groups",
+                "/groups",
+                &[
+                    ("name", name),
+                    ("return_urls", "https://evil.example/return"),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name:?}");
+        assert!(
+            html.contains("Another group already has this name or one that looks the same"),
+            "{name:?}"
+        );
+    }
+    let (status, html) = impostor
+        .submit_page("/groups", "/groups", &[("name", "Acme\u{202E}gnigrahC")])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Characters that change the direction of text are not allowed."));
+
+    let request = format!("/access/request/{key}");
+    let (_, html) = owner.page(&request).await;
+    assert!(
+        html.contains(&format!("<code>{key}</code>")),
+        "the lookup key"
+    );
+    assert!(
+        html.contains("<code>acme.example</code>"),
+        "the domain it returns to"
+    );
+    assert!(
+        html.contains(&chrono::Utc::now().format("%Y-%m-%d").to_string()),
+        "when it was registered"
+    );
+    assert!(html.contains("Installations that gave it access</dt><dd>0</dd>"));
+    assert!(html.contains("voltgate has not checked who this group is"));
+    assert_eq!(
+        decide(&owner, &request, "approve", &garage.to_string())
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+
+    let verified = crate::cli::admin(&app.database_url, &["group", "verify", &key], "");
+    assert!(crate::cli::stdout(&verified).contains("is verified"));
+    let second = app.signed_up("second@example.no", "Second").await;
+    create_installation(&second, "Hytta", "go").await;
+    let (_, html) = second.page(&request).await;
+    assert!(
+        html.contains("✓ voltgate checked who this group is"),
+        "the verified mark"
+    );
+    assert!(!html.contains("voltgate has not checked"));
+    assert!(html.contains("Installations that gave it access</dt><dd>1</dd>"));
+    let unknown = crate::cli::admin(&app.database_url, &["group", "verify", "ZZZZ"], "");
+    assert!(crate::cli::refused(&unknown).contains("no group has the lookup key ZZZZ"));
 }

@@ -15,7 +15,7 @@ on_both_engines!(
     the_cli_refuses_bad_input_clearly
 );
 
-fn admin(database_url: &str, args: &[&str], stdin: &str) -> Output {
+pub fn admin(database_url: &str, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_voltgate"))
         .arg("admin")
         .args(args)
@@ -35,7 +35,7 @@ fn admin(database_url: &str, args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn stdout(output: &Output) -> String {
+pub fn stdout(output: &Output) -> String {
     assert!(
         output.status.success(),
         "failed: {}",
@@ -47,7 +47,7 @@ fn stdout(output: &Output) -> String {
         .to_owned()
 }
 
-fn refused(output: &Output) -> String {
+pub fn refused(output: &Output) -> String {
     assert!(
         !output.status.success(),
         "should fail: {}",
