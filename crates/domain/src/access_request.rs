@@ -157,17 +157,25 @@ pub struct Picker {
     pub nothing: Option<NothingToGrant>,
 }
 
+/// Whether a link with these parameters offers an installation of this kind: Go/Home ones unless the
+/// link asks for Pro, Pro ones only when the link names them with `installationId`. A decision is
+/// held to this too, however the form was posted.
+pub fn offered(id: InstallationId, kind: InstallationType, params: &RequestParams) -> bool {
+    let named = params.installation_id == Some(id);
+    match kind {
+        InstallationType::Pro => named,
+        InstallationType::Go => params.installation_type != Some(InstallationType::Pro) || named,
+    }
+}
+
 /// Decides the picker: Go/Home installations by default, Pro ones only when named by `installationId`;
 /// already-granted ones hidden unless `showExisting`; the named one pre-selected if it can be picked.
 pub fn picker(candidates: &[Candidate], params: &RequestParams) -> Picker {
     let wanted = params.installation_type.unwrap_or(InstallationType::Go);
-    let offered = |c: &&Candidate| match c.installation_type {
-        InstallationType::Pro => params.installation_id == Some(c.id),
-        InstallationType::Go => {
-            wanted == InstallationType::Go || params.installation_id == Some(c.id)
-        }
-    };
-    let of_kind: Vec<&Candidate> = candidates.iter().filter(offered).collect();
+    let of_kind: Vec<&Candidate> = candidates
+        .iter()
+        .filter(|c| offered(c.id, c.installation_type, params))
+        .collect();
     let choices: Vec<(InstallationId, Choice)> = of_kind
         .iter()
         .filter(|c| params.show_existing || !c.already_granted)
@@ -343,6 +351,28 @@ mod tests {
             by_id_alone.choices.contains(&(pro.id, Choice::Grantable))
                 && by_id_alone.preselected == Some(pro.id)
         );
+    }
+
+    #[test]
+    fn a_pro_installation_is_offered_only_when_named() {
+        let (pro, go) = (InstallationId::random(), InstallationId::random());
+        let plain = RequestParams::default();
+        assert!(
+            !offered(pro, InstallationType::Pro, &plain),
+            "not from a link without installationId"
+        );
+        assert!(offered(go, InstallationType::Go, &plain));
+        let naming = RequestParams {
+            installation_id: Some(pro),
+            ..RequestParams::default()
+        };
+        assert!(offered(pro, InstallationType::Pro, &naming));
+        let asking_pro = RequestParams {
+            installation_type: Some(InstallationType::Pro),
+            ..RequestParams::default()
+        };
+        assert!(!offered(go, InstallationType::Go, &asking_pro));
+        assert!(!offered(pro, InstallationType::Pro, &asking_pro));
     }
 
     #[test]

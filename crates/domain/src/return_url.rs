@@ -69,19 +69,64 @@ impl RegisteredReturnUrl {
     }
 
     /// Whether a browser may be sent to `candidate`: same scheme, host and port, and a path equal to
-    /// or below this one's (compared on normalised URLs, so `..`, `%2e%2e` and case tricks do not help).
+    /// or below this one's. Paths are compared segment by segment after percent-decoding, and a
+    /// candidate with a dot segment anywhere (`..`, `%2E%2E`, `..;` — whatever a partner's server might
+    /// read as one) or an encoded slash that would climb is refused: it never reaches above the
+    /// registered path.
     pub fn admits(&self, candidate: &ReturnTarget) -> bool {
         let (registered, candidate) = (&self.0, &candidate.0);
-        let base = registered.path();
-        let path = candidate.path();
-        let below = path == base
-            || (path.starts_with(base)
-                && (base.ends_with('/') || path[base.len()..].starts_with('/')));
-        registered.scheme() == candidate.scheme()
+        let same_origin = registered.scheme() == candidate.scheme()
             && registered.host() == candidate.host()
-            && registered.port_or_known_default() == candidate.port_or_known_default()
-            && below
+            && registered.port_or_known_default() == candidate.port_or_known_default();
+        let (Some(base), Some(path)) = (segments(registered.path()), segments(candidate.path()))
+        else {
+            return false;
+        };
+        same_origin && path.len() >= base.len() && path[..base.len()] == base[..]
     }
+}
+
+/// Decodes `%XX` escapes (an invalid escape is kept as it is).
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escape = (bytes[i] == b'%')
+            .then(|| text.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escape {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A URL path's segments after decoding, as a server might split them (on `/` and `\`, with `;`
+/// parameters dropped); `None` when one of them is a dot segment. A trailing empty segment (a path
+/// ending in `/`) is dropped, so `/cb/` and `/cb` have the same segments.
+fn segments(path: &str) -> Option<Vec<String>> {
+    let decoded = percent_decoded(path);
+    let mut segments: Vec<String> = decoded
+        .split(['/', '\\'])
+        .skip(1)
+        .map(|segment| segment.split(';').next().unwrap_or_default().to_owned())
+        .collect();
+    if segments.iter().any(|s| s == "." || s == "..") {
+        return None;
+    }
+    if segments.last().is_some_and(String::is_empty) {
+        segments.pop();
+    }
+    Some(segments)
 }
 
 /// A `returnUrl` as a link supplies it: an absolute http(s) URL without user info. Whether it may be
@@ -173,6 +218,14 @@ mod tests {
             "http://localhost:3000/cb",
             "http://localhost:3000/cb/x"
         ));
+        assert!(admits(
+            "https://acme.example/cb/",
+            "https://acme.example/cb"
+        ));
+        assert!(admits(
+            "https://acme.example/cb",
+            "https://acme.example/cb/a%20b;v=1"
+        ));
     }
 
     #[test]
@@ -183,6 +236,12 @@ mod tests {
             "https://acme.example/other",
             "https://acme.example/cb/../evil",
             "https://acme.example/cb/%2e%2e/evil",
+            "https://acme.example/cb/%2E%2E%2Fevil",
+            "https://acme.example/cb/..%2F..%2Fevil",
+            "https://acme.example/cb/..;/evil",
+            "https://acme.example/cb/.%2E/evil",
+            "https://acme.example/cb%2F..%2Fevil",
+            "https://acme.example/cb/%5C..%5Cevil",
             "http://acme.example/cb",
             "https://acme.example:8443/cb",
             "https://acme.example.evil.example/cb",

@@ -67,7 +67,7 @@ impl Application {
             store: db.store,
             registry,
             sessions,
-            public_url: settings.public_url.clone(),
+            public_url: public_url(&settings, &listener),
             throttles: Throttles::new(&settings),
             csrf,
         };
@@ -107,6 +107,23 @@ impl Application {
         cleanup.abort();
         Ok(())
     }
+}
+
+/// Where people reach the service: `--public-url`, else (with a warning) the address it listens on.
+fn public_url(settings: &ServeSettings, listener: &TcpListener) -> String {
+    if let Some(url) = &settings.public_url {
+        return url.trim_end_matches('/').to_owned();
+    }
+    let address = listener
+        .local_addr()
+        .map_or_else(|_| settings.bind.clone(), |a| a.to_string());
+    let url = format!("http://{address}");
+    tracing::warn!(
+        %url,
+        "--public-url (VOLTGATE_PUBLIC_URL) is not set: installers are shown OCPP URLs on {url}, \
+         and cookies are not marked Secure"
+    );
+    url
 }
 
 /// A database URL fit for logs: any password replaced.

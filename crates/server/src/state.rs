@@ -19,8 +19,9 @@ pub struct AppState {
     pub central: Arc<dyn CentralSystem>,
     /// Timing and limits of charger sessions.
     pub sessions: SessionConfig,
-    /// Where people reach the service (for the OCPP URL shown to installers), if configured.
-    pub public_url: Option<String>,
+    /// Where people reach the service (`--public-url`, else the address it listens on): the OCPP
+    /// URL shown to installers is made from it, never from a request's Host header.
+    pub public_url: String,
     /// What one client address may do how often.
     pub throttles: Throttles,
     /// Signs the CSRF tokens of visitors who are not signed in.
@@ -30,8 +31,6 @@ pub struct AppState {
 impl AppState {
     /// Whether cookies must only travel over https (the public address is https).
     pub fn secure_cookies(&self) -> bool {
-        self.public_url
-            .as_deref()
-            .is_some_and(|url| url.starts_with("https://"))
+        self.public_url.starts_with("https://")
     }
 }

@@ -12,7 +12,7 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 use voltgate_domain::access_request::{
-    param, picker, Candidate, Choice, NothingToGrant, ParamError, RequestParams,
+    offered, param, picker, Candidate, Choice, NothingToGrant, ParamError, RequestParams,
 };
 use voltgate_domain::authz::{ManagePermissions, ViewInstallation};
 use voltgate_domain::{Action, InstallationId, LookupKey, RegisteredReturnUrl, ReturnTarget};
@@ -370,9 +370,14 @@ async fn decide_link(
             let id = chosen.ok_or_else(|| {
                 AppError::BadRequest(Tr(auth.visit.lang).t("choose-installation"))
             })?;
-            let (_, manage) = app
+            let (installation, manage) = app
                 .installation::<ManagePermissions>(&principal, id)
                 .await?;
+            if !offered(id, installation.installation_type, &link.params) {
+                return Err(AppError::BadRequest(
+                    Tr(auth.visit.lang).t("nothing-pro-needs-id"),
+                ));
+            }
             app.store
                 .grant_access(&manage, link.group.id, &context)
                 .await?;

@@ -3,7 +3,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -71,20 +71,13 @@ async fn charger_for<R: Right<Facts = InstallationAccess>>(
     Ok((charger, installation, cap))
 }
 
-/// The URL installers configure in the charger.
-fn ocpp_url(app: &AppState, headers: &HeaderMap, identity: &str) -> String {
-    let base = match &app.public_url {
-        Some(url) => url
-            .replacen("https://", "wss://", 1)
-            .replacen("http://", "ws://", 1),
-        None => {
-            let host = headers
-                .get(header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .unwrap_or("localhost:8080");
-            format!("ws://{host}")
-        }
-    };
+/// The URL installers configure in the charger: from the service's public address, never from the
+/// request's Host header.
+fn ocpp_url(app: &AppState, identity: &str) -> String {
+    let base = app
+        .public_url
+        .replacen("https://", "wss://", 1)
+        .replacen("http://", "ws://", 1);
     format!("{}/ocpp/{identity}", base.trim_end_matches('/'))
 }
 
@@ -147,7 +140,6 @@ async fn refused(
 async fn add(
     State(app): State<AppState>,
     auth: AuthUser,
-    headers: HeaderMap,
     PathId(id): PathId<InstallationId>,
     CsrfForm(form): CsrfForm<NewChargerForm>,
 ) -> Result<Response, AppError> {
@@ -161,16 +153,8 @@ async fn add(
     let (new, password) = secrets::new_charger(identity, name, connectors);
     match app.store.create_charger(&manage, &new).await {
         Ok(charger) => {
-            let page = charger_page(
-                &app,
-                &auth,
-                &headers,
-                charger,
-                installation,
-                Some(password),
-                None,
-            )
-            .await?;
+            let page =
+                charger_page(&app, &auth, charger, installation, Some(password), None).await?;
             Ok((StatusCode::CREATED, page).into_response())
         }
         Err(StoreError::Conflict(_)) => {
@@ -207,7 +191,6 @@ impl ChargerPage {
 async fn charger_page(
     app: &AppState,
     auth: &AuthUser,
-    headers: &HeaderMap,
     charger: Charger,
     installation: Installation,
     new_password: Option<String>,
@@ -228,7 +211,7 @@ async fn charger_page(
     Ok(ChargerPage {
         layout,
         online: app.registry.is_online(&charger.identity),
-        ocpp_url: ocpp_url(app, headers, &charger.identity),
+        ocpp_url: ocpp_url(app, &charger.identity),
         can_control: seen.may(Action::ControlChargers),
         can_manage: seen.may(Action::ManageUsers),
         connectors,
@@ -243,21 +226,17 @@ async fn charger_page(
 async fn show(
     State(app): State<AppState>,
     auth: AuthUser,
-    headers: HeaderMap,
     PathId(id): PathId<ChargerId>,
 ) -> Result<Response, AppError> {
     let (charger, installation, _) = charger_for::<ViewInstallation>(&app, &auth, id).await?;
-    Ok(
-        charger_page(&app, &auth, &headers, charger, installation, None, None)
-            .await?
-            .into_response(),
-    )
+    Ok(charger_page(&app, &auth, charger, installation, None, None)
+        .await?
+        .into_response())
 }
 
 async fn new_password(
     State(app): State<AppState>,
     auth: AuthUser,
-    headers: HeaderMap,
     PathId(id): PathId<ChargerId>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
@@ -266,17 +245,11 @@ async fn new_password(
     app.store
         .set_charger_password(&manage, id, &secrets::hash(&password))
         .await?;
-    Ok(charger_page(
-        &app,
-        &auth,
-        &headers,
-        charger,
-        installation,
-        Some(password),
-        None,
+    Ok(
+        charger_page(&app, &auth, charger, installation, Some(password), None)
+            .await?
+            .into_response(),
     )
-    .await?
-    .into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -374,7 +347,6 @@ fn outcome(result: &Result<Value, voltgate_ocpp::CommandError>) -> String {
 async fn command(
     State(app): State<AppState>,
     auth: AuthUser,
-    headers: HeaderMap,
     PathId(id): PathId<ChargerId>,
     CsrfForm(form): CsrfForm<CommandForm>,
 ) -> Result<Response, AppError> {
@@ -382,16 +354,8 @@ async fn command(
     let command = match to_command(&form, &charger) {
         Ok(command) => command,
         Err(message) => {
-            let page = charger_page(
-                &app,
-                &auth,
-                &headers,
-                charger,
-                installation,
-                None,
-                Some(message),
-            )
-            .await?;
+            let page =
+                charger_page(&app, &auth, charger, installation, None, Some(message)).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
@@ -404,17 +368,11 @@ async fn command(
     app.store
         .record_charger_command(&control, &charger, action, &said)
         .await?;
-    Ok(charger_page(
-        &app,
-        &auth,
-        &headers,
-        charger,
-        installation,
-        None,
-        Some(said),
+    Ok(
+        charger_page(&app, &auth, charger, installation, None, Some(said))
+            .await?
+            .into_response(),
     )
-    .await?
-    .into_response())
 }
 
 #[derive(Template, WebTemplate)]

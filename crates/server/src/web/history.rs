@@ -102,8 +102,10 @@ async fn filter_of(app: &AppState, query: &HistoryQuery) -> Result<HistoryFilter
     })
 }
 
+/// A quoted CSV cell; one that a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`,
+/// a tab or a carriage return) gets a leading `'`.
 fn csv_field(text: &str) -> String {
-    let safe = if text.starts_with(['=', '+', '-', '@']) {
+    let safe = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {
         text.to_owned()
@@ -218,4 +220,21 @@ async fn history(
         csv_link,
     }
     .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn cells_that_spreadsheets_would_run_are_defused() {
+        for formula in ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"] {
+            assert!(csv_field(formula).starts_with("\"'"), "{formula:?}");
+        }
+        assert_eq!(
+            csv_field("Ola \"O\" Nordmann"),
+            "\"Ola \"\"O\"\" Nordmann\""
+        );
+        assert_eq!(csv_field("TAG-1"), "\"TAG-1\"");
+    }
 }

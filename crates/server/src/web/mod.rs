@@ -28,7 +28,7 @@ const STYLESHEET: &str = include_str!("../../static/style.css");
 
 /// Every portal route, with security headers, anonymous CSRF cookies and request tracing.
 pub fn router(state: AppState, secure: SecureCookies) -> Router {
-    let security_headers = [
+    let mut security_headers = vec![
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "same-origin"),
@@ -36,7 +36,13 @@ pub fn router(state: AppState, secure: SecureCookies) -> Router {
             header::CONTENT_SECURITY_POLICY,
             "default-src 'self'; frame-ancestors 'none'; base-uri 'none'",
         ),
+        // Pages are about someone's installations: no browser or proxy keeps them. (The stylesheet
+        // sets its own caching.)
+        (header::CACHE_CONTROL, "no-store"),
     ];
+    if secure.0 {
+        security_headers.push((header::STRICT_TRANSPORT_SECURITY, "max-age=63072000"));
+    }
     let mut router = Router::new()
         .merge(access::router())
         .merge(accounts::router())

@@ -22,6 +22,8 @@ on_both_engines!(
     the_audit_log_records_decisions,
     the_flow_speaks_german_and_norwegian,
     partners_cannot_pass_for_others,
+    a_pro_installation_is_never_approved_from_a_link_that_does_not_name_it,
+    partner_members_and_users_see_no_people,
 );
 
 const RETURN: &str = "https://acme.example/voltgate/return";
@@ -461,6 +463,10 @@ async fn only_registered_return_urls_are_followed(engine: Engine) {
         "data:text/html,<script>alert(1)</script>",
         "%2F%2Fevil.example",
         "https://acme.example:8443/voltgate/return",
+        "https://acme.example/voltgate/return/..%2F..%2Fevil",
+        "https://acme.example/voltgate/return/%2E%2E%2F%2E%2E%2Fevil",
+        "https://acme.example/voltgate/return/..;/..;/evil",
+        "https://acme.example/voltgate/return/%5C..%5Cevil",
     ];
     for url in refused {
         let request = format!("/access/request/{key}?returnUrl={}", urlencode(url));
@@ -917,4 +923,85 @@ async fn partners_cannot_pass_for_others(engine: Engine) {
     assert!(html.contains("Installations that gave it access</dt><dd>1</dd>"));
     let unknown = crate::cli::admin(&app.database_url, &["group", "verify", "ZZZZ"], "");
     assert!(crate::cli::refused(&unknown).contains("no group has the lookup key ZZZZ"));
+}
+
+async fn a_pro_installation_is_never_approved_from_a_link_that_does_not_name_it(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let (_, owner, key, _, garage) = setting(&app).await;
+    let pro = create_installation(&owner, "Borettslag Pro", "pro").await;
+    for link in [
+        format!("/access/request/{key}"),
+        format!("/access/request/{key}?installationtype=0"),
+    ] {
+        let response = decide(&owner, &link, "approve", &pro.to_string()).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::BAD_REQUEST,
+            "{link}: the form posted by hand"
+        );
+        assert!(response.text().await.unwrap().contains("link that names the installation"));
+    }
+    assert_eq!(grants(&app, pro).await, 0, "nothing was granted");
+    let asking_pro = format!("/access/request/{key}?installationtype=0&installationId={garage}");
+    let named = format!("/access/request/{key}?installationId={pro}");
+    assert_eq!(
+        decide(&owner, &named, "approve", &pro.to_string())
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        grants(&app, pro).await,
+        1,
+        "named by the link, it is approved"
+    );
+    assert_eq!(
+        decide(&owner, &asking_pro, "approve", &garage.to_string())
+            .await
+            .status(),
+        StatusCode::SEE_OTHER,
+        "a Go installation the link names"
+    );
+}
+
+async fn partner_members_and_users_see_no_people(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let (partner, owner, key, _, garage) = setting(&app).await;
+    let page = format!("/installations/{garage}");
+    app.signed_up("viewer@example.no", "Viewer").await;
+    owner
+        .submit(
+            &page,
+            &format!("{page}/members"),
+            &[("email", "viewer@example.no"), ("role", "user")],
+        )
+        .await;
+    let request = format!("/access/request/{key}");
+    decide(&owner, &request, "approve", &garage.to_string()).await;
+    let (_, html) = owner.page(&page).await;
+    assert!(
+        html.contains("kari@example.no") && html.contains("viewer@example.no"),
+        "owners see people"
+    );
+    let viewer = app.browser();
+    viewer
+        .submit(
+            "/login",
+            "/login",
+            &[
+                ("email", "viewer@example.no"),
+                ("password", "correct horse battery"),
+            ],
+        )
+        .await;
+    for (who, browser) in [("the group's member", &partner), ("a user", &viewer)] {
+        let (status, html) = browser.page(&page).await;
+        assert_eq!(status, StatusCode::OK, "{who} sees the installation");
+        assert!(
+            !html.contains("kari@example.no")
+                && !html.contains("Kari")
+                && !html.contains("id=\"people\""),
+            "{who} sees no people"
+        );
+    }
 }

@@ -5,6 +5,7 @@ mod accounts;
 mod browser;
 mod chargers;
 mod cli;
+mod exposure;
 mod groups;
 mod helpers;
 mod hostile_text;
