@@ -104,7 +104,8 @@ impl AnonymousCsrf {
 #[derive(Clone, Copy)]
 pub struct SecureCookies(pub bool);
 
-fn sent_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+/// The value of the cookie `name` that the browser sent, if any.
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -113,7 +114,6 @@ fn sent_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter_map(Result::ok)
         .find(|cookie| cookie.name() == name)
         .map(|cookie| cookie.value().to_owned())
-        .filter(|value| value.len() == 64 && unhex(value).is_some())
 }
 
 /// Gives every request its anonymous CSRF cookie value; sets the cookie on the response when a page
@@ -124,7 +124,8 @@ pub async fn anonymous_cookie(
     next: Next,
 ) -> Response {
     let name = if secure { HOST_COOKIE } else { COOKIE };
-    let sent = sent_cookie(request.headers(), name);
+    let sent = cookie_value(request.headers(), name)
+        .filter(|value| value.len() == 64 && unhex(value).is_some());
     let csrf = AnonymousCsrf {
         sent: sent.is_some(),
         value: sent.unwrap_or_else(|| hex(&rand::random::<[u8; 32]>())),

@@ -63,6 +63,7 @@ pub fn sees_grant(access: &InstallationAccess, group: GroupId) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::authz::tests::any_role;
     use crate::ids::{InstallationId, UserId};
     use proptest::prelude::*;
     use std::collections::BTreeMap;
@@ -178,15 +179,6 @@ mod tests {
         actor: usize,
         target: usize,
         next: Option<Role>,
-    }
-
-    fn any_role() -> impl Strategy<Value = Option<Role>> {
-        prop_oneof![
-            Just(None),
-            Just(Some(Role::User)),
-            Just(Some(Role::Admin)),
-            Just(Some(Role::Owner))
-        ]
     }
 
     const PEOPLE: usize = 6;

@@ -1,17 +1,6 @@
 use super::*;
 use proptest::prelude::*;
 
-const ON_INSTALLATIONS: [Action; 8] = [
-    Action::ViewInstallation,
-    Action::ViewChargeHistory,
-    Action::ChangeSettings,
-    Action::ControlChargers,
-    Action::ViewPeople,
-    Action::ManageUsers,
-    Action::ManagePermissions,
-    Action::DeleteInstallation,
-];
-
 fn on_installation(role: Option<Role>, groups: usize) -> (Principal, InstallationAccess) {
     let principal = Principal::User(UserId::random());
     let access = InstallationAccess {
@@ -30,14 +19,14 @@ fn ask(role: Option<Role>, groups: usize, action: Action) -> Result<(), Denial> 
 
 #[test]
 fn strangers_see_nothing() {
-    for action in ON_INSTALLATIONS {
+    for action in INSTALLATION_ACTIONS.iter().copied() {
         assert_eq!(ask(None, 0, action), Err(Denial::NotFound));
     }
 }
 
 #[test]
 fn owners_do_everything_admins_all_but_delete() {
-    for action in ON_INSTALLATIONS {
+    for action in INSTALLATION_ACTIONS.iter().copied() {
         assert_eq!(ask(Some(Role::Owner), 0, action), Ok(()));
     }
     assert_eq!(ask(Some(Role::Admin), 0, Action::ManageUsers), Ok(()));
@@ -157,7 +146,7 @@ fn the_operator_does_everything_but_leave() {
         role: None,
         via_groups: vec![],
     };
-    for action in ON_INSTALLATIONS {
+    for action in INSTALLATION_ACTIONS.iter().copied() {
         assert_eq!(check(&op, action, &installation), Ok(()));
     }
     let group = GroupAccess {
@@ -242,7 +231,8 @@ fn who_may_revoke_a_grant() {
     );
 }
 
-fn any_role() -> impl Strategy<Value = Option<Role>> {
+/// Any direct role, or none.
+pub(super) fn any_role() -> impl Strategy<Value = Option<Role>> {
     prop_oneof![
         Just(None),
         Just(Some(Role::User)),
@@ -254,7 +244,7 @@ fn any_role() -> impl Strategy<Value = Option<Role>> {
 proptest! {
     #[test]
     fn more_relations_never_take_rights_away(role in any_role(), groups in 0usize..3, ix in 0usize..8) {
-        let action = ON_INSTALLATIONS[ix];
+        let action = INSTALLATION_ACTIONS[ix];
         if ask(role, groups, action).is_ok() {
             prop_assert!(ask(role, groups + 1, action).is_ok());
             prop_assert!(ask(Some(Role::Owner), groups, action).is_ok());
@@ -263,7 +253,7 @@ proptest! {
 
     #[test]
     fn whoever_may_act_may_look(role in any_role(), groups in 0usize..3, ix in 0usize..8) {
-        if ask(role, groups, ON_INSTALLATIONS[ix]).is_ok() {
+        if ask(role, groups, INSTALLATION_ACTIONS[ix]).is_ok() {
             prop_assert!(ask(role, groups, Action::ViewInstallation).is_ok());
         }
     }
@@ -277,6 +267,6 @@ proptest! {
 
     #[test]
     fn no_relation_means_not_found(ix in 0usize..8) {
-        prop_assert_eq!(ask(None, 0, ON_INSTALLATIONS[ix]), Err(Denial::NotFound));
+        prop_assert_eq!(ask(None, 0, INSTALLATION_ACTIONS[ix]), Err(Denial::NotFound));
     }
 }

@@ -8,12 +8,11 @@ use axum::http::{header, HeaderMap, Method};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
-use tower_sessions::cookie::Cookie;
 use tower_sessions::Session;
 use voltgate_domain::{Principal, UserId};
 use voltgate_store::User;
 
-use crate::csrf::AnonymousCsrf;
+use crate::csrf::{cookie_value, AnonymousCsrf};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::state::AppState;
@@ -118,14 +117,7 @@ fn asked_lang(query: &str) -> Option<Lang> {
 
 /// The language chosen with the switch, from its cookie.
 fn chosen_lang(headers: &HeaderMap) -> Option<Lang> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|cookie| cookie.name() == LANG_COOKIE)
-        .and_then(|cookie| Lang::parse(cookie.value()))
+    cookie_value(headers, LANG_COOKIE).and_then(|code| Lang::parse(&code))
 }
 
 /// The page's language: `?lang=` (this page only, nothing saved), then the one chosen with the switch,

@@ -939,7 +939,11 @@ async fn a_pro_installation_is_never_approved_from_a_link_that_does_not_name_it(
             StatusCode::BAD_REQUEST,
             "{link}: the form posted by hand"
         );
-        assert!(response.text().await.unwrap().contains("link that names the installation"));
+        assert!(response
+            .text()
+            .await
+            .unwrap()
+            .contains("link that names the installation"));
     }
     assert_eq!(grants(&app, pro).await, 0, "nothing was granted");
     let asking_pro = format!("/access/request/{key}?installationtype=0&installationId={garage}");

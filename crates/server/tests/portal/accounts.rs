@@ -6,7 +6,7 @@ use voltgate_store::Engine;
 
 use voltgate_server::ServeSettings;
 
-use crate::helpers::{csrf_in, location, serve, spawn_app, Browser};
+use crate::helpers::{csrf_in, location, lookup_key_in, serve, spawn_app, Browser};
 use crate::on_both_engines;
 
 on_both_engines!(
@@ -556,12 +556,7 @@ async fn anonymous_visitors_store_nothing(engine: Engine) {
         .submit("/groups", "/groups", &[("name", "Acme Charging")])
         .await;
     let (_, html) = partner.page(&location(&created)).await;
-    let key = html
-        .split("/access/request/")
-        .nth(1)
-        .and_then(|rest| rest.split(['<', '"', '?']).next())
-        .unwrap()
-        .to_owned();
+    let key = lookup_key_in(&html);
     let stored = || async { app.db.store.browser_sessions().await.unwrap() };
     let before = stored().await;
     let pages = [

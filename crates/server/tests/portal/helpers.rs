@@ -78,6 +78,15 @@ pub fn csrf_in(html: &str) -> String {
         .to_owned()
 }
 
+/// The lookup key in a group's page (from its access link).
+pub fn lookup_key_in(html: &str) -> String {
+    html.split("/access/request/")
+        .nth(1)
+        .and_then(|rest| rest.split(['<', '"', '?']).next())
+        .expect("the page shows the access link")
+        .to_owned()
+}
+
 impl TestApp {
     /// A browser with an empty cookie jar.
     pub fn browser(&self) -> Browser {

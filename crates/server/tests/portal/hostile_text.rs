@@ -10,7 +10,7 @@ use voltgate_domain::{ChargerId, GroupId, InstallationId};
 use voltgate_store::Engine;
 
 use crate::groups::create_group;
-use crate::helpers::{csrf_in, spawn_app, Browser, TestApp};
+use crate::helpers::{csrf_in, lookup_key_in, spawn_app, Browser, TestApp};
 use crate::installations::create_installation;
 use crate::on_both_engines;
 
@@ -65,12 +65,7 @@ async fn world(app: &TestApp, owner: &Browser) -> World {
     let installation = create_installation(owner, "Garage", "go").await;
     let group = create_group(owner, "Acme", "https://acme.example/return").await;
     let (_, html) = owner.page(&format!("/groups/{group}")).await;
-    let key = html
-        .split("/access/request/")
-        .nth(1)
-        .and_then(|rest| rest.split(['<', '"', '?']).next())
-        .unwrap()
-        .to_owned();
+    let key = lookup_key_in(&html);
     let added = owner
         .submit(
             &format!("/installations/{installation}"),
