@@ -9,6 +9,7 @@ pub mod balancing;
 pub mod charger;
 pub mod email;
 pub mod group;
+pub mod id_tag;
 pub mod ids;
 pub mod installation;
 pub mod local_path;

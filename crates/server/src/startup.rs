@@ -13,7 +13,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use voltgate_ocpp::{Registry, SessionConfig};
 use voltgate_store::SessionBackend;
 
-use crate::charging::OcppCentral;
+use crate::charging::Charging;
 
 use crate::config::ServeSettings;
 use crate::state::AppState;
@@ -51,12 +51,14 @@ impl Application {
             ..SessionConfig::default()
         };
         let registry = Arc::new(Registry::new());
+        let charging = Arc::new(Charging::new(
+            db.store.clone(),
+            registry.clone(),
+            sessions.command_timeout,
+        ));
         let state = AppState {
-            central: Arc::new(OcppCentral::new(
-                db.store.clone(),
-                registry.clone(),
-                sessions.command_timeout,
-            )),
+            central: charging.clone(),
+            charging,
             store: db.store,
             registry,
             sessions,

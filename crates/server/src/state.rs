@@ -10,6 +10,7 @@ use voltgate_domain::{
 use voltgate_ocpp::{CentralSystem, Registry, SessionConfig};
 use voltgate_store::{Group, Installation, Store, User};
 
+use crate::charging::Charging;
 use crate::error::AppError;
 
 /// Shared by every request.
@@ -19,8 +20,10 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// The chargers connected to this process.
     pub registry: Arc<Registry>,
-    /// What the central system does with chargers' requests.
+    /// What the central system does with chargers' requests: the charging service.
     pub central: Arc<dyn CentralSystem>,
+    /// Commands to chargers and load balancing.
+    pub charging: Arc<Charging>,
     /// Timing and limits of charger sessions.
     pub sessions: SessionConfig,
     /// Where people reach the service (for the OCPP URL shown to installers), if configured.

@@ -1,54 +1,61 @@
-//! Sends each charging connector of an installation its share of the available current, as a
-//! TxDefaultProfile (stack level 8, below the portal's pause at 9).
+//! Load balancing: sends each connector of an installation its limits so that, at every moment, what
+//! the connectors may draw together stays within the installation's available current.
+//!
+//! One run at a time per installation: requests that arrive during a run are served by one more run,
+//! computed from the latest state. A run plans with `domain::balancing`, sends every limit that lowers
+//! something at once (concurrently) and waits for the answers, and only then sends the raises that
+//! still fit. What each charger accepted is kept in the store, so a restart or a charger that went
+//! offline never loses count; problems are shown on the installation page.
 
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use serde_json::json;
-use voltgate_domain::balancing::{allocate, Demand};
+use futures::future::join_all;
+use rust_ocpp::v1_6::messages::get_configuration::GetConfigurationRequest;
+use rust_ocpp::v1_6::types::ChargingProfileStatus;
+use tokio::sync::oneshot;
+use voltgate_domain::balancing::{
+    changes, grant, record, targets, Connector, Delivery, Purpose, Running, Send, Slot,
+};
 use voltgate_domain::settings::{Amperes, Phases};
-use voltgate_domain::InstallationId;
-use voltgate_ocpp::{Command, Registry};
-use voltgate_store::Store;
+use voltgate_domain::{ChargerId, InstallationId, InstallationSettings};
+use voltgate_ocpp::{Answer, Command, CommandError, Registry};
+use voltgate_store::{ConnectorLimit, Store, StoreError};
 
-/// Charging profile ids used for balancing: this base plus the connector number.
-const PROFILE_BASE: i32 = 8000;
+use super::profiles::{self, ProfileCaps, CAPABILITY_KEYS};
 
-fn profile(connector: u32, limit: Amperes) -> serde_json::Value {
-    json!({
-        "chargingProfileId": PROFILE_BASE + connector as i32,
-        "stackLevel": 8,
-        "chargingProfilePurpose": "TxDefaultProfile",
-        "chargingProfileKind": "Relative",
-        "chargingSchedule": {"chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": limit.get()}]}
-    })
+/// A connector: its charger and number.
+pub type Key = (ChargerId, u32);
+
+/// What one run sent, and what became of each limit.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Report {
+    pub sent: Vec<(Send<Key>, Delivery)>,
 }
 
-/// Recomputes the shares of an installation and sends them; failures are logged, never fatal.
-pub async fn rebalance(
-    store: Arc<dyn Store>,
-    registry: Arc<Registry>,
-    installation: InstallationId,
-    timeout: Duration,
-) {
-    let (settings, running) = match (
-        store.installation(installation).await,
-        store.running_sessions(installation).await,
-    ) {
-        (Ok(Some(installation)), Ok(running)) => (installation.settings, running),
-        (Err(error), _) | (_, Err(error)) => {
-            tracing::warn!(%installation, %error, "load balancing: could not read the installation");
-            return;
-        }
-        (Ok(None), _) => return,
-    };
+impl Report {
+    /// What became of the last limit sent to a connector for `purpose`, if one was sent.
+    pub fn delivery(&self, key: Key, purpose: Purpose) -> Option<&Delivery> {
+        self.sent
+            .iter()
+            .rev()
+            .find(|(send, _)| send.key == key && send.purpose == purpose)
+            .map(|(_, delivery)| delivery)
+    }
+}
+
+/// The current the installation's chargers may share: its maximum, and no phase above its available
+/// current.
+pub fn available(settings: &InstallationSettings) -> Amperes {
     let phases = settings.available_current.phases();
     let used = match settings.phases {
         Phases::One => &phases[..1],
         Phases::Three => &phases[..],
     };
-    let available = used
-        .iter()
+    used.iter()
         .copied()
         .fold(settings.max_current, |least, phase| {
             if phase < least {
@@ -56,21 +63,385 @@ pub async fn rebalance(
             } else {
                 least
             }
-        });
-    let demands: Vec<Demand<(String, u32)>> = running
-        .into_iter()
-        .map(|s| Demand {
-            key: (s.identity, s.connector_id.max(0) as u32),
-            started_at: s.started_at,
         })
-        .collect();
-    for ((identity, connector), limit) in allocate(available, &demands) {
-        let command = Command::SetChargingProfile {
-            connector_id: connector,
-            profile: profile(connector, limit),
-        };
-        if let Err(error) = registry.call(&identity, command, timeout).await {
-            tracing::info!(charger = identity, connector, %error, "load balancing: limit not delivered");
+}
+
+/// Plans and sends one round of limits: lowering first (concurrently, waiting for every answer), then
+/// the raises that fit given what the chargers answered. `connectors` is updated with the outcomes.
+pub async fn settle<K, D, F>(
+    available: Amperes,
+    max: Amperes,
+    connectors: &mut [Connector<K>],
+    resend: &(dyn Fn(&K) -> bool + Sync),
+    deliver: D,
+) -> Vec<(Send<K>, Delivery)>
+where
+    K: Clone + Eq + Hash,
+    D: Fn(Send<K>) -> F,
+    F: Future<Output = Delivery>,
+{
+    let plan = targets(available, max, connectors);
+    let (lowering, raising) = changes(max, connectors, &plan, resend);
+    let mut outcomes = deliver_all(lowering, &deliver).await;
+    apply(connectors, &outcomes);
+    let granted = grant(available, max, connectors, raising);
+    let raised = deliver_all(granted, &deliver).await;
+    apply(connectors, &raised);
+    outcomes.extend(raised);
+    outcomes
+}
+
+async fn deliver_all<K: Clone, D, F>(sends: Vec<Send<K>>, deliver: &D) -> Vec<(Send<K>, Delivery)>
+where
+    D: Fn(Send<K>) -> F,
+    F: Future<Output = Delivery>,
+{
+    join_all(sends.into_iter().map(|send| async move {
+        let delivery = deliver(send.clone()).await;
+        (send, delivery)
+    }))
+    .await
+}
+
+fn apply<K: Eq>(connectors: &mut [Connector<K>], outcomes: &[(Send<K>, Delivery)]) {
+    for (send, delivery) in outcomes {
+        if let Some(connector) = connectors.iter_mut().find(|c| c.key == send.key) {
+            record(connector, send, delivery);
         }
+    }
+}
+
+/// Why a connector's last limit did not arrive, in words for the installation page.
+fn problem(delivery: &Delivery) -> Option<String> {
+    match delivery {
+        Delivery::Accepted => None,
+        Delivery::Rejected => Some("The charger rejected its current limit.".into()),
+        Delivery::NotSent => Some("The charger is offline; its current limit was not sent.".into()),
+        Delivery::Unknown => Some("The charger did not confirm its current limit.".into()),
+    }
+}
+
+#[derive(Default)]
+struct Waiting {
+    /// Another run is due once the current one ends.
+    again: bool,
+    /// Those to tell when the next run ends.
+    waiters: Vec<oneshot::Sender<Arc<Report>>>,
+}
+
+/// A connector's facts a run needs beside the plan.
+struct Facts {
+    identity: String,
+    transaction: Option<i32>,
+}
+
+/// Load balancing for every installation.
+pub struct Balancer {
+    store: Arc<dyn Store>,
+    registry: Arc<Registry>,
+    timeout: Duration,
+    runs: Mutex<HashMap<InstallationId, Waiting>>,
+    caps: Mutex<HashMap<ChargerId, ProfileCaps>>,
+    resend: Mutex<HashSet<ChargerId>>,
+}
+
+fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Balancer {
+    pub fn new(store: Arc<dyn Store>, registry: Arc<Registry>, timeout: Duration) -> Self {
+        Self {
+            store,
+            registry,
+            timeout,
+            runs: Mutex::default(),
+            caps: Mutex::default(),
+            resend: Mutex::default(),
+        }
+    }
+
+    /// Asks for the installation's limits to be worked out anew: now, or right after the run in
+    /// progress. The answer comes when a run that started after this request has ended.
+    pub fn request(
+        self: &Arc<Self>,
+        installation: InstallationId,
+    ) -> oneshot::Receiver<Arc<Report>> {
+        let (tell, told) = oneshot::channel();
+        let mut runs = locked(&self.runs);
+        match runs.get_mut(&installation) {
+            Some(waiting) => {
+                waiting.again = true;
+                waiting.waiters.push(tell);
+            }
+            None => {
+                runs.insert(
+                    installation,
+                    Waiting {
+                        again: true,
+                        waiters: vec![tell],
+                    },
+                );
+                tokio::spawn(self.clone().drive(installation));
+            }
+        }
+        told
+    }
+
+    /// A charger (re)connected or booted: its capabilities are read again and its default limits
+    /// sent again, even where they look settled (it may have lost them).
+    pub fn charger_connected(&self, charger: ChargerId) {
+        locked(&self.caps).remove(&charger);
+        locked(&self.resend).insert(charger);
+    }
+
+    async fn drive(self: Arc<Self>, installation: InstallationId) {
+        loop {
+            let waiters = {
+                let mut runs = locked(&self.runs);
+                let Some(waiting) = runs.get_mut(&installation) else {
+                    return;
+                };
+                if !waiting.again {
+                    runs.remove(&installation);
+                    return;
+                }
+                waiting.again = false;
+                std::mem::take(&mut waiting.waiters)
+            };
+            let report = match self.run(installation).await {
+                Ok(report) => report,
+                Err(error) => {
+                    tracing::warn!(%installation, %error, "load balancing: could not read the installation");
+                    Report::default()
+                }
+            };
+            let report = Arc::new(report);
+            for waiter in waiters {
+                let _ = waiter.send(report.clone());
+            }
+        }
+    }
+
+    /// One run: read the state, settle, store what the chargers answered.
+    async fn run(&self, installation: InstallationId) -> Result<Report, StoreError> {
+        let Some(site) = self.store.installation(installation).await? else {
+            return Ok(Report::default());
+        };
+        let settings = site.settings;
+        let (mut connectors, facts) = self.connectors(installation).await?;
+        let online: Vec<(ChargerId, String)> = {
+            let mut seen = HashSet::new();
+            connectors
+                .iter()
+                .filter(|c| seen.insert(c.key.0))
+                .filter_map(|c| {
+                    let identity = &facts.get(&c.key)?.identity;
+                    self.registry
+                        .is_online(identity)
+                        .then(|| (c.key.0, identity.clone()))
+                })
+                .collect()
+        };
+        join_all(online.iter().map(|(id, identity)| self.caps(*id, identity))).await;
+        let resend: HashSet<ChargerId> = {
+            let mut resend = locked(&self.resend);
+            let due = online
+                .iter()
+                .map(|(id, _)| *id)
+                .filter(|id| resend.contains(id));
+            let due: HashSet<ChargerId> = due.collect();
+            resend.retain(|id| !due.contains(id));
+            due
+        };
+        let before = connectors.clone();
+        let deliver = |send: Send<Key>| self.deliver(send, &facts, settings.phases);
+        let mut sent = settle(
+            available(&settings),
+            settings.max_current,
+            &mut connectors,
+            &|key: &Key| resend.contains(&key.0),
+            deliver,
+        )
+        .await;
+        if sent
+            .iter()
+            .any(|(send, delivery)| send.purpose == Purpose::Tx && *delivery == Delivery::Rejected)
+        {
+            // A charger refused TxProfiles: its sessions are limited through the default instead.
+            let deliver = |send: Send<Key>| self.deliver(send, &facts, settings.phases);
+            let again = settle(
+                available(&settings),
+                settings.max_current,
+                &mut connectors,
+                &|_: &Key| false,
+                deliver,
+            )
+            .await;
+            sent.extend(again);
+        }
+        self.keep(&before, &connectors, &facts, &sent).await?;
+        for (send, delivery) in &sent {
+            if *delivery != Delivery::Accepted {
+                tracing::warn!(
+                    charger = facts.get(&send.key).map(|f| f.identity.as_str()),
+                    connector = send.key.1,
+                    limit = send.limit.get(),
+                    ?delivery,
+                    "load balancing: limit not applied"
+                );
+            }
+        }
+        Ok(Report { sent })
+    }
+
+    /// Every connector of the installation's chargers, with its session and what it accepted.
+    async fn connectors(
+        &self,
+        installation: InstallationId,
+    ) -> Result<(Vec<Connector<Key>>, HashMap<Key, Facts>), StoreError> {
+        let chargers = self.store.chargers(installation).await?;
+        let running = self.store.running_sessions(installation).await?;
+        let limits = self.store.connector_limits(installation).await?;
+        let mut connectors = Vec::new();
+        let mut facts = HashMap::new();
+        for (charger, _) in chargers {
+            for number in 1..=charger.connectors.max(0) as u32 {
+                let key = (charger.id, number);
+                let session = running
+                    .iter()
+                    .filter(|s| s.charger_id == charger.id && s.connector_id == number as i32)
+                    .last();
+                let limit = limits
+                    .iter()
+                    .find(|l| l.charger_id == charger.id && l.connector_id == number as i32);
+                let tx = match (session, limit) {
+                    (Some(session), Some(limit))
+                        if limit.tx_transaction == Some(session.transaction) =>
+                    {
+                        Slot {
+                            accepted: limit.tx_accepted.and_then(|a| Amperes::new(a).ok()),
+                            uncertain: limit.tx_uncertain.and_then(|a| Amperes::new(a).ok()),
+                        }
+                    }
+                    _ => Slot::default(),
+                };
+                connectors.push(Connector {
+                    key,
+                    session: session.map(|s| Running {
+                        arrival: s.received_at,
+                        paused: s.paused,
+                    }),
+                    default: Slot {
+                        accepted: limit
+                            .and_then(|l| l.default_accepted)
+                            .and_then(|a| Amperes::new(a).ok()),
+                        uncertain: limit
+                            .and_then(|l| l.default_uncertain)
+                            .and_then(|a| Amperes::new(a).ok()),
+                    },
+                    tx,
+                    tx_refused: limit.is_some_and(|l| l.tx_refused),
+                });
+                facts.insert(
+                    key,
+                    Facts {
+                        identity: charger.identity.clone(),
+                        transaction: session.map(|s| s.transaction),
+                    },
+                );
+            }
+        }
+        Ok((connectors, facts))
+    }
+
+    /// What a charger supports of smart charging, asked once per connection.
+    async fn caps(&self, charger: ChargerId, identity: &str) -> ProfileCaps {
+        if let Some(caps) = locked(&self.caps).get(&charger) {
+            return *caps;
+        }
+        let ask = Command::GetConfiguration(GetConfigurationRequest {
+            key: Some(CAPABILITY_KEYS.iter().map(|k| k.to_string()).collect()),
+        });
+        let caps = match self.registry.call(identity, ask, self.timeout).await {
+            Ok(Answer::GetConfiguration(answer)) => ProfileCaps::from_configuration(&answer),
+            Ok(_) | Err(CommandError::Refused(..)) | Err(CommandError::BadAnswer(_)) => {
+                ProfileCaps::default()
+            }
+            Err(_) => return ProfileCaps::default(),
+        };
+        locked(&self.caps).insert(charger, caps);
+        caps
+    }
+
+    async fn deliver(
+        &self,
+        send: Send<Key>,
+        facts: &HashMap<Key, Facts>,
+        phases: Phases,
+    ) -> Delivery {
+        let Some(facts) = facts.get(&send.key) else {
+            return Delivery::NotSent;
+        };
+        if !self.registry.is_online(&facts.identity) {
+            return Delivery::NotSent;
+        }
+        let caps = self.caps(send.key.0, &facts.identity).await;
+        let request = profiles::limit(
+            send.purpose,
+            send.key.1,
+            facts.transaction,
+            send.limit,
+            caps,
+            phases,
+        );
+        match self
+            .registry
+            .call(
+                &facts.identity,
+                Command::SetChargingProfile(request),
+                self.timeout,
+            )
+            .await
+        {
+            Ok(Answer::SetChargingProfile(answer)) => match answer.status {
+                ChargingProfileStatus::Accepted => Delivery::Accepted,
+                _ => Delivery::Rejected,
+            },
+            Ok(_) => Delivery::Unknown,
+            Err(CommandError::Refused(..)) => Delivery::Rejected,
+            Err(error) if error.may_have_run() => Delivery::Unknown,
+            Err(_) => Delivery::NotSent,
+        }
+    }
+
+    /// Stores the connectors whose limits or problems changed.
+    async fn keep(
+        &self,
+        before: &[Connector<Key>],
+        after: &[Connector<Key>],
+        facts: &HashMap<Key, Facts>,
+        sent: &[(Send<Key>, Delivery)],
+    ) -> Result<(), StoreError> {
+        for (old, new) in before.iter().zip(after) {
+            let last = sent.iter().rev().find(|(send, _)| send.key == new.key);
+            if old == new && last.is_none() {
+                continue;
+            }
+            let amps = |a: Option<Amperes>| a.map(Amperes::get);
+            let transaction = facts.get(&new.key).and_then(|f| f.transaction);
+            let limit = ConnectorLimit {
+                default_accepted: amps(new.default.accepted),
+                default_uncertain: amps(new.default.uncertain),
+                tx_transaction: transaction,
+                tx_accepted: amps(new.tx.accepted),
+                tx_uncertain: amps(new.tx.uncertain),
+                tx_refused: new.tx_refused,
+                problem: last.and_then(|(_, delivery)| problem(delivery)),
+                ..ConnectorLimit::unknown(new.key.0, new.key.1 as i32)
+            };
+            self.store.save_connector_limit(&limit).await?;
+        }
+        Ok(())
     }
 }

@@ -7,17 +7,26 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use rust_ocpp::v1_6::messages::change_availability::ChangeAvailabilityRequest;
+use rust_ocpp::v1_6::messages::change_configuration::ChangeConfigurationRequest;
+use rust_ocpp::v1_6::messages::get_configuration::{
+    GetConfigurationRequest, GetConfigurationResponse,
+};
+use rust_ocpp::v1_6::messages::remote_start_transaction::RemoteStartTransactionRequest;
+use rust_ocpp::v1_6::messages::remote_stop_transaction::RemoteStopTransactionRequest;
+use rust_ocpp::v1_6::messages::reset::ResetRequest;
+use rust_ocpp::v1_6::messages::unlock_connector::UnlockConnectorRequest;
+use rust_ocpp::v1_6::types::{AvailabilityType, ResetRequestStatus};
 use serde::Deserialize;
-use serde_json::{json, Value};
-use voltgate_domain::text::Name;
+use voltgate_domain::text::{is_forbidden, reported, Name};
 use voltgate_domain::{Action, ChargePointIdentity, ChargerId, InstallationId, ValidationErrors};
-use voltgate_ocpp::command::status_of;
-use voltgate_ocpp::Command;
+use voltgate_ocpp::{Answer, Command};
 use voltgate_store::{Actor, Charger, ConnectorState, Installation, RunningSession, StoreError};
 
 use super::layout::Layout;
 use super::session::{AuthUser, CsrfForm, NoFields, PathId};
-use crate::charging::secrets;
+use crate::charging::commands::CommandResult;
+use crate::charging::{secrets, ChargerCommand, ChargerControl, CommandOutcome};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -293,21 +302,8 @@ struct CommandForm {
     transaction: String,
 }
 
-/// The charging profile that pauses a connector: 0 A until cleared.
-const PAUSE_PROFILE_BASE: i32 = 9000;
-
-fn pause_profile(connector: u32) -> Value {
-    json!({
-        "chargingProfileId": PAUSE_PROFILE_BASE + connector as i32,
-        "stackLevel": 9,
-        "chargingProfilePurpose": "TxDefaultProfile",
-        "chargingProfileKind": "Relative",
-        "chargingSchedule": {"chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 0.0}]}
-    })
-}
-
-/// The OCPP command a portal button stands for.
-fn to_command(form: &CommandForm, charger: &Charger) -> Result<Command, String> {
+/// The command a portal button stands for.
+fn to_command(form: &CommandForm, charger: &Charger) -> Result<ChargerCommand, String> {
     let connector = || -> Result<u32, String> {
         form.connector
             .trim()
@@ -316,61 +312,70 @@ fn to_command(form: &CommandForm, charger: &Charger) -> Result<Command, String> 
             .filter(|c| (1..=charger.connectors as u32).contains(c))
             .ok_or_else(|| format!("Choose a connector from 1 to {}.", charger.connectors))
     };
+    let transaction = || -> Result<i32, String> {
+        form.transaction
+            .trim()
+            .parse()
+            .map_err(|_| "Enter the number of the session.".to_owned())
+    };
+    let ocpp = ChargerCommand::Ocpp;
     Ok(match form.command.as_str() {
         "start" => {
             let id_tag = form.id_tag.trim();
-            if id_tag.is_empty() || id_tag.len() > 20 {
+            if id_tag.is_empty() || id_tag.chars().count() > 20 || id_tag.chars().any(is_forbidden)
+            {
                 return Err("Enter the RFID token (1 to 20 characters) to charge with.".into());
             }
-            Command::RemoteStartTransaction {
-                connector_id: Some(connector()?),
-                id_tag: id_tag.to_owned(),
-            }
+            ocpp(Command::RemoteStartTransaction(
+                RemoteStartTransactionRequest {
+                    connector_id: Some(connector()?),
+                    id_tag: id_tag.to_owned(),
+                    charging_profile: None,
+                },
+            ))
         }
-        "stop" => Command::RemoteStopTransaction {
-            transaction_id: form
-                .transaction
-                .trim()
-                .parse()
-                .map_err(|_| "Enter the number of the session to stop.".to_owned())?,
-        },
-        "restart" => Command::Reset { hard: false },
-        "refresh" => Command::TriggerMessage {
-            message: "StatusNotification".into(),
-            connector_id: None,
-        },
-        "hard_restart" => Command::Reset { hard: true },
-        "unlock" => Command::UnlockConnector {
+        "stop" => ocpp(Command::RemoteStopTransaction(
+            RemoteStopTransactionRequest {
+                transaction_id: transaction()?,
+            },
+        )),
+        "restart" | "hard_restart" => ocpp(Command::Reset(ResetRequest {
+            kind: if form.command == "restart" {
+                ResetRequestStatus::Soft
+            } else {
+                ResetRequestStatus::Hard
+            },
+        })),
+        "refresh" => ChargerCommand::refresh_status(),
+        "unlock" => ocpp(Command::UnlockConnector(UnlockConnectorRequest {
             connector_id: connector()?,
-        },
-        "enable" | "disable" => Command::ChangeAvailability {
+        })),
+        "enable" | "disable" => ocpp(Command::ChangeAvailability(ChangeAvailabilityRequest {
             connector_id: 0,
-            operative: form.command == "enable",
+            kind: if form.command == "enable" {
+                AvailabilityType::Operative
+            } else {
+                AvailabilityType::Inoperative
+            },
+        })),
+        "pause" => ChargerCommand::Pause {
+            connector: connector()?,
         },
-        "pause" => {
-            let connector_id = connector()?;
-            Command::SetChargingProfile {
-                connector_id,
-                profile: pause_profile(connector_id),
-            }
-        }
-        "resume" => Command::ClearChargingProfile {
-            id: Some(PAUSE_PROFILE_BASE + connector()? as i32),
-            connector_id: None,
-            purpose: None,
+        "resume" => ChargerCommand::Resume {
+            connector: connector()?,
+        },
+        "end" => ChargerCommand::EndSession {
+            transaction: transaction()?,
         },
         _ => return Err("Choose a command.".into()),
     })
 }
 
-/// What the charger said, in a sentence.
-fn outcome(result: &Result<Value, voltgate_ocpp::CommandError>) -> String {
+/// What came of a command, in a sentence.
+fn said(result: &CommandResult) -> String {
     match result {
-        Ok(answer) => format!(
-            "The charger answered: {}.",
-            status_of(answer).unwrap_or("done")
-        ),
-        Err(error) => format!("No result: {error}."),
+        Ok(outcome) => outcome.summary(),
+        Err(failure) => failure.summary(),
     }
 }
 
@@ -381,7 +386,13 @@ async fn command(
     PathId(id): PathId<ChargerId>,
     CsrfForm(form): CsrfForm<CommandForm>,
 ) -> Result<Response, AppError> {
-    let (charger, installation) = charger_for(&app, &auth, id, Action::ControlChargers).await?;
+    let control = ChargerControl::check(app.store.as_ref(), auth.user.id, id).await?;
+    let charger = control.charger().clone();
+    let installation = app
+        .store
+        .installation(charger.installation_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let command = match to_command(&form, &charger) {
         Ok(command) => command,
         Err(message) => {
@@ -398,15 +409,10 @@ async fn command(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    let action = command.action();
     let result = app
-        .registry
-        .call(&charger.identity, command, app.sessions.command_timeout)
+        .charging
+        .send_command(&control, Actor::User(auth.user.id), command)
         .await;
-    let said = outcome(&result);
-    app.store
-        .record_charger_command(&charger, action, &said, Actor::User(auth.user.id))
-        .await?;
     Ok(charger_page(
         &app,
         &auth,
@@ -414,7 +420,7 @@ async fn command(
         charger,
         installation,
         None,
-        Some(said),
+        Some(said(&result)),
     )
     .await?
     .into_response())
@@ -431,44 +437,48 @@ struct ConfigurationPage {
     outcome: Option<String>,
 }
 
+/// The configuration as the charger reports it, cleaned for showing.
+fn configuration_keys(answer: &GetConfigurationResponse) -> Vec<(String, String, bool)> {
+    answer
+        .configuration_key
+        .iter()
+        .flatten()
+        .map(|entry| {
+            (
+                reported(&entry.key).into_owned(),
+                reported(entry.value.as_deref().unwrap_or_default()).into_owned(),
+                entry.readonly,
+            )
+        })
+        .collect()
+}
+
 async fn configuration_page(
     app: &AppState,
     auth: &AuthUser,
-    charger: Charger,
+    control: &ChargerControl,
     outcome: Option<String>,
 ) -> Result<Response, AppError> {
+    let read = ChargerCommand::Ocpp(Command::GetConfiguration(GetConfigurationRequest {
+        key: None,
+    }));
     let answer = app
-        .registry
-        .call(
-            &charger.identity,
-            Command::GetConfiguration { keys: vec![] },
-            app.sessions.command_timeout,
-        )
+        .charging
+        .send_command(control, Actor::User(auth.user.id), read)
         .await;
     let (keys, problem) = match answer {
-        Ok(answer) => {
-            let keys = answer["configurationKey"]
-                .as_array()
-                .map(|keys| {
-                    keys.iter()
-                        .filter_map(|k| {
-                            let key = k["key"].as_str()?.to_owned();
-                            Some((
-                                key,
-                                k["value"].as_str().unwrap_or_default().to_owned(),
-                                k["readonly"].as_bool().unwrap_or(false),
-                            ))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            (keys, None)
+        Ok(CommandOutcome::Answered(Answer::GetConfiguration(answer))) => {
+            (configuration_keys(&answer), None)
         }
-        Err(error) => (
+        other => (
             Vec::new(),
-            Some(format!("The configuration could not be read: {error}.")),
+            Some(format!(
+                "The configuration could not be read. {}",
+                said(&other)
+            )),
         ),
     };
+    let charger = control.charger().clone();
     let layout = Layout::new(
         app,
         &auth.visit,
@@ -491,8 +501,8 @@ async fn configuration(
     auth: AuthUser,
     PathId(id): PathId<ChargerId>,
 ) -> Result<Response, AppError> {
-    let (charger, _) = charger_for(&app, &auth, id, Action::ControlChargers).await?;
-    configuration_page(&app, &auth, charger, None).await
+    let control = ChargerControl::check(app.store.as_ref(), auth.user.id, id).await?;
+    configuration_page(&app, &auth, &control, None).await
 }
 
 #[derive(Deserialize, Default)]
@@ -503,35 +513,38 @@ struct ChangeForm {
     value: String,
 }
 
+/// A configuration change as OCPP allows it: a key of 1 to 50 characters, a value of at most 500,
+/// neither with control characters.
+fn parse_change(form: &ChangeForm) -> Result<ChangeConfigurationRequest, AppError> {
+    let key = form.key.trim();
+    let fits =
+        |text: &str, max: usize| text.chars().count() <= max && !text.chars().any(is_forbidden);
+    if key.is_empty() || !fits(key, 50) || !fits(&form.value, 500) {
+        return Err(AppError::BadRequest(
+            "A key has 1 to 50 characters and a value at most 500, without control characters."
+                .into(),
+        ));
+    }
+    Ok(ChangeConfigurationRequest {
+        key: key.to_owned(),
+        value: form.value.clone(),
+    })
+}
+
 async fn change_configuration(
     State(app): State<AppState>,
     auth: AuthUser,
     PathId(id): PathId<ChargerId>,
     CsrfForm(form): CsrfForm<ChangeForm>,
 ) -> Result<Response, AppError> {
-    let (charger, _) = charger_for(&app, &auth, id, Action::ControlChargers).await?;
-    let key = form.key.trim();
-    if key.is_empty() || key.len() > 50 || form.value.len() > 500 {
-        return Err(AppError::BadRequest(
-            "A key has 1 to 50 characters and a value at most 500.".into(),
-        ));
-    }
-    let command = Command::ChangeConfiguration {
-        key: key.to_owned(),
-        value: form.value.clone(),
-    };
+    let control = ChargerControl::check(app.store.as_ref(), auth.user.id, id).await?;
+    let change = parse_change(&form)?;
+    let key = reported(&change.key).into_owned();
+    let command = ChargerCommand::Ocpp(Command::ChangeConfiguration(change));
     let result = app
-        .registry
-        .call(&charger.identity, command, app.sessions.command_timeout)
+        .charging
+        .send_command(&control, Actor::User(auth.user.id), command)
         .await;
-    let said = format!("{key}: {}", outcome(&result));
-    app.store
-        .record_charger_command(
-            &charger,
-            "ChangeConfiguration",
-            &said,
-            Actor::User(auth.user.id),
-        )
-        .await?;
-    configuration_page(&app, &auth, charger, Some(said)).await
+    let said = format!("{key}: {}", said(&result));
+    configuration_page(&app, &auth, &control, Some(said)).await
 }

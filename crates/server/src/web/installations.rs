@@ -24,7 +24,6 @@ use super::chargers::session_label;
 use super::layout::Layout;
 use super::session::{AuthUser, CsrfForm, PathId};
 use crate::accounts;
-use crate::charging::balance::rebalance;
 use crate::error::AppError;
 use crate::installations::InstallationInput;
 use crate::state::AppState;
@@ -357,13 +356,7 @@ async fn update_settings(
             app.store
                 .update_settings(id, &settings, Actor::User(auth.user.id))
                 .await?;
-            let timeout = app.sessions.command_timeout;
-            tokio::spawn(rebalance(
-                app.store.clone(),
-                app.registry.clone(),
-                id,
-                timeout,
-            ));
+            app.charging.rebalance(id);
             Ok(Redirect::to(&format!("/installations/{id}?saved=settings")).into_response())
         }
         Err(errors) => {

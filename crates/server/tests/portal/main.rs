@@ -3,6 +3,7 @@
 mod access;
 mod accounts;
 mod browser;
+mod charge_point;
 mod chargers;
 mod cli;
 mod groups;
