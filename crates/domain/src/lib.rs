@@ -21,7 +21,10 @@ pub mod text;
 pub mod throttle;
 pub mod validation;
 
-pub use authz::{authorize, Action, Denial, GroupAccess, InstallationAccess, Principal, Resource};
+pub use authz::{
+    authorize, check, Action, Authorized, Denial, GrantAccess, GroupAccess, InstallationAccess,
+    Principal,
+};
 pub use charger::ChargePointIdentity;
 pub use email::Email;
 pub use group::GroupRole;

@@ -5,13 +5,16 @@ use std::io::Read;
 
 use anyhow::{anyhow, bail, Context};
 use clap::Subcommand;
+use voltgate_domain::authz::{ManageGroup, ManageUsers, Right};
 use voltgate_domain::text::Name;
+use voltgate_domain::{Authorized, InstallationAccess, Principal};
 use voltgate_domain::{
     ChargePointIdentity, Email, GroupRole, InstallationId, LookupKey, Role, ValidationErrors,
 };
-use voltgate_store::{Actor, Store, StoreError, User};
+use voltgate_store::{Store, StoreError, User};
 
 use crate::accounts::{self, SignupError};
+use crate::authz;
 use crate::charging::secrets;
 use crate::groups::{self, GroupInput};
 use crate::installations::InstallationInput;
@@ -146,6 +149,22 @@ fn read_password() -> anyhow::Result<String> {
     Ok(trimmed.strip_suffix('\r').unwrap_or(trimmed).to_owned())
 }
 
+/// The operator: who acts from the command line. Its capabilities come from the same `authorize()` as
+/// everyone's, and the audit log names the command line as the actor.
+const OPERATOR: Principal = Principal::Operator;
+
+/// The operator's capability for `R` on an installation; a clear message when it does not exist.
+async fn on_installation<R: Right<Facts = InstallationAccess>>(
+    store: &dyn Store,
+    id: InstallationId,
+) -> anyhow::Result<Authorized<R>> {
+    match authz::installation::<R>(store, &OPERATOR, id).await {
+        Ok((_, capability)) => Ok(capability),
+        Err(crate::error::AppError::NotFound) => Err(anyhow!("no installation has the id {id}")),
+        Err(other) => Err(other.into()),
+    }
+}
+
 async fn user_command(store: &dyn Store, command: UserCommand) -> anyhow::Result<String> {
     let UserCommand::Add {
         email,
@@ -182,9 +201,7 @@ async fn installation_command(
             .parse()
             .map_err(|e| invalid(&e))?;
             let owner = account(store, &owner).await?;
-            let installation = store
-                .create_installation(owner.id, &new, Actor::Operator)
-                .await?;
+            let installation = store.create_installation(owner.id, &new, &OPERATOR).await?;
             Ok(installation.id.to_string())
         }
         InstallationCommand::AddUser { id, email, role } => {
@@ -193,13 +210,8 @@ async fn installation_command(
                 .map_err(|_| anyhow!("{id:?} is not an installation id"))?;
             let role: Role = role.parse().map_err(|e| anyhow!("--role: {e}"))?;
             let user = account(store, &email).await?;
-            store
-                .installation_for(user.id, id)
-                .await?
-                .ok_or_else(|| anyhow!("no installation has the id {id}"))?;
-            store
-                .set_installation_role(id, user.id, role, Actor::Operator)
-                .await?;
+            let manage = on_installation::<ManageUsers>(store, id).await?;
+            store.set_installation_role(&manage, user.id, role).await?;
             Ok(format!("{} is now {role} of {id}", user.email))
         }
     }
@@ -224,7 +236,7 @@ async fn group_command(store: &dyn Store, command: GroupCommand) -> anyhow::Resu
             };
             let new = input.parse().map_err(|e| invalid(&e))?;
             let owner = account(store, &owner).await?;
-            let group = groups::create(store, &owner, &new, Actor::Operator).await?;
+            let group = groups::create(store, &owner, &new, &OPERATOR).await?;
             Ok(group.lookup_key.to_string())
         }
         GroupCommand::AddMember {
@@ -243,9 +255,8 @@ async fn group_command(store: &dyn Store, command: GroupCommand) -> anyhow::Resu
             } else {
                 GroupRole::Member
             };
-            store
-                .set_group_role(group.id, user.id, role, Actor::Operator)
-                .await?;
+            let (_, manage) = authz::group::<ManageGroup>(store, &OPERATOR, group.id).await?;
+            store.set_group_role(&manage, user.id, role).await?;
             Ok(format!("{} is now {role} of {}", user.email, group.name))
         }
     }
@@ -268,11 +279,9 @@ async fn charger_command(store: &dyn Store, command: ChargerCommand) -> anyhow::
     if !(1..=16).contains(&connectors) {
         bail!("--connectors: choose 1 to 16");
     }
+    let manage = on_installation::<ManageUsers>(store, installation).await?;
     let (new, password) = secrets::new_charger(identity, name, connectors);
-    match store
-        .create_charger(installation, &new, Actor::Operator)
-        .await
-    {
+    match store.create_charger(&manage, &new).await {
         Ok(_) => Ok(password),
         Err(StoreError::NotFound) => Err(anyhow!("no installation has the id {installation}")),
         Err(StoreError::Conflict(_)) => Err(anyhow!(

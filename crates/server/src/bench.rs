@@ -13,10 +13,12 @@ use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio::sync::Semaphore;
 use tokio_tungstenite::tungstenite::Message;
+use voltgate_domain::authz::ManageUsers;
 use voltgate_domain::text::{Address, Name};
-use voltgate_domain::{ChargePointIdentity, Email, InstallationType, Password};
-use voltgate_store::{Actor, NewCharger, NewInstallation, NewUser};
+use voltgate_domain::{ChargePointIdentity, Email, InstallationType, Password, Principal};
+use voltgate_store::{NewCharger, NewInstallation, NewUser};
 
+use crate::authz;
 use crate::charging::secrets;
 use crate::passwords;
 use crate::sim::connect_charger;
@@ -113,14 +115,14 @@ async fn prepare(url: &str, chargers: usize) -> anyhow::Result<()> {
     };
     let mut installation = db
         .store
-        .create_installation(owner.id, &site, Actor::Operator)
+        .create_installation(owner.id, &site, &Principal::Operator)
         .await?;
     let charger_hash = secrets::hash(PASSWORD);
     for n in 0..chargers {
         if n % 500 == 499 {
             installation = db
                 .store
-                .create_installation(owner.id, &site, Actor::Operator)
+                .create_installation(owner.id, &site, &Principal::Operator)
                 .await?;
         }
         let new = NewCharger {
@@ -129,9 +131,13 @@ async fn prepare(url: &str, chargers: usize) -> anyhow::Result<()> {
             connectors: 1,
             password_hash: charger_hash.clone(),
         };
-        db.store
-            .create_charger(installation.id, &new, Actor::Operator)
-            .await?;
+        let (_, manage) = authz::installation::<ManageUsers>(
+            db.store.as_ref(),
+            &Principal::Operator,
+            installation.id,
+        )
+        .await?;
+        db.store.create_charger(&manage, &new).await?;
     }
     Ok(())
 }

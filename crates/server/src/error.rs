@@ -3,6 +3,7 @@
 use askama::Template;
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use voltgate_domain::authz::rules::RoleChangeRefused;
 use voltgate_domain::Denial;
 use voltgate_store::StoreError;
 
@@ -35,7 +36,10 @@ impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound => Self::NotFound,
-            StoreError::LastOwner(rule) => Self::Conflict(rule.to_string()),
+            StoreError::Refused(rule @ RoleChangeRefused::LastOwner(_)) => {
+                Self::Conflict(rule.to_string())
+            }
+            StoreError::Refused(_) => Self::Forbidden,
             StoreError::Conflict(what) => Self::Conflict(format!("That {what} is already taken.")),
             other => Self::Internal(other.into()),
         }

@@ -3,8 +3,9 @@
 use serde::Deserialize;
 use voltgate_domain::return_url::SupportUrl;
 use voltgate_domain::text::Description;
+use voltgate_domain::Principal;
 use voltgate_domain::{Email, Name, RegisteredReturnUrl, ValidationErrors};
-use voltgate_store::{Actor, Group, NewGroup, Store, StoreError, User};
+use voltgate_store::{Group, NewGroup, Store, StoreError, User};
 
 use crate::lookup_keys::with_fresh_key;
 
@@ -92,7 +93,7 @@ pub async fn create(
     store: &dyn Store,
     owner: &User,
     new: &NewGroup,
-    actor: Actor,
+    by: &Principal,
 ) -> Result<Group, StoreError> {
-    with_fresh_key(|key| async move { store.create_group(owner.id, new, &key, actor).await }).await
+    with_fresh_key(|key| async move { store.create_group(owner.id, new, &key, by).await }).await
 }

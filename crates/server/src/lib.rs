@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod authz;
 pub mod bench;
 pub mod charging;
 pub mod cli;

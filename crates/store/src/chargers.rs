@@ -2,11 +2,11 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use voltgate_domain::authz::{ControlChargers, ManageUsers};
 use voltgate_domain::text::Name;
-use voltgate_domain::{ChargePointIdentity, ChargerId, GroupId, InstallationId, UserId};
+use voltgate_domain::{Authorized, ChargePointIdentity, ChargerId, InstallationId, UserId};
 
 use crate::error::Result;
-use crate::model::Actor;
 
 /// A registered charger.
 #[derive(Clone, Debug, PartialEq)]
@@ -162,8 +162,6 @@ pub struct CommandAudit {
     pub command: String,
     /// The particulars (the CALL's payload).
     pub request: serde_json::Value,
-    /// The group through which the actor holds the right, when not directly.
-    pub via_group: Option<GroupId>,
 }
 
 /// A charge session (OCPP transaction).
@@ -226,16 +224,16 @@ pub trait ChargerStore: Send + Sync {
     /// Registers a charger on an installation (audited); `Conflict("identity")` when taken.
     async fn create_charger(
         &self,
-        installation: InstallationId,
+        on: &Authorized<ManageUsers>,
         new: &NewCharger,
-        actor: Actor,
     ) -> Result<Charger>;
-    /// Replaces a charger's password hash (audited).
+    /// Replaces the password hash of a charger of the installation (audited); `NotFound` for a
+    /// charger elsewhere.
     async fn set_charger_password(
         &self,
+        on: &Authorized<ManageUsers>,
         id: ChargerId,
         password_hash: &str,
-        actor: Actor,
     ) -> Result<()>;
     /// One charger.
     async fn charger(&self, id: ChargerId) -> Result<Option<Charger>>;
@@ -277,10 +275,9 @@ pub trait ChargerStore: Send + Sync {
     /// Registers an RFID token to a user of the installation (audited).
     async fn add_id_tag(
         &self,
-        installation: InstallationId,
+        on: &Authorized<ManageUsers>,
         id_tag: &str,
         user: UserId,
-        actor: Actor,
     ) -> Result<()>;
     /// An installation's RFID tokens (not removed) and whom they belong to, by token.
     async fn id_tags(
@@ -289,12 +286,7 @@ pub trait ChargerStore: Send + Sync {
     ) -> Result<Vec<(String, crate::model::User)>>;
     /// Removes an RFID token (audited); `NotFound` when there was none. The installation remembers it
     /// was removed.
-    async fn remove_id_tag(
-        &self,
-        installation: InstallationId,
-        id_tag: &str,
-        actor: Actor,
-    ) -> Result<()>;
+    async fn remove_id_tag(&self, on: &Authorized<ManageUsers>, id_tag: &str) -> Result<()>;
     /// Starts a session and returns its transaction id; the same start reported again (after a
     /// reconnect) returns the same id.
     async fn start_charge_session(&self, charger: ChargerId, new: &NewChargeSession)
@@ -344,13 +336,14 @@ pub trait ChargerStore: Send + Sync {
     ) -> Result<Vec<ChargeSession>>;
     /// The sessions of an installation that have not stopped, oldest first.
     async fn running_sessions(&self, installation: InstallationId) -> Result<Vec<RunningSession>>;
-    /// Writes the audit event of a command about to be sent; returns the event's id for its outcome.
-    /// Text is cleaned of what the databases cannot hold (NUL) first.
+    /// Writes the audit event of a command about to be sent to a charger of the installation (who,
+    /// through which group, what) and returns its id for the outcome; `NotFound` for a charger
+    /// elsewhere. Text is cleaned of what the databases cannot hold (NUL) first.
     async fn begin_charger_command(
         &self,
+        on: &Authorized<ControlChargers>,
         charger: &Charger,
         command: &CommandAudit,
-        actor: Actor,
     ) -> Result<i64>;
     /// Adds the outcome to a command's audit event.
     async fn finish_charger_command(

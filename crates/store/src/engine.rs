@@ -10,11 +10,15 @@ use chrono::Utc;
 use serde_json::json;
 use sqlx::types::Json;
 use uuid::Uuid;
+use voltgate_domain::authz::rules::role_change;
+use voltgate_domain::authz::{
+    ChangeSettings, LeaveGroup, ManageGroup, ManagePermissions, ManageUsers, RevokeGrant, ViewGroup, ViewPeople,
+};
 use voltgate_domain::installation::keeps_an_owner;
 use voltgate_domain::throttle::Attempts;
 use voltgate_domain::{
-    Email, GroupAccess, GroupId, GroupRole, InstallationAccess, InstallationId, InstallationSettings,
-    LookupKey, RegisteredReturnUrl, Role, UserId,
+    Authorized, Email, GroupAccess, GroupId, GroupRole, InstallationAccess, InstallationId, InstallationSettings,
+    LookupKey, Principal, RegisteredReturnUrl, Role, UserId,
 };
 
 use crate::error::{Result, StoreError};
@@ -36,8 +40,14 @@ pub(crate) struct Subject {
     pub(crate) group: Option<GroupId>,
 }
 
-pub(crate) async fn audit(tx: &mut Tx<'_>, actor: Actor, subject: Subject, kind: &str, mut detail: serde_json::Value) -> Result<()> {
-    if actor == Actor::Operator {
+pub(crate) async fn audit(
+    tx: &mut Tx<'_>,
+    actor: &Principal,
+    subject: Subject,
+    kind: &str,
+    mut detail: serde_json::Value,
+) -> Result<()> {
+    if *actor == Principal::Operator {
         detail["via"] = json!("operator command line");
     }
     sqlx::query(
@@ -82,15 +92,39 @@ async fn email_of(tx: &mut Tx<'_>, user: UserId) -> Result<Option<String>> {
         .await?)
 }
 
-/// Under the lock: the role `user` holds in a membership table, and how many owners the scope has.
+/// Under the lock: the role `user` holds in a membership table.
 /// `table`/`scope` are `installation_roles`/`installation_id` or `group_members`/`group_id`.
-async fn role_and_owners(tx: &mut Tx<'_>, table: &str, scope: &str, id: Uuid, user: UserId) -> Result<(Option<String>, usize)> {
+async fn role_of(tx: &mut Tx<'_>, table: &str, scope: &str, id: Uuid, user: UserId) -> Result<Option<String>> {
     let role_sql = format!("SELECT role FROM {table} WHERE {scope} = $1 AND user_id = $2");
-    let role: Option<String> =
-        sqlx::query_scalar(&role_sql).bind(id).bind(user.as_uuid()).fetch_optional(&mut **tx).await?;
+    Ok(sqlx::query_scalar(&role_sql).bind(id).bind(user.as_uuid()).fetch_optional(&mut **tx).await?)
+}
+
+/// Under the lock: the role `user` holds in a membership table, and how many owners the scope has.
+async fn role_and_owners(tx: &mut Tx<'_>, table: &str, scope: &str, id: Uuid, user: UserId) -> Result<(Option<String>, usize)> {
+    let role = role_of(tx, table, scope, id, user).await?;
     let owners_sql = format!("SELECT COUNT(*) FROM {table} WHERE {scope} = $1 AND role = 'owner'");
     let owners: i64 = sqlx::query_scalar(&owners_sql).bind(id).fetch_one(&mut **tx).await?;
     Ok((role, usize::try_from(owners).unwrap_or(usize::MAX)))
+}
+
+/// Under the installation's lock: the target's role now, after checking that the capability's holder
+/// (with the role they hold now) may change it to `next` without leaving the installation ownerless.
+async fn checked_role_change(
+    tx: &mut Tx<'_>,
+    on: &Authorized<ManageUsers>,
+    user: UserId,
+    next: Option<Role>,
+) -> Result<Option<Role>> {
+    let id = on.id();
+    lock_installation(tx, id).await?;
+    let (current, owners) = role_and_owners(tx, "installation_roles", "installation_id", id.as_uuid(), user).await?;
+    let current = parse_role(current)?;
+    let by_role = match on.principal().user() {
+        Some(by) => parse_role(role_of(tx, "installation_roles", "installation_id", id.as_uuid(), by).await?)?,
+        None => None,
+    };
+    role_change(on.principal(), by_role, current, next, owners)?;
+    Ok(current)
 }
 
 /// The audit detail of an access decision: the group as it is now, and the link's own words.
@@ -118,6 +152,15 @@ fn settings_json(settings: &InstallationSettings) -> serde_json::Value {
 }
 
 impl EngineStore {
+    /// The facts about `principal` and one installation, from its direct role.
+    async fn access_of(&self, principal: &Principal, id: InstallationId, role: Option<String>) -> Result<InstallationAccess> {
+        let via_groups = match principal {
+            Principal::User(user) => self.granting_groups(*user).await?.remove(&id.as_uuid()).unwrap_or_default(),
+            Principal::Operator => Vec::new(),
+        };
+        Ok(InstallationAccess { principal: *principal, installation: id, role: parse_role(role)?, via_groups })
+    }
+
     /// For each installation, the groups `user` belongs to that hold a grant on it.
     async fn granting_groups(&self, user: UserId) -> Result<HashMap<Uuid, Vec<GroupId>>> {
         let rows: Vec<(Uuid, Uuid)> = sqlx::query_as(
@@ -156,6 +199,24 @@ impl EngineStore {
                 .execute(&mut **tx)
                 .await?;
         }
+        Ok(())
+    }
+
+    /// Removes `user` from a group (audited); keeps an owner.
+    async fn remove_from_group(&self, id: GroupId, user: UserId, actor: &Principal) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        lock_group(&mut tx, id).await?;
+        let (current, owners) = role_and_owners(&mut tx, "group_members", "group_id", id.as_uuid(), user).await?;
+        let current = parse_group_role(&current.ok_or(StoreError::NotFound)?)?;
+        keeps_an_owner(owners, current == GroupRole::Owner, false)?;
+        sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2")
+            .bind(id.as_uuid())
+            .bind(user.as_uuid())
+            .execute(&mut *tx)
+            .await?;
+        let detail = json!({ "user": user, "email": email_of(&mut tx, user).await?, "previous": current });
+        audit(&mut tx, actor, Subject { installation: None, group: Some(id) }, "group_member_removed", detail).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -262,7 +323,7 @@ impl Store for EngineStore {
         Ok(())
     }
 
-    async fn create_installation(&self, owner: UserId, new: &NewInstallation, actor: Actor) -> Result<Installation> {
+    async fn create_installation(&self, owner: UserId, new: &NewInstallation, actor: &Principal) -> Result<Installation> {
         let id = InstallationId::random();
         let now = Utc::now();
         let settings = InstallationSettings::default();
@@ -299,8 +360,7 @@ impl Store for EngineStore {
         let subject = Subject { installation: Some(id), group: None };
         audit(&mut tx, actor, subject, "installation_created", json!({ "name": new.name.as_str() })).await?;
         tx.commit().await?;
-        let (installation, _) = self.installation_for(owner, id).await?.ok_or(StoreError::NotFound)?;
-        Ok(installation)
+        self.installation(id).await?.ok_or(StoreError::NotFound)
     }
 
     async fn installation(&self, id: InstallationId) -> Result<Option<Installation>> {
@@ -311,7 +371,7 @@ impl Store for EngineStore {
 
     async fn installation_for(
         &self,
-        user: UserId,
+        principal: &Principal,
         id: InstallationId,
     ) -> Result<Option<(Installation, InstallationAccess)>> {
         let sql = format!(
@@ -320,41 +380,46 @@ impl Store for EngineStore {
         );
         let row = sqlx::query_as::<_, InstallationWithRoleRow>(&sql)
             .bind(id.as_uuid())
-            .bind(user.as_uuid())
+            .bind(principal.user().map(|u| u.as_uuid()))
             .fetch_optional(&self.pool)
             .await?;
         let Some(row) = row else {
             return Ok(None);
         };
-        let mut granting = self.granting_groups(user).await?;
-        let via_groups = granting.remove(&id.as_uuid()).unwrap_or_default();
-        let access = InstallationAccess { user, role: parse_role(row.role)?, via_groups };
+        let access = self.access_of(principal, id, row.role).await?;
         Ok(Some((Installation::try_from(row.installation)?, access)))
     }
 
-    async fn installations_for(&self, user: UserId) -> Result<Vec<(Installation, InstallationAccess)>> {
+    async fn installations_for(&self, principal: &Principal) -> Result<Vec<(Installation, InstallationAccess)>> {
+        let user = principal.user();
         let sql = format!(
             "SELECT {INSTALLATION_COLUMNS}, r.role FROM installations i \
              LEFT JOIN installation_roles r ON r.installation_id = i.id AND r.user_id = $1 \
-             WHERE r.user_id IS NOT NULL OR i.id IN (SELECT g.installation_id FROM installation_grants g \
+             WHERE $2 OR r.user_id IS NOT NULL OR i.id IN (SELECT g.installation_id FROM installation_grants g \
              JOIN group_members m ON m.group_id = g.group_id WHERE m.user_id = $1) ORDER BY i.name, i.id"
         );
         let rows = sqlx::query_as::<_, InstallationWithRoleRow>(&sql)
-            .bind(user.as_uuid())
+            .bind(user.map(|u| u.as_uuid()))
+            .bind(*principal == Principal::Operator)
             .fetch_all(&self.pool)
             .await?;
-        let mut granting = self.granting_groups(user).await?;
+        let mut granting = match user {
+            Some(user) => self.granting_groups(user).await?,
+            None => HashMap::new(),
+        };
         rows.into_iter()
             .map(|row| {
                 let installation = Installation::try_from(row.installation)?;
                 let via_groups = granting.remove(&installation.id.as_uuid()).unwrap_or_default();
-                let access = InstallationAccess { user, role: parse_role(row.role)?, via_groups };
+                let role = parse_role(row.role)?;
+                let access = InstallationAccess { principal: *principal, installation: installation.id, role, via_groups };
                 Ok((installation, access))
             })
             .collect()
     }
 
-    async fn update_settings(&self, id: InstallationId, settings: &InstallationSettings, actor: Actor) -> Result<()> {
+    async fn update_settings(&self, on: &Authorized<ChangeSettings>, settings: &InstallationSettings) -> Result<()> {
+        let (id, actor) = (on.id(), on.principal());
         let (mode, [p1, p2, p3]) = settings_columns(settings);
         let mut tx = self.pool.begin().await?;
         lock_installation(&mut tx, id).await?;
@@ -386,7 +451,8 @@ impl Store for EngineStore {
         Ok(())
     }
 
-    async fn installation_members(&self, id: InstallationId) -> Result<Vec<InstallationMember>> {
+    async fn installation_members(&self, on: &Authorized<ViewPeople>) -> Result<Vec<InstallationMember>> {
+        let id = on.id();
         let sql = format!(
             "SELECT {USER_COLUMNS}, r.role, r.created_at AS since FROM installation_roles r \
              JOIN users u ON u.id = r.user_id WHERE r.installation_id = $1 \
@@ -395,12 +461,10 @@ impl Store for EngineStore {
         self.members(&sql, id.as_uuid()).await?.into_iter().map(InstallationMember::try_from).collect()
     }
 
-    async fn set_installation_role(&self, id: InstallationId, user: UserId, role: Role, actor: Actor) -> Result<()> {
+    async fn set_installation_role(&self, on: &Authorized<ManageUsers>, user: UserId, role: Role) -> Result<()> {
+        let (id, actor) = (on.id(), on.principal());
         let mut tx = self.pool.begin().await?;
-        lock_installation(&mut tx, id).await?;
-        let (current, owners) = role_and_owners(&mut tx, "installation_roles", "installation_id", id.as_uuid(), user).await?;
-        let current = parse_role(current)?;
-        keeps_an_owner(owners, current == Some(Role::Owner), role == Role::Owner)?;
+        let current = checked_role_change(&mut tx, on, user, Some(role)).await?;
         sqlx::query(
             "INSERT INTO installation_roles (installation_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (installation_id, user_id) DO UPDATE SET role = excluded.role",
@@ -420,12 +484,10 @@ impl Store for EngineStore {
         Ok(())
     }
 
-    async fn remove_installation_role(&self, id: InstallationId, user: UserId, actor: Actor) -> Result<()> {
+    async fn remove_installation_role(&self, on: &Authorized<ManageUsers>, user: UserId) -> Result<()> {
+        let (id, actor) = (on.id(), on.principal());
         let mut tx = self.pool.begin().await?;
-        lock_installation(&mut tx, id).await?;
-        let (current, owners) = role_and_owners(&mut tx, "installation_roles", "installation_id", id.as_uuid(), user).await?;
-        let current = parse_role(current)?.ok_or(StoreError::NotFound)?;
-        keeps_an_owner(owners, current == Role::Owner, false)?;
+        let current = checked_role_change(&mut tx, on, user, None).await?.ok_or(StoreError::NotFound)?;
         sqlx::query("DELETE FROM installation_roles WHERE installation_id = $1 AND user_id = $2")
             .bind(id.as_uuid())
             .bind(user.as_uuid())
@@ -437,7 +499,7 @@ impl Store for EngineStore {
         Ok(())
     }
 
-    async fn create_group(&self, owner: UserId, new: &NewGroup, key: &LookupKey, actor: Actor) -> Result<Group> {
+    async fn create_group(&self, owner: UserId, new: &NewGroup, key: &LookupKey, actor: &Principal) -> Result<Group> {
         let id = GroupId::random();
         let now = Utc::now();
         let mut tx = self.pool.begin().await?;
@@ -465,25 +527,25 @@ impl Store for EngineStore {
         let detail = json!({ "name": new.name.as_str(), "lookup_key": key.as_str() });
         audit(&mut tx, actor, Subject { installation: None, group: Some(id) }, "group_created", detail).await?;
         tx.commit().await?;
-        let (group, _) = self.group_for(owner, id).await?.ok_or(StoreError::NotFound)?;
+        let (group, _) = self.group_for(&Principal::User(owner), id).await?.ok_or(StoreError::NotFound)?;
         Ok(group)
     }
 
-    async fn group_for(&self, user: UserId, id: GroupId) -> Result<Option<(Group, GroupAccess)>> {
+    async fn group_for(&self, principal: &Principal, id: GroupId) -> Result<Option<(Group, GroupAccess)>> {
         let sql = format!(
             "SELECT {GROUP_COLUMNS}, m.role FROM user_groups g \
              LEFT JOIN group_members m ON m.group_id = g.id AND m.user_id = $2 WHERE g.id = $1"
         );
         let Some(row) = sqlx::query_as::<_, GroupWithRoleRow>(&sql)
             .bind(id.as_uuid())
-            .bind(user.as_uuid())
+            .bind(principal.user().map(|u| u.as_uuid()))
             .fetch_optional(&self.pool)
             .await?
         else {
             return Ok(None);
         };
         let role = row.role.as_deref().map(parse_group_role).transpose()?;
-        Ok(Some((self.group_from_row(row.group).await?, GroupAccess { user, role })))
+        Ok(Some((self.group_from_row(row.group).await?, GroupAccess { principal: *principal, group: id, role })))
     }
 
     async fn group_by_lookup_key(&self, key: &LookupKey) -> Result<Option<Group>> {
@@ -516,7 +578,8 @@ impl Store for EngineStore {
         Ok(owned > 0)
     }
 
-    async fn group_members(&self, id: GroupId) -> Result<Vec<GroupMember>> {
+    async fn group_members(&self, on: &Authorized<ViewGroup>) -> Result<Vec<GroupMember>> {
+        let id = on.id();
         let sql = format!(
             "SELECT {USER_COLUMNS}, m.role, m.created_at AS since FROM group_members m \
              JOIN users u ON u.id = m.user_id WHERE m.group_id = $1 \
@@ -525,7 +588,8 @@ impl Store for EngineStore {
         self.members(&sql, id.as_uuid()).await?.into_iter().map(GroupMember::try_from).collect()
     }
 
-    async fn set_group_role(&self, id: GroupId, user: UserId, role: GroupRole, actor: Actor) -> Result<()> {
+    async fn set_group_role(&self, on: &Authorized<ManageGroup>, user: UserId, role: GroupRole) -> Result<()> {
+        let (id, actor) = (on.id(), on.principal());
         let mut tx = self.pool.begin().await?;
         lock_group(&mut tx, id).await?;
         let (current, owners) = role_and_owners(&mut tx, "group_members", "group_id", id.as_uuid(), user).await?;
@@ -547,24 +611,17 @@ impl Store for EngineStore {
         Ok(())
     }
 
-    async fn remove_group_member(&self, id: GroupId, user: UserId, actor: Actor) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        lock_group(&mut tx, id).await?;
-        let (current, owners) = role_and_owners(&mut tx, "group_members", "group_id", id.as_uuid(), user).await?;
-        let current = parse_group_role(&current.ok_or(StoreError::NotFound)?)?;
-        keeps_an_owner(owners, current == GroupRole::Owner, false)?;
-        sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2")
-            .bind(id.as_uuid())
-            .bind(user.as_uuid())
-            .execute(&mut *tx)
-            .await?;
-        let detail = json!({ "user": user, "email": email_of(&mut tx, user).await?, "previous": current });
-        audit(&mut tx, actor, Subject { installation: None, group: Some(id) }, "group_member_removed", detail).await?;
-        tx.commit().await?;
-        Ok(())
+    async fn remove_group_member(&self, on: &Authorized<ManageGroup>, user: UserId) -> Result<()> {
+        self.remove_from_group(on.id(), user, on.principal()).await
     }
 
-    async fn rotate_lookup_key(&self, id: GroupId, key: &LookupKey, actor: Actor) -> Result<()> {
+    async fn leave_group(&self, on: &Authorized<LeaveGroup>) -> Result<()> {
+        let user = on.principal().user().ok_or(StoreError::NotFound)?;
+        self.remove_from_group(on.id(), user, on.principal()).await
+    }
+
+    async fn rotate_lookup_key(&self, on: &Authorized<ManageGroup>, key: &LookupKey) -> Result<()> {
+        let (id, actor) = (on.id(), on.principal());
         let mut tx = self.pool.begin().await?;
         lock_group(&mut tx, id).await?;
         let old: String = sqlx::query_scalar("SELECT lookup_key FROM user_groups WHERE id = $1")
@@ -583,7 +640,8 @@ impl Store for EngineStore {
         Ok(())
     }
 
-    async fn set_return_urls(&self, id: GroupId, urls: &[RegisteredReturnUrl], actor: Actor) -> Result<()> {
+    async fn set_return_urls(&self, on: &Authorized<ManageGroup>, urls: &[RegisteredReturnUrl]) -> Result<()> {
+        let (id, actor) = (on.id(), on.principal());
         let mut tx = self.pool.begin().await?;
         lock_group(&mut tx, id).await?;
         sqlx::query("DELETE FROM group_return_urls WHERE group_id = $1").bind(id.as_uuid()).execute(&mut *tx).await?;
@@ -593,14 +651,8 @@ impl Store for EngineStore {
         tx.commit().await?;
         Ok(())
     }
-
-    async fn grant_access(
-        &self,
-        installation: InstallationId,
-        group: GroupId,
-        actor: Actor,
-        request: &RequestContext,
-    ) -> Result<bool> {
+    async fn grant_access(&self, on: &Authorized<ManagePermissions>, group: GroupId, request: &RequestContext) -> Result<bool> {
+        let (installation, actor) = (on.id(), on.principal());
         let mut tx = self.pool.begin().await?;
         lock_installation(&mut tx, installation).await?;
         let inserted = sqlx::query(
@@ -626,11 +678,12 @@ impl Store for EngineStore {
 
     async fn record_denial(
         &self,
-        installation: Option<InstallationId>,
+        actor: &Principal,
+        about: Option<&Authorized<ManagePermissions>>,
         group: GroupId,
-        actor: Actor,
         request: &RequestContext,
     ) -> Result<()> {
+        let installation = about.map(|on| on.id());
         let mut tx = self.pool.begin().await?;
         let detail = decision_detail(&mut tx, group, request).await?;
         audit(&mut tx, actor, Subject { installation, group: Some(group) }, "access_denied", detail).await?;
@@ -638,7 +691,8 @@ impl Store for EngineStore {
         Ok(())
     }
 
-    async fn revoke_access(&self, installation: InstallationId, group: GroupId, actor: Actor) -> Result<()> {
+    async fn revoke_access(&self, grant: &Authorized<RevokeGrant>) -> Result<()> {
+        let ((installation, group), actor) = (grant.id(), grant.principal());
         let mut tx = self.pool.begin().await?;
         lock_installation(&mut tx, installation).await?;
         let deleted = sqlx::query("DELETE FROM installation_grants WHERE installation_id = $1 AND group_id = $2")
@@ -681,11 +735,12 @@ impl Store for EngineStore {
         Ok(ids.into_iter().map(InstallationId::from_uuid).collect())
     }
 
-    async fn installation_audit(&self, id: InstallationId, limit: i64, offset: i64) -> Result<Vec<AuditEvent>> {
-        self.audit_of("installation_id", id.as_uuid(), limit, offset).await
+    async fn installation_audit(&self, on: &Authorized<ManagePermissions>, limit: i64, offset: i64) -> Result<Vec<AuditEvent>> {
+        self.audit_of("installation_id", on.id().as_uuid(), limit, offset).await
     }
 
-    async fn installation_audit_count(&self, id: InstallationId) -> Result<i64> {
+    async fn installation_audit_count(&self, on: &Authorized<ManagePermissions>) -> Result<i64> {
+        let id = on.id();
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE installation_id = $1")
             .bind(id.as_uuid())
             .fetch_one(&self.pool)

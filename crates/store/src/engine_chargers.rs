@@ -5,14 +5,14 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;
+use voltgate_domain::authz::{ControlChargers, ManageUsers};
 use voltgate_domain::id_tag::delivered_wh;
 use voltgate_domain::text::reported;
-use voltgate_domain::{ChargerId, InstallationId, UserId};
+use voltgate_domain::{Authorized, ChargerId, InstallationId, Principal, UserId};
 
 use super::{audit, Subject};
 use crate::chargers::*;
 use crate::error::{Result, StoreError};
-use crate::model::Actor;
 use crate::rows::{ChargeSessionRow, ChargerRow, ConnectorLimitRow, ConnectorRow, IdTagRow};
 
 const CHARGER_COLUMNS: &str = "c.id, c.installation_id, c.identity, c.name, c.connectors, c.vendor, c.model, \
@@ -35,7 +35,8 @@ impl EngineStore {
 
 #[async_trait]
 impl ChargerStore for EngineStore {
-    async fn create_charger(&self, installation: InstallationId, new: &NewCharger, actor: Actor) -> Result<Charger> {
+    async fn create_charger(&self, on: &Authorized<ManageUsers>, new: &NewCharger) -> Result<Charger> {
+        let (installation, actor) = (on.id(), on.principal());
         let id = ChargerId::random();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
@@ -61,17 +62,19 @@ impl ChargerStore for EngineStore {
         self.charger(id).await?.ok_or(StoreError::NotFound)
     }
 
-    async fn set_charger_password(&self, id: ChargerId, password_hash: &str, actor: Actor) -> Result<()> {
+    async fn set_charger_password(&self, on: &Authorized<ManageUsers>, id: ChargerId, password_hash: &str) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        let installation: Option<Uuid> =
-            sqlx::query_scalar("UPDATE chargers SET password_hash = $2 WHERE id = $1 RETURNING installation_id")
-                .bind(id.as_uuid())
-                .bind(password_hash)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let installation = installation.ok_or(StoreError::NotFound)?;
-        let subject = Subject { installation: Some(InstallationId::from_uuid(installation)), group: None };
-        audit(&mut tx, actor, subject, "charger_password_changed", json!({ "charger": id })).await?;
+        let changed = sqlx::query("UPDATE chargers SET password_hash = $2 WHERE id = $1 AND installation_id = $3")
+            .bind(id.as_uuid())
+            .bind(password_hash)
+            .bind(on.id().as_uuid())
+            .execute(&mut *tx)
+            .await?;
+        if changed.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let subject = Subject { installation: Some(on.id()), group: None };
+        audit(&mut tx, on.principal(), subject, "charger_password_changed", json!({ "charger": id })).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -191,7 +194,8 @@ impl ChargerStore for EngineStore {
         Ok(row.map(|(user, removed)| IdTagHolder { user: UserId::from_uuid(user), removed }))
     }
 
-    async fn add_id_tag(&self, installation: InstallationId, id_tag: &str, user: UserId, actor: Actor) -> Result<()> {
+    async fn add_id_tag(&self, on: &Authorized<ManageUsers>, id_tag: &str, user: UserId) -> Result<()> {
+        let installation = on.id();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO id_tags (installation_id, id_tag, user_id, created_at) VALUES ($1, $2, $3, $4) \
@@ -205,7 +209,7 @@ impl ChargerStore for EngineStore {
         .await
         .map_err(StoreError::on_foreign_key)?;
         let subject = Subject { installation: Some(installation), group: None };
-        audit(&mut tx, actor, subject, "id_tag_set", json!({ "id_tag": id_tag, "user": user })).await?;
+        audit(&mut tx, on.principal(), subject, "id_tag_set", json!({ "id_tag": id_tag, "user": user })).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -221,7 +225,8 @@ impl ChargerStore for EngineStore {
         Ok(rows.into_iter().map(|row| (row.id_tag, row.user.into())).collect())
     }
 
-    async fn remove_id_tag(&self, installation: InstallationId, id_tag: &str, actor: Actor) -> Result<()> {
+    async fn remove_id_tag(&self, on: &Authorized<ManageUsers>, id_tag: &str) -> Result<()> {
+        let installation = on.id();
         let mut tx = self.pool.begin().await?;
         let removed = sqlx::query(
             "UPDATE id_tags SET removed_at = $3 WHERE installation_id = $1 AND id_tag = $2 AND removed_at IS NULL",
@@ -235,7 +240,7 @@ impl ChargerStore for EngineStore {
             return Err(StoreError::NotFound);
         }
         let subject = Subject { installation: Some(installation), group: None };
-        audit(&mut tx, actor, subject, "id_tag_removed", json!({ "id_tag": id_tag })).await?;
+        audit(&mut tx, on.principal(), subject, "id_tag_removed", json!({ "id_tag": id_tag })).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -436,17 +441,23 @@ impl ChargerStore for EngineStore {
             .collect())
     }
 
-    async fn begin_charger_command(&self, charger: &Charger, command: &CommandAudit, actor: Actor) -> Result<i64> {
-        let detail = command_detail(charger, command, None);
-        let via = if actor == Actor::Operator { Some("operator command line") } else { None };
-        let detail = match via {
-            Some(via) => {
-                let mut detail = detail;
-                detail["via"] = json!(via);
-                detail
-            }
-            None => detail,
-        };
+    async fn begin_charger_command(
+        &self,
+        on: &Authorized<ControlChargers>,
+        charger: &Charger,
+        command: &CommandAudit,
+    ) -> Result<i64> {
+        if charger.installation_id != on.id() {
+            return Err(StoreError::NotFound);
+        }
+        let actor = on.principal();
+        let mut detail = command_detail(charger, command, None);
+        if *actor == Principal::Operator {
+            detail["via"] = json!("operator command line");
+        }
+        // The group through which the actor holds the right, when not by a role of their own.
+        let access = on.facts();
+        let via_group = access.role.is_none().then(|| access.via_groups.first().copied()).flatten();
         Ok(sqlx::query_scalar(
             "INSERT INTO audit_events (at, actor_id, installation_id, group_id, kind, detail) \
              VALUES ($1, $2, $3, $4, 'charger_command', $5) RETURNING id",
@@ -454,7 +465,7 @@ impl ChargerStore for EngineStore {
         .bind(Utc::now())
         .bind(actor.user().map(|id| id.as_uuid()))
         .bind(charger.installation_id.as_uuid())
-        .bind(command.via_group.map(|g| g.as_uuid()))
+        .bind(via_group.map(|g| g.as_uuid()))
         .bind(sqlx::types::Json(detail))
         .fetch_one(&self.pool)
         .await?)

@@ -1,5 +1,6 @@
 //! The store's one error type.
 
+use voltgate_domain::authz::rules::RoleChangeRefused;
 use voltgate_domain::installation::LastOwner;
 
 /// What can go wrong in the store.
@@ -11,9 +12,9 @@ pub enum StoreError {
     /// A uniqueness rule refused the write; the string names what is taken (`email`, `lookup_key`).
     #[error("{0} is already taken")]
     Conflict(&'static str),
-    /// The change would leave an installation or a group without an owner.
+    /// A role change that the rules refuse: not the caller's to make, or it would leave no owner.
     #[error(transparent)]
-    LastOwner(#[from] LastOwner),
+    Refused(#[from] RoleChangeRefused),
     /// The database URL or settings are unusable.
     #[error("database configuration: {0}")]
     Config(String),
@@ -26,6 +27,12 @@ pub enum StoreError {
     /// Migrations failed.
     #[error("migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<LastOwner> for StoreError {
+    fn from(rule: LastOwner) -> Self {
+        Self::Refused(rule.into())
+    }
 }
 
 /// The store's result type.

@@ -105,25 +105,6 @@ pub struct AuditEvent {
     pub detail: serde_json::Value,
 }
 
-/// Who made a change, for the audit log.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Actor {
-    /// A signed-in user.
-    User(UserId),
-    /// The service's operator, through the `voltgate admin` command line.
-    Operator,
-}
-
-impl Actor {
-    /// The acting user, if any.
-    pub fn user(self) -> Option<UserId> {
-        match self {
-            Self::User(id) => Some(id),
-            Self::Operator => None,
-        }
-    }
-}
-
 /// Where an access decision came from, for the audit log: the link's own words.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RequestContext {

@@ -1,10 +1,14 @@
 //! The one API every engine implements.
 
 use async_trait::async_trait;
+use voltgate_domain::authz::{
+    ChangeSettings, LeaveGroup, ManageGroup, ManagePermissions, ManageUsers, RevokeGrant,
+    ViewGroup, ViewPeople,
+};
 use voltgate_domain::throttle::Attempts;
 use voltgate_domain::{
-    Email, GroupAccess, GroupId, GroupRole, InstallationAccess, InstallationId,
-    InstallationSettings, LookupKey, RegisteredReturnUrl, Role, UserId,
+    Authorized, Email, GroupAccess, GroupId, GroupRole, InstallationAccess, InstallationId,
+    InstallationSettings, LookupKey, Principal, RegisteredReturnUrl, Role, UserId,
 };
 
 use crate::error::Result;
@@ -12,6 +16,10 @@ use crate::model::*;
 
 /// Everything voltgate keeps. Every multi-row change runs in one transaction, and every change that
 /// people make to installations or groups writes its audit event in that same transaction.
+///
+/// Every write that changes an installation or a group takes the capability that proves the change
+/// was authorized ([`Authorized`]); the id it changes and the actor the audit log names come from that
+/// capability, never from a separate argument.
 #[async_trait]
 pub trait Store: crate::chargers::ChargerStore + Send + Sync + 'static {
     /// Answers when the database answers.
@@ -41,45 +49,47 @@ pub trait Store: crate::chargers::ChargerStore + Send + Sync + 'static {
         &self,
         owner: UserId,
         new: &NewInstallation,
-        actor: Actor,
+        by: &Principal,
     ) -> Result<Installation>;
     /// An installation by id, for the central system's own decisions (a charger has no principal);
     /// pages and the API go through [`Store::installation_for`] and `authorize()`.
     async fn installation(&self, id: InstallationId) -> Result<Option<Installation>>;
-    /// An installation and what ties `user` to it; `None` when it does not exist.
+    /// An installation and what ties `principal` to it; `None` when it does not exist.
     async fn installation_for(
         &self,
-        user: UserId,
+        principal: &Principal,
         id: InstallationId,
     ) -> Result<Option<(Installation, InstallationAccess)>>;
-    /// Every installation `user` has any relation to, by name.
+    /// Every installation `principal` has any relation to, by name (the operator: all of them).
     async fn installations_for(
         &self,
-        user: UserId,
+        principal: &Principal,
     ) -> Result<Vec<(Installation, InstallationAccess)>>;
     /// Replaces an installation's settings (audited).
     async fn update_settings(
         &self,
-        id: InstallationId,
+        on: &Authorized<ChangeSettings>,
         settings: &InstallationSettings,
-        actor: Actor,
     ) -> Result<()>;
     /// The people holding direct roles on an installation, owners first.
-    async fn installation_members(&self, id: InstallationId) -> Result<Vec<InstallationMember>>;
-    /// Gives `user` a role on an installation, or changes it (audited); keeps an owner.
+    async fn installation_members(
+        &self,
+        on: &Authorized<ViewPeople>,
+    ) -> Result<Vec<InstallationMember>>;
+    /// Gives `user` a role on an installation, or changes it (audited). The role rules
+    /// ([`voltgate_domain::authz::rules::role_change`]) are applied to the roles as they are inside
+    /// the transaction: `Refused` when the caller may not make this change or it would leave no owner.
     async fn set_installation_role(
         &self,
-        id: InstallationId,
+        on: &Authorized<ManageUsers>,
         user: UserId,
         role: Role,
-        actor: Actor,
     ) -> Result<()>;
-    /// Takes `user`'s role away (audited); keeps an owner. `NotFound` when there was none.
+    /// Takes `user`'s role away (audited), under the same rules. `NotFound` when there was none.
     async fn remove_installation_role(
         &self,
-        id: InstallationId,
+        on: &Authorized<ManageUsers>,
         user: UserId,
-        actor: Actor,
     ) -> Result<()>;
 
     /// Creates a group with `owner` as its owner; `Conflict("lookup_key")` when the key is taken.
@@ -88,10 +98,14 @@ pub trait Store: crate::chargers::ChargerStore + Send + Sync + 'static {
         owner: UserId,
         new: &NewGroup,
         key: &LookupKey,
-        actor: Actor,
+        by: &Principal,
     ) -> Result<Group>;
-    /// A group and what ties `user` to it; `None` when it does not exist.
-    async fn group_for(&self, user: UserId, id: GroupId) -> Result<Option<(Group, GroupAccess)>>;
+    /// A group and what ties `principal` to it; `None` when it does not exist.
+    async fn group_for(
+        &self,
+        principal: &Principal,
+        id: GroupId,
+    ) -> Result<Option<(Group, GroupAccess)>>;
     /// The group a lookup key names.
     async fn group_by_lookup_key(&self, key: &LookupKey) -> Result<Option<Group>>;
     /// The groups `user` belongs to, by name.
@@ -99,51 +113,45 @@ pub trait Store: crate::chargers::ChargerStore + Send + Sync + 'static {
     /// Whether `user` owns at least one group.
     async fn owns_a_group(&self, user: UserId) -> Result<bool>;
     /// A group's members, owners first.
-    async fn group_members(&self, id: GroupId) -> Result<Vec<GroupMember>>;
+    async fn group_members(&self, on: &Authorized<ViewGroup>) -> Result<Vec<GroupMember>>;
     /// Adds `user` to a group or changes their role (audited); keeps an owner.
     async fn set_group_role(
         &self,
-        id: GroupId,
+        on: &Authorized<ManageGroup>,
         user: UserId,
         role: GroupRole,
-        actor: Actor,
     ) -> Result<()>;
     /// Removes `user` from a group (audited); keeps an owner. `NotFound` when not a member.
-    async fn remove_group_member(&self, id: GroupId, user: UserId, actor: Actor) -> Result<()>;
+    async fn remove_group_member(&self, on: &Authorized<ManageGroup>, user: UserId) -> Result<()>;
+    /// The acting user leaves the group (audited); keeps an owner.
+    async fn leave_group(&self, on: &Authorized<LeaveGroup>) -> Result<()>;
     /// Gives a group a new lookup key (audited); the old one stops working at once.
-    async fn rotate_lookup_key(&self, id: GroupId, key: &LookupKey, actor: Actor) -> Result<()>;
+    async fn rotate_lookup_key(&self, on: &Authorized<ManageGroup>, key: &LookupKey) -> Result<()>;
     /// Replaces a group's registered return URLs (audited).
     async fn set_return_urls(
         &self,
-        id: GroupId,
+        on: &Authorized<ManageGroup>,
         urls: &[RegisteredReturnUrl],
-        actor: Actor,
     ) -> Result<()>;
 
     /// Gives a group access to an installation (audited) and answers whether it is new; approving
     /// again changes nothing.
     async fn grant_access(
         &self,
-        installation: InstallationId,
+        on: &Authorized<ManagePermissions>,
         group: GroupId,
-        actor: Actor,
         request: &RequestContext,
     ) -> Result<bool>;
-    /// Records that an access request was denied (for the chosen installation, if any).
+    /// Records that `by` denied an access request (for the chosen installation, if they manage it).
     async fn record_denial(
         &self,
-        installation: Option<InstallationId>,
+        by: &Principal,
+        about: Option<&Authorized<ManagePermissions>>,
         group: GroupId,
-        actor: Actor,
         request: &RequestContext,
     ) -> Result<()>;
     /// Ends a group's access (audited); `NotFound` when it had none.
-    async fn revoke_access(
-        &self,
-        installation: InstallationId,
-        group: GroupId,
-        actor: Actor,
-    ) -> Result<()>;
+    async fn revoke_access(&self, grant: &Authorized<RevokeGrant>) -> Result<()>;
     /// The groups with access to an installation, by name.
     async fn installation_grants(&self, installation: InstallationId) -> Result<Vec<GroupGrant>>;
     /// The installations a group has access to.
@@ -152,12 +160,12 @@ pub trait Store: crate::chargers::ChargerStore + Send + Sync + 'static {
     /// An installation's audit log, newest first.
     async fn installation_audit(
         &self,
-        id: InstallationId,
+        on: &Authorized<ManagePermissions>,
         limit: i64,
         offset: i64,
     ) -> Result<Vec<AuditEvent>>;
     /// How many events an installation's audit log holds.
-    async fn installation_audit_count(&self, id: InstallationId) -> Result<i64>;
+    async fn installation_audit_count(&self, on: &Authorized<ManagePermissions>) -> Result<i64>;
     /// A group's audit log, newest first.
     async fn group_audit(&self, id: GroupId, limit: i64, offset: i64) -> Result<Vec<AuditEvent>>;
 }

@@ -4,7 +4,13 @@
 
 use sqlx::{Connection, Executor, PgConnection};
 
-use crate::Engine;
+use voltgate_domain::authz::Right;
+use voltgate_domain::{
+    authorize, Authorized, Denial, GroupAccess, GroupId, InstallationAccess, InstallationId,
+    Principal,
+};
+
+use crate::{Engine, Store};
 
 /// The server and maintenance database the PostgreSQL tests use.
 pub fn postgres_admin_url() -> String {
@@ -83,4 +89,33 @@ impl Drop for TestDatabase {
             eprintln!("could not drop a PostgreSQL test database; remove voltgate_test_* databases by hand");
         }
     }
+}
+
+/// The capability for `R` on an installation, got the way a handler gets it: the facts the store loads
+/// for `principal`, then `authorize()`. `Err` when refused (`NotFound` also for an unknown id).
+pub async fn on_installation<R>(
+    store: &dyn Store,
+    principal: Principal,
+    id: InstallationId,
+) -> Result<Authorized<R>, Denial>
+where
+    R: Right<Facts = InstallationAccess>,
+{
+    let facts = store.installation_for(&principal, id).await;
+    let (_, access) = facts.expect("the store answers").ok_or(Denial::NotFound)?;
+    authorize(&principal, access)
+}
+
+/// The capability for `R` on a group, got the way a handler gets it.
+pub async fn on_group<R>(
+    store: &dyn Store,
+    principal: Principal,
+    id: GroupId,
+) -> Result<Authorized<R>, Denial>
+where
+    R: Right<Facts = GroupAccess>,
+{
+    let facts = store.group_for(&principal, id).await;
+    let (_, access) = facts.expect("the store answers").ok_or(Denial::NotFound)?;
+    authorize(&principal, access)
 }

@@ -1,9 +1,11 @@
 //! The chargers part of the store's contract, on SQLite and on PostgreSQL.
 
 use chrono::{Duration, TimeZone, Utc};
+use voltgate_domain::authz::{ControlChargers, ManagePermissions, ManageUsers};
 use voltgate_domain::text::{Address, Name};
+use voltgate_domain::Principal;
 use voltgate_domain::{ChargePointIdentity, Email, InstallationType};
-use voltgate_store::testing::TestDatabase;
+use voltgate_store::testing::{on_installation, TestDatabase};
 use voltgate_store::*;
 
 macro_rules! on_both_engines {
@@ -25,6 +27,14 @@ on_both_engines!(
     command_audits_hold_any_text,
 );
 
+fn site_named(name: &str) -> NewInstallation {
+    NewInstallation {
+        name: Name::parse(name).unwrap(),
+        address: Address::parse("").unwrap(),
+        installation_type: InstallationType::Go,
+    }
+}
+
 struct Site {
     _guard: TestDatabase,
     db: Database,
@@ -41,14 +51,10 @@ async fn site(engine: Engine) -> Site {
         password_hash: "x".into(),
     };
     let owner = db.store.create_user(&new).await.unwrap();
-    let new = NewInstallation {
-        name: Name::parse("Garage").unwrap(),
-        address: Address::parse("").unwrap(),
-        installation_type: InstallationType::Go,
-    };
+    let new = site_named("Garage");
     let installation = db
         .store
-        .create_installation(owner.id, &new, Actor::User(owner.id))
+        .create_installation(owner.id, &new, &Principal::User(owner.id))
         .await
         .unwrap();
     Site {
@@ -56,6 +62,16 @@ async fn site(engine: Engine) -> Site {
         db,
         owner,
         installation,
+    }
+}
+
+impl Site {
+    /// The owner's capability to manage the installation's people and chargers.
+    async fn manage(&self) -> voltgate_domain::Authorized<ManageUsers> {
+        let owner = Principal::User(self.owner.id);
+        on_installation(self.db.store.as_ref(), owner, self.installation.id)
+            .await
+            .unwrap()
     }
 }
 
@@ -68,7 +84,7 @@ async fn charger(site: &Site, identity: &str) -> Charger {
     };
     site.db
         .store
-        .create_charger(site.installation.id, &new, Actor::User(site.owner.id))
+        .create_charger(&site.manage().await, &new)
         .await
         .unwrap()
 }
@@ -106,21 +122,36 @@ async fn chargers_are_registered_once_and_report_state(engine: Engine) {
     let clash = site
         .db
         .store
-        .create_charger(site.installation.id, &again, Actor::User(site.owner.id))
+        .create_charger(&site.manage().await, &again)
         .await;
     assert!(matches!(clash, Err(StoreError::Conflict("identity"))));
-    let nowhere = voltgate_domain::InstallationId::random();
-    let orphan = NewCharger {
-        identity: ChargePointIdentity::parse("CP-9").unwrap(),
-        ..again.clone()
-    };
-    assert!(matches!(
-        site.db
-            .store
-            .create_charger(nowhere, &orphan, Actor::Operator)
-            .await,
-        Err(StoreError::NotFound)
-    ));
+    let elsewhere = site
+        .db
+        .store
+        .create_installation(
+            site.owner.id,
+            &site_named("Elsewhere"),
+            &Principal::User(site.owner.id),
+        )
+        .await
+        .unwrap();
+    let other = on_installation::<ManageUsers>(
+        site.db.store.as_ref(),
+        Principal::User(site.owner.id),
+        elsewhere.id,
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(
+            site.db
+                .store
+                .set_charger_password(&other, cp.id, "stolen")
+                .await,
+            Err(StoreError::NotFound)
+        ),
+        "a capability on one installation changes no charger of another"
+    );
 
     let (found, hash) = site
         .db
@@ -141,7 +172,7 @@ async fn chargers_are_registered_once_and_report_state(engine: Engine) {
     );
     site.db
         .store
-        .set_charger_password(cp.id, "new-hash", Actor::User(site.owner.id))
+        .set_charger_password(&site.manage().await, cp.id, "new-hash")
         .await
         .unwrap();
     assert_eq!(
@@ -222,10 +253,10 @@ async fn chargers_are_registered_once_and_report_state(engine: Engine) {
         (Some(3600.0), Some(10.5), Some(1234.0))
     );
     assert_eq!(connectors[1].status, "Unknown");
-    let (installation, owner) = (site.installation.id, Actor::User(site.owner.id));
+    let (installation, owner) = (site.installation.id, site.manage().await);
     site.db
         .store
-        .add_id_tag(installation, "TAG-1", site.owner.id, owner)
+        .add_id_tag(&owner, "TAG-1", site.owner.id)
         .await
         .unwrap();
     let tags = site.db.store.id_tags(installation).await.unwrap();
@@ -241,16 +272,8 @@ async fn chargers_are_registered_once_and_report_state(engine: Engine) {
             removed: false
         })
     );
-    site.db
-        .store
-        .remove_id_tag(installation, "TAG-1", owner)
-        .await
-        .unwrap();
-    let again = site
-        .db
-        .store
-        .remove_id_tag(installation, "TAG-1", Actor::Operator)
-        .await;
+    site.db.store.remove_id_tag(&owner, "TAG-1").await.unwrap();
+    let again = site.db.store.remove_id_tag(&owner, "TAG-1").await;
     assert!(matches!(again, Err(StoreError::NotFound)));
     assert!(site
         .db
@@ -262,7 +285,7 @@ async fn chargers_are_registered_once_and_report_state(engine: Engine) {
     let audit = site
         .db
         .store
-        .installation_audit(installation, 10, 0)
+        .installation_audit(&owner.also::<ManagePermissions>().unwrap(), 10, 0)
         .await
         .unwrap();
     let kinds: Vec<&str> = audit.iter().map(|e| e.kind.as_str()).collect();
@@ -509,16 +532,13 @@ async fn stale_statuses_never_overwrite_newer_ones(engine: Engine) {
 
 async fn removed_tokens_are_remembered(engine: Engine) {
     let site = site(engine).await;
-    let (installation, owner) = (site.installation.id, Actor::User(site.owner.id));
+    let (installation, owner) = (site.installation.id, site.manage().await);
     let store = &site.db.store;
     store
-        .add_id_tag(installation, "TAG-1", site.owner.id, owner)
+        .add_id_tag(&owner, "TAG-1", site.owner.id)
         .await
         .unwrap();
-    store
-        .remove_id_tag(installation, "TAG-1", owner)
-        .await
-        .unwrap();
+    store.remove_id_tag(&owner, "TAG-1").await.unwrap();
     assert_eq!(
         store.id_tag_holder(installation, "TAG-1").await.unwrap(),
         Some(IdTagHolder {
@@ -529,7 +549,7 @@ async fn removed_tokens_are_remembered(engine: Engine) {
     );
     assert!(store.id_tags(installation).await.unwrap().is_empty());
     store
-        .add_id_tag(installation, "TAG-1", site.owner.id, owner)
+        .add_id_tag(&owner, "TAG-1", site.owner.id)
         .await
         .unwrap();
     assert_eq!(
@@ -694,14 +714,25 @@ async fn command_audits_hold_any_text(engine: Engine) {
     let command = CommandAudit {
         command: "ChangeConfiguration".into(),
         request: serde_json::json!({"key": "Evil\u{0}Key", "value": "\u{202e}x"}),
-        via_group: None,
     };
+    let owner = site.manage().await;
+    let control = owner.also::<ControlChargers>().unwrap();
+    let elsewhere = charger_elsewhere(&site).await;
+    assert!(
+        matches!(
+            store
+                .begin_charger_command(&control, &elsewhere, &command)
+                .await,
+            Err(StoreError::NotFound)
+        ),
+        "a capability on one installation does not reach another's charger"
+    );
     let event = store
-        .begin_charger_command(&cp, &command, Actor::User(site.owner.id))
+        .begin_charger_command(&control, &cp, &command)
         .await
         .expect("a NUL in a command never keeps it from the audit log");
     let audit = store
-        .installation_audit(site.installation.id, 1, 0)
+        .installation_audit(&owner.also::<ManagePermissions>().unwrap(), 1, 0)
         .await
         .unwrap();
     assert_eq!(audit[0].kind, "charger_command");
@@ -715,10 +746,38 @@ async fn command_audits_hold_any_text(engine: Engine) {
         .await
         .unwrap();
     let audit = store
-        .installation_audit(site.installation.id, 1, 0)
+        .installation_audit(&owner.also::<ManagePermissions>().unwrap(), 1, 0)
         .await
         .unwrap();
     assert_eq!(audit[0].detail["outcome"], "Accepted\u{fffd}");
     assert_eq!(audit[0].detail["request"]["key"], "Evil\u{fffd}Key");
     assert_eq!(audit[0].actor, Some(site.owner.id));
+}
+
+/// A charger of another installation of the same owner.
+async fn charger_elsewhere(site: &Site) -> Charger {
+    let other = site
+        .db
+        .store
+        .create_installation(
+            site.owner.id,
+            &site_named("Cabin"),
+            &Principal::User(site.owner.id),
+        )
+        .await
+        .unwrap();
+    let manage: voltgate_domain::Authorized<ManageUsers> = on_installation(
+        site.db.store.as_ref(),
+        Principal::User(site.owner.id),
+        other.id,
+    )
+    .await
+    .unwrap();
+    let new = NewCharger {
+        identity: ChargePointIdentity::parse("CP-CABIN").unwrap(),
+        name: Name::parse("Cabin").unwrap(),
+        connectors: 1,
+        password_hash: "x".into(),
+    };
+    site.db.store.create_charger(&manage, &new).await.unwrap()
 }

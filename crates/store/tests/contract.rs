@@ -1,17 +1,26 @@
 //! The store's contract, written once and run on SQLite and on PostgreSQL.
 
 use chrono::{Duration, Utc};
+use voltgate_domain::authz::rules::RoleChangeRefused;
+use voltgate_domain::authz::{
+    ChangeSettings, ManageGroup, ManagePermissions, ManageUsers, Right, ViewGroup, ViewPeople,
+};
 use voltgate_domain::settings::SettingsInput;
 use voltgate_domain::text::{Address, Description};
 use voltgate_domain::throttle::Attempts;
+use voltgate_domain::{
+    authorize, Authorized, GrantAccess, GroupAccess, GroupId, InstallationAccess, InstallationId,
+    Principal,
+};
 use voltgate_domain::{
     Email, GroupRole, InstallationSettings, InstallationType, LookupKey, Name, RegisteredReturnUrl,
     Role,
 };
 use voltgate_store::testing::TestDatabase;
+use voltgate_store::testing::{on_group, on_installation};
 use voltgate_store::RequestContext;
 use voltgate_store::{
-    connect, Actor, Database, Engine, NewGroup, NewInstallation, NewUser, StoreError, User,
+    connect, Database, Engine, NewGroup, NewInstallation, NewUser, StoreError, User,
 };
 
 macro_rules! on_both_engines {
@@ -29,6 +38,7 @@ on_both_engines!(
     settings_changes_are_stored_and_audited,
     roles_keep_an_owner_and_failures_write_nothing,
     concurrent_demotions_leave_an_owner,
+    a_stale_capability_changes_no_role,
     groups_have_unique_lookup_keys,
     group_membership_keeps_an_owner,
     return_urls_are_replaced_in_order,
@@ -50,6 +60,75 @@ async fn user(db: &Database, email: &str) -> User {
         password_hash: "$argon2id$not-a-real-hash".into(),
     };
     db.store.create_user(&new).await.unwrap()
+}
+
+/// `by`'s capability for `R` on an installation; panics when refused.
+async fn cap<R: Right<Facts = InstallationAccess>>(
+    db: &Database,
+    by: &User,
+    id: InstallationId,
+) -> Authorized<R> {
+    on_installation(db.store.as_ref(), Principal::User(by.id), id)
+        .await
+        .expect("authorized")
+}
+
+/// The operator's capability for `R` on an installation.
+async fn op<R: Right<Facts = InstallationAccess>>(
+    db: &Database,
+    id: InstallationId,
+) -> Authorized<R> {
+    on_installation(db.store.as_ref(), Principal::Operator, id)
+        .await
+        .expect("the operator may")
+}
+
+/// `by`'s capability for `R` on a group; panics when refused.
+async fn gcap<R: Right<Facts = GroupAccess>>(
+    db: &Database,
+    by: &User,
+    id: GroupId,
+) -> Authorized<R> {
+    on_group(db.store.as_ref(), Principal::User(by.id), id)
+        .await
+        .expect("authorized")
+}
+
+/// The operator's capability for `R` on a group.
+async fn gop<R: Right<Facts = GroupAccess>>(db: &Database, id: GroupId) -> Authorized<R> {
+    on_group(db.store.as_ref(), Principal::Operator, id)
+        .await
+        .expect("the operator may")
+}
+
+/// `by`'s capability to end a group's access to an installation.
+async fn revocation(
+    db: &Database,
+    by: &User,
+    installation: InstallationId,
+    group: GroupId,
+) -> Authorized<voltgate_domain::authz::RevokeGrant> {
+    let principal = Principal::User(by.id);
+    let (_, installation) = db
+        .store
+        .installation_for(&principal, installation)
+        .await
+        .unwrap()
+        .unwrap();
+    let (_, group) = db
+        .store
+        .group_for(&principal, group)
+        .await
+        .unwrap()
+        .unwrap();
+    authorize(
+        &principal,
+        GrantAccess {
+            installation,
+            group,
+        },
+    )
+    .expect("may revoke")
 }
 
 fn installation(name: &str) -> NewInstallation {
@@ -132,7 +211,7 @@ async fn installations_start_with_an_owner_and_defaults(engine: Engine) {
         .create_installation(
             owner.id,
             &installation("Garage Nord"),
-            Actor::User(owner.id),
+            &Principal::User(owner.id),
         )
         .await
         .unwrap();
@@ -140,13 +219,17 @@ async fn installations_start_with_an_owner_and_defaults(engine: Engine) {
     assert_eq!(created.settings, InstallationSettings::default());
     let (loaded, access) = db
         .store
-        .installation_for(owner.id, created.id)
+        .installation_for(&Principal::User(owner.id), created.id)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(loaded, created);
     assert_eq!(access.role, Some(Role::Owner));
-    let members = db.store.installation_members(created.id).await.unwrap();
+    let members = db
+        .store
+        .installation_members(&op::<ViewPeople>(&db, created.id).await)
+        .await
+        .unwrap();
     assert_eq!(members.len(), 1);
     assert_eq!(
         (members[0].user.id, members[0].role),
@@ -154,13 +237,16 @@ async fn installations_start_with_an_owner_and_defaults(engine: Engine) {
     );
     let audit = db
         .store
-        .installation_audit(created.id, 10, 0)
+        .installation_audit(&op::<ManagePermissions>(&db, created.id).await, 10, 0)
         .await
         .unwrap();
     assert_eq!(audit[0].kind, "installation_created");
     assert_eq!(audit[0].actor_email.as_deref(), Some("owner@example.com"));
     assert_eq!(
-        db.store.installation_audit_count(created.id).await.unwrap(),
+        db.store
+            .installation_audit_count(&op::<ManagePermissions>(&db, created.id).await)
+            .await
+            .unwrap(),
         1
     );
     db.store.set_language(owner.id, "nb").await.unwrap();
@@ -182,12 +268,16 @@ async fn strangers_have_no_relation(engine: Engine) {
     let stranger = user(&db, "stranger@example.com").await;
     let inst = db
         .store
-        .create_installation(owner.id, &installation("Hjemme"), Actor::User(owner.id))
+        .create_installation(
+            owner.id,
+            &installation("Hjemme"),
+            &Principal::User(owner.id),
+        )
         .await
         .unwrap();
     let (_, access) = db
         .store
-        .installation_for(stranger.id, inst.id)
+        .installation_for(&Principal::User(stranger.id), inst.id)
         .await
         .unwrap()
         .unwrap();
@@ -195,14 +285,14 @@ async fn strangers_have_no_relation(engine: Engine) {
     assert!(access.via_groups.is_empty());
     assert!(db
         .store
-        .installations_for(stranger.id)
+        .installations_for(&Principal::User(stranger.id))
         .await
         .unwrap()
         .is_empty());
     let missing = voltgate_domain::InstallationId::random();
     assert!(db
         .store
-        .installation_for(owner.id, missing)
+        .installation_for(&Principal::User(owner.id), missing)
         .await
         .unwrap()
         .is_none());
@@ -213,7 +303,11 @@ async fn settings_changes_are_stored_and_audited(engine: Engine) {
     let owner = user(&db, "owner@example.com").await;
     let inst = db
         .store
-        .create_installation(owner.id, &installation("Borettslag"), Actor::User(owner.id))
+        .create_installation(
+            owner.id,
+            &installation("Borettslag"),
+            &Principal::User(owner.id),
+        )
         .await
         .unwrap();
     let input = SettingsInput {
@@ -228,28 +322,36 @@ async fn settings_changes_are_stored_and_audited(engine: Engine) {
     };
     let settings = InstallationSettings::from_input(&input).unwrap();
     db.store
-        .update_settings(inst.id, &settings, Actor::User(owner.id))
+        .update_settings(
+            &cap::<ChangeSettings>(&db, &owner, inst.id).await,
+            &settings,
+        )
         .await
         .unwrap();
     let (loaded, _) = db
         .store
-        .installation_for(owner.id, inst.id)
+        .installation_for(&Principal::User(owner.id), inst.id)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(loaded.settings, settings);
     assert!(loaded.updated_at >= inst.updated_at);
-    let audit = db.store.installation_audit(inst.id, 1, 0).await.unwrap();
+    let audit = db
+        .store
+        .installation_audit(&op::<ManagePermissions>(&db, inst.id).await, 1, 0)
+        .await
+        .unwrap();
     assert_eq!(audit[0].kind, "settings_changed");
     assert_eq!(audit[0].detail["before"]["max_current"], 32.0);
     assert_eq!(audit[0].detail["after"]["available_current"][1], 32.5);
     let missing = voltgate_domain::InstallationId::random();
-    assert!(matches!(
-        db.store
-            .update_settings(missing, &settings, Actor::User(owner.id))
-            .await,
-        Err(StoreError::NotFound)
-    ));
+    let refused =
+        on_installation::<ChangeSettings>(db.store.as_ref(), Principal::User(owner.id), missing);
+    assert_eq!(
+        refused.await.map(|_| ()),
+        Err(voltgate_domain::Denial::NotFound),
+        "no capability for what does not exist"
+    );
 }
 
 async fn roles_keep_an_owner_and_failures_write_nothing(engine: Engine) {
@@ -258,48 +360,86 @@ async fn roles_keep_an_owner_and_failures_write_nothing(engine: Engine) {
     let helper = user(&db, "helper@example.com").await;
     let inst = db
         .store
-        .create_installation(owner.id, &installation("Hytta"), Actor::User(owner.id))
+        .create_installation(owner.id, &installation("Hytta"), &Principal::User(owner.id))
         .await
         .unwrap();
     db.store
-        .set_installation_role(inst.id, helper.id, Role::User, Actor::User(owner.id))
+        .set_installation_role(
+            &cap::<ManageUsers>(&db, &owner, inst.id).await,
+            helper.id,
+            Role::User,
+        )
         .await
         .unwrap();
     db.store
-        .set_installation_role(inst.id, helper.id, Role::Admin, Actor::User(owner.id))
+        .set_installation_role(
+            &cap::<ManageUsers>(&db, &owner, inst.id).await,
+            helper.id,
+            Role::Admin,
+        )
         .await
         .unwrap();
     let (_, access) = db
         .store
-        .installation_for(helper.id, inst.id)
+        .installation_for(&Principal::User(helper.id), inst.id)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(access.role, Some(Role::Admin));
     assert_eq!(
-        db.store.installations_for(helper.id).await.unwrap().len(),
+        db.store
+            .installations_for(&Principal::User(helper.id))
+            .await
+            .unwrap()
+            .len(),
         1
     );
 
     let before = db
         .store
-        .installation_audit(inst.id, 100, 0)
+        .installation_audit(&op::<ManagePermissions>(&db, inst.id).await, 100, 0)
         .await
         .unwrap()
         .len();
+    let as_admin = cap::<ManageUsers>(&db, &helper, inst.id).await;
+    for (target, next) in [
+        (helper.id, Some(Role::Owner)),
+        (owner.id, Some(Role::Admin)),
+        (owner.id, None),
+    ] {
+        let refused = match next {
+            Some(role) => {
+                db.store
+                    .set_installation_role(&as_admin, target, role)
+                    .await
+            }
+            None => db.store.remove_installation_role(&as_admin, target).await,
+        };
+        assert!(
+            matches!(
+                refused,
+                Err(StoreError::Refused(RoleChangeRefused::OwnersOnly))
+            ),
+            "an admin may not touch the owner role: {next:?} → {refused:?}"
+        );
+    }
+    let as_owner = cap::<ManageUsers>(&db, &owner, inst.id).await;
     let demote = db
         .store
-        .set_installation_role(inst.id, owner.id, Role::Admin, Actor::User(helper.id))
+        .set_installation_role(&as_owner, owner.id, Role::Admin)
         .await;
-    assert!(matches!(demote, Err(StoreError::LastOwner(_))));
-    let remove = db
-        .store
-        .remove_installation_role(inst.id, owner.id, Actor::User(helper.id))
-        .await;
-    assert!(matches!(remove, Err(StoreError::LastOwner(_))));
+    assert!(matches!(
+        demote,
+        Err(StoreError::Refused(RoleChangeRefused::LastOwner(_)))
+    ));
+    let remove = db.store.remove_installation_role(&as_owner, owner.id).await;
+    assert!(matches!(
+        remove,
+        Err(StoreError::Refused(RoleChangeRefused::LastOwner(_)))
+    ));
     assert_eq!(
         db.store
-            .installation_audit(inst.id, 100, 0)
+            .installation_audit(&op::<ManagePermissions>(&db, inst.id).await, 100, 0)
             .await
             .unwrap()
             .len(),
@@ -307,34 +447,38 @@ async fn roles_keep_an_owner_and_failures_write_nothing(engine: Engine) {
     );
     let (_, access) = db
         .store
-        .installation_for(owner.id, inst.id)
+        .installation_for(&Principal::User(owner.id), inst.id)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(access.role, Some(Role::Owner));
 
     db.store
-        .set_installation_role(inst.id, helper.id, Role::Owner, Actor::User(owner.id))
+        .set_installation_role(
+            &cap::<ManageUsers>(&db, &owner, inst.id).await,
+            helper.id,
+            Role::Owner,
+        )
         .await
         .unwrap();
     db.store
-        .remove_installation_role(inst.id, owner.id, Actor::User(helper.id))
+        .remove_installation_role(&cap::<ManageUsers>(&db, &helper, inst.id).await, owner.id)
         .await
         .unwrap();
     assert!(db
         .store
-        .installations_for(owner.id)
+        .installations_for(&Principal::User(owner.id))
         .await
         .unwrap()
         .is_empty());
     let again = db
         .store
-        .remove_installation_role(inst.id, owner.id, Actor::User(helper.id))
+        .remove_installation_role(&cap::<ManageUsers>(&db, &helper, inst.id).await, owner.id)
         .await;
     assert!(matches!(again, Err(StoreError::NotFound)));
     let kinds: Vec<String> = db
         .store
-        .installation_audit(inst.id, 100, 0)
+        .installation_audit(&op::<ManagePermissions>(&db, inst.id).await, 100, 0)
         .await
         .unwrap()
         .into_iter()
@@ -345,10 +489,14 @@ async fn roles_keep_an_owner_and_failures_write_nothing(engine: Engine) {
         ["role_removed".to_string(), "role_set".to_string()]
     );
     db.store
-        .set_installation_role(inst.id, owner.id, Role::User, Actor::Operator)
+        .set_installation_role(&op::<ManageUsers>(&db, inst.id).await, owner.id, Role::User)
         .await
         .unwrap();
-    let latest = &db.store.installation_audit(inst.id, 1, 0).await.unwrap()[0];
+    let latest = &db
+        .store
+        .installation_audit(&op::<ManagePermissions>(&db, inst.id).await, 1, 0)
+        .await
+        .unwrap()[0];
     assert_eq!(
         (latest.actor, latest.detail["via"].as_str()),
         (None, Some("operator command line"))
@@ -361,27 +509,76 @@ async fn concurrent_demotions_leave_an_owner(engine: Engine) {
     let b = user(&db, "b@example.com").await;
     let inst = db
         .store
-        .create_installation(a.id, &installation("Twin owners"), Actor::User(a.id))
+        .create_installation(a.id, &installation("Twin owners"), &Principal::User(a.id))
         .await
         .unwrap();
     db.store
-        .set_installation_role(inst.id, b.id, Role::Owner, Actor::User(a.id))
+        .set_installation_role(
+            &cap::<ManageUsers>(&db, &a, inst.id).await,
+            b.id,
+            Role::Owner,
+        )
         .await
         .unwrap();
+    let (by_a, by_b) = (
+        cap::<ManageUsers>(&db, &a, inst.id).await,
+        cap::<ManageUsers>(&db, &b, inst.id).await,
+    );
     let (first, second) = tokio::join!(
-        db.store
-            .remove_installation_role(inst.id, a.id, Actor::User(b.id)),
-        db.store
-            .remove_installation_role(inst.id, b.id, Actor::User(a.id)),
+        db.store.remove_installation_role(&by_b, a.id),
+        db.store.remove_installation_role(&by_a, b.id),
     );
     assert_eq!(
         u8::from(first.is_ok()) + u8::from(second.is_ok()),
         1,
         "{first:?} {second:?}"
     );
-    let owners = db.store.installation_members(inst.id).await.unwrap();
+    let owners = db
+        .store
+        .installation_members(&op::<ViewPeople>(&db, inst.id).await)
+        .await
+        .unwrap();
     assert_eq!(owners.len(), 1);
     assert_eq!(owners[0].role, Role::Owner);
+}
+
+async fn a_stale_capability_changes_no_role(engine: Engine) {
+    let (_guard, db) = open(engine).await;
+    let owner = user(&db, "owner@example.com").await;
+    let admin = user(&db, "admin@example.com").await;
+    let third = user(&db, "third@example.com").await;
+    let inst = db
+        .store
+        .create_installation(owner.id, &installation("Stale"), &Principal::User(owner.id))
+        .await
+        .unwrap();
+    let as_owner = cap::<ManageUsers>(&db, &owner, inst.id).await;
+    db.store
+        .set_installation_role(&as_owner, admin.id, Role::Admin)
+        .await
+        .unwrap();
+    let as_admin = cap::<ManageUsers>(&db, &admin, inst.id).await;
+    db.store
+        .set_installation_role(&as_owner, admin.id, Role::User)
+        .await
+        .unwrap();
+    let late = db
+        .store
+        .set_installation_role(&as_admin, third.id, Role::Admin)
+        .await;
+    assert!(
+        matches!(
+            late,
+            Err(StoreError::Refused(RoleChangeRefused::NotPermitted))
+        ),
+        "the role is read again inside the transaction: {late:?}"
+    );
+    let members = db
+        .store
+        .installation_members(&op::<ViewPeople>(&db, inst.id).await)
+        .await
+        .unwrap();
+    assert_eq!(members.len(), 2, "nobody was added");
 }
 
 async fn groups_have_unique_lookup_keys(engine: Engine) {
@@ -394,7 +591,7 @@ async fn groups_have_unique_lookup_keys(engine: Engine) {
             owner.id,
             &group("Acme Charging", &["https://acme.example/cb"]),
             &key,
-            Actor::User(owner.id),
+            &Principal::User(owner.id),
         )
         .await
         .unwrap();
@@ -409,7 +606,7 @@ async fn groups_have_unique_lookup_keys(engine: Engine) {
             owner.id,
             &group("Other", &[]),
             &LookupKey::parse("tzbv").unwrap(),
-            Actor::User(owner.id),
+            &Principal::User(owner.id),
         )
         .await;
     assert!(matches!(clash, Err(StoreError::Conflict("lookup_key"))));
@@ -431,18 +628,18 @@ async fn groups_have_unique_lookup_keys(engine: Engine) {
             owner.id,
             &group("Other", &[]),
             &LookupKey::parse("ABCD").unwrap(),
-            Actor::User(owner.id),
+            &Principal::User(owner.id),
         )
         .await
         .unwrap();
     let taken = db
         .store
-        .rotate_lookup_key(other.id, &key, Actor::User(owner.id))
+        .rotate_lookup_key(&gcap::<ManageGroup>(&db, &owner, other.id).await, &key)
         .await;
     assert!(matches!(taken, Err(StoreError::Conflict("lookup_key"))));
     let fresh = LookupKey::parse("WXYZ").unwrap();
     db.store
-        .rotate_lookup_key(acme.id, &fresh, Actor::User(owner.id))
+        .rotate_lookup_key(&gcap::<ManageGroup>(&db, &owner, acme.id).await, &fresh)
         .await
         .unwrap();
     assert!(
@@ -474,34 +671,56 @@ async fn group_membership_keeps_an_owner(engine: Engine) {
             owner.id,
             &group("Installers AS", &[]),
             &key,
-            Actor::User(owner.id),
+            &Principal::User(owner.id),
         )
         .await
         .unwrap();
-    let (_, access) = db.store.group_for(member.id, g.id).await.unwrap().unwrap();
+    let (_, access) = db
+        .store
+        .group_for(&Principal::User(member.id), g.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(access.role, None);
     assert!(!db.store.owns_a_group(member.id).await.unwrap());
     db.store
-        .set_group_role(g.id, member.id, GroupRole::Member, Actor::User(owner.id))
+        .set_group_role(
+            &gcap::<ManageGroup>(&db, &owner, g.id).await,
+            member.id,
+            GroupRole::Member,
+        )
         .await
         .unwrap();
-    let (_, access) = db.store.group_for(member.id, g.id).await.unwrap().unwrap();
+    let (_, access) = db
+        .store
+        .group_for(&Principal::User(member.id), g.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(access.role, Some(GroupRole::Member));
     assert!(matches!(
         db.store
-            .remove_group_member(g.id, owner.id, Actor::User(owner.id))
+            .remove_group_member(&gcap::<ManageGroup>(&db, &owner, g.id).await, owner.id)
             .await,
-        Err(StoreError::LastOwner(_))
+        Err(StoreError::Refused(RoleChangeRefused::LastOwner(_)))
     ));
     db.store
-        .set_group_role(g.id, member.id, GroupRole::Owner, Actor::User(owner.id))
+        .set_group_role(
+            &gcap::<ManageGroup>(&db, &owner, g.id).await,
+            member.id,
+            GroupRole::Owner,
+        )
         .await
         .unwrap();
     db.store
-        .remove_group_member(g.id, owner.id, Actor::User(owner.id))
+        .remove_group_member(&gcap::<ManageGroup>(&db, &owner, g.id).await, owner.id)
         .await
         .unwrap();
-    let members = db.store.group_members(g.id).await.unwrap();
+    let members = db
+        .store
+        .group_members(&gop::<ViewGroup>(&db, g.id).await)
+        .await
+        .unwrap();
     assert_eq!(members.len(), 1);
     assert_eq!(
         (members[0].user.id, members[0].role),
@@ -519,7 +738,7 @@ async fn return_urls_are_replaced_in_order(engine: Engine) {
             owner.id,
             &group("Acme", &["https://a.example/x"]),
             &LookupKey::parse("QRST").unwrap(),
-            Actor::User(owner.id),
+            &Principal::User(owner.id),
         )
         .await
         .unwrap();
@@ -532,10 +751,15 @@ async fn return_urls_are_replaced_in_order(engine: Engine) {
     .map(|u| RegisteredReturnUrl::parse(u).unwrap())
     .collect();
     db.store
-        .set_return_urls(g.id, &urls, Actor::User(owner.id))
+        .set_return_urls(&gcap::<ManageGroup>(&db, &owner, g.id).await, &urls)
         .await
         .unwrap();
-    let (loaded, _) = db.store.group_for(owner.id, g.id).await.unwrap().unwrap();
+    let (loaded, _) = db
+        .store
+        .group_for(&Principal::User(owner.id), g.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         loaded.return_urls,
         vec!["https://b.example/2", "http://localhost:3000/cb"]
@@ -573,7 +797,11 @@ async fn group_grants_reach_every_member_until_revoked(engine: Engine) {
     let outsider = user(&db, "outsider@example.com").await;
     let inst = db
         .store
-        .create_installation(owner.id, &installation("Garage"), Actor::User(owner.id))
+        .create_installation(
+            owner.id,
+            &installation("Garage"),
+            &Principal::User(owner.id),
+        )
         .await
         .unwrap();
     let key = LookupKey::parse("ACME").unwrap();
@@ -583,7 +811,7 @@ async fn group_grants_reach_every_member_until_revoked(engine: Engine) {
             partner.id,
             &group("Acme", &[]),
             &key,
-            Actor::User(partner.id),
+            &Principal::User(partner.id),
         )
         .await
         .unwrap();
@@ -591,17 +819,29 @@ async fn group_grants_reach_every_member_until_revoked(engine: Engine) {
 
     assert!(db
         .store
-        .grant_access(inst.id, acme.id, Actor::User(owner.id), &context)
+        .grant_access(
+            &cap::<ManagePermissions>(&db, &owner, inst.id).await,
+            acme.id,
+            &context
+        )
         .await
         .unwrap());
     assert!(
         !db.store
-            .grant_access(inst.id, acme.id, Actor::User(owner.id), &context)
+            .grant_access(
+                &cap::<ManagePermissions>(&db, &owner, inst.id).await,
+                acme.id,
+                &context
+            )
             .await
             .unwrap(),
         "idempotent"
     );
-    let approvals = db.store.installation_audit(inst.id, 100, 0).await.unwrap();
+    let approvals = db
+        .store
+        .installation_audit(&op::<ManagePermissions>(&db, inst.id).await, 100, 0)
+        .await
+        .unwrap();
     assert_eq!(
         approvals
             .iter()
@@ -612,7 +852,7 @@ async fn group_grants_reach_every_member_until_revoked(engine: Engine) {
 
     let (_, access) = db
         .store
-        .installation_for(partner.id, inst.id)
+        .installation_for(&Principal::User(partner.id), inst.id)
         .await
         .unwrap()
         .unwrap();
@@ -621,35 +861,38 @@ async fn group_grants_reach_every_member_until_revoked(engine: Engine) {
         (None, vec![acme.id])
     );
     assert_eq!(
-        db.store.installations_for(partner.id).await.unwrap().len(),
+        db.store
+            .installations_for(&Principal::User(partner.id))
+            .await
+            .unwrap()
+            .len(),
         1
     );
     let (_, access) = db
         .store
-        .installation_for(outsider.id, inst.id)
+        .installation_for(&Principal::User(outsider.id), inst.id)
         .await
         .unwrap()
         .unwrap();
     assert!(access.via_groups.is_empty());
     assert!(db
         .store
-        .installations_for(outsider.id)
+        .installations_for(&Principal::User(outsider.id))
         .await
         .unwrap()
         .is_empty());
 
     db.store
         .set_group_role(
-            acme.id,
+            &gcap::<ManageGroup>(&db, &partner, acme.id).await,
             later.id,
             GroupRole::Member,
-            Actor::User(partner.id),
         )
         .await
         .unwrap();
     let (_, access) = db
         .store
-        .installation_for(later.id, inst.id)
+        .installation_for(&Principal::User(later.id), inst.id)
         .await
         .unwrap()
         .unwrap();
@@ -659,12 +902,12 @@ async fn group_grants_reach_every_member_until_revoked(engine: Engine) {
         "members added later have access too"
     );
     db.store
-        .remove_group_member(acme.id, later.id, Actor::User(partner.id))
+        .remove_group_member(&gcap::<ManageGroup>(&db, &partner, acme.id).await, later.id)
         .await
         .unwrap();
     let (_, access) = db
         .store
-        .installation_for(later.id, inst.id)
+        .installation_for(&Principal::User(later.id), inst.id)
         .await
         .unwrap()
         .unwrap();
@@ -677,43 +920,51 @@ async fn group_grants_reach_every_member_until_revoked(engine: Engine) {
     assert_eq!(db.store.group_grants(acme.id).await.unwrap(), vec![inst.id]);
 
     db.store
-        .revoke_access(inst.id, acme.id, Actor::User(owner.id))
+        .revoke_access(&revocation(&db, &owner, inst.id, acme.id).await)
         .await
         .unwrap();
     let (_, access) = db
         .store
-        .installation_for(partner.id, inst.id)
+        .installation_for(&Principal::User(partner.id), inst.id)
         .await
         .unwrap()
         .unwrap();
     assert!(access.via_groups.is_empty());
     assert!(db
         .store
-        .installations_for(partner.id)
+        .installations_for(&Principal::User(partner.id))
         .await
         .unwrap()
         .is_empty());
     assert!(matches!(
         db.store
-            .revoke_access(inst.id, acme.id, Actor::User(owner.id))
+            .revoke_access(&revocation(&db, &owner, inst.id, acme.id).await)
             .await,
         Err(StoreError::NotFound)
     ));
     assert_eq!(
-        db.store.installation_audit(inst.id, 1, 0).await.unwrap()[0].kind,
+        db.store
+            .installation_audit(&op::<ManagePermissions>(&db, inst.id).await, 1, 0)
+            .await
+            .unwrap()[0]
+            .kind,
         "access_revoked"
     );
     let missing = voltgate_domain::InstallationId::random();
-    assert!(matches!(
-        db.store
-            .grant_access(missing, acme.id, Actor::User(owner.id), &context)
-            .await,
-        Err(StoreError::NotFound)
-    ));
+    let refused =
+        on_installation::<ManagePermissions>(db.store.as_ref(), Principal::User(owner.id), missing);
+    assert_eq!(
+        refused.await.map(|_| ()),
+        Err(voltgate_domain::Denial::NotFound)
+    );
     let no_group = voltgate_domain::GroupId::random();
     assert!(matches!(
         db.store
-            .grant_access(inst.id, no_group, Actor::User(owner.id), &context)
+            .grant_access(
+                &cap::<ManagePermissions>(&db, &owner, inst.id).await,
+                no_group,
+                &context
+            )
             .await,
         Err(StoreError::NotFound)
     ));
@@ -733,7 +984,11 @@ async fn access_decisions_are_audited_with_the_links_words(engine: Engine) {
     let partner = user(&db, "partner@acme.example").await;
     let inst = db
         .store
-        .create_installation(owner.id, &installation("Garage"), Actor::User(owner.id))
+        .create_installation(
+            owner.id,
+            &installation("Garage"),
+            &Principal::User(owner.id),
+        )
         .await
         .unwrap();
     let key = LookupKey::parse("ACME").unwrap();
@@ -743,7 +998,7 @@ async fn access_decisions_are_audited_with_the_links_words(engine: Engine) {
             partner.id,
             &group("Acme Charging", &[]),
             &key,
-            Actor::User(partner.id),
+            &Principal::User(partner.id),
         )
         .await
         .unwrap();
@@ -752,10 +1007,19 @@ async fn access_decisions_are_audited_with_the_links_words(engine: Engine) {
         return_url: Some("https://acme.example/cb".into()),
     };
     db.store
-        .record_denial(Some(inst.id), acme.id, Actor::User(owner.id), &context)
+        .record_denial(
+            &Principal::User(owner.id),
+            Some(&cap::<ManagePermissions>(&db, &owner, inst.id).await),
+            acme.id,
+            &context,
+        )
         .await
         .unwrap();
-    let event = &db.store.installation_audit(inst.id, 1, 0).await.unwrap()[0];
+    let event = &db
+        .store
+        .installation_audit(&op::<ManagePermissions>(&db, inst.id).await, 1, 0)
+        .await
+        .unwrap()[0];
     assert_eq!(event.kind, "access_denied");
     assert_eq!(event.group, Some(acme.id));
     assert_eq!(event.detail["partner_name"], "Acme Energy");
@@ -770,7 +1034,7 @@ async fn access_decisions_are_audited_with_the_links_words(engine: Engine) {
         "a denial grants nothing"
     );
     db.store
-        .record_denial(None, acme.id, Actor::User(owner.id), &context)
+        .record_denial(&Principal::User(owner.id), None, acme.id, &context)
         .await
         .unwrap();
     assert_eq!(

@@ -21,9 +21,10 @@ use rust_ocpp::v1_6::messages::stop_transaction::StopTransactionResponse;
 use rust_ocpp::v1_6::types::{
     AuthorizationStatus, ChargePointStatus, DataTransferStatus, IdTagInfo, RegistrationStatus,
 };
+use voltgate_domain::authz::rules::may_hold_id_tag;
 use voltgate_domain::id_tag::{tag_status, Registration, TagStatus};
 use voltgate_domain::text::reported;
-use voltgate_domain::{authorize, Action, Principal, Resource, UserId};
+use voltgate_domain::{Principal, UserId};
 use voltgate_ocpp::central::HandlerError;
 use voltgate_ocpp::command::wire_name;
 use voltgate_ocpp::request::{
@@ -96,18 +97,11 @@ impl Charging {
         let holder = self.store.id_tag_holder(installation, id_tag).await?;
         let registration = match holder {
             Some(holder) => {
-                let access = self
+                let holder_has_access = self
                     .store
-                    .installation_for(holder.user, installation)
-                    .await?;
-                let holder_has_access = access.is_some_and(|(_, access)| {
-                    authorize(
-                        &Principal { user: holder.user },
-                        Action::ViewInstallation,
-                        Resource::Installation(&access),
-                    )
-                    .is_ok()
-                });
+                    .installation_for(&Principal::User(holder.user), installation)
+                    .await?
+                    .is_some_and(|(_, access)| may_hold_id_tag(&access));
                 Some(Registration {
                     removed: holder.removed,
                     holder_has_access,

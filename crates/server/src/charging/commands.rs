@@ -6,44 +6,47 @@
 
 use rust_ocpp::v1_6::types::MessageTrigger;
 use serde_json::{json, Value};
+use voltgate_domain::authz::ControlChargers;
 use voltgate_domain::balancing::{Delivery, Purpose};
-use voltgate_domain::{authorize, Action, ChargerId, GroupId, Principal, Resource, UserId};
+use voltgate_domain::text::reported;
+use voltgate_domain::{Authorized, ChargerId, Principal};
 use voltgate_ocpp::{Answer, Command, CommandError};
-use voltgate_store::{Actor, Charger, CommandAudit, Store, StoreError};
+use voltgate_store::{Charger, CommandAudit, Store, StoreError};
 
 use super::Charging;
+use crate::authz;
 use crate::error::AppError;
 
-/// The right to control one charger, proven by `authorize()`: only [`ChargerControl::check`] makes one.
+/// The right to control one charger: the capability to control its installation's chargers, tied to
+/// a charger of that installation.
 #[derive(Clone, Debug)]
 pub struct ChargerControl {
+    on: Authorized<ControlChargers>,
     charger: Charger,
-    via_group: Option<GroupId>,
 }
 
 impl ChargerControl {
-    /// The charger, if `user` may control it: 404 when they have no relation to its installation, 403
-    /// when they may only look.
+    /// The right to control `charger`, from the capability on its installation; 404 for a charger of
+    /// another installation.
+    pub fn new(on: Authorized<ControlChargers>, charger: Charger) -> Result<Self, AppError> {
+        if charger.installation_id != on.id() {
+            return Err(AppError::NotFound);
+        }
+        Ok(Self { on, charger })
+    }
+
+    /// The charger, if `principal` may control it: 404 when they have no relation to its
+    /// installation, 403 when they may only look.
     pub async fn check(
         store: &dyn Store,
-        user: UserId,
+        principal: &Principal,
         charger: ChargerId,
     ) -> Result<Self, AppError> {
         let charger = store.charger(charger).await?.ok_or(AppError::NotFound)?;
-        let (_, access) = store
-            .installation_for(user, charger.installation_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        authorize(
-            &Principal { user },
-            Action::ControlChargers,
-            Resource::Installation(&access),
-        )?;
-        let via_group = match access.role {
-            Some(_) => None,
-            None => access.via_groups.first().copied(),
-        };
-        Ok(Self { charger, via_group })
+        let (_, on) =
+            authz::installation::<ControlChargers>(store, principal, charger.installation_id)
+                .await?;
+        Self::new(on, charger)
     }
 
     /// The charger controlled.
@@ -51,9 +54,9 @@ impl ChargerControl {
         &self.charger
     }
 
-    /// The group through which the right is held, when not directly.
-    pub fn via_group(&self) -> Option<GroupId> {
-        self.via_group
+    /// The capability it rests on.
+    pub fn capability(&self) -> &Authorized<ControlChargers> {
+        &self.on
     }
 }
 
@@ -114,10 +117,12 @@ pub enum CommandOutcome {
 }
 
 impl CommandOutcome {
-    /// The outcome in a sentence.
+    /// The outcome in a sentence (what the charger said is cleaned for showing).
     pub fn summary(&self) -> String {
         match self {
-            Self::Answered(answer) => format!("The charger answered: {}.", answer.summary()),
+            Self::Answered(answer) => {
+                format!("The charger answered: {}.", reported(&answer.summary()))
+            }
             Self::Limit(Some(Delivery::Accepted)) => "The charger accepted its new limit.".into(),
             Self::Limit(Some(Delivery::Rejected)) => "The charger rejected its new limit.".into(),
             Self::Limit(Some(Delivery::NotSent)) => {
@@ -167,22 +172,21 @@ impl CommandFailure {
 pub type CommandResult = Result<CommandOutcome, CommandFailure>;
 
 impl Charging {
-    /// Audits, sends and records one command; see the module's documentation.
+    /// Audits, sends and records one command; see the module's documentation. The actor the audit log
+    /// names is the capability's principal.
     pub async fn send_command(
         &self,
         control: &ChargerControl,
-        actor: Actor,
         command: ChargerCommand,
     ) -> CommandResult {
         let charger = control.charger();
         let audit = CommandAudit {
             command: command.name().to_owned(),
             request: command.request(),
-            via_group: control.via_group(),
         };
         let event = self
             .store
-            .begin_charger_command(charger, &audit, actor)
+            .begin_charger_command(control.capability(), charger, &audit)
             .await?;
         let result = self.carry_out(charger, command).await;
         let said = match &result {

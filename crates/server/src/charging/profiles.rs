@@ -168,7 +168,7 @@ mod tests {
             serde_json::to_value(&sent).unwrap(),
             json!({"connectorId": 2, "csChargingProfiles": {"chargingProfileId": 2002, "transactionId": 7,
                 "stackLevel": 1, "chargingProfilePurpose": "TxProfile", "chargingProfileKind": "Relative",
-                "chargingSchedule": {"chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16.0}]}}})
+                "chargingSchedule": {"chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16}]}}})
         );
         let watts = limit(
             Purpose::Default,

@@ -12,10 +12,9 @@ use serde::Deserialize;
 use voltgate_domain::access_request::{
     param, picker, Candidate, Choice, NothingToGrant, ParamError, RequestParams,
 };
-use voltgate_domain::{
-    Action, InstallationId, LookupKey, RegisteredReturnUrl, Resource, ReturnTarget,
-};
-use voltgate_store::{Actor, Group, Installation, RequestContext};
+use voltgate_domain::authz::{ManagePermissions, ViewInstallation};
+use voltgate_domain::{Action, InstallationId, LookupKey, RegisteredReturnUrl, ReturnTarget};
+use voltgate_store::{Group, Installation, RequestContext};
 
 use super::layout::Layout;
 use super::session::{AuthUser, CsrfForm, MaybeUser, Visit};
@@ -160,16 +159,10 @@ async fn review(app: &AppState, auth: &AuthUser, link: Link) -> Result<Response,
     let tr = Tr(auth.visit.lang);
     let granted = app.store.group_grants(link.group.id).await?;
     let administered: Vec<Installation> = app
-        .visible_installations(&auth.user)
+        .visible_installations(&auth.principal())
         .await?
         .into_iter()
-        .filter(|(_, access)| {
-            app.may(
-                &auth.user,
-                Action::ManagePermissions,
-                Resource::Installation(access),
-            )
-        })
+        .filter(|(_, seen)| seen.may(Action::ManagePermissions))
         .map(|(installation, _)| installation)
         .collect();
     let candidates: Vec<Candidate> = administered
@@ -317,30 +310,31 @@ async fn decide_link(
         return_url: link.params.return_url.clone(),
     };
     let chosen: Option<InstallationId> = form.installation_id.trim().parse().ok();
-    let actor = Actor::User(auth.user.id);
+    let principal = auth.principal();
     match form.decision.as_str() {
         "approve" => {
             let id = chosen.ok_or_else(|| {
                 AppError::BadRequest(Tr(auth.visit.lang).t("choose-installation"))
             })?;
-            app.installation(&auth.user, id, Action::ManagePermissions)
+            let (_, manage) = app
+                .installation::<ManagePermissions>(&principal, id)
                 .await?;
             app.store
-                .grant_access(id, link.group.id, actor, &context)
+                .grant_access(&manage, link.group.id, &context)
                 .await?;
             Ok(Redirect::to(&after_decision(&link, Some(id))).into_response())
         }
         "deny" => {
             let about = match chosen {
                 Some(id) => app
-                    .installation(&auth.user, id, Action::ManagePermissions)
+                    .installation::<ManagePermissions>(&principal, id)
                     .await
                     .ok()
-                    .map(|(i, _)| i.id),
+                    .map(|(_, manage)| manage),
                 None => None,
             };
             app.store
-                .record_denial(about, link.group.id, actor, &context)
+                .record_denial(&principal, about.as_ref(), link.group.id, &context)
                 .await?;
             Ok(Redirect::to(&after_decision(&link, None)).into_response())
         }
@@ -403,7 +397,7 @@ async fn receipt(
     let group_name = group.map_or_else(|| "—".to_owned(), |g| g.name);
     let installation = match param(&pairs, "installationId").and_then(|id| id.parse().ok()) {
         Some(id) => app
-            .installation(&auth.user, id, Action::ViewInstallation)
+            .installation::<ViewInstallation>(&auth.principal(), id)
             .await
             .ok()
             .map(|(i, _)| i),

@@ -18,10 +18,14 @@ use rust_ocpp::v1_6::messages::reset::ResetRequest;
 use rust_ocpp::v1_6::messages::unlock_connector::UnlockConnectorRequest;
 use rust_ocpp::v1_6::types::{AvailabilityType, ResetRequestStatus};
 use serde::Deserialize;
+use voltgate_domain::authz::{ControlChargers, ManageUsers, Right, ViewInstallation};
 use voltgate_domain::text::{is_forbidden, reported, Name};
-use voltgate_domain::{Action, ChargePointIdentity, ChargerId, InstallationId, ValidationErrors};
+use voltgate_domain::{
+    Action, Authorized, ChargePointIdentity, ChargerId, InstallationAccess, InstallationId,
+    ValidationErrors,
+};
 use voltgate_ocpp::{Answer, Command};
-use voltgate_store::{Actor, Charger, ConnectorState, Installation, RunningSession, StoreError};
+use voltgate_store::{Charger, ConnectorState, Installation, RunningSession, StoreError};
 
 use super::layout::Layout;
 use super::session::{AuthUser, CsrfForm, NoFields, PathId};
@@ -63,18 +67,17 @@ pub fn session_label(
     Some(format!("session #{}{energy}", session.transaction))
 }
 
-/// A charger and its installation, if `user` may do `action` there.
-async fn charger_for(
+/// A charger and its installation, with the capability to do `R` there.
+async fn charger_for<R: Right<Facts = InstallationAccess>>(
     app: &AppState,
     auth: &AuthUser,
     id: ChargerId,
-    action: Action,
-) -> Result<(Charger, Installation), AppError> {
+) -> Result<(Charger, Installation, Authorized<R>), AppError> {
     let charger = app.store.charger(id).await?.ok_or(AppError::NotFound)?;
-    let (installation, _) = app
-        .installation(&auth.user, charger.installation_id, action)
+    let (installation, cap) = app
+        .installation::<R>(&auth.principal(), charger.installation_id)
         .await?;
-    Ok((charger, installation))
+    Ok((charger, installation, cap))
 }
 
 /// The URL installers configure in the charger.
@@ -157,19 +160,15 @@ async fn add(
     PathId(id): PathId<InstallationId>,
     CsrfForm(form): CsrfForm<NewChargerForm>,
 ) -> Result<Response, AppError> {
-    let (installation, _) = app
-        .installation(&auth.user, id, Action::ManageUsers)
+    let (installation, manage) = app
+        .installation::<ManageUsers>(&auth.principal(), id)
         .await?;
     let (name, identity, connectors) = match parse_new(&form) {
         Ok(parsed) => parsed,
         Err(errors) => return refused(&app, &auth, installation, form, errors).await,
     };
     let (new, password) = secrets::new_charger(identity, name, connectors);
-    match app
-        .store
-        .create_charger(id, &new, Actor::User(auth.user.id))
-        .await
-    {
+    match app.store.create_charger(&manage, &new).await {
         Ok(charger) => {
             let page = charger_page(
                 &app,
@@ -223,10 +222,9 @@ async fn charger_page(
     new_password: Option<String>,
     outcome: Option<String>,
 ) -> Result<ChargerPage, AppError> {
-    let (_, access) = app
-        .installation(&auth.user, installation.id, Action::ViewInstallation)
+    let (_, seen) = app
+        .installation::<ViewInstallation>(&auth.principal(), installation.id)
         .await?;
-    let resource = voltgate_domain::Resource::Installation(&access);
     let connectors = app
         .store
         .chargers(installation.id)
@@ -240,8 +238,8 @@ async fn charger_page(
         layout,
         online: app.registry.is_online(&charger.identity),
         ocpp_url: ocpp_url(app, headers, &charger.identity),
-        can_control: app.may(&auth.user, Action::ControlChargers, resource),
-        can_manage: app.may(&auth.user, Action::ManageUsers, resource),
+        can_control: seen.may(Action::ControlChargers),
+        can_manage: seen.may(Action::ManageUsers),
         connectors,
         running: app.store.running_sessions(installation.id).await?,
         installation,
@@ -257,7 +255,7 @@ async fn show(
     headers: HeaderMap,
     PathId(id): PathId<ChargerId>,
 ) -> Result<Response, AppError> {
-    let (charger, installation) = charger_for(&app, &auth, id, Action::ViewInstallation).await?;
+    let (charger, installation, _) = charger_for::<ViewInstallation>(&app, &auth, id).await?;
     Ok(
         charger_page(&app, &auth, &headers, charger, installation, None, None)
             .await?
@@ -272,10 +270,10 @@ async fn new_password(
     PathId(id): PathId<ChargerId>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
-    let (charger, installation) = charger_for(&app, &auth, id, Action::ManageUsers).await?;
+    let (charger, installation, manage) = charger_for::<ManageUsers>(&app, &auth, id).await?;
     let password = secrets::generate();
     app.store
-        .set_charger_password(id, &secrets::hash(&password), Actor::User(auth.user.id))
+        .set_charger_password(&manage, id, &secrets::hash(&password))
         .await?;
     Ok(charger_page(
         &app,
@@ -386,13 +384,8 @@ async fn command(
     PathId(id): PathId<ChargerId>,
     CsrfForm(form): CsrfForm<CommandForm>,
 ) -> Result<Response, AppError> {
-    let control = ChargerControl::check(app.store.as_ref(), auth.user.id, id).await?;
-    let charger = control.charger().clone();
-    let installation = app
-        .store
-        .installation(charger.installation_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (charger, installation, on) = charger_for::<ControlChargers>(&app, &auth, id).await?;
+    let control = ChargerControl::new(on, charger.clone())?;
     let command = match to_command(&form, &charger) {
         Ok(command) => command,
         Err(message) => {
@@ -409,10 +402,7 @@ async fn command(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    let result = app
-        .charging
-        .send_command(&control, Actor::User(auth.user.id), command)
-        .await;
+    let result = app.charging.send_command(&control, command).await;
     Ok(charger_page(
         &app,
         &auth,
@@ -462,10 +452,7 @@ async fn configuration_page(
     let read = ChargerCommand::Ocpp(Command::GetConfiguration(GetConfigurationRequest {
         key: None,
     }));
-    let answer = app
-        .charging
-        .send_command(control, Actor::User(auth.user.id), read)
-        .await;
+    let answer = app.charging.send_command(control, read).await;
     let (keys, problem) = match answer {
         Ok(CommandOutcome::Answered(Answer::GetConfiguration(answer))) => {
             (configuration_keys(&answer), None)
@@ -501,7 +488,8 @@ async fn configuration(
     auth: AuthUser,
     PathId(id): PathId<ChargerId>,
 ) -> Result<Response, AppError> {
-    let control = ChargerControl::check(app.store.as_ref(), auth.user.id, id).await?;
+    let (charger, _, on) = charger_for::<ControlChargers>(&app, &auth, id).await?;
+    let control = ChargerControl::new(on, charger)?;
     configuration_page(&app, &auth, &control, None).await
 }
 
@@ -537,14 +525,12 @@ async fn change_configuration(
     PathId(id): PathId<ChargerId>,
     CsrfForm(form): CsrfForm<ChangeForm>,
 ) -> Result<Response, AppError> {
-    let control = ChargerControl::check(app.store.as_ref(), auth.user.id, id).await?;
+    let (charger, _, on) = charger_for::<ControlChargers>(&app, &auth, id).await?;
+    let control = ChargerControl::new(on, charger)?;
     let change = parse_change(&form)?;
     let key = reported(&change.key).into_owned();
     let command = ChargerCommand::Ocpp(Command::ChangeConfiguration(change));
-    let result = app
-        .charging
-        .send_command(&control, Actor::User(auth.user.id), command)
-        .await;
+    let result = app.charging.send_command(&control, command).await;
     let said = format!("{key}: {}", said(&result));
     configuration_page(&app, &auth, &control, Some(said)).await
 }

@@ -8,10 +8,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
-use voltgate_domain::{
-    Action, GroupAccess, GroupId, GroupRole, Resource, UserId, ValidationErrors,
-};
-use voltgate_store::{Actor, Group, GroupMember, Installation, StoreError};
+use voltgate_domain::authz::{LeaveGroup, ManageGroup, ViewGroup, ViewInstallation};
+use voltgate_domain::{Action, Authorized, GroupId, GroupRole, UserId, ValidationErrors};
+use voltgate_store::{Group, GroupMember, Installation, StoreError};
 
 use super::layout::Layout;
 use super::session::{AuthUser, CsrfForm, NoFields, PathId};
@@ -72,13 +71,8 @@ async fn create(
 ) -> Result<Response, AppError> {
     match form.parse() {
         Ok(new) => {
-            let group = groups::create(
-                app.store.as_ref(),
-                &auth.user,
-                &new,
-                Actor::User(auth.user.id),
-            )
-            .await?;
+            let group =
+                groups::create(app.store.as_ref(), &auth.user, &new, &auth.principal()).await?;
             Ok(Redirect::to(&format!("/groups/{}", group.id)).into_response())
         }
         Err(errors) => {
@@ -119,15 +113,15 @@ async fn page(
     app: &AppState,
     auth: &AuthUser,
     group: Group,
-    access: GroupAccess,
+    seen: Authorized<ViewGroup>,
     feedback: Feedback,
 ) -> Result<GroupPage, AppError> {
-    let can_manage = app.may(&auth.user, Action::ManageGroup, Resource::Group(&access));
-    let members = app.store.group_members(group.id).await?;
+    let can_manage = seen.may(Action::ManageGroup);
+    let members = app.store.group_members(&seen).await?;
     let mut installations = Vec::new();
     for id in app.store.group_grants(group.id).await? {
         if let Ok((installation, _)) = app
-            .installation(&auth.user, id, Action::ViewInstallation)
+            .installation::<ViewInstallation>(&auth.principal(), id)
             .await
         {
             installations.push(installation);
@@ -136,7 +130,7 @@ async fn page(
     let layout = Layout::new(app, &auth.visit, Some(&auth.user), group.name.clone()).await?;
     Ok(GroupPage {
         layout,
-        role: access.role,
+        role: seen.facts().role,
         can_manage,
         members,
         installations,
@@ -160,9 +154,9 @@ async fn refused(
     field: &'static str,
     message: String,
 ) -> Result<Response, AppError> {
-    let (group, access) = app.group(&auth.user, id, Action::ViewGroup).await?;
+    let (group, seen) = app.group::<ViewGroup>(&auth.principal(), id).await?;
     feedback.errors.add(field, message);
-    Ok((status, page(app, auth, group, access, feedback).await?).into_response())
+    Ok((status, page(app, auth, group, seen, feedback).await?).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -177,7 +171,7 @@ async fn show(
     PathId(id): PathId<GroupId>,
     Query(query): Query<ShowQuery>,
 ) -> Result<Response, AppError> {
-    let (group, access) = app.group(&auth.user, id, Action::ViewGroup).await?;
+    let (group, seen) = app.group::<ViewGroup>(&auth.principal(), id).await?;
     let notice = match query.saved.as_deref() {
         Some("members") => Some("Members updated."),
         Some("key") => Some("New lookup key made. The old key no longer works."),
@@ -188,7 +182,7 @@ async fn show(
         &app,
         &auth,
         group,
-        access,
+        seen,
         Feedback {
             notice,
             ..Feedback::default()
@@ -213,7 +207,7 @@ async fn set_member(
     PathId(id): PathId<GroupId>,
     CsrfForm(input): CsrfForm<MemberInput>,
 ) -> Result<Response, AppError> {
-    app.group(&auth.user, id, Action::ManageGroup).await?;
+    let (_, manage) = app.group::<ManageGroup>(&auth.principal(), id).await?;
     let role = if input.owner.is_some() {
         GroupRole::Owner
     } else {
@@ -231,13 +225,9 @@ async fn set_member(
             return refused(&app, &auth, id, unprocessable, feedback, "email", message).await
         }
     };
-    match app
-        .store
-        .set_group_role(id, user.id, role, Actor::User(auth.user.id))
-        .await
-    {
+    match app.store.set_group_role(&manage, user.id, role).await {
         Ok(()) => Ok(Redirect::to(&format!("/groups/{id}?saved=members")).into_response()),
-        Err(StoreError::LastOwner(rule)) => {
+        Err(StoreError::Refused(rule)) => {
             refused(
                 &app,
                 &auth,
@@ -259,21 +249,19 @@ struct RemoveInput {
     user_id: String,
 }
 
-/// Removes `user` from the group; the last owner stays.
-async fn remove(
+/// After removing `user` from the group (or them leaving it): back to the group, or to the list when
+/// one left; the last owner stays.
+async fn removed(
     app: &AppState,
     auth: &AuthUser,
     id: GroupId,
     user: UserId,
+    outcome: Result<(), StoreError>,
 ) -> Result<Response, AppError> {
-    match app
-        .store
-        .remove_group_member(id, user, Actor::User(auth.user.id))
-        .await
-    {
+    match outcome {
         Ok(()) if user == auth.user.id => Ok(Redirect::to("/groups").into_response()),
         Ok(()) => Ok(Redirect::to(&format!("/groups/{id}?saved=members")).into_response()),
-        Err(StoreError::LastOwner(rule)) => {
+        Err(StoreError::Refused(rule)) => {
             refused(
                 app,
                 auth,
@@ -295,12 +283,13 @@ async fn remove_member(
     PathId(id): PathId<GroupId>,
     CsrfForm(input): CsrfForm<RemoveInput>,
 ) -> Result<Response, AppError> {
-    app.group(&auth.user, id, Action::ManageGroup).await?;
+    let (_, manage) = app.group::<ManageGroup>(&auth.principal(), id).await?;
     let user: UserId = input
         .user_id
         .parse()
         .map_err(|_| AppError::BadRequest("Choose a member to remove.".into()))?;
-    remove(&app, &auth, id, user).await
+    let outcome = app.store.remove_group_member(&manage, user).await;
+    removed(&app, &auth, id, user, outcome).await
 }
 
 async fn leave(
@@ -309,8 +298,9 @@ async fn leave(
     PathId(id): PathId<GroupId>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
-    app.group(&auth.user, id, Action::ViewGroup).await?;
-    remove(&app, &auth, id, auth.user.id).await
+    let (_, leave) = app.group::<LeaveGroup>(&auth.principal(), id).await?;
+    let outcome = app.store.leave_group(&leave).await;
+    removed(&app, &auth, id, auth.user.id, outcome).await
 }
 
 async fn rotate_key(
@@ -319,10 +309,9 @@ async fn rotate_key(
     PathId(id): PathId<GroupId>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
-    app.group(&auth.user, id, Action::ManageGroup).await?;
-    let actor = Actor::User(auth.user.id);
-    let store = app.store.as_ref();
-    with_fresh_key(|key| async move { store.rotate_lookup_key(id, &key, actor).await }).await?;
+    let (_, manage) = app.group::<ManageGroup>(&auth.principal(), id).await?;
+    let (store, manage) = (app.store.as_ref(), &manage);
+    with_fresh_key(|key| async move { store.rotate_lookup_key(manage, &key).await }).await?;
     Ok(Redirect::to(&format!("/groups/{id}?saved=key")).into_response())
 }
 
@@ -338,12 +327,10 @@ async fn set_return_urls(
     PathId(id): PathId<GroupId>,
     CsrfForm(input): CsrfForm<ReturnUrlsInput>,
 ) -> Result<Response, AppError> {
-    app.group(&auth.user, id, Action::ManageGroup).await?;
+    let (_, manage) = app.group::<ManageGroup>(&auth.principal(), id).await?;
     match parse_return_urls(input.return_urls.lines()) {
         Ok(urls) => {
-            app.store
-                .set_return_urls(id, &urls, Actor::User(auth.user.id))
-                .await?;
+            app.store.set_return_urls(&manage, &urls).await?;
             Ok(Redirect::to(&format!("/groups/{id}?saved=urls")).into_response())
         }
         Err(message) => {

@@ -9,7 +9,8 @@ use axum::routing::get;
 use axum::Router;
 use chrono::{NaiveDate, TimeZone, Utc};
 use serde::Deserialize;
-use voltgate_domain::{Action, Email, InstallationId};
+use voltgate_domain::authz::ViewChargeHistory;
+use voltgate_domain::{Email, InstallationId};
 use voltgate_store::{ChargeSession, Charger, HistoryFilter, Installation};
 
 use super::layout::Layout;
@@ -140,7 +141,7 @@ async fn history(
     Query(query): Query<HistoryQuery>,
 ) -> Result<Response, AppError> {
     let (installation, _) = app
-        .installation(&auth.user, id, Action::ViewChargeHistory)
+        .installation::<ViewChargeHistory>(&auth.principal(), id)
         .await?;
     let filter = filter_of(&app, &query).await?;
     let all = app

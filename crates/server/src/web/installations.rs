@@ -10,14 +10,15 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
+use voltgate_domain::authz::rules::{may_hold_id_tag, RoleChangeRefused};
+use voltgate_domain::authz::{ChangeSettings, ManageUsers, ViewInstallation, ViewPeople};
 use voltgate_domain::settings::{AvailableCurrent, InstallationSettings, SettingsInput};
 use voltgate_domain::{
-    Action, Email, GroupId, InstallationAccess, InstallationId, Resource, Role, UserId,
-    ValidationErrors,
+    Action, Authorized, Email, GroupId, InstallationAccess, InstallationId, Principal, Role,
+    UserId, ValidationErrors,
 };
 use voltgate_store::{
-    Actor, Charger, ConnectorState, Installation, InstallationMember, RunningSession, StoreError,
-    User,
+    Charger, ConnectorState, Installation, InstallationMember, RunningSession, StoreError, User,
 };
 
 use super::chargers::session_label;
@@ -43,7 +44,7 @@ pub fn router() -> Router<AppState> {
 #[template(path = "installations.html")]
 struct InstallationsPage {
     layout: Layout,
-    installations: Vec<(Installation, InstallationAccess)>,
+    installations: Vec<(Installation, Authorized<ViewInstallation>)>,
     group_names: HashMap<GroupId, String>,
     form: InstallationInput,
     errors: ValidationErrors,
@@ -55,8 +56,8 @@ async fn list_page(
     form: InstallationInput,
     errors: ValidationErrors,
 ) -> Result<InstallationsPage, AppError> {
-    let installations = app.visible_installations(&auth.user).await?;
-    let group_names = app.group_names(&auth.user).await?;
+    let installations = app.visible_installations(&auth.principal()).await?;
+    let group_names = app.group_names(auth.user.id).await?;
     let layout = Layout::new(app, &auth.visit, Some(&auth.user), "Installations").await?;
     Ok(InstallationsPage {
         layout,
@@ -86,7 +87,7 @@ async fn create(
         Ok(new) => {
             let installation = app
                 .store
-                .create_installation(auth.user.id, &new, Actor::User(auth.user.id))
+                .create_installation(auth.user.id, &new, &auth.principal())
                 .await?;
             Ok(Redirect::to(&format!("/installations/{}", installation.id)).into_response())
         }
@@ -99,8 +100,9 @@ async fn create(
 
 impl InstallationsPage {
     /// The groups through which the user reaches an installation, by name.
-    fn via(&self, access: &InstallationAccess) -> String {
+    fn via(&self, access: &Authorized<ViewInstallation>) -> String {
         let names: Vec<&str> = access
+            .facts()
             .via_groups
             .iter()
             .filter_map(|id| self.group_names.get(id))
@@ -191,6 +193,8 @@ struct InstallationPage {
     can_manage: bool,
     can_change_settings: bool,
     can_manage_users: bool,
+    /// Owners and admins see the people on the installation; users and group members do not.
+    can_see_people: bool,
     settings: SettingsView,
     settings_errors: ValidationErrors,
     members: Vec<InstallationMember>,
@@ -238,13 +242,18 @@ async fn page(
     app: &AppState,
     auth: &AuthUser,
     installation: Installation,
-    access: InstallationAccess,
+    seen: Authorized<ViewInstallation>,
     feedback: Feedback,
 ) -> Result<InstallationPage, AppError> {
-    let can = |action| app.may(&auth.user, action, Resource::Installation(&access));
-    let (can_change_settings, can_manage_users) =
-        (can(Action::ChangeSettings), can(Action::ManageUsers));
-    let members = app.store.installation_members(installation.id).await?;
+    let (can_change_settings, can_manage_users) = (
+        seen.may(Action::ChangeSettings),
+        seen.may(Action::ManageUsers),
+    );
+    let people = seen.also::<ViewPeople>().ok();
+    let members = match &people {
+        Some(people) => app.store.installation_members(people).await?,
+        None => Vec::new(),
+    };
     let chargers = app
         .store
         .chargers(installation.id)
@@ -255,7 +264,8 @@ async fn page(
             (charger, connectors, online)
         })
         .collect();
-    let names = app.group_names(&auth.user).await?;
+    let names = app.group_names(auth.user.id).await?;
+    let access: &InstallationAccess = seen.facts();
     let via_groups = access
         .via_groups
         .iter()
@@ -287,10 +297,11 @@ async fn page(
         layout,
         role: access.role,
         via_groups,
-        can_manage: can(Action::ManagePermissions),
+        can_manage: seen.may(Action::ManagePermissions),
         installation,
         can_change_settings,
         can_manage_users,
+        can_see_people: people.is_some(),
         settings,
         settings_errors,
         members,
@@ -319,8 +330,8 @@ async fn show(
     PathId(id): PathId<InstallationId>,
     Query(query): Query<ShowQuery>,
 ) -> Result<Response, AppError> {
-    let (installation, access) = app
-        .installation(&auth.user, id, Action::ViewInstallation)
+    let (installation, seen) = app
+        .installation::<ViewInstallation>(&auth.principal(), id)
         .await?;
     let notice = match query.saved.as_deref() {
         Some("settings") => Some("Settings saved."),
@@ -332,7 +343,7 @@ async fn show(
         &app,
         &auth,
         installation,
-        access,
+        seen,
         Feedback {
             notice,
             ..Feedback::default()
@@ -348,14 +359,12 @@ async fn update_settings(
     PathId(id): PathId<InstallationId>,
     CsrfForm(input): CsrfForm<SettingsInput>,
 ) -> Result<Response, AppError> {
-    let (installation, access) = app
-        .installation(&auth.user, id, Action::ChangeSettings)
+    let (installation, change) = app
+        .installation::<ChangeSettings>(&auth.principal(), id)
         .await?;
     match InstallationSettings::from_input(&input) {
         Ok(settings) => {
-            app.store
-                .update_settings(id, &settings, Actor::User(auth.user.id))
-                .await?;
+            app.store.update_settings(&change, &settings).await?;
             app.charging.rebalance(id);
             Ok(Redirect::to(&format!("/installations/{id}?saved=settings")).into_response())
         }
@@ -364,13 +373,13 @@ async fn update_settings(
                 settings: Some((input, errors)),
                 ..Feedback::default()
             };
-            let page = page(&app, &auth, installation, access, feedback).await?;
+            let seen = change.also::<ViewInstallation>()?;
+            let page = page(&app, &auth, installation, seen, feedback).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
 }
 
-/// Shows the page again with a message on the people form.
 /// Shows the page again with what a refused form got wrong.
 async fn refuse(
     app: &AppState,
@@ -379,14 +388,10 @@ async fn refuse(
     status: StatusCode,
     feedback: Feedback,
 ) -> Result<Response, AppError> {
-    let (installation, access) = app
-        .installation(&auth.user, id, Action::ViewInstallation)
+    let (installation, seen) = app
+        .installation::<ViewInstallation>(&auth.principal(), id)
         .await?;
-    Ok((
-        status,
-        page(app, auth, installation, access, feedback).await?,
-    )
-        .into_response())
+    Ok((status, page(app, auth, installation, seen, feedback).await?).into_response())
 }
 
 /// Shows the page again with a message on the people form.
@@ -420,7 +425,8 @@ async fn set_member(
     PathId(id): PathId<InstallationId>,
     CsrfForm(input): CsrfForm<MemberInput>,
 ) -> Result<Response, AppError> {
-    app.installation(&auth.user, id, Action::ManageUsers)
+    let (_, manage) = app
+        .installation::<ManageUsers>(&auth.principal(), id)
         .await?;
     let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
     let role = match input.role.parse::<Role>() {
@@ -438,21 +444,13 @@ async fn set_member(
     };
     match app
         .store
-        .set_installation_role(id, user.id, role, Actor::User(auth.user.id))
+        .set_installation_role(&manage, user.id, role)
         .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/installations/{id}?saved=members")).into_response()),
-        Err(StoreError::LastOwner(rule)) => {
-            member_problem(
-                &app,
-                &auth,
-                id,
-                input,
-                StatusCode::CONFLICT,
-                "role",
-                rule.to_string(),
-            )
-            .await
+        Err(StoreError::Refused(rule)) => {
+            let status = refusal_status(rule);
+            member_problem(&app, &auth, id, input, status, "role", rule.to_string()).await
         }
         Err(other) => Err(other.into()),
     }
@@ -464,20 +462,17 @@ async fn remove_member(
     PathId(id): PathId<InstallationId>,
     CsrfForm(input): CsrfForm<RemoveInput>,
 ) -> Result<Response, AppError> {
-    app.installation(&auth.user, id, Action::ManageUsers)
+    let (_, manage) = app
+        .installation::<ManageUsers>(&auth.principal(), id)
         .await?;
     let user: UserId = input
         .user_id
         .parse()
         .map_err(|_| AppError::BadRequest("Choose a person to remove.".into()))?;
-    match app
-        .store
-        .remove_installation_role(id, user, Actor::User(auth.user.id))
-        .await
-    {
+    match app.store.remove_installation_role(&manage, user).await {
         Ok(()) => Ok(Redirect::to(&format!("/installations/{id}?saved=members")).into_response()),
-        Err(StoreError::LastOwner(rule)) => {
-            let status = StatusCode::CONFLICT;
+        Err(StoreError::Refused(rule)) => {
+            let status = refusal_status(rule);
             member_problem(
                 &app,
                 &auth,
@@ -493,6 +488,14 @@ async fn remove_member(
     }
 }
 
+/// 409 when the last owner would go, 403 when the change is not the caller's to make.
+fn refusal_status(rule: RoleChangeRefused) -> StatusCode {
+    match rule {
+        RoleChangeRefused::LastOwner(_) => StatusCode::CONFLICT,
+        RoleChangeRefused::OwnersOnly | RoleChangeRefused::NotPermitted => StatusCode::FORBIDDEN,
+    }
+}
+
 /// Whether `raw` is an OCPP IdToken: 1 to 20 printable ASCII characters.
 fn parse_id_tag(raw: &str) -> Result<&str, &'static str> {
     let tag = raw.trim();
@@ -503,13 +506,23 @@ fn parse_id_tag(raw: &str) -> Result<&str, &'static str> {
     Ok(tag)
 }
 
+/// Whether `user` may hold an RFID token on the installation (see `authz::rules`).
+async fn may_hold(app: &AppState, user: &User, id: InstallationId) -> Result<bool, AppError> {
+    let facts = app
+        .store
+        .installation_for(&Principal::User(user.id), id)
+        .await?;
+    Ok(facts.is_some_and(|(_, access)| may_hold_id_tag(&access)))
+}
+
 async fn add_id_tag(
     State(app): State<AppState>,
     auth: AuthUser,
     PathId(id): PathId<InstallationId>,
     CsrfForm(input): CsrfForm<TokenInput>,
 ) -> Result<Response, AppError> {
-    app.installation(&auth.user, id, Action::ManageUsers)
+    let (_, manage) = app
+        .installation::<ManageUsers>(&auth.principal(), id)
         .await?;
     let mut errors = ValidationErrors::new();
     let tag = errors
@@ -523,14 +536,7 @@ async fn add_id_tag(
         }
     };
     let holder = match holder {
-        Some(user)
-            if app
-                .installation(&user, id, Action::ViewInstallation)
-                .await
-                .is_ok() =>
-        {
-            Some(user)
-        }
+        Some(user) if may_hold(&app, &user, id).await? => Some(user),
         Some(_) | None if errors.get("token_email").is_none() => {
             errors.add(
                 "token_email",
@@ -542,9 +548,7 @@ async fn add_id_tag(
     };
     match (tag, holder) {
         (Some(tag), Some(holder)) => {
-            app.store
-                .add_id_tag(id, &tag, holder.id, Actor::User(auth.user.id))
-                .await?;
+            app.store.add_id_tag(&manage, &tag, holder.id).await?;
             Ok(Redirect::to(&format!("/installations/{id}?saved=tokens")).into_response())
         }
         _ => {
@@ -563,10 +567,11 @@ async fn remove_id_tag(
     PathId(id): PathId<InstallationId>,
     CsrfForm(input): CsrfForm<TokenInput>,
 ) -> Result<Response, AppError> {
-    app.installation(&auth.user, id, Action::ManageUsers)
+    let (_, manage) = app
+        .installation::<ManageUsers>(&auth.principal(), id)
         .await?;
     app.store
-        .remove_id_tag(id, input.id_tag.trim(), Actor::User(auth.user.id))
+        .remove_id_tag(&manage, input.id_tag.trim())
         .await?;
     Ok(Redirect::to(&format!("/installations/{id}?saved=tokens")).into_response())
 }

@@ -7,8 +7,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
-use voltgate_domain::{Action, GroupId, InstallationAccess, InstallationId, Resource};
-use voltgate_store::{Actor, AuditEvent, GroupGrant, Installation, InstallationMember, StoreError};
+use voltgate_domain::authz::rules::sees_grant;
+use voltgate_domain::authz::RevokeGrant;
+use voltgate_domain::authz::{ManagePermissions, ViewInstallation, ViewPeople};
+use voltgate_domain::{Action, Authorized, GroupId, InstallationId};
+use voltgate_store::{AuditEvent, GroupGrant, Installation, InstallationMember, StoreError};
 
 use super::layout::Layout;
 use super::session::{AuthUser, CsrfForm, NoFields, PathId};
@@ -47,55 +50,31 @@ struct PermissionsQuery {
     revoked: Option<String>,
 }
 
-/// Whether `user` may end `group`'s access: as the installation's owner/admin, or as the group's owner.
-async fn may_revoke(
-    app: &AppState,
-    auth: &AuthUser,
-    access: &InstallationAccess,
-    group: GroupId,
-) -> Result<bool, AppError> {
-    if app.may(
-        &auth.user,
-        Action::ManagePermissions,
-        Resource::Installation(access),
-    ) {
-        return Ok(true);
-    }
-    Ok(app
-        .group(&auth.user, group, Action::ManageGroup)
-        .await
-        .is_ok())
-}
-
 async fn permissions(
     State(app): State<AppState>,
     auth: AuthUser,
     PathId(id): PathId<InstallationId>,
     Query(query): Query<PermissionsQuery>,
 ) -> Result<Response, AppError> {
-    let (installation, access) = app
-        .installation(&auth.user, id, Action::ViewInstallation)
+    let (installation, seen) = app
+        .installation::<ViewInstallation>(&auth.principal(), id)
         .await?;
-    let can_manage = app.may(
-        &auth.user,
-        Action::ManagePermissions,
-        Resource::Installation(&access),
-    );
+    let can_manage = seen.may(Action::ManagePermissions);
     let grants: Vec<GroupGrant> = app
         .store
         .installation_grants(id)
         .await?
         .into_iter()
-        .filter(|grant| can_manage || access.via_groups.contains(&grant.group.id))
+        .filter(|grant| sees_grant(seen.facts(), grant.group.id))
         .collect();
-    let members = if can_manage {
-        app.store.installation_members(id).await?
-    } else {
-        Vec::new()
+    let members = match seen.also::<ViewPeople>() {
+        Ok(people) => app.store.installation_members(&people).await?,
+        Err(_) => Vec::new(),
     };
     let mut revocable = Vec::new();
     for grant in &grants {
-        if may_revoke(&app, &auth, &access, grant.group.id).await? {
+        let revocation = app.revocation(&auth.principal(), id, grant.group.id).await;
+        if revocation.is_ok() {
             revocable.push(grant.group.id);
         }
     }
@@ -119,27 +98,22 @@ async fn permissions(
     .into_response())
 }
 
-/// The installation and group of a revocation, both checked.
+/// The installation and grant of a revocation, with the capability to revoke it.
 async fn revocation(
     app: &AppState,
     auth: &AuthUser,
     ids: (String, String),
-) -> Result<(Installation, GroupGrant), AppError> {
+) -> Result<(Installation, GroupGrant, Authorized<RevokeGrant>), AppError> {
     let id: InstallationId = ids.0.parse().map_err(|_| AppError::NotFound)?;
     let group: GroupId = ids.1.parse().map_err(|_| AppError::NotFound)?;
-    let (installation, access) = app
-        .installation(&auth.user, id, Action::ViewInstallation)
-        .await?;
-    if !may_revoke(app, auth, &access, group).await? {
-        return Err(AppError::Forbidden);
-    }
+    let (installation, _, revoke) = app.revocation(&auth.principal(), id, group).await?;
     let grant = app
         .store
         .installation_grants(id)
         .await?
         .into_iter()
         .find(|g| g.group.id == group);
-    Ok((installation, grant.ok_or(AppError::NotFound)?))
+    Ok((installation, grant.ok_or(AppError::NotFound)?, revoke))
 }
 
 #[derive(Template, WebTemplate)]
@@ -155,7 +129,7 @@ async fn confirm_revoke(
     auth: AuthUser,
     Path(ids): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let (installation, grant) = revocation(&app, &auth, ids).await?;
+    let (installation, grant, _) = revocation(&app, &auth, ids).await?;
     let layout = Layout::new(&app, &auth.visit, Some(&auth.user), "Revoke access").await?;
     Ok(RevokePage {
         layout,
@@ -171,17 +145,13 @@ async fn revoke(
     Path(ids): Path<(String, String)>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
-    let (installation, grant) = revocation(&app, &auth, ids).await?;
-    match app
-        .store
-        .revoke_access(installation.id, grant.group.id, Actor::User(auth.user.id))
-        .await
-    {
+    let (installation, grant, revoke) = revocation(&app, &auth, ids).await?;
+    match app.store.revoke_access(&revoke).await {
         Ok(()) | Err(StoreError::NotFound) => {}
         Err(other) => return Err(other.into()),
     }
     let still_visible = app
-        .installation(&auth.user, installation.id, Action::ViewInstallation)
+        .installation::<ViewInstallation>(&auth.principal(), installation.id)
         .await
         .is_ok();
     let to = if still_visible {
@@ -222,8 +192,8 @@ async fn audit(
     PathId(id): PathId<InstallationId>,
     Query(query): Query<AuditQuery>,
 ) -> Result<Response, AppError> {
-    let (installation, _) = app
-        .installation(&auth.user, id, Action::ManagePermissions)
+    let (installation, manage) = app
+        .installation::<ManagePermissions>(&auth.principal(), id)
         .await?;
     let page =
         match query.page.as_deref() {
@@ -232,11 +202,11 @@ async fn audit(
                 AppError::BadRequest("page must be a whole number from 1.".into())
             })?,
         };
-    let total = app.store.installation_audit_count(id).await?;
+    let total = app.store.installation_audit_count(&manage).await?;
     let pages = ((total + AUDIT_PAGE - 1) / AUDIT_PAGE).max(1);
     let events = app
         .store
-        .installation_audit(id, AUDIT_PAGE, (page - 1).saturating_mul(AUDIT_PAGE))
+        .installation_audit(&manage, AUDIT_PAGE, (page - 1).saturating_mul(AUDIT_PAGE))
         .await?;
     let layout = Layout::new(
         &app,

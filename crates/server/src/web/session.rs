@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 use tower_sessions::Session;
-use voltgate_domain::UserId;
+use voltgate_domain::{Principal, UserId};
 use voltgate_store::User;
 
 use crate::error::AppError;
@@ -147,6 +147,13 @@ async fn current_user(
 pub struct AuthUser {
     pub user: User,
     pub visit: Visit,
+}
+
+impl AuthUser {
+    /// The signed-in user as `authorize()` sees them.
+    pub fn principal(&self) -> Principal {
+        Principal::User(self.user.id)
+    }
 }
 
 impl<S> FromRequestParts<S> for AuthUser

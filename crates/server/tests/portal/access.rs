@@ -6,7 +6,7 @@ use voltgate_domain::{Email, GroupId, InstallationId};
 use voltgate_store::Engine;
 
 use crate::groups::create_group;
-use crate::helpers::{location, spawn_app, Browser, TestApp};
+use crate::helpers::{location, operator, spawn_app, Browser, TestApp};
 use crate::installations::create_installation;
 use crate::on_both_engines;
 
@@ -45,7 +45,7 @@ async fn lookup_key(app: &TestApp, group: GroupId) -> String {
         .unwrap();
     app.db
         .store
-        .group_for(partner.id, group)
+        .group_for(&voltgate_domain::Principal::User(partner.id), group)
         .await
         .unwrap()
         .unwrap()
@@ -571,7 +571,7 @@ async fn refused_decisions_write_nothing(engine: Engine) {
     let audit = app
         .db
         .store
-        .installation_audit(garage, 100, 0)
+        .installation_audit(&operator(&app.db, garage).await, 100, 0)
         .await
         .unwrap();
     assert!(audit.iter().all(|e| e.kind != "access_approved"));
@@ -599,7 +599,7 @@ async fn approving_twice_changes_nothing(engine: Engine) {
     let audit = app
         .db
         .store
-        .installation_audit(garage, 100, 0)
+        .installation_audit(&operator(&app.db, garage).await, 100, 0)
         .await
         .unwrap();
     assert_eq!(

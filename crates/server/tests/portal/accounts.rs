@@ -357,7 +357,7 @@ async fn forms_without_the_session_token_are_refused(engine: Engine) {
     assert!(
         app.db
             .store
-            .installations_for(user.id)
+            .installations_for(&voltgate_domain::Principal::User(user.id))
             .await
             .unwrap()
             .is_empty(),

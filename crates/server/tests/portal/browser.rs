@@ -46,7 +46,7 @@ async fn an_owner_approves_through_the_link_in_a_real_browser(engine: Engine) {
     let key = app
         .db
         .store
-        .group_for(partner_user.id, group)
+        .group_for(&voltgate_domain::Principal::User(partner_user.id), group)
         .await
         .unwrap()
         .unwrap()

@@ -12,7 +12,7 @@ use voltgate_domain::{Email, InstallationId};
 use voltgate_store::Engine;
 
 use crate::charge_point::{http_status, open, with_charger, ChargePoint};
-use crate::helpers::{spawn_app, Browser, TestApp};
+use crate::helpers::{operator, spawn_app, Browser, TestApp};
 use crate::installations::Fields;
 use crate::on_both_engines;
 
@@ -101,7 +101,11 @@ async fn only_known_chargers_with_the_right_password_and_protocol_connect(engine
     let audit = app
         .db
         .store
-        .installation_audit(owners_installation(&app).await, 10, 0)
+        .installation_audit(
+            &operator(&app.db, owners_installation(&app).await).await,
+            10,
+            0,
+        )
         .await
         .unwrap();
     assert!(audit.iter().any(|e| e.kind == "charger_added"));
@@ -544,7 +548,11 @@ async fn portal_commands_reach_the_charger_and_come_back(engine: Engine) {
     let audit = app
         .db
         .store
-        .installation_audit(owners_installation(&app).await, 100, 0)
+        .installation_audit(
+            &operator(&app.db, owners_installation(&app).await).await,
+            100,
+            0,
+        )
         .await
         .unwrap();
     assert!(
@@ -600,7 +608,7 @@ async fn granted_groups_control_chargers_and_strangers_do_not(engine: Engine) {
     let key = app
         .db
         .store
-        .group_for(partner_user.id, group)
+        .group_for(&voltgate_domain::Principal::User(partner_user.id), group)
         .await
         .unwrap()
         .unwrap()
@@ -677,7 +685,11 @@ async fn owners_installation(app: &TestApp) -> InstallationId {
         .await
         .unwrap()
         .unwrap();
-    app.db.store.installations_for(owner.id).await.unwrap()[0]
+    app.db
+        .store
+        .installations_for(&voltgate_domain::Principal::User(owner.id))
+        .await
+        .unwrap()[0]
         .0
         .id
 }
@@ -758,22 +770,85 @@ async fn the_simulator_charges_and_obeys_the_portal(engine: Engine) {
     panic!("the simulator never stopped the session");
 }
 
+/// The close code the server ends the connection with, reading past anything else it sends.
+async fn close_code(charger: &mut ChargePoint) -> Option<u16> {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(10), charger.socket.next())
+            .await
+            .expect("the server reacts");
+        match message {
+            Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+            Some(Err(_)) => return None,
+            Some(Ok(Message::Text(text))) => {
+                let frame: Value = serde_json::from_str(&text).unwrap();
+                assert_eq!(frame[0], 2, "nothing is answered: {frame}");
+            }
+            Some(Ok(_)) => {}
+            _ => return None,
+        }
+    }
+}
+
 async fn oversized_messages_end_the_connection(engine: Engine) {
     let app = spawn_app(engine).await;
-    let (_, _, password, _) = with_charger(&app, "CP-1").await;
+    let (owner, installation, password, _) = with_charger(&app, "CP-1").await;
     let mut charger = ChargePoint::connect(&app.base, "CP-1", &password).await;
+    charger.settle(Duration::from_millis(300)).await;
     let huge = format!(
         "[2,\"big\",\"DataTransfer\",{{\"vendorId\":\"x\",\"data\":\"{}\"}}]",
         "x".repeat(100 * 1024)
     );
-    let _ = charger.socket.send(Message::Text(huge.into())).await;
-    let outcome = tokio::time::timeout(Duration::from_secs(5), charger.socket.next())
-        .await
-        .expect("the server reacts");
-    assert!(
-        !matches!(outcome, Some(Ok(Message::Text(_)))),
-        "a message over 64 KiB is not processed: {outcome:?}"
+    charger.send_text(huge).await;
+    assert_eq!(
+        close_code(&mut charger).await,
+        Some(1009),
+        "a message over 64 KiB closes with 1009 (Message Too Big)"
     );
+
+    let mut charger = ChargePoint::connect(&app.base, "CP-1", &password).await;
+    let start = json!({"connectorId": 1, "idTag": "T", "meterStart": 0, "timestamp": "2026-11-20T08:00:00Z"});
+    let transaction = charger.ok("StartTransaction", start).await["transactionId"].clone();
+    let samples: Vec<Value> = (1..=1500)
+        .map(|minute| json!({"timestamp": (chrono::DateTime::parse_from_rfc3339("2026-11-20T08:00:00Z").unwrap() + chrono::Duration::minutes(minute)).to_rfc3339(),
+            "sampledValue": [{"value": (minute * 10).to_string(), "measurand": "Energy.Active.Import.Register", "unit": "Wh"},
+                             {"value": "50.0", "measurand": "Frequency", "unit": "Hertz"}]}))
+        .collect();
+    let stop = json!({"transactionId": transaction, "meterStop": 15000, "timestamp": "2026-11-21T09:00:00Z",
+        "reason": "Local", "transactionData": samples});
+    assert!(stop.to_string().len() > 64 * 1024);
+    charger.ok("StopTransaction", stop).await;
+    let history = app
+        .db
+        .store
+        .charge_history(installation, &Default::default(), 10, 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        (history[0].meter_stop, history[0].energy_kwh()),
+        (Some(15000), Some(15.0)),
+        "a StopTransaction of a day offline lands"
+    );
+    assert_eq!(
+        app.db
+            .store
+            .meter_samples(history[0].id)
+            .await
+            .unwrap()
+            .len(),
+        1500
+    );
+    let (_, html) = owner.page(&format!("/installations/{installation}")).await;
+    assert!(html.contains("badge online"), "and the connection stays");
+
+    let far_too_big = format!(
+        "[2,\"s\",\"StopTransaction\",{{\"transactionId\":1,\"meterStop\":1,\"timestamp\":\"2026-11-21T09:00:00Z\",\"x\":\"{}\"}}]",
+        "x".repeat(9 * 1024 * 1024)
+    );
+    // The server refuses it from the frame's header and closes while the rest is still being sent,
+    // so the client may see its close frame or only the reset that follows.
+    let _ = charger.socket.send(Message::Text(far_too_big.into())).await;
+    let code = close_code(&mut charger).await;
+    assert!(matches!(code, Some(1009) | None), "{code:?}");
     let mut again = ChargePoint::connect(&app.base, "CP-1", &password).await;
     assert_eq!(
         again.call("Heartbeat", json!({})).await[0],

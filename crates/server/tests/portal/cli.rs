@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use voltgate_domain::{Email, GroupRole, InstallationId, Role};
 use voltgate_store::Engine;
 
-use crate::helpers::{location, spawn_app};
+use crate::helpers::{location, operator, spawn_app};
 use crate::on_both_engines;
 
 on_both_engines!(
@@ -149,7 +149,7 @@ async fn operators_set_up_accounts_installations_and_groups(engine: Engine) {
     let (inst, access) = app
         .db
         .store
-        .installation_for(member.id, installation)
+        .installation_for(&voltgate_domain::Principal::User(member.id), installation)
         .await
         .unwrap()
         .unwrap();
@@ -165,7 +165,7 @@ async fn operators_set_up_accounts_installations_and_groups(engine: Engine) {
     let audit = app
         .db
         .store
-        .installation_audit(installation, 1, 0)
+        .installation_audit(&operator(&app.db, installation).await, 1, 0)
         .await
         .unwrap();
     assert_eq!(

@@ -42,7 +42,7 @@ async fn key_of(app: &TestApp, id: GroupId, owner_email: &str) -> LookupKey {
         .unwrap();
     app.db
         .store
-        .group_for(owner.id, id)
+        .group_for(&voltgate_domain::Principal::User(owner.id), id)
         .await
         .unwrap()
         .unwrap()
@@ -317,7 +317,7 @@ async fn return_urls_are_checked(engine: Engine) {
     let (group, _) = app
         .db
         .store
-        .group_for(owner_user.id, id)
+        .group_for(&voltgate_domain::Principal::User(owner_user.id), id)
         .await
         .unwrap()
         .unwrap();

@@ -2,8 +2,10 @@
 
 use reqwest::redirect::Policy;
 use reqwest::{Response, StatusCode};
+use voltgate_domain::authz::Right;
+use voltgate_domain::{Authorized, InstallationAccess, InstallationId, Principal};
 use voltgate_server::{Application, ServeSettings};
-use voltgate_store::testing::TestDatabase;
+use voltgate_store::testing::{on_installation, TestDatabase};
 use voltgate_store::{Database, Engine};
 
 /// Runs each listed `async fn name(engine)` as two tests: `sqlite::name` and `postgres::name`.
@@ -163,4 +165,14 @@ pub fn location(response: &Response) -> String {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned()
+}
+
+/// The operator's capability for `R` on an installation: for tests that read what was written.
+pub async fn operator<R>(db: &Database, id: InstallationId) -> Authorized<R>
+where
+    R: Right<Facts = InstallationAccess>,
+{
+    on_installation(db.store.as_ref(), Principal::Operator, id)
+        .await
+        .expect("the operator may")
 }

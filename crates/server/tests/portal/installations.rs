@@ -1,10 +1,10 @@
 //! Installations: creation, roles, settings, and who may see or change what.
 
 use reqwest::StatusCode;
-use voltgate_domain::{Email, InstallationId};
+use voltgate_domain::{Email, InstallationId, Role};
 use voltgate_store::Engine;
 
-use crate::helpers::{location, spawn_app, Browser, TestApp};
+use crate::helpers::{location, operator, spawn_app, Browser, TestApp};
 use crate::on_both_engines;
 
 on_both_engines!(
@@ -12,6 +12,7 @@ on_both_engines!(
     bad_installations_are_refused_and_nothing_is_written,
     roles_decide_who_sees_and_who_changes,
     the_last_owner_stays,
+    only_owners_decide_who_owns,
     settings_are_validated_next_to_their_fields,
 );
 
@@ -46,7 +47,12 @@ async fn installation_count(app: &TestApp, email: &str) -> usize {
         .await
         .unwrap()
         .unwrap();
-    app.db.store.installations_for(user.id).await.unwrap().len()
+    app.db
+        .store
+        .installations_for(&voltgate_domain::Principal::User(user.id))
+        .await
+        .unwrap()
+        .len()
 }
 
 async fn owners_create_and_list_installations(engine: Engine) {
@@ -279,9 +285,114 @@ async fn the_last_owner_stays(engine: Engine) {
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(installation_count(&app, "owner@example.com").await, 1);
-    let members = app.db.store.installation_members(id).await.unwrap();
+    let members = app
+        .db
+        .store
+        .installation_members(&operator(&app.db, id).await)
+        .await
+        .unwrap();
     assert_eq!(members.len(), 1);
     assert_eq!(members[0].role, voltgate_domain::Role::Owner);
+}
+
+async fn user_id(app: &TestApp, email: &str) -> voltgate_domain::UserId {
+    let email = Email::parse(email).unwrap();
+    app.db
+        .store
+        .user_by_email(&email)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+async fn only_owners_decide_who_owns(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let owner = app.signed_up("owner@example.com", "Owner").await;
+    let admin = app.signed_up("admin@example.com", "Admin").await;
+    app.signed_up("user@example.com", "User").await;
+    let id = create_installation(&owner, "Mine", "go").await;
+    let page = format!("/installations/{id}");
+    let members = format!("{page}/members");
+    let made_admin = owner
+        .submit(
+            &page,
+            &members,
+            &[("email", "admin@example.com"), ("role", "admin")],
+        )
+        .await;
+    assert_eq!(made_admin.status(), StatusCode::SEE_OTHER);
+    let owner_id = user_id(&app, "owner@example.com").await.to_string();
+    let attempts: [(&str, Fields); 4] = [
+        (
+            &members,
+            &[("email", "admin@example.com"), ("role", "owner")],
+        ),
+        (
+            &members,
+            &[("email", "owner@example.com"), ("role", "user")],
+        ),
+        (
+            &members,
+            &[("email", "owner@example.com"), ("role", "admin")],
+        ),
+        (&format!("{members}/remove"), &[("user_id", &owner_id)]),
+    ];
+    for (action, fields) in attempts {
+        let (status, html) = admin.submit_page(&page, action, fields).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{action} {fields:?}");
+        assert!(html.contains("Only an owner can give, change or take away the owner role."));
+    }
+    assert_eq!(
+        owner.get(&page).await.status(),
+        StatusCode::OK,
+        "the owner keeps the installation"
+    );
+    let roles: Vec<(String, Role)> = app
+        .db
+        .store
+        .installation_members(&operator(&app.db, id).await)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.user.email, m.role))
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            ("owner@example.com".to_string(), Role::Owner),
+            ("admin@example.com".to_string(), Role::Admin)
+        ]
+    );
+    for (role, expected) in [
+        ("admin", StatusCode::SEE_OTHER),
+        ("user", StatusCode::SEE_OTHER),
+    ] {
+        let response = admin
+            .submit(
+                &page,
+                &members,
+                &[("email", "user@example.com"), ("role", role)],
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            expected,
+            "admins manage admins and users"
+        );
+    }
+    let promoted = owner
+        .submit(
+            &page,
+            &members,
+            &[("email", "admin@example.com"), ("role", "owner")],
+        )
+        .await;
+    assert_eq!(
+        promoted.status(),
+        StatusCode::SEE_OTHER,
+        "owners make owners"
+    );
 }
 
 async fn settings_are_validated_next_to_their_fields(engine: Engine) {
@@ -369,7 +480,7 @@ async fn settings_are_validated_next_to_their_fields(engine: Engine) {
     let (stored, _) = app
         .db
         .store
-        .installation_for(owner_id, id)
+        .installation_for(&voltgate_domain::Principal::User(owner_id), id)
         .await
         .unwrap()
         .unwrap();
@@ -396,7 +507,12 @@ async fn settings_are_validated_next_to_their_fields(engine: Engine) {
             && html.contains("value=\"63\"")
             && html.contains("value=\"32.5\"")
     );
-    let audit = app.db.store.installation_audit(id, 1, 0).await.unwrap();
+    let audit = app
+        .db
+        .store
+        .installation_audit(&operator(&app.db, id).await, 1, 0)
+        .await
+        .unwrap();
     assert_eq!(audit[0].kind, "settings_changed");
     assert_eq!(audit[0].detail["after"]["authentication_required"], true);
 }

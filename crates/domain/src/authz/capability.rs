@@ -1,0 +1,118 @@
+//! Capabilities: values that prove a check was made. Only [`authorize`](super::authorize) makes one,
+//! and the store's writes take them, so a write that nobody checked does not compile.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use super::{
+    check, sealed, Action, Denial, Facts, GrantAccess, GroupAccess, InstallationAccess, Principal,
+};
+
+/// Something that can be authorized: the facts it is decided on, and the action it stands for.
+pub trait Right: sealed::Sealed + 'static {
+    /// The facts the decision needs.
+    type Facts: Facts;
+    /// The action the right stands for.
+    const ACTION: Action;
+}
+
+/// Proof that a principal may do `R` on one installation or group (or one grant). It carries the facts
+/// it was decided on, and with them the principal and the resource's id, so a write cannot be aimed
+/// at another resource than the one checked.
+pub struct Authorized<R: Right> {
+    facts: R::Facts,
+    right: PhantomData<fn() -> R>,
+}
+
+impl<R: Right> Authorized<R> {
+    pub(super) fn new(facts: R::Facts) -> Self {
+        Self {
+            facts,
+            right: PhantomData,
+        }
+    }
+
+    /// Who may act.
+    pub fn principal(&self) -> &Principal {
+        self.facts.principal()
+    }
+
+    /// The installation's or group's id (for a grant: both).
+    pub fn id(&self) -> <R::Facts as Facts>::Target {
+        self.facts.target()
+    }
+
+    /// The facts the decision was made on (the principal's role, the groups it acts through).
+    pub fn facts(&self) -> &R::Facts {
+        &self.facts
+    }
+
+    /// Whether the same facts also allow `action`, for what a page offers.
+    pub fn may(&self, action: Action) -> bool {
+        check(self.principal(), action, &self.facts).is_ok()
+    }
+
+    /// The capability for another right on the same resource, from the same facts.
+    pub fn also<S: Right<Facts = R::Facts>>(&self) -> Result<Authorized<S>, Denial> {
+        super::authorize(self.principal(), self.facts.clone())
+    }
+}
+
+impl<R: Right> Clone for Authorized<R> {
+    fn clone(&self) -> Self {
+        Self::new(self.facts.clone())
+    }
+}
+
+impl<R: Right> fmt::Debug for Authorized<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Authorized")
+            .field("action", &R::ACTION)
+            .field("facts", &self.facts)
+            .finish()
+    }
+}
+
+macro_rules! rights {
+    ($($(#[$doc:meta])* $name:ident: $facts:ty;)*) => {
+        $(
+            $(#[$doc])*
+            #[derive(Debug)]
+            pub enum $name {}
+            impl sealed::Sealed for $name {}
+            impl Right for $name {
+                type Facts = $facts;
+                const ACTION: Action = Action::$name;
+            }
+        )*
+    };
+}
+
+rights! {
+    /// See an installation, its chargers and settings.
+    ViewInstallation: InstallationAccess;
+    /// See an installation's charge history.
+    ViewChargeHistory: InstallationAccess;
+    /// Change an installation's settings.
+    ChangeSettings: InstallationAccess;
+    /// Command and configure an installation's chargers.
+    ControlChargers: InstallationAccess;
+    /// See who holds roles on an installation.
+    ViewPeople: InstallationAccess;
+    /// Change who holds roles on an installation; add chargers and RFID tokens.
+    ManageUsers: InstallationAccess;
+    /// Approve access requests, revoke grants, read the audit log.
+    ManagePermissions: InstallationAccess;
+    /// Rename or delete an installation.
+    DeleteInstallation: InstallationAccess;
+    /// See a group and its members.
+    ViewGroup: GroupAccess;
+    /// Leave a group.
+    LeaveGroup: GroupAccess;
+    /// Manage a group's members, return URLs and lookup key.
+    ManageGroup: GroupAccess;
+    /// Mark a group as checked by the operator.
+    VerifyGroup: GroupAccess;
+    /// End a group's access to an installation.
+    RevokeGrant: GrantAccess;
+}

@@ -1,0 +1,282 @@
+use super::*;
+use proptest::prelude::*;
+
+const ON_INSTALLATIONS: [Action; 8] = [
+    Action::ViewInstallation,
+    Action::ViewChargeHistory,
+    Action::ChangeSettings,
+    Action::ControlChargers,
+    Action::ViewPeople,
+    Action::ManageUsers,
+    Action::ManagePermissions,
+    Action::DeleteInstallation,
+];
+
+fn on_installation(role: Option<Role>, groups: usize) -> (Principal, InstallationAccess) {
+    let principal = Principal::User(UserId::random());
+    let access = InstallationAccess {
+        principal,
+        installation: InstallationId::random(),
+        role,
+        via_groups: (0..groups).map(|_| GroupId::random()).collect(),
+    };
+    (principal, access)
+}
+
+fn ask(role: Option<Role>, groups: usize, action: Action) -> Result<(), Denial> {
+    let (principal, access) = on_installation(role, groups);
+    check(&principal, action, &access)
+}
+
+#[test]
+fn strangers_see_nothing() {
+    for action in ON_INSTALLATIONS {
+        assert_eq!(ask(None, 0, action), Err(Denial::NotFound));
+    }
+}
+
+#[test]
+fn owners_do_everything_admins_all_but_delete() {
+    for action in ON_INSTALLATIONS {
+        assert_eq!(ask(Some(Role::Owner), 0, action), Ok(()));
+    }
+    assert_eq!(ask(Some(Role::Admin), 0, Action::ManageUsers), Ok(()));
+    assert_eq!(ask(Some(Role::Admin), 0, Action::ViewPeople), Ok(()));
+    assert_eq!(
+        ask(Some(Role::Admin), 0, Action::DeleteInstallation),
+        Err(Denial::Forbidden)
+    );
+}
+
+#[test]
+fn users_only_look_and_see_no_people() {
+    assert_eq!(ask(Some(Role::User), 0, Action::ViewInstallation), Ok(()));
+    assert_eq!(ask(Some(Role::User), 0, Action::ViewChargeHistory), Ok(()));
+    for action in [
+        Action::ChangeSettings,
+        Action::ManageUsers,
+        Action::ViewPeople,
+    ] {
+        assert_eq!(ask(Some(Role::User), 0, action), Err(Denial::Forbidden));
+    }
+}
+
+#[test]
+fn group_members_manage_the_installation_but_not_its_access_nor_see_its_people() {
+    for action in GRANTED_TO_GROUPS {
+        assert_eq!(ask(None, 1, *action), Ok(()));
+    }
+    for action in [
+        Action::ViewPeople,
+        Action::ManageUsers,
+        Action::ManagePermissions,
+        Action::DeleteInstallation,
+    ] {
+        assert_eq!(ask(None, 1, action), Err(Denial::Forbidden));
+    }
+}
+
+#[test]
+fn a_direct_role_and_a_grant_add_up() {
+    assert_eq!(ask(Some(Role::User), 1, Action::ChangeSettings), Ok(()));
+    assert_eq!(
+        ask(Some(Role::User), 1, Action::ManagePermissions),
+        Err(Denial::Forbidden)
+    );
+    assert_eq!(ask(Some(Role::Admin), 1, Action::ManagePermissions), Ok(()));
+}
+
+#[test]
+fn facts_about_someone_else_prove_nothing() {
+    let (_, access) = on_installation(Some(Role::Owner), 0);
+    let intruder = Principal::User(UserId::random());
+    assert_eq!(
+        check(&intruder, Action::ViewInstallation, &access),
+        Err(Denial::NotFound)
+    );
+    assert_eq!(
+        authorize::<ViewInstallation>(&intruder, access).map(|_| ()),
+        Err(Denial::NotFound)
+    );
+}
+
+#[test]
+fn installation_roles_give_nothing_on_groups() {
+    assert_eq!(
+        ask(Some(Role::Owner), 1, Action::ManageGroup),
+        Err(Denial::Forbidden)
+    );
+    assert_eq!(
+        ask(Some(Role::Owner), 1, Action::VerifyGroup),
+        Err(Denial::Forbidden)
+    );
+}
+
+fn on_group(role: Option<GroupRole>) -> (Principal, GroupAccess) {
+    let principal = Principal::User(UserId::random());
+    let access = GroupAccess {
+        principal,
+        group: GroupId::random(),
+        role,
+    };
+    (principal, access)
+}
+
+#[test]
+fn group_roles() {
+    let ask = |role, action| {
+        let (principal, access) = on_group(role);
+        check(&principal, action, &access)
+    };
+    assert_eq!(ask(None, Action::ViewGroup), Err(Denial::NotFound));
+    assert_eq!(ask(None, Action::LeaveGroup), Err(Denial::NotFound));
+    assert_eq!(ask(Some(GroupRole::Member), Action::ViewGroup), Ok(()));
+    assert_eq!(ask(Some(GroupRole::Member), Action::LeaveGroup), Ok(()));
+    assert_eq!(
+        ask(Some(GroupRole::Member), Action::ManageGroup),
+        Err(Denial::Forbidden)
+    );
+    assert_eq!(ask(Some(GroupRole::Owner), Action::ManageGroup), Ok(()));
+    assert_eq!(ask(Some(GroupRole::Owner), Action::LeaveGroup), Ok(()));
+    assert_eq!(
+        ask(Some(GroupRole::Owner), Action::VerifyGroup),
+        Err(Denial::Forbidden)
+    );
+    assert_eq!(
+        ask(Some(GroupRole::Owner), Action::ChangeSettings),
+        Err(Denial::Forbidden)
+    );
+}
+
+#[test]
+fn the_operator_does_everything_but_leave() {
+    let op = Principal::Operator;
+    let installation = InstallationAccess {
+        principal: op,
+        installation: InstallationId::random(),
+        role: None,
+        via_groups: vec![],
+    };
+    for action in ON_INSTALLATIONS {
+        assert_eq!(check(&op, action, &installation), Ok(()));
+    }
+    let group = GroupAccess {
+        principal: op,
+        group: GroupId::random(),
+        role: None,
+    };
+    assert!(authorize::<VerifyGroup>(&op, group.clone()).is_ok());
+    assert!(authorize::<ManageGroup>(&op, group.clone()).is_ok());
+    assert_eq!(
+        authorize::<LeaveGroup>(&op, group).map(|_| ()),
+        Err(Denial::Forbidden)
+    );
+}
+
+#[test]
+fn a_capability_carries_the_checked_id_and_principal() {
+    let (principal, access) = on_installation(Some(Role::Admin), 0);
+    let id = access.installation;
+    let cap = authorize::<ChangeSettings>(&principal, access).unwrap();
+    assert_eq!((cap.id(), *cap.principal()), (id, principal));
+    assert!(cap.may(Action::ManageUsers));
+    assert!(cap.also::<ManageUsers>().is_ok());
+    assert_eq!(
+        cap.also::<DeleteInstallation>().map(|_| ()),
+        Err(Denial::Forbidden)
+    );
+}
+
+fn grant(
+    installation_role: Option<Role>,
+    via_group: bool,
+    group_role: Option<GroupRole>,
+) -> (Principal, GrantAccess) {
+    let (principal, mut installation) = on_installation(installation_role, 0);
+    let group = GroupId::random();
+    if via_group {
+        installation.via_groups.push(group);
+    }
+    let group = GroupAccess {
+        principal,
+        group,
+        role: group_role,
+    };
+    (
+        principal,
+        GrantAccess {
+            installation,
+            group,
+        },
+    )
+}
+
+#[test]
+fn who_may_revoke_a_grant() {
+    let revoke = |(principal, facts): (Principal, GrantAccess)| {
+        authorize::<RevokeGrant>(&principal, facts).map(|_| ())
+    };
+    assert_eq!(revoke(grant(Some(Role::Owner), false, None)), Ok(()));
+    assert_eq!(revoke(grant(Some(Role::Admin), false, None)), Ok(()));
+    assert_eq!(
+        revoke(grant(None, true, Some(GroupRole::Owner))),
+        Ok(()),
+        "the group gives it up"
+    );
+    assert_eq!(
+        revoke(grant(Some(Role::User), false, None)),
+        Err(Denial::Forbidden)
+    );
+    assert_eq!(
+        revoke(grant(None, true, Some(GroupRole::Member))),
+        Err(Denial::Forbidden),
+        "a member sees the installation but may not end the group's access"
+    );
+    assert_eq!(revoke(grant(None, false, None)), Err(Denial::NotFound));
+    let (principal, mut mixed) = grant(Some(Role::Owner), false, None);
+    mixed.group.principal = Principal::User(UserId::random());
+    assert_eq!(
+        revoke((principal, mixed)),
+        Err(Denial::NotFound),
+        "facts of two people"
+    );
+}
+
+fn any_role() -> impl Strategy<Value = Option<Role>> {
+    prop_oneof![
+        Just(None),
+        Just(Some(Role::User)),
+        Just(Some(Role::Admin)),
+        Just(Some(Role::Owner))
+    ]
+}
+
+proptest! {
+    #[test]
+    fn more_relations_never_take_rights_away(role in any_role(), groups in 0usize..3, ix in 0usize..8) {
+        let action = ON_INSTALLATIONS[ix];
+        if ask(role, groups, action).is_ok() {
+            prop_assert!(ask(role, groups + 1, action).is_ok());
+            prop_assert!(ask(Some(Role::Owner), groups, action).is_ok());
+        }
+    }
+
+    #[test]
+    fn whoever_may_act_may_look(role in any_role(), groups in 0usize..3, ix in 0usize..8) {
+        if ask(role, groups, ON_INSTALLATIONS[ix]).is_ok() {
+            prop_assert!(ask(role, groups, Action::ViewInstallation).is_ok());
+        }
+    }
+
+    #[test]
+    fn only_direct_owners_and_admins_manage_access_and_see_people(role in any_role(), groups in 0usize..3) {
+        let direct = matches!(role, Some(Role::Owner | Role::Admin));
+        prop_assert_eq!(ask(role, groups, Action::ManagePermissions).is_ok(), direct);
+        prop_assert_eq!(ask(role, groups, Action::ViewPeople).is_ok(), direct);
+    }
+
+    #[test]
+    fn no_relation_means_not_found(ix in 0usize..8) {
+        prop_assert_eq!(ask(None, 0, ON_INSTALLATIONS[ix]), Err(Denial::NotFound));
+    }
+}

@@ -1,0 +1,125 @@
+//! The one place in the server that loads the facts about a principal and asks `authorize()`. Every
+//! handler, of the portal or the API, starts here and gets a capability ([`Authorized`]) that the
+//! store's writes require: 404 when the principal has no relation to the resource, 403 when they may
+//! see it but not do this.
+
+use std::collections::HashMap;
+
+use voltgate_domain::authz::{RevokeGrant, Right, ViewInstallation};
+use voltgate_domain::{
+    authorize, Authorized, GrantAccess, GroupAccess, GroupId, InstallationAccess, InstallationId,
+    Principal, UserId,
+};
+use voltgate_store::{Group, Installation, Store};
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// The installation, with `principal`'s capability to do `R` on it. The command line asks this as
+/// [`Principal::Operator`]; handlers go through [`AppState::installation`].
+pub async fn installation<R>(
+    store: &dyn Store,
+    principal: &Principal,
+    id: InstallationId,
+) -> Result<(Installation, Authorized<R>), AppError>
+where
+    R: Right<Facts = InstallationAccess>,
+{
+    let (installation, access) = store
+        .installation_for(principal, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((installation, authorize(principal, access)?))
+}
+
+/// The group, with `principal`'s capability to do `R` on it.
+pub async fn group<R>(
+    store: &dyn Store,
+    principal: &Principal,
+    id: GroupId,
+) -> Result<(Group, Authorized<R>), AppError>
+where
+    R: Right<Facts = GroupAccess>,
+{
+    let (group, access) = store
+        .group_for(principal, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((group, authorize(principal, access)?))
+}
+
+impl AppState {
+    /// The installation, with the capability to do `R` on it.
+    pub async fn installation<R>(
+        &self,
+        principal: &Principal,
+        id: InstallationId,
+    ) -> Result<(Installation, Authorized<R>), AppError>
+    where
+        R: Right<Facts = InstallationAccess>,
+    {
+        installation(self.store.as_ref(), principal, id).await
+    }
+
+    /// The installations `principal` may see, each with the capability to see it.
+    pub async fn visible_installations(
+        &self,
+        principal: &Principal,
+    ) -> Result<Vec<(Installation, Authorized<ViewInstallation>)>, AppError> {
+        let all = self.store.installations_for(principal).await?;
+        Ok(all
+            .into_iter()
+            .filter_map(|(installation, access)| {
+                authorize(principal, access)
+                    .ok()
+                    .map(|cap| (installation, cap))
+            })
+            .collect())
+    }
+
+    /// The group, with the capability to do `R` on it.
+    pub async fn group<R>(
+        &self,
+        principal: &Principal,
+        id: GroupId,
+    ) -> Result<(Group, Authorized<R>), AppError>
+    where
+        R: Right<Facts = GroupAccess>,
+    {
+        group(self.store.as_ref(), principal, id).await
+    }
+
+    /// The capability to end `group`'s access to an installation, from the principal's relation to
+    /// both (the installation's owners and admins, or the group's owners).
+    pub async fn revocation(
+        &self,
+        principal: &Principal,
+        installation: InstallationId,
+        group: GroupId,
+    ) -> Result<(Installation, Group, Authorized<RevokeGrant>), AppError> {
+        let (installation, on_installation) = self
+            .store
+            .installation_for(principal, installation)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let (group, on_group) = self
+            .store
+            .group_for(principal, group)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let facts = GrantAccess {
+            installation: on_installation,
+            group: on_group,
+        };
+        Ok((installation, group, authorize(principal, facts)?))
+    }
+
+    /// The names of the groups `user` belongs to, to say through which group access comes.
+    pub async fn group_names(&self, user: UserId) -> Result<HashMap<GroupId, String>, AppError> {
+        let groups = self.store.groups_for(user).await?;
+        Ok(groups
+            .into_iter()
+            .map(|(group, _)| (group.id, group.name))
+            .collect())
+    }
+}
