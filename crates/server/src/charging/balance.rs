@@ -445,3 +445,223 @@ impl Balancer {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use chrono::{DateTime, Duration as Minutes, Utc};
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// How a simulated charger answers the limits it is sent.
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    enum Behaviour {
+        Accept,
+        Reject,
+        /// Answers nothing; applies the limit or not (`true`: applies).
+        Silent(bool),
+        Offline,
+    }
+
+    #[derive(Clone, Debug)]
+    enum Event {
+        Start(usize),
+        Stop(usize),
+        Pause(usize),
+        Resume(usize),
+        Behave(usize, Behaviour),
+        Reconnect(usize),
+    }
+
+    const CONNECTORS: usize = 6;
+    const PER_CHARGER: usize = 2;
+
+    fn behaviour() -> impl Strategy<Value = Behaviour> {
+        prop_oneof![
+            3 => Just(Behaviour::Accept),
+            1 => Just(Behaviour::Reject),
+            1 => any::<bool>().prop_map(Behaviour::Silent),
+            1 => Just(Behaviour::Offline),
+        ]
+    }
+
+    fn event() -> impl Strategy<Value = Event> {
+        let connector = 0..CONNECTORS;
+        let charger = 0..CONNECTORS / PER_CHARGER;
+        prop_oneof![
+            3 => connector.clone().prop_map(Event::Start),
+            2 => connector.clone().prop_map(Event::Stop),
+            1 => connector.clone().prop_map(Event::Pause),
+            1 => connector.prop_map(Event::Resume),
+            2 => (charger.clone(), behaviour()).prop_map(|(c, b)| Event::Behave(c, b)),
+            1 => charger.prop_map(Event::Reconnect),
+        ]
+    }
+
+    /// What a simulated connector really applies.
+    #[derive(Clone, Debug, Default)]
+    struct Truth {
+        session: Option<i32>,
+        default: f64,
+        tx: Option<(i32, f64)>,
+    }
+
+    impl Truth {
+        /// The most it may draw at any moment (a session may start or end any time).
+        fn potential(&self) -> f64 {
+            let tx = match (self.session, self.tx) {
+                (Some(session), Some((for_session, limit))) if session == for_session => limit,
+                _ => 0.0,
+            };
+            self.default.max(tx)
+        }
+    }
+
+    struct Fleet {
+        available: f64,
+        truth: Vec<Truth>,
+        behaviour: Vec<Behaviour>,
+        worst: f64,
+    }
+
+    impl Fleet {
+        fn apply(&mut self, send: &Send<usize>) -> Delivery {
+            let delivery = match self.behaviour[send.key / PER_CHARGER] {
+                Behaviour::Offline => return Delivery::NotSent,
+                Behaviour::Reject => return Delivery::Rejected,
+                Behaviour::Accept => Delivery::Accepted,
+                Behaviour::Silent(false) => return Delivery::Unknown,
+                Behaviour::Silent(true) => Delivery::Unknown,
+            };
+            let truth = &mut self.truth[send.key];
+            match send.purpose {
+                Purpose::Default => truth.default = send.limit.get(),
+                Purpose::Tx => {
+                    if let Some(session) = truth.session {
+                        truth.tx = Some((session, send.limit.get()));
+                    }
+                }
+            }
+            self.check();
+            delivery
+        }
+
+        fn check(&mut self) {
+            let total: f64 = self.truth.iter().map(Truth::potential).sum();
+            self.worst = self.worst.max(total - self.available);
+        }
+    }
+
+    fn amps(value: f64) -> Amperes {
+        Amperes::new(value).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        /// Random starts, stops, pauses, rejections, silences and reconnects: the limits the chargers
+        /// apply never add up to more than the installation's available current, at any step.
+        #[test]
+        fn never_over_the_limit(available in 6.0f64..64.0, events in proptest::collection::vec(event(), 1..60)) {
+            let available = amps(available).get();
+            let max = amps(32.0);
+            let fleet = RefCell::new(Fleet {
+                available,
+                truth: vec![Truth::default(); CONNECTORS],
+                behaviour: vec![Behaviour::Accept; CONNECTORS / PER_CHARGER],
+                worst: f64::NEG_INFINITY,
+            });
+            let mut connectors: Vec<Connector<usize>> = (0..CONNECTORS)
+                .map(|key| Connector {
+                    key,
+                    session: None,
+                    default: Slot { accepted: Some(Amperes::ZERO), uncertain: None },
+                    tx: Slot::default(),
+                    tx_refused: false,
+                })
+                .collect();
+            let epoch = DateTime::<Utc>::UNIX_EPOCH;
+            let mut next_session = 0;
+            for (step, event) in events.into_iter().enumerate() {
+                let mut resend = None;
+                {
+                    let mut fleet = fleet.borrow_mut();
+                    match event {
+                        Event::Start(c) if fleet.truth[c].session.is_none() => {
+                            next_session += 1;
+                            fleet.truth[c].session = Some(next_session);
+                            connectors[c].session = Some(Running { arrival: epoch + Minutes::minutes(step as i64), paused: false });
+                            connectors[c].tx = Slot::default();
+                        }
+                        Event::Stop(c) => {
+                            fleet.truth[c].session = None;
+                            fleet.truth[c].tx = None;
+                            connectors[c].session = None;
+                            connectors[c].tx = Slot::default();
+                        }
+                        Event::Pause(c) | Event::Resume(c) => {
+                            if let Some(running) = connectors[c].session.as_mut() {
+                                running.paused = matches!(event, Event::Pause(_));
+                            }
+                        }
+                        Event::Behave(charger, behaviour) => fleet.behaviour[charger] = behaviour,
+                        Event::Reconnect(charger) => {
+                            fleet.behaviour[charger] = Behaviour::Accept;
+                            resend = Some(charger);
+                        }
+                        Event::Start(_) => {}
+                    }
+                    fleet.check();
+                }
+                let deliver = |send: Send<usize>| {
+                    let delivery = fleet.borrow_mut().apply(&send);
+                    async move { delivery }
+                };
+                let is_resent = |key: &usize| Some(key / PER_CHARGER) == resend;
+                futures::executor::block_on(settle(amps(available), max, &mut connectors, &is_resent, deliver));
+                let fleet = fleet.borrow();
+                prop_assert!(fleet.worst <= 1e-9, "over by {} A at step {step}", fleet.worst);
+                let accounted: f64 = connectors.iter().map(|c| c.effective(max).get()).sum();
+                let truth: f64 = fleet.truth.iter().map(Truth::potential).sum();
+                prop_assert!(truth <= accounted + 1e-9, "the accounts never count less than the chargers apply");
+            }
+        }
+    }
+
+    #[test]
+    fn a_single_session_gets_everything_and_a_new_one_its_share() {
+        let max = amps(32.0);
+        let mut connectors: Vec<Connector<usize>> = (0..2)
+            .map(|key| Connector {
+                key,
+                session: None,
+                default: Slot::default(),
+                tx: Slot::default(),
+                tx_refused: false,
+            })
+            .collect();
+        let accept = |_: Send<usize>| async { Delivery::Accepted };
+        let sent = futures::executor::block_on(settle(
+            amps(20.0),
+            max,
+            &mut connectors,
+            &|_| false,
+            accept,
+        ));
+        assert_eq!(sent.len(), 2, "unknown defaults come down first");
+        assert_eq!(connectors[0].default.accepted, Some(amps(10.0)));
+        connectors[0].session = Some(Running {
+            arrival: Utc::now(),
+            paused: false,
+        });
+        futures::executor::block_on(settle(amps(20.0), max, &mut connectors, &|_| false, accept));
+        assert_eq!(connectors[0].tx.accepted, Some(amps(20.0)));
+        assert_eq!(
+            connectors[1].default.accepted,
+            Some(amps(0.0)),
+            "nothing left for a new session"
+        );
+    }
+}
