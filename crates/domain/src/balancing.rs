@@ -302,7 +302,8 @@ pub fn record<K>(connector: &mut Connector<K>, send: &Send<K>, delivery: &Delive
 }
 
 /// Of the raises, those that fit under `available` right now, in the connectors' order (running
-/// sessions by arrival first). Each counts at its new limit as soon as it is granted, since the charger
+/// sessions by arrival first); a raise that only partly fits is cut to what fits (when that is still
+/// at least [`MIN_CURRENT`]). Each counts at its new limit as soon as it is granted, since the charger
 /// may apply it before answering.
 pub fn grant<K: Clone + Eq + Hash>(
     available: Amperes,
@@ -329,9 +330,22 @@ pub fn grant<K: Clone + Eq + Hash>(
         )
     });
     let mut granted = Vec::new();
-    for (index, send) in order {
+    for (index, mut send) in order {
         let connector = &mut planned[index];
         let before = connector.effective(max).get();
+        let room = available.get() - (total - before);
+        if room < send.limit.get() {
+            // Only part of the raise fits: send that much, if it still is a raise worth having.
+            let part = Amperes::new((room * 10.0).floor() / 10.0).unwrap_or(Amperes::ZERO);
+            let current = connector.slot(send.purpose).effective(match send.purpose {
+                Purpose::Default => max,
+                Purpose::Tx => Amperes::ZERO,
+            });
+            if part <= current || part.get() < MIN_CURRENT {
+                continue;
+            }
+            send.limit = part;
+        }
         let mut after = connector.clone();
         record(&mut after, &send, &Delivery::Unknown);
         let raised = after.effective(max).get();

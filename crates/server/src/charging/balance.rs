@@ -310,8 +310,7 @@ impl Balancer {
                 let key = (charger.id, number);
                 let session = running
                     .iter()
-                    .filter(|s| s.charger_id == charger.id && s.connector_id == number as i32)
-                    .last();
+                    .rfind(|s| s.charger_id == charger.id && s.connector_id == number as i32);
                 let limit = limits
                     .iter()
                     .find(|l| l.charger_id == charger.id && l.connector_id == number as i32);

@@ -227,8 +227,7 @@ impl Charging {
         let running = self.store.running_sessions(charger.installation_id).await?;
         let session = running
             .iter()
-            .filter(|s| s.charger_id == charger.id && s.connector_id == connector as i32)
-            .last()
+            .rfind(|s| s.charger_id == charger.id && s.connector_id == connector as i32)
             .ok_or(CommandFailure::NothingCharging(connector))?;
         self.store
             .set_session_paused(charger.id, session.transaction, paused)

@@ -25,7 +25,9 @@ use voltgate_domain::{
     ValidationErrors,
 };
 use voltgate_ocpp::{Answer, Command};
-use voltgate_store::{Charger, ConnectorState, Installation, RunningSession, StoreError};
+use voltgate_store::{
+    Charger, ConnectorLimit, ConnectorState, Installation, RunningSession, StoreError,
+};
 
 use super::layout::Layout;
 use super::session::{AuthUser, CsrfForm, NoFields, PathId};
@@ -65,6 +67,30 @@ pub fn session_label(
         })
         .unwrap_or_default();
     Some(format!("session #{}{energy}", session.transaction))
+}
+
+/// Each connector's current limit from load balancing, and why it did not arrive if it did not:
+/// "Connector 1: limit 16 A", "Connector 2: limit 6.6 A (The charger rejected its current limit.)".
+pub fn limit_lines(limits: &[ConnectorLimit], charger: &Charger) -> Vec<String> {
+    let mut lines: Vec<(i32, String)> = limits
+        .iter()
+        .filter(|l| l.charger_id == charger.id)
+        .filter_map(|limit| {
+            let amps = limit.tx_accepted.or(limit.default_accepted);
+            let text = match (amps, &limit.problem) {
+                (Some(amps), None) => format!("limit {amps:.1} A"),
+                (Some(amps), Some(problem)) => format!("limit {amps:.1} A ({problem})"),
+                (None, Some(problem)) => problem.clone(),
+                (None, None) => return None,
+            };
+            Some((
+                limit.connector_id,
+                format!("Connector {}: {text}", limit.connector_id),
+            ))
+        })
+        .collect();
+    lines.sort();
+    lines.into_iter().map(|(_, line)| line).collect()
 }
 
 /// A charger and its installation, with the capability to do `R` there.
@@ -205,11 +231,16 @@ struct ChargerPage {
     new_password: Option<String>,
     outcome: Option<String>,
     running: Vec<RunningSession>,
+    limits: Vec<ConnectorLimit>,
 }
 
 impl ChargerPage {
     fn session(&self, connector: &ConnectorState) -> Option<String> {
         session_label(&self.running, &self.charger, connector)
+    }
+
+    fn limits(&self) -> Vec<String> {
+        limit_lines(&self.limits, &self.charger)
     }
 }
 
@@ -242,6 +273,7 @@ async fn charger_page(
         can_manage: seen.may(Action::ManageUsers),
         connectors,
         running: app.store.running_sessions(installation.id).await?,
+        limits: app.store.connector_limits(installation.id).await?,
         installation,
         charger,
         new_password,

@@ -38,8 +38,15 @@ pub async fn serve(settings: ServeSettings) -> String {
 
 /// Starts the real application on port 0 with a fresh database on `engine`.
 pub async fn spawn_app(engine: Engine) -> TestApp {
+    spawn_app_with(engine, |_| {}).await
+}
+
+/// Starts the real application with test settings changed by `adjust`.
+pub async fn spawn_app_with(engine: Engine, adjust: impl FnOnce(&mut ServeSettings)) -> TestApp {
     let database = TestDatabase::new(engine).await;
-    let base = serve(ServeSettings::for_tests(&database.url)).await;
+    let mut settings = ServeSettings::for_tests(&database.url);
+    adjust(&mut settings);
+    let base = serve(settings).await;
     let db = voltgate_store::connect(&database.url)
         .await
         .expect("the test opens the database");

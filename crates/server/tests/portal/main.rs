@@ -2,10 +2,12 @@
 
 mod access;
 mod accounts;
+mod balancing;
 mod browser;
 mod charge_point;
 mod chargers;
 mod cli;
+mod fleet;
 mod groups;
 mod helpers;
 mod installations;
