@@ -1,9 +1,9 @@
 //! The chargers connected to this process, and the way to send them commands.
 //!
 //! Each connection has a small mailbox: commands wait there, each with its caller's deadline, until the
-//! session can send them (OCPP-J allows one outstanding CALL). A command whose deadline passed, or whose
-//! caller stopped waiting, is dropped unsent, so a charger never receives a command after its caller
-//! was told it failed. Replacing a connection closes the old one at once.
+//! session can send them (OCPP-J allows one outstanding CALL). A command whose time is (nearly) up, or
+//! whose caller stopped waiting, is dropped unsent, so a charger never receives a command after its
+//! caller was told it failed. Replacing a connection closes the old one at once.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -26,10 +26,18 @@ const GRACE: Duration = Duration::from_secs(2);
 /// What a session delivers back: the CALLRESULT payload, or why there is none.
 pub(crate) type Reply = oneshot::Sender<Result<Value, CommandError>>;
 
+/// The part of a command's time in which it is no longer started: a quarter, at most 5 s, so the
+/// charger has time to answer what it is sent.
+fn margin(timeout: Duration) -> Duration {
+    (timeout / 4).min(Duration::from_secs(5))
+}
+
 /// A command waiting to be sent.
 pub(crate) struct Queued {
     pub(crate) command: Box<Command>,
-    /// After this instant the command is no longer sent, and once sent, no longer waited for.
+    /// After this instant the command is not started any more.
+    pub(crate) send_by: Instant,
+    /// Once sent, its answer is awaited until then.
     pub(crate) deadline: Instant,
     /// What the caller was promised (for the timeout's message).
     pub(crate) timeout: Duration,
@@ -78,7 +86,7 @@ impl Mailbox {
             if queued.reply.is_closed() {
                 continue;
             }
-            if queued.deadline <= now {
+            if queued.send_by <= now {
                 let _ = queued.reply.send(Err(CommandError::Expired));
                 continue;
             }
@@ -174,8 +182,9 @@ impl Registry {
         self.len() == 0
     }
 
-    /// Sends `command` and waits for the answer. It is sent only while `timeout` has not passed, and
-    /// its answer is awaited only until then.
+    /// Sends `command` and waits for the answer. It is sent only while there is time left for an
+    /// answer (see [`margin`]), and its answer is awaited only until `timeout` has passed; a command
+    /// never reaches the charger after its caller was told it failed.
     pub async fn call(
         &self,
         identity: &str,
@@ -191,6 +200,7 @@ impl Registry {
         let (reply, answer) = oneshot::channel();
         mailbox.push(Queued {
             command: Box::new(command),
+            send_by: deadline - margin(timeout),
             deadline,
             timeout,
             reply,

@@ -157,13 +157,13 @@ pub enum CommandFailure {
 }
 
 impl CommandFailure {
-    /// The failure in a sentence.
+    /// The failure in a sentence (what the charger said is cleaned for showing).
     pub fn summary(&self) -> String {
         match self {
             Self::Store(_) => {
                 "No result: the command could not be recorded, so it was not sent.".into()
             }
-            other => format!("No result: {other}."),
+            other => format!("No result: {}.", reported(&other.to_string())),
         }
     }
 }

@@ -677,7 +677,7 @@ async fn granted_groups_control_chargers_and_strangers_do_not(engine: Engine) {
 }
 
 /// The owner's (only) installation.
-async fn owners_installation(app: &TestApp) -> InstallationId {
+pub async fn owners_installation(app: &TestApp) -> InstallationId {
     let owner = app
         .db
         .store

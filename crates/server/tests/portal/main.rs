@@ -12,3 +12,4 @@ mod groups;
 mod helpers;
 mod installations;
 mod interop;
+mod reliability;
