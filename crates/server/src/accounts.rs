@@ -16,16 +16,50 @@ pub enum SignupError {
     /// Problems with the fields, by field.
     #[error("{0}")]
     Invalid(ValidationErrors),
+    /// Too many sign-ups from this address; try again after this many seconds.
+    #[error("too many sign-ups from this address")]
+    Throttled(u64),
     #[error(transparent)]
     Failed(#[from] AppError),
 }
 
-/// Creates an account after checking every field; a taken e-mail is reported against the field.
+/// Where a sign-up comes from: a browser at a client address (throttled per address), or the operator.
+#[derive(Clone, Copy, Debug)]
+pub enum SignupFrom<'a> {
+    /// The portal: at most `policy` sign-ups per client address.
+    Client(IpAddr, &'a ThrottlePolicy),
+    /// The command line.
+    Operator,
+}
+
+/// Counts one attempt under `key`; `Err(seconds)` when it is over the policy's limit.
+async fn count(
+    store: &dyn Store,
+    key: &str,
+    policy: &ThrottlePolicy,
+) -> Result<Result<(), u64>, AppError> {
+    let now = Utc::now();
+    let count = store.count_attempt(key, policy, now).await?;
+    Ok(policy.admit(count, now))
+}
+
+/// The form's errors with the e-mail marked as taken.
+fn taken(mut errors: ValidationErrors) -> ValidationErrors {
+    errors.add(
+        "email",
+        "An account with this e-mail already exists. Log in instead.",
+    );
+    errors
+}
+
+/// Creates an account after checking every field; a taken e-mail is reported against the field. From
+/// a client, the attempt is counted against its address first.
 pub async fn sign_up(
     store: &dyn Store,
     email: &str,
     full_name: &str,
     password: &str,
+    from: SignupFrom<'_>,
 ) -> Result<User, SignupError> {
     let mut errors = ValidationErrors::new();
     let email = errors.check("email", Email::parse(email));
@@ -34,6 +68,19 @@ pub async fn sign_up(
     let (Some(email), Some(full_name), Some(password)) = (email, full_name, password) else {
         return Err(SignupError::Invalid(errors));
     };
+    if let SignupFrom::Client(client, policy) = from {
+        count(store, &format!("signup:{client}"), policy)
+            .await?
+            .map_err(SignupError::Throttled)?;
+    }
+    if store
+        .user_by_email(&email)
+        .await
+        .map_err(AppError::from)?
+        .is_some()
+    {
+        return Err(SignupError::Invalid(taken(errors)));
+    }
     let password_hash = passwords::hash(password).await.map_err(AppError::from)?;
     match store
         .create_user(&NewUser {
@@ -44,13 +91,7 @@ pub async fn sign_up(
         .await
     {
         Ok(user) => Ok(user),
-        Err(StoreError::Conflict(_)) => {
-            errors.add(
-                "email",
-                "An account with this e-mail already exists. Log in instead.",
-            );
-            Err(SignupError::Invalid(errors))
-        }
+        Err(StoreError::Conflict(_)) => Err(SignupError::Invalid(taken(errors))),
         Err(other) => Err(SignupError::Failed(other.into())),
     }
 }
@@ -62,6 +103,9 @@ pub enum LoginOutcome {
     LoggedIn(User),
     /// Unknown account or wrong password: the caller must not say which.
     Refused,
+    /// Too many attempts for this account or from this address; try again after this many seconds.
+    /// Nothing was checked.
+    Throttled(u64),
 }
 
 fn throttle_keys(email: &str, client: IpAddr) -> [(String, ThrottlePolicy); 2] {
@@ -77,21 +121,21 @@ fn throttle_keys(email: &str, client: IpAddr) -> [(String, ThrottlePolicy); 2] {
     ]
 }
 
-/// Checks credentials, throttled per account and per client address. A locked key answers
-/// `TooManyRequests` before any password is checked, whether or not the account exists.
+/// Checks credentials, throttled per account and per client address. The attempt is counted against
+/// both keys before any password is checked, so however many arrive at once, at most the limits are
+/// ever verified in a window, whether or not the account exists. A successful login clears its
+/// account's count and does not count against its address.
 pub async fn log_in(
     store: &dyn Store,
     email: &str,
     password: &str,
     client: IpAddr,
 ) -> Result<LoginOutcome, AppError> {
-    let now = Utc::now();
-    let keys = throttle_keys(email, client);
-    for (key, policy) in &keys {
-        let attempts = store.login_attempts(key).await?;
-        if let Err(retry_after) = policy.check(attempts.as_ref(), now) {
-            return Err(AppError::TooManyRequests { retry_after });
-        }
+    let [(account_key, per_account), (address_key, per_address)] = throttle_keys(email, client);
+    let by_account = count(store, &account_key, &per_account).await?;
+    let by_address = count(store, &address_key, &per_address).await?;
+    if let Err(retry_after) = by_account.and(by_address) {
+        return Ok(LoginOutcome::Throttled(retry_after));
     }
     let account = match Email::parse(email) {
         Ok(email) => store.credentials(&email).await?,
@@ -102,18 +146,11 @@ pub async fn log_in(
     let matches = plausible && passwords::verify(password.to_owned(), hash).await?;
     match user {
         Some(user) if matches => {
-            store.clear_login_attempts(&keys[0].0).await?;
+            store.clear_attempts(&account_key).await?;
+            store.uncount_attempt(&address_key).await?;
             Ok(LoginOutcome::LoggedIn(user))
         }
-        _ => {
-            for (key, policy) in &keys {
-                let attempts = store.login_attempts(key).await?;
-                store
-                    .save_login_attempts(key, &policy.record_failure(attempts, now))
-                    .await?;
-            }
-            Ok(LoginOutcome::Refused)
-        }
+        _ => Ok(LoginOutcome::Refused),
     }
 }
 

@@ -13,7 +13,7 @@ use voltgate_domain::{
 };
 use voltgate_store::{Store, StoreError, User};
 
-use crate::accounts::{self, SignupError};
+use crate::accounts::{self, SignupError, SignupFrom};
 use crate::authz;
 use crate::charging::secrets;
 use crate::groups::{self, GroupInput};
@@ -175,9 +175,10 @@ async fn user_command(store: &dyn Store, command: UserCommand) -> anyhow::Result
         bail!("pass --password-stdin and write the password to standard input");
     }
     let password = read_password()?;
-    match accounts::sign_up(store, &email, &name, &password).await {
+    match accounts::sign_up(store, &email, &name, &password, SignupFrom::Operator).await {
         Ok(user) => Ok(user.id.to_string()),
         Err(SignupError::Invalid(errors)) => Err(invalid(&errors)),
+        Err(SignupError::Throttled(_)) => bail!("the operator is never throttled"),
         Err(SignupError::Failed(error)) => Err(error.into()),
     }
 }

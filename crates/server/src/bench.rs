@@ -28,6 +28,8 @@ use crate::sim::connect_charger;
 pub enum BenchCommand {
     /// Chargers over OCPP 1.6J against one server process.
     Ocpp(OcppBench),
+    /// Parallel sign-ups and logins: the server's memory while it hashes passwords.
+    Passwords(crate::bench_limits::PasswordsBench),
 }
 
 /// Options of `voltgate bench ocpp`.
@@ -237,7 +239,7 @@ async fn log_in(http: &reqwest::Client, base: &str) -> anyhow::Result<()> {
         .await?
         .text()
         .await?;
-    let token = csrf(&page)?;
+    let token = crate::measure::csrf(&page)?;
     let response = http
         .post(format!("{base}/login"))
         .form(&[
@@ -251,16 +253,6 @@ async fn log_in(http: &reqwest::Client, base: &str) -> anyhow::Result<()> {
         bail!("the bench could not log in: {}", response.status());
     }
     Ok(())
-}
-
-fn csrf(html: &str) -> anyhow::Result<String> {
-    let marker = "name=\"csrf\" value=\"";
-    let start = html.find(marker).ok_or_else(|| anyhow!("no CSRF token"))? + marker.len();
-    Ok(html[start..]
-        .split('"')
-        .next()
-        .unwrap_or_default()
-        .to_owned())
 }
 
 async fn run_one(options: &OcppBench, chargers: usize) -> anyhow::Result<()> {
@@ -353,7 +345,7 @@ async fn run_one(options: &OcppBench, chargers: usize) -> anyhow::Result<()> {
     let mut refused = 0;
     for k in 0..options.commands {
         let link = &chargers_page[(k * 7919) % chargers_page.len()];
-        let token = csrf(
+        let token = crate::measure::csrf(
             &http
                 .get(format!("{base}{link}"))
                 .send()
@@ -442,9 +434,13 @@ fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
 
 /// Runs the benchmark and prints its figures.
 pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
-    let BenchCommand::Ocpp(options) = command;
-    for &chargers in &options.chargers {
-        run_one(&options, chargers).await?;
+    match command {
+        BenchCommand::Ocpp(options) => {
+            for &chargers in &options.chargers {
+                run_one(&options, chargers).await?;
+            }
+            Ok(())
+        }
+        BenchCommand::Passwords(options) => crate::bench_limits::passwords(&options).await,
     }
-    Ok(())
 }

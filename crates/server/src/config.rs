@@ -26,17 +26,32 @@ pub struct ServeSettings {
     /// Seconds a charger has to answer a command.
     #[arg(long, env = "VOLTGATE_OCPP_COMMAND_TIMEOUT", default_value_t = 30)]
     pub ocpp_command_timeout: u64,
+    /// Sign-ups one client address may make in an hour (counted in the database, for all processes).
+    #[arg(long, env = "VOLTGATE_SIGNUPS_PER_HOUR", default_value_t = 10)]
+    pub signups_per_hour: u32,
+    /// Access-request pages one client address may open in a minute (counted by each process), so
+    /// lookup keys cannot be enumerated.
+    #[arg(
+        long,
+        env = "VOLTGATE_ACCESS_REQUESTS_PER_MINUTE",
+        default_value_t = 60
+    )]
+    pub access_requests_per_minute: u32,
     #[command(flatten)]
     pub database: DatabaseArgs,
 }
 
 impl ServeSettings {
     /// Settings for a server on `database_url`, listening on a random local port (tests use this).
+    /// Every test browser comes from 127.0.0.1, so the per-address limits are wide; the tests of those
+    /// limits set them.
     pub fn for_tests(database_url: &str) -> Self {
         Self {
             bind: "127.0.0.1:0".into(),
             public_url: None,
             ocpp_command_timeout: 30,
+            signups_per_hour: 1000,
+            access_requests_per_minute: 10_000,
             database: DatabaseArgs {
                 url: database_url.into(),
             },

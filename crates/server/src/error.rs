@@ -7,6 +7,12 @@ use voltgate_domain::authz::rules::RoleChangeRefused;
 use voltgate_domain::Denial;
 use voltgate_store::StoreError;
 
+use crate::i18n::{Lang, Tr};
+use crate::passwords::HashError;
+
+/// Seconds a client is asked to wait when the server is busy.
+const BUSY_RETRY_AFTER: u64 = 5;
+
 /// Everything a request can fail with. Client mistakes are 4xx with a readable message; only
 /// `Internal` is a 500, and it is logged once, here, without details reaching the browser.
 #[derive(Debug, thiserror::Error)]
@@ -25,11 +31,23 @@ pub enum AppError {
     BadRequest(String),
     #[error("{0}")]
     Conflict(String),
-    /// Throttled; try again after this many seconds.
+    /// Throttled; try again after this many seconds. The page speaks the visitor's language.
     #[error("too many attempts")]
-    TooManyRequests { retry_after: u64 },
+    TooManyRequests { retry_after: u64, lang: Lang },
+    /// The server is at capacity for this kind of work (hashing passwords): try again in a moment.
+    #[error("busy")]
+    Busy,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+impl From<HashError> for AppError {
+    fn from(error: HashError) -> Self {
+        match error {
+            HashError::Busy => Self::Busy,
+            HashError::Failed(error) => Self::Internal(error),
+        }
+    }
 }
 
 impl From<StoreError> for AppError {
@@ -64,15 +82,44 @@ impl From<tower_sessions::session::Error> for AppError {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
+    lang: &'a str,
     title: &'a str,
     message: &'a str,
+    back: &'a str,
+}
+
+fn localized(status: StatusCode, tr: Tr, title: &str, message: &str) -> Response {
+    let back = tr.t("error-back");
+    let body = ErrorPage {
+        lang: tr.0.code(),
+        title,
+        message,
+        back: &back,
+    }
+    .render()
+    .unwrap_or_else(|_| message.to_owned());
+    (status, Html(body)).into_response()
 }
 
 fn page(status: StatusCode, title: &str, message: &str) -> Response {
-    let body = ErrorPage { title, message }
-        .render()
-        .unwrap_or_else(|_| message.to_owned());
-    (status, Html(body)).into_response()
+    localized(status, Tr(Lang::En), title, message)
+}
+
+/// The 429 page: how long to wait, in the visitor's language, and the same in `Retry-After`.
+fn too_many(retry_after: u64, lang: Lang) -> Response {
+    let tr = Tr(lang);
+    let message = if retry_after < 120 {
+        tr.with("too-many-seconds", &[("seconds", &retry_after.to_string())])
+    } else {
+        let minutes = retry_after.div_ceil(60).to_string();
+        tr.with("too-many-minutes", &[("minutes", &minutes)])
+    };
+    let title = tr.t("too-many-title");
+    let mut response = localized(StatusCode::TOO_MANY_REQUESTS, tr, &title, &message);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, retry_after.into());
+    response
 }
 
 impl IntoResponse for AppError {
@@ -91,10 +138,10 @@ impl IntoResponse for AppError {
             ),
             Self::BadRequest(message) => page(StatusCode::BAD_REQUEST, "Bad request", &message),
             Self::Conflict(message) => page(StatusCode::CONFLICT, "Not possible", &message),
-            Self::TooManyRequests { retry_after } => {
-                let message = format!("Too many failed attempts. Try again in {} minute(s).", retry_after.div_ceil(60));
-                let mut response = page(StatusCode::TOO_MANY_REQUESTS, "Too many attempts", &message);
-                response.headers_mut().insert(header::RETRY_AFTER, retry_after.into());
+            Self::TooManyRequests { retry_after, lang } => too_many(retry_after, lang),
+            Self::Busy => {
+                let mut response = page(StatusCode::SERVICE_UNAVAILABLE, "Busy", "voltgate is very busy right now. Try again in a few seconds.");
+                response.headers_mut().insert(header::RETRY_AFTER, BUSY_RETRY_AFTER.into());
                 response
             }
             Self::Internal(error) => {

@@ -24,8 +24,18 @@ async fn serve(settings: ServeSettings) -> anyhow::Result<()> {
     app.run_until_stopped().await
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    voltgate_server::memory::return_large_allocations();
+    match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime.block_on(run()),
+        Err(error) => {
+            eprintln!("error: starting the runtime: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> ExitCode {
     let cli = Cli::parse();
     init_logs(&cli);
     let outcome = match cli.command {

@@ -17,6 +17,7 @@ use crate::charging::Charging;
 
 use crate::config::ServeSettings;
 use crate::state::AppState;
+use crate::throttles::Throttles;
 use crate::web;
 
 /// The session cookie's name.
@@ -63,6 +64,7 @@ impl Application {
             registry,
             sessions,
             public_url: settings.public_url.clone(),
+            throttles: Throttles::new(&settings),
         };
         let router = web::router(state).layer(session_layer);
         Ok(Self {

@@ -6,6 +6,7 @@ use voltgate_ocpp::{CentralSystem, Registry, SessionConfig};
 use voltgate_store::Store;
 
 use crate::charging::Charging;
+use crate::throttles::Throttles;
 
 /// Shared by every request.
 #[derive(Clone)]
@@ -22,4 +23,6 @@ pub struct AppState {
     pub sessions: SessionConfig,
     /// Where people reach the service (for the OCPP URL shown to installers), if configured.
     pub public_url: Option<String>,
+    /// What one client address may do how often.
+    pub throttles: Throttles,
 }

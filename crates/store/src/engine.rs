@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::types::Json;
 use uuid::Uuid;
@@ -15,7 +15,7 @@ use voltgate_domain::authz::{
     ChangeSettings, LeaveGroup, ManageGroup, ManagePermissions, ManageUsers, RevokeGrant, ViewGroup, ViewPeople,
 };
 use voltgate_domain::installation::keeps_an_owner;
-use voltgate_domain::throttle::Attempts;
+use voltgate_domain::throttle::{Count, ThrottlePolicy};
 use voltgate_domain::{
     Authorized, Email, GroupAccess, GroupId, GroupRole, InstallationAccess, InstallationId, InstallationSettings,
     LookupKey, Principal, RegisteredReturnUrl, Role, UserId,
@@ -292,34 +292,35 @@ impl Store for EngineStore {
         Ok(())
     }
 
-    async fn login_attempts(&self, key: &str) -> Result<Option<Attempts>> {
-        let row = sqlx::query_as::<_, AttemptsRow>(
-            "SELECT failures, window_start, locked_until FROM login_attempts WHERE throttle_key = $1",
+    async fn count_attempt(&self, key: &str, policy: &ThrottlePolicy, now: DateTime<Utc>) -> Result<Count> {
+        let (attempts, window_start): (i64, i64) = sqlx::query_as(
+            "INSERT INTO throttle_counts (throttle_key, attempts, window_start) VALUES ($1, 1, $2) \
+             ON CONFLICT (throttle_key) DO UPDATE SET \
+             attempts = CASE WHEN throttle_counts.window_start <= $3 THEN 1 ELSE throttle_counts.attempts + 1 END, \
+             window_start = CASE WHEN throttle_counts.window_start <= $3 THEN $2 ELSE throttle_counts.window_start END \
+             RETURNING attempts, window_start",
         )
         .bind(key)
-        .fetch_optional(&self.pool)
+        .bind(now.timestamp_millis())
+        .bind(policy.expired_before(now).timestamp_millis())
+        .fetch_one(&self.pool)
         .await?;
-        Ok(row.map(Attempts::from))
+        Ok(Count {
+            attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+            window_start: DateTime::from_timestamp_millis(window_start).unwrap_or(now),
+        })
     }
 
-    async fn save_login_attempts(&self, key: &str, attempts: &Attempts) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO login_attempts (throttle_key, failures, window_start, locked_until) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (throttle_key) DO UPDATE SET \
-             failures = excluded.failures, window_start = excluded.window_start, \
-             locked_until = excluded.locked_until",
-        )
-        .bind(key)
-        .bind(i64::from(attempts.failures))
-        .bind(attempts.window_start)
-        .bind(attempts.locked_until)
-        .execute(&self.pool)
-        .await?;
+    async fn uncount_attempt(&self, key: &str) -> Result<()> {
+        sqlx::query("UPDATE throttle_counts SET attempts = attempts - 1 WHERE throttle_key = $1 AND attempts > 0")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
-    async fn clear_login_attempts(&self, key: &str) -> Result<()> {
-        sqlx::query("DELETE FROM login_attempts WHERE throttle_key = $1").bind(key).execute(&self.pool).await?;
+    async fn clear_attempts(&self, key: &str) -> Result<()> {
+        sqlx::query("DELETE FROM throttle_counts WHERE throttle_key = $1").bind(key).execute(&self.pool).await?;
         Ok(())
     }
 

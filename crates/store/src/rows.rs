@@ -4,7 +4,6 @@ use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 use uuid::Uuid;
 use voltgate_domain::settings::{Amperes, AvailableCurrent, InstallationSettings, Phases};
-use voltgate_domain::throttle::Attempts;
 use voltgate_domain::{GroupId, GroupRole, InstallationId, LookupKey, Role, UserId};
 
 use crate::error::StoreError;
@@ -183,23 +182,6 @@ pub(crate) struct GroupWithRoleRow {
     #[sqlx(flatten)]
     pub group: GroupRow,
     pub role: Option<String>,
-}
-
-#[derive(sqlx::FromRow)]
-pub(crate) struct AttemptsRow {
-    failures: i64,
-    window_start: DateTime<Utc>,
-    locked_until: Option<DateTime<Utc>>,
-}
-
-impl From<AttemptsRow> for Attempts {
-    fn from(row: AttemptsRow) -> Self {
-        Attempts {
-            failures: u32::try_from(row.failures).unwrap_or(u32::MAX),
-            window_start: row.window_start,
-            locked_until: row.locked_until,
-        }
-    }
 }
 
 #[derive(sqlx::FromRow)]

@@ -1,11 +1,12 @@
 //! The one API every engine implements.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use voltgate_domain::authz::{
     ChangeSettings, LeaveGroup, ManageGroup, ManagePermissions, ManageUsers, RevokeGrant,
     ViewGroup, ViewPeople,
 };
-use voltgate_domain::throttle::Attempts;
+use voltgate_domain::throttle::{Count, ThrottlePolicy};
 use voltgate_domain::{
     Authorized, Email, GroupAccess, GroupId, GroupRole, InstallationAccess, InstallationId,
     InstallationSettings, LookupKey, Principal, RegisteredReturnUrl, Role, UserId,
@@ -37,12 +38,19 @@ pub trait Store: crate::chargers::ChargerStore + Send + Sync + 'static {
     /// Saves the portal language a user chose (`en`, `de`, `nb`).
     async fn set_language(&self, user: UserId, language: &str) -> Result<()>;
 
-    /// Failed logins recorded under a throttle key.
-    async fn login_attempts(&self, key: &str) -> Result<Option<Attempts>>;
-    /// Records the failed logins of a throttle key.
-    async fn save_login_attempts(&self, key: &str, attempts: &Attempts) -> Result<()>;
-    /// Forgets a throttle key's failures (after a successful login).
-    async fn clear_login_attempts(&self, key: &str) -> Result<()>;
+    /// Counts one attempt under a throttle key and answers the key's count in its window (a window
+    /// older than the policy's starts afresh). One statement that increments and returns, so attempts
+    /// that arrive together are all counted: call it before the work it guards.
+    async fn count_attempt(
+        &self,
+        key: &str,
+        policy: &ThrottlePolicy,
+        now: DateTime<Utc>,
+    ) -> Result<Count>;
+    /// Takes one attempt back (a login that succeeded does not count against its address).
+    async fn uncount_attempt(&self, key: &str) -> Result<()>;
+    /// Forgets a throttle key (a successful login clears its account's count).
+    async fn clear_attempts(&self, key: &str) -> Result<()>;
 
     /// Creates an installation with default settings; `owner` becomes its owner.
     async fn create_installation(

@@ -7,7 +7,7 @@ use voltgate_domain::authz::{
 };
 use voltgate_domain::settings::SettingsInput;
 use voltgate_domain::text::{Address, Description};
-use voltgate_domain::throttle::Attempts;
+use voltgate_domain::throttle::ThrottlePolicy;
 use voltgate_domain::{
     authorize, Authorized, GrantAccess, GroupAccess, GroupId, InstallationAccess, InstallationId,
     Principal,
@@ -42,7 +42,7 @@ on_both_engines!(
     groups_have_unique_lookup_keys,
     group_membership_keeps_an_owner,
     return_urls_are_replaced_in_order,
-    login_attempts_round_trip,
+    throttles_count_every_parallel_attempt,
     group_grants_reach_every_member_until_revoked,
     access_decisions_are_audited_with_the_links_words,
 );
@@ -766,27 +766,54 @@ async fn return_urls_are_replaced_in_order(engine: Engine) {
     );
 }
 
-async fn login_attempts_round_trip(engine: Engine) {
+async fn throttles_count_every_parallel_attempt(engine: Engine) {
     let (_guard, db) = open(engine).await;
-    assert_eq!(db.store.login_attempts("account:x").await.unwrap(), None);
+    let policy = ThrottlePolicy::PER_ACCOUNT;
     let now = Utc::now();
-    let attempts = Attempts {
-        failures: 3,
-        window_start: now,
-        locked_until: Some(now + Duration::minutes(15)),
-    };
-    db.store
-        .save_login_attempts("account:x", &attempts)
+    let counts = futures::future::join_all(
+        (0..40).map(|_| db.store.count_attempt("account:x", &policy, now)),
+    )
+    .await;
+    let mut seen: Vec<u32> = counts.into_iter().map(|c| c.unwrap().attempts).collect();
+    seen.sort_unstable();
+    assert_eq!(
+        seen,
+        (1..=40).collect::<Vec<u32>>(),
+        "no count lost, none repeated"
+    );
+    let admitted = seen.iter().filter(|n| **n <= policy.max_attempts).count();
+    assert_eq!(admitted, 5);
+
+    db.store.uncount_attempt("account:x").await.unwrap();
+    let next = db
+        .store
+        .count_attempt("account:x", &policy, now)
         .await
         .unwrap();
-    let loaded = db.store.login_attempts("account:x").await.unwrap().unwrap();
-    assert_eq!(loaded.failures, 3);
+    assert_eq!(next.attempts, 40, "one taken back, one counted");
+    let later = now + Duration::minutes(16);
+    let fresh = db
+        .store
+        .count_attempt("account:x", &policy, later)
+        .await
+        .unwrap();
     assert_eq!(
-        loaded.locked_until.map(|t| t.timestamp_millis()),
-        attempts.locked_until.map(|t| t.timestamp_millis())
+        (fresh.attempts, fresh.window_start.timestamp_millis()),
+        (1, later.timestamp_millis())
     );
-    db.store.clear_login_attempts("account:x").await.unwrap();
-    assert_eq!(db.store.login_attempts("account:x").await.unwrap(), None);
+    db.store.clear_attempts("account:x").await.unwrap();
+    let cleared = db
+        .store
+        .count_attempt("account:x", &policy, later)
+        .await
+        .unwrap();
+    assert_eq!(cleared.attempts, 1);
+    let other = db
+        .store
+        .count_attempt("address:127.0.0.1", &policy, now)
+        .await
+        .unwrap();
+    assert_eq!(other.attempts, 1, "keys count apart");
 }
 
 async fn group_grants_reach_every_member_until_revoked(engine: Engine) {

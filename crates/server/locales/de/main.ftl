@@ -72,3 +72,7 @@ param-show-existing = er muss true oder false sein.
 param-partner-name = er darf höchstens 100 Zeichen ohne Steuerzeichen enthalten.
 param-return-url = er darf höchstens 2048 Zeichen lang sein.
 param-query = die Abfrage des Links konnte nicht gelesen werden.
+error-back = Zurück zu voltgate
+too-many-title = Zu viele Versuche
+too-many-seconds = Zu viele Versuche von hier. Versuchen Sie es in { $seconds } Sekunden erneut.
+too-many-minutes = Zu viele Versuche von hier. Versuchen Sie es in { $minutes } Minuten erneut.

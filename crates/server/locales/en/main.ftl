@@ -72,3 +72,7 @@ param-show-existing = it must be true or false.
 param-partner-name = it must be at most 100 characters without control characters.
 param-return-url = it must be at most 2048 characters.
 param-query = the link's query could not be read.
+error-back = Back to voltgate
+too-many-title = Too many attempts
+too-many-seconds = Too many attempts from here. Try again in { $seconds } seconds.
+too-many-minutes = Too many attempts from here. Try again in { $minutes } minutes.

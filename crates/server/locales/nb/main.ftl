@@ -72,3 +72,7 @@ param-show-existing = den må være true eller false.
 param-partner-name = den kan ha høyst 100 tegn uten kontrolltegn.
 param-return-url = den kan ha høyst 2048 tegn.
 param-query = spørringen i lenken kunne ikke leses.
+error-back = Tilbake til voltgate
+too-many-title = For mange forsøk
+too-many-seconds = For mange forsøk herfra. Prøv igjen om { $seconds } sekunder.
+too-many-minutes = For mange forsøk herfra. Prøv igjen om { $minutes } minutter.

@@ -3,7 +3,9 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, RawQuery, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -215,12 +217,24 @@ async fn review(app: &AppState, auth: &AuthUser, link: Link) -> Result<Response,
     Ok(page.into_response())
 }
 
+/// 429 when `client` has opened too many access-request pages: lookup keys are not to be enumerated.
+fn within_limit(app: &AppState, client: SocketAddr, visit: &Visit) -> Result<(), AppError> {
+    app.throttles
+        .access_request(client.ip())
+        .map_err(|retry_after| AppError::TooManyRequests {
+            retry_after,
+            lang: visit.lang,
+        })
+}
+
 async fn show_link(
     app: AppState,
+    client: SocketAddr,
     visitor: MaybeUser,
     key: Option<String>,
     query: Option<String>,
 ) -> Result<Response, AppError> {
+    within_limit(&app, client, &visitor.visit)?;
     let link = match resolve(&app, key.as_deref(), query.as_deref()).await? {
         Ok(link) => link,
         Err(error) => return link_error(&app, &visitor.visit, visitor.user.as_ref(), error).await,
@@ -247,19 +261,21 @@ async fn show_link(
 
 async fn show(
     State(app): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     visitor: MaybeUser,
     Path(key): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
-    show_link(app, visitor, Some(key), query).await
+    show_link(app, client, visitor, Some(key), query).await
 }
 
 async fn show_by_param(
     State(app): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     visitor: MaybeUser,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
-    show_link(app, visitor, None, query).await
+    show_link(app, client, visitor, None, query).await
 }
 
 #[derive(Deserialize, Default)]
@@ -292,11 +308,13 @@ fn after_decision(link: &Link, approved: Option<InstallationId>) -> String {
 
 async fn decide_link(
     app: AppState,
+    client: SocketAddr,
     auth: AuthUser,
     key: Option<String>,
     query: Option<String>,
     form: DecisionForm,
 ) -> Result<Response, AppError> {
+    within_limit(&app, client, &auth.visit)?;
     let link = match resolve(&app, key.as_deref(), query.as_deref()).await? {
         Ok(link) => link,
         Err(error) => return link_error(&app, &auth.visit, Some(&auth.user), error).await,
@@ -344,21 +362,23 @@ async fn decide_link(
 
 async fn decide(
     State(app): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     auth: AuthUser,
     Path(key): Path<String>,
     RawQuery(query): RawQuery,
     CsrfForm(form): CsrfForm<DecisionForm>,
 ) -> Result<Response, AppError> {
-    decide_link(app, auth, Some(key), query, form).await
+    decide_link(app, client, auth, Some(key), query, form).await
 }
 
 async fn decide_by_param(
     State(app): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     auth: AuthUser,
     RawQuery(query): RawQuery,
     CsrfForm(form): CsrfForm<DecisionForm>,
 ) -> Result<Response, AppError> {
-    decide_link(app, auth, None, query, form).await
+    decide_link(app, client, auth, None, query, form).await
 }
 
 #[derive(Template, WebTemplate)]

@@ -15,7 +15,7 @@ use voltgate_domain::{LocalPath, ValidationErrors};
 
 use super::layout::Layout;
 use super::session::{sign_in, sign_out, CsrfForm, MaybeUser, NoFields};
-use crate::accounts::{self, LoginOutcome, SignupError};
+use crate::accounts::{self, LoginOutcome, SignupError, SignupFrom};
 use crate::error::AppError;
 use crate::i18n::Tr;
 use crate::state::AppState;
@@ -153,14 +153,17 @@ async fn signup_page(
 
 async fn signup(
     State(app): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     visitor: MaybeUser,
     CsrfForm(form): CsrfForm<SignupForm>,
 ) -> Result<Response, AppError> {
+    let from = SignupFrom::Client(client.ip(), &app.throttles.signups);
     match accounts::sign_up(
         app.store.as_ref(),
         &form.email,
         &form.full_name,
         &form.password,
+        from,
     )
     .await
     {
@@ -172,6 +175,10 @@ async fn signup(
             let page = signup_view(&app, &visitor, form, errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
+        Err(SignupError::Throttled(retry_after)) => Err(AppError::TooManyRequests {
+            retry_after,
+            lang: visitor.visit.lang,
+        }),
         Err(SignupError::Failed(error)) => Err(error),
     }
 }
@@ -204,6 +211,10 @@ async fn login(
             let page = login_view(&app, &visitor, form.email, form.next, true).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
+        LoginOutcome::Throttled(retry_after) => Err(AppError::TooManyRequests {
+            retry_after,
+            lang: visitor.visit.lang,
+        }),
     }
 }
 

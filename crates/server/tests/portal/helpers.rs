@@ -41,7 +41,7 @@ pub async fn spawn_app(engine: Engine) -> TestApp {
     spawn_app_with(engine, |_| {}).await
 }
 
-/// Starts the real application with test settings changed by `adjust`.
+/// Like [`spawn_app`], with settings changed by `adjust` first.
 pub async fn spawn_app_with(engine: Engine, adjust: impl FnOnce(&mut ServeSettings)) -> TestApp {
     let database = TestDatabase::new(engine).await;
     let mut settings = ServeSettings::for_tests(&database.url);

@@ -13,3 +13,5 @@ mod helpers;
 mod installations;
 mod interop;
 mod reliability;
+mod resources;
+mod throttles;
