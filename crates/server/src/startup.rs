@@ -28,6 +28,7 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     sessions: SessionBackend,
+    charging: Arc<Charging>,
 }
 
 impl Application {
@@ -59,7 +60,7 @@ impl Application {
         ));
         let state = AppState {
             central: charging.clone(),
-            charging,
+            charging: charging.clone(),
             store: db.store,
             registry,
             sessions,
@@ -71,6 +72,7 @@ impl Application {
             listener,
             router,
             sessions: db.sessions,
+            charging,
         })
     }
 
@@ -79,6 +81,12 @@ impl Application {
         self.listener
             .local_addr()
             .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// The charging service: what the portal's and the API's charger commands go through (the
+    /// conformance tests send theirs the same way).
+    pub fn charging(&self) -> Arc<Charging> {
+        self.charging.clone()
     }
 
     /// The port it listens on (tests bind port 0 and read the real one here).

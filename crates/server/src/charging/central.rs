@@ -19,12 +19,13 @@ use rust_ocpp::v1_6::messages::start_transaction::StartTransactionResponse;
 use rust_ocpp::v1_6::messages::status_notification::StatusNotificationResponse;
 use rust_ocpp::v1_6::messages::stop_transaction::StopTransactionResponse;
 use rust_ocpp::v1_6::types::{
-    AuthorizationStatus, ChargePointStatus, DataTransferStatus, IdTagInfo, RegistrationStatus,
+    AuthorizationData, AuthorizationStatus, ChargePointStatus, DataTransferStatus, IdTagInfo,
+    RegistrationStatus,
 };
 use voltgate_domain::authz::rules::may_hold_id_tag;
 use voltgate_domain::id_tag::{tag_status, Registration, TagStatus};
 use voltgate_domain::text::reported;
-use voltgate_domain::{Principal, UserId};
+use voltgate_domain::{InstallationId, Principal, UserId};
 use voltgate_ocpp::central::HandlerError;
 use voltgate_ocpp::command::wire_name;
 use voltgate_ocpp::request::{
@@ -119,6 +120,36 @@ impl Charging {
             .filter(|_| status == TagStatus::Accepted)
             .map(|holder| holder.user);
         Ok((status, user))
+    }
+
+    /// The installation's RFID tokens as a local authorization list (SendLocalList): each with the
+    /// status a charger would hear for it now.
+    pub async fn authorization_list(
+        &self,
+        installation: InstallationId,
+    ) -> Result<Vec<AuthorizationData>, StoreError> {
+        let required = self
+            .store
+            .installation(installation)
+            .await?
+            .is_some_and(|installation| installation.settings.authentication_required);
+        let mut list = Vec::new();
+        for (tag, holder) in self.store.id_tags(installation).await? {
+            let holder_has_access = self
+                .store
+                .installation_for(&Principal::User(holder.id), installation)
+                .await?
+                .is_some_and(|(_, access)| may_hold_id_tag(&access));
+            let registration = Registration {
+                removed: false,
+                holder_has_access,
+            };
+            list.push(AuthorizationData {
+                id_tag: tag,
+                id_tag_info: Some(id_tag_info(tag_status(required, Some(registration)))),
+            });
+        }
+        Ok(list)
     }
 
     /// Ends what the server holds open on a charger (or one connector), and rebalances if anything

@@ -84,9 +84,16 @@ impl ChargerCommand {
         }
     }
 
+    /// The particulars for the audit log; a file location's password is not written down.
     fn request(&self) -> Value {
         match self {
-            Self::Ocpp(command) => command.payload(),
+            Self::Ocpp(command) => {
+                let mut payload = command.payload();
+                if let Some(Value::String(location)) = payload.get_mut("location") {
+                    *location = without_password(location);
+                }
+                payload
+            }
             Self::Pause { connector } | Self::Resume { connector } => {
                 json!({ "connectorId": connector })
             }
@@ -102,6 +109,17 @@ impl ChargerCommand {
                 connector_id: None,
             },
         ))
+    }
+}
+
+/// A URL with any password replaced by `***`.
+fn without_password(location: &str) -> String {
+    match url::Url::parse(location) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("***"));
+            url.to_string()
+        }
+        _ => location.to_owned(),
     }
 }
 
