@@ -279,6 +279,7 @@ impl ChargerStore for EngineStore {
 
     async fn stop_charge_session(&self, charger: ChargerId, stop: &StopReport<'_>) -> Result<Stopped> {
         let mut tx = self.pool.begin().await?;
+        lock_charger(&mut tx, charger).await?;
         let session: Option<(i64, bool, bool)> = sqlx::query_as(
             "SELECT meter_start, stopped_at IS NULL, stop_confirmed FROM charge_sessions WHERE id = $1 AND charger_id = $2",
         )
@@ -319,6 +320,7 @@ impl ChargerStore for EngineStore {
         at: DateTime<Utc>,
     ) -> Result<Vec<i32>> {
         let mut tx = self.pool.begin().await?;
+        lock_charger(&mut tx, charger).await?;
         let open: Vec<(i32, i64)> = sqlx::query_as(
             "SELECT id, meter_start FROM charge_sessions WHERE charger_id = $1 AND stopped_at IS NULL \
              AND ($2 IS NULL OR connector_id = $2) AND started_at < $3 ORDER BY id",
@@ -337,6 +339,7 @@ impl ChargerStore for EngineStore {
 
     async fn end_session(&self, charger: ChargerId, transaction: i32) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
+        lock_charger(&mut tx, charger).await?;
         let meter_start: Option<i64> = sqlx::query_scalar(
             "SELECT meter_start FROM charge_sessions WHERE id = $1 AND charger_id = $2 AND stopped_at IS NULL",
         )
@@ -365,16 +368,22 @@ impl ChargerStore for EngineStore {
     }
 
     async fn add_meter_samples(&self, charger: ChargerId, transaction: i32, samples: &[(DateTime<Utc>, f64)]) -> Result<()> {
+        // Each insert checks the session belongs to the charger itself: no read comes before the first
+        // write, so SQLite takes its write lock (waiting its turn) instead of failing on a stale snapshot.
         let mut tx = self.pool.begin().await?;
-        let owned: Option<i32> = sqlx::query_scalar("SELECT id FROM charge_sessions WHERE id = $1 AND charger_id = $2")
+        for (at, energy_wh) in samples {
+            sqlx::query(
+                "INSERT INTO meter_samples (session_id, sampled_at, energy_wh) SELECT $1, $2, $3 \
+                 WHERE EXISTS (SELECT 1 FROM charge_sessions WHERE id = $1 AND charger_id = $4) \
+                 ON CONFLICT (session_id, sampled_at) DO NOTHING",
+            )
             .bind(transaction)
+            .bind(*at)
+            .bind(*energy_wh)
             .bind(charger.as_uuid())
-            .fetch_optional(&mut *tx)
+            .execute(&mut *tx)
             .await?;
-        if owned.is_none() {
-            return Ok(());
         }
-        insert_samples(&mut tx, transaction, samples).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -551,6 +560,16 @@ fn clean_strings(value: &mut serde_json::Value) {
         }
         _ => {}
     }
+}
+
+/// Takes the charger's row lock (PostgreSQL) or the write lock (SQLite) first, so a transaction that reads
+/// and then writes a charger's sessions neither races another one nor fails on SQLite's snapshot rule.
+async fn lock_charger(tx: &mut sqlx::Transaction<'_, super::Db>, charger: ChargerId) -> Result<()> {
+    sqlx::query("UPDATE chargers SET last_seen_at = last_seen_at WHERE id = $1")
+        .bind(charger.as_uuid())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 async fn insert_samples(tx: &mut sqlx::Transaction<'_, super::Db>, session: i32, samples: &[(DateTime<Utc>, f64)]) -> Result<()> {
