@@ -82,6 +82,7 @@ impl Mailbox {
     /// those whose caller left are dropped.
     pub(crate) fn next_live(&self, now: Instant) -> Option<Queued> {
         let mut inbox = locked(&self.inbox);
+        let mut next = None;
         while let Some(queued) = inbox.waiting.pop_front() {
             if queued.reply.is_closed() {
                 continue;
@@ -90,9 +91,14 @@ impl Mailbox {
                 let _ = queued.reply.send(Err(CommandError::Expired));
                 continue;
             }
-            return Some(queued);
+            next = Some(queued);
+            break;
         }
-        None
+        if inbox.waiting.is_empty() {
+            // Most connections wait for nothing most of the time: keep no buffer for them.
+            inbox.waiting.shrink_to_fit();
+        }
+        next
     }
 
     /// Wakes the session when a command arrives or the connection is replaced.

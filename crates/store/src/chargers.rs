@@ -239,6 +239,8 @@ pub trait ChargerStore: Send + Sync {
     async fn charger(&self, id: ChargerId) -> Result<Option<Charger>>;
     /// The charger with this identity and its password hash, for authenticating a connection.
     async fn charger_credentials(&self, identity: &str) -> Result<Option<(Charger, String)>>;
+    /// An installation's chargers, by name.
+    async fn charger_list(&self, installation: InstallationId) -> Result<Vec<Charger>>;
     /// An installation's chargers with their connectors' last state, by name.
     async fn chargers(
         &self,

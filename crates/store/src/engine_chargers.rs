@@ -92,11 +92,16 @@ impl ChargerStore for EngineStore {
         }))
     }
 
-    async fn chargers(&self, installation: InstallationId) -> Result<Vec<(Charger, Vec<ConnectorState>)>> {
+    async fn charger_list(&self, installation: InstallationId) -> Result<Vec<Charger>> {
         let sql = format!(
             "SELECT {CHARGER_COLUMNS}, NULL AS password_hash FROM chargers c WHERE c.installation_id = $1 ORDER BY c.name, c.identity"
         );
-        let chargers = sqlx::query_as::<_, ChargerRow>(&sql).bind(installation.as_uuid()).fetch_all(&self.pool).await?;
+        let rows = sqlx::query_as::<_, ChargerRow>(&sql).bind(installation.as_uuid()).fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(Charger::from).collect())
+    }
+
+    async fn chargers(&self, installation: InstallationId) -> Result<Vec<(Charger, Vec<ConnectorState>)>> {
+        let chargers = self.charger_list(installation).await?;
         let states = sqlx::query_as::<_, ConnectorRow>(
             "SELECT s.charger_id, s.connector_id, s.status, s.error_code, s.power_w, s.current_l1, s.current_l2, \
              s.current_l3, s.energy_wh, s.updated_at FROM connector_states s JOIN chargers c ON c.id = s.charger_id \
@@ -107,8 +112,7 @@ impl ChargerStore for EngineStore {
         .await?;
         Ok(chargers
             .into_iter()
-            .map(|row| {
-                let charger: Charger = row.into();
+            .map(|charger| {
                 let connectors = states
                     .iter()
                     .filter(|s| s.charger_id == charger.id.as_uuid())

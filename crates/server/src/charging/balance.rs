@@ -66,15 +66,27 @@ pub fn available(settings: &InstallationSettings) -> Amperes {
         })
 }
 
+/// What one round of limits did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settled<K> {
+    /// Each limit sent, and what became of it.
+    pub sent: Vec<(Send<K>, Delivery)>,
+    /// Limits due to connectors that cannot be reached now (their charger is offline): not sent.
+    pub unreachable: Vec<Send<K>>,
+}
+
 /// Plans and sends one round of limits: lowering first (concurrently, waiting for every answer), then
-/// the raises that fit given what the chargers answered. `connectors` is updated with the outcomes.
+/// the raises that fit given what the chargers answered. Nothing is sent to connectors that are not
+/// `reachable`; they keep counting at what they may be applying. `connectors` is updated with the
+/// outcomes.
 pub async fn settle<K, D, F>(
     available: Amperes,
     max: Amperes,
     connectors: &mut [Connector<K>],
     resend: &(dyn Fn(&K) -> bool + Sync),
+    reachable: &(dyn Fn(&K) -> bool + Sync),
     deliver: D,
-) -> Vec<(Send<K>, Delivery)>
+) -> Settled<K>
 where
     K: Clone + Eq + Hash,
     D: Fn(Send<K>) -> F,
@@ -82,13 +94,18 @@ where
 {
     let plan = targets(available, max, connectors);
     let (lowering, raising) = changes(max, connectors, &plan, resend);
-    let mut outcomes = deliver_all(lowering, &deliver).await;
-    apply(connectors, &outcomes);
+    let (lowering, mut unreachable): (Vec<_>, Vec<_>) =
+        lowering.into_iter().partition(|send| reachable(&send.key));
+    let (raising, out_of_reach): (Vec<_>, Vec<_>) =
+        raising.into_iter().partition(|send| reachable(&send.key));
+    unreachable.extend(out_of_reach);
+    let mut sent = deliver_all(lowering, &deliver).await;
+    apply(connectors, &sent);
     let granted = grant(available, max, connectors, raising);
     let raised = deliver_all(granted, &deliver).await;
     apply(connectors, &raised);
-    outcomes.extend(raised);
-    outcomes
+    sent.extend(raised);
+    Settled { sent, unreachable }
 }
 
 async fn deliver_all<K: Clone, D, F>(sends: Vec<Send<K>>, deliver: &D) -> Vec<(Send<K>, Delivery)>
@@ -133,6 +150,8 @@ struct Waiting {
 struct Facts {
     identity: String,
     transaction: Option<i32>,
+    /// The problem stored for it, if any.
+    problem: Option<String>,
 }
 
 /// Load balancing for every installation.
@@ -255,16 +274,20 @@ impl Balancer {
             due
         };
         let before = connectors.clone();
+        let reachable: HashSet<ChargerId> = online.iter().map(|(id, _)| *id).collect();
+        let is_reachable = |key: &Key| reachable.contains(&key.0);
         let deliver = |send: Send<Key>| self.deliver(send, &facts, settings.phases);
-        let mut sent = settle(
+        let mut round = settle(
             available(&settings),
             settings.max_current,
             &mut connectors,
             &|key: &Key| resend.contains(&key.0),
+            &is_reachable,
             deliver,
         )
         .await;
-        if sent
+        if round
+            .sent
             .iter()
             .any(|(send, delivery)| send.purpose == Purpose::Tx && *delivery == Delivery::Rejected)
         {
@@ -275,23 +298,15 @@ impl Balancer {
                 settings.max_current,
                 &mut connectors,
                 &|_: &Key| false,
+                &is_reachable,
                 deliver,
             )
             .await;
-            sent.extend(again);
+            round.sent.extend(again.sent);
+            round.unreachable = again.unreachable;
         }
-        self.keep(&before, &connectors, &facts, &sent).await?;
-        for (send, delivery) in &sent {
-            if *delivery != Delivery::Accepted {
-                tracing::warn!(
-                    charger = facts.get(&send.key).map(|f| f.identity.as_str()),
-                    connector = send.key.1,
-                    limit = send.limit.get(),
-                    ?delivery,
-                    "load balancing: limit not applied"
-                );
-            }
-        }
+        self.keep(&before, &connectors, &facts, &round).await?;
+        let sent = round.sent;
         Ok(Report { sent })
     }
 
@@ -300,12 +315,12 @@ impl Balancer {
         &self,
         installation: InstallationId,
     ) -> Result<(Vec<Connector<Key>>, HashMap<Key, Facts>), StoreError> {
-        let chargers = self.store.chargers(installation).await?;
+        let chargers = self.store.charger_list(installation).await?;
         let running = self.store.running_sessions(installation).await?;
         let limits = self.store.connector_limits(installation).await?;
         let mut connectors = Vec::new();
         let mut facts = HashMap::new();
-        for (charger, _) in chargers {
+        for charger in chargers {
             for number in 1..=charger.connectors.max(0) as u32 {
                 let key = (charger.id, number);
                 let session = running
@@ -347,6 +362,7 @@ impl Balancer {
                     Facts {
                         identity: charger.identity.clone(),
                         transaction: session.map(|s| s.transaction),
+                        problem: limit.and_then(|l| l.problem.clone()),
                     },
                 );
             }
@@ -414,29 +430,53 @@ impl Balancer {
         }
     }
 
-    /// Stores the connectors whose limits or problems changed.
+    /// Stores the connectors whose limits or problems changed, and logs each new problem once.
     async fn keep(
         &self,
         before: &[Connector<Key>],
         after: &[Connector<Key>],
         facts: &HashMap<Key, Facts>,
-        sent: &[(Send<Key>, Delivery)],
+        round: &Settled<Key>,
     ) -> Result<(), StoreError> {
         for (old, new) in before.iter().zip(after) {
-            let last = sent.iter().rev().find(|(send, _)| send.key == new.key);
-            if old == new && last.is_none() {
+            let Some(facts) = facts.get(&new.key) else {
+                continue;
+            };
+            let last = round
+                .sent
+                .iter()
+                .rev()
+                .find(|(send, _)| send.key == new.key);
+            let problem = match last {
+                Some((_, delivery)) => problem(delivery),
+                None if round.unreachable.iter().any(|send| send.key == new.key) => {
+                    problem(&Delivery::NotSent)
+                }
+                None => facts.problem.clone(),
+            };
+            if old == new && problem == facts.problem {
                 continue;
             }
+            if let Some(problem) = problem
+                .as_ref()
+                .filter(|p| Some(*p) != facts.problem.as_ref())
+            {
+                tracing::warn!(
+                    charger = facts.identity,
+                    connector = new.key.1,
+                    problem,
+                    "load balancing"
+                );
+            }
             let amps = |a: Option<Amperes>| a.map(Amperes::get);
-            let transaction = facts.get(&new.key).and_then(|f| f.transaction);
             let limit = ConnectorLimit {
                 default_accepted: amps(new.default.accepted),
                 default_uncertain: amps(new.default.uncertain),
-                tx_transaction: transaction,
+                tx_transaction: facts.transaction,
                 tx_accepted: amps(new.tx.accepted),
                 tx_uncertain: amps(new.tx.uncertain),
                 tx_refused: new.tx_refused,
-                problem: last.and_then(|(_, delivery)| problem(delivery)),
+                problem,
                 ..ConnectorLimit::unknown(new.key.0, new.key.1 as i32)
             };
             self.store.save_connector_limit(&limit).await?;
@@ -619,7 +659,7 @@ mod tests {
                     async move { delivery }
                 };
                 let is_resent = |key: &usize| Some(key / PER_CHARGER) == resend;
-                futures::executor::block_on(settle(amps(available), max, &mut connectors, &is_resent, deliver));
+                futures::executor::block_on(settle(amps(available), max, &mut connectors, &is_resent, &|_| true, deliver));
                 let fleet = fleet.borrow();
                 prop_assert!(fleet.worst <= 1e-9, "over by {} A at step {step}", fleet.worst);
                 let accounted: f64 = connectors.iter().map(|c| c.effective(max).get()).sum();
@@ -642,20 +682,28 @@ mod tests {
             })
             .collect();
         let accept = |_: Send<usize>| async { Delivery::Accepted };
-        let sent = futures::executor::block_on(settle(
+        let round = futures::executor::block_on(settle(
             amps(20.0),
             max,
             &mut connectors,
             &|_| false,
+            &|_| true,
             accept,
         ));
-        assert_eq!(sent.len(), 2, "unknown defaults come down first");
+        assert_eq!(round.sent.len(), 2, "unknown defaults come down first");
         assert_eq!(connectors[0].default.accepted, Some(amps(10.0)));
         connectors[0].session = Some(Running {
             arrival: Utc::now(),
             paused: false,
         });
-        futures::executor::block_on(settle(amps(20.0), max, &mut connectors, &|_| false, accept));
+        futures::executor::block_on(settle(
+            amps(20.0),
+            max,
+            &mut connectors,
+            &|_| false,
+            &|_| true,
+            accept,
+        ));
         assert_eq!(connectors[0].tx.accepted, Some(amps(20.0)));
         assert_eq!(
             connectors[1].default.accepted,
