@@ -681,29 +681,25 @@ mod tests {
                 tx_refused: false,
             })
             .collect();
-        let accept = |_: Send<usize>| async { Delivery::Accepted };
-        let round = futures::executor::block_on(settle(
-            amps(20.0),
-            max,
-            &mut connectors,
-            &|_| false,
-            &|_| true,
-            accept,
-        ));
+        let accept_all = |connectors: &mut Vec<Connector<usize>>| {
+            let accept = |_: Send<usize>| async { Delivery::Accepted };
+            futures::executor::block_on(settle(
+                amps(20.0),
+                max,
+                connectors,
+                &|_| false,
+                &|_| true,
+                accept,
+            ))
+        };
+        let round = accept_all(&mut connectors);
         assert_eq!(round.sent.len(), 2, "unknown defaults come down first");
         assert_eq!(connectors[0].default.accepted, Some(amps(10.0)));
         connectors[0].session = Some(Running {
             arrival: Utc::now(),
             paused: false,
         });
-        futures::executor::block_on(settle(
-            amps(20.0),
-            max,
-            &mut connectors,
-            &|_| false,
-            &|_| true,
-            accept,
-        ));
+        accept_all(&mut connectors);
         assert_eq!(connectors[0].tx.accepted, Some(amps(20.0)));
         assert_eq!(
             connectors[1].default.accepted,

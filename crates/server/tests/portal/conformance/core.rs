@@ -224,16 +224,19 @@ async fn unlock(suite: &Suite, station: &mut ChargePoint, status: &str) {
     assert_eq!(status_of(&answer), status);
 }
 
-async fn tc_017_1_unlock_connector_no_charging_session_running_not_fixed_cable(engine: Engine) {
+/// A fresh station without a session, asked to unlock and answering `status`.
+async fn unlock_idle(engine: Engine, status: &str) {
     let suite = Suite::new(engine).await;
     let mut station = suite.station().await;
-    unlock(&suite, &mut station, "Unlocked").await;
+    unlock(&suite, &mut station, status).await;
+}
+
+async fn tc_017_1_unlock_connector_no_charging_session_running_not_fixed_cable(engine: Engine) {
+    unlock_idle(engine, "Unlocked").await;
 }
 
 async fn tc_017_2_unlock_connector_no_charging_session_running_fixed_cable(engine: Engine) {
-    let suite = Suite::new(engine).await;
-    let mut station = suite.station().await;
-    unlock(&suite, &mut station, "NotSupported").await;
+    unlock_idle(engine, "NotSupported").await;
 }
 
 async fn tc_018_1_unlock_connector_with_charging_session(engine: Engine) {
@@ -457,15 +460,11 @@ async fn tc_028_remote_stop_transaction_rejected(engine: Engine) {
 }
 
 async fn tc_030_unlock_connector_unlock_failure(engine: Engine) {
-    let suite = Suite::new(engine).await;
-    let mut station = suite.station().await;
-    unlock(&suite, &mut station, "UnlockFailed").await;
+    unlock_idle(engine, "UnlockFailed").await;
 }
 
 async fn tc_031_unlock_connector_unknown_connector(engine: Engine) {
-    let suite = Suite::new(engine).await;
-    let mut station = suite.station().await;
-    unlock(&suite, &mut station, "NotSupported").await;
+    unlock_idle(engine, "NotSupported").await;
 }
 
 async fn tc_032_1_power_failure_boot_charging_point_stop_transactions(engine: Engine) {
