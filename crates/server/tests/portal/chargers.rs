@@ -277,6 +277,10 @@ async fn a_charge_session_lands_in_the_history_once(engine: Engine) {
         (unauthorised.authorized, unauthorised.energy_kwh()),
         (false, Some(2.5))
     );
+    let (_, html) = owner
+        .page(&format!("/installations/{installation}/history"))
+        .await;
+    assert!(html.contains("<code>STRANGER</code> <span class=\"hint\">(not authorised)</span>"));
     let tokens = format!("{page}/id-tags");
     app.signed_up("outsider@example.com", "Outsider").await;
     for (tag, email, message) in [
