@@ -426,6 +426,34 @@ async fn text_with_nul_from_people_or_chargers_breaks_nothing(engine: Engine) {
     let (owner, installation, password, charger_id) = with_charger(&app, "CP-1").await;
     let mut charger = ChargePoint::connect(&app.base, "CP-1", &password).await;
     charger.settle(Duration::from_millis(300)).await;
+    let boot = json!({"chargePointVendor": "Ev\u{0}il", "chargePointModel": "M\u{202e}odel",
+        "chargePointSerialNumber": "S\u{1b}N", "firmwareVersion": "1.0\u{2066}"});
+    assert_eq!(
+        charger.ok("BootNotification", boot).await["status"],
+        "Accepted",
+        "what a charger reports is cleaned before it is stored, even on PostgreSQL"
+    );
+    let page = app
+        .db
+        .store
+        .charger(charger_id.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            page.vendor.as_deref(),
+            page.model.as_deref(),
+            page.serial_number.as_deref()
+        ),
+        (
+            Some("Ev\u{fffd}il"),
+            Some("M\u{fffd}odel"),
+            Some("S\u{fffd}N")
+        )
+    );
+    let start = json!({"connectorId": 1, "idTag": "T\u{0}G", "meterStart": 0, "timestamp": "2026-11-20T08:00:00Z"});
+    assert!(charger.ok("StartTransaction", start).await["transactionId"].as_i64() > Some(0));
     let configuration = format!("/chargers/{charger_id}/configuration");
     let keys = json!({"configurationKey": [{"key": "Evil\u{0}Key", "readonly": false, "value": "x\u{202e}y"}]});
     let (load, _) = tokio::join!(owner.page(&configuration), charger.answer_next(keys));
