@@ -1,8 +1,19 @@
-//! Installation load balancing: sharing the available current among the connectors that charge.
+//! Installation load balancing: sharing the available current among the connectors that charge, and
+//! planning how to get there without ever being over the limit on the way.
 //!
 //! Equal shares, never below [`MIN_CURRENT`] for a connector that charges: when there is not enough for
-//! everyone, the sessions that started last are paused (0 A) and resume, in arrival order, as soon as
-//! the current allows.
+//! everyone, the sessions that arrived last wait (0 A) and resume, in arrival order, as soon as the
+//! current allows. What is left over is shared among the idle connectors as the limit a new session
+//! starts with (its TxDefaultProfile), so no session ever starts unlimited.
+//!
+//! Each connector has two limits: the default (TxDefaultProfile, what a session starts with and falls
+//! back to) and the running session's own (TxProfile). A connector may draw up to the larger of the two
+//! at any moment (a session can start or stop at any time), and a limit the charger has not accepted
+//! counts at what it may be applying: its last accepted one, the charger's maximum when none is known,
+//! and any limit sent without a clear answer.
+
+use std::collections::HashMap;
+use std::hash::Hash;
 
 use chrono::{DateTime, Utc};
 
@@ -41,6 +52,310 @@ pub fn allocate<K: Clone>(available: Amperes, demands: &[Demand<K>]) -> Vec<(K, 
             )
         })
         .collect()
+}
+
+/// What is known of one of a connector's limits.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Slot {
+    /// The limit the charger last accepted.
+    pub accepted: Option<Amperes>,
+    /// A limit sent without a clear answer: the charger may be applying it.
+    pub uncertain: Option<Amperes>,
+}
+
+impl Slot {
+    /// The most the charger may be applying; `unknown` stands in when nothing was ever accepted.
+    pub fn effective(&self, unknown: Amperes) -> Amperes {
+        let accepted = self.accepted.unwrap_or(unknown);
+        match self.uncertain {
+            Some(uncertain) if uncertain > accepted => uncertain,
+            _ => accepted,
+        }
+    }
+}
+
+/// A running session on a connector.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Running {
+    /// When the server heard of it: the queue order.
+    pub arrival: DateTime<Utc>,
+    /// Paused by a person: 0 A, its share goes to others.
+    pub paused: bool,
+}
+
+/// A connector as the balancer sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Connector<K> {
+    pub key: K,
+    pub session: Option<Running>,
+    /// The TxDefaultProfile.
+    pub default: Slot,
+    /// The running session's TxProfile (empty when there is none for it).
+    pub tx: Slot,
+    /// The charger refuses TxProfiles: its session is limited through the default instead.
+    pub tx_refused: bool,
+}
+
+/// Which of a connector's limits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Purpose {
+    /// TxDefaultProfile.
+    Default,
+    /// TxProfile of the running session.
+    Tx,
+}
+
+impl<K> Connector<K> {
+    /// The most this connector may draw at any moment, `max` standing in for an unknown default.
+    pub fn effective(&self, max: Amperes) -> Amperes {
+        let default = self.default.effective(max);
+        match self.session {
+            Some(_) => {
+                let tx = self.tx.effective(Amperes::ZERO);
+                if tx > default {
+                    tx
+                } else {
+                    default
+                }
+            }
+            None => default,
+        }
+    }
+
+    fn slot_mut(&mut self, purpose: Purpose) -> &mut Slot {
+        match purpose {
+            Purpose::Default => &mut self.default,
+            Purpose::Tx => &mut self.tx,
+        }
+    }
+
+    fn slot(&self, purpose: Purpose) -> &Slot {
+        match purpose {
+            Purpose::Default => &self.default,
+            Purpose::Tx => &self.tx,
+        }
+    }
+}
+
+/// The limits each connector should have.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Target {
+    pub default: Amperes,
+    /// Only for a running session on a charger that takes TxProfiles.
+    pub tx: Option<Amperes>,
+}
+
+fn least(a: Amperes, b: Amperes) -> Amperes {
+    if a < b {
+        a
+    } else {
+        b
+    }
+}
+
+/// The limits to aim for: running sessions share `available` in arrival order (paused ones get
+/// nothing); the rest is shared among idle connectors as their default. A running session's default
+/// only ever comes down to its share (it falls back to it when the session ends).
+pub fn targets<K: Clone + Eq + Hash>(
+    available: Amperes,
+    max: Amperes,
+    connectors: &[Connector<K>],
+) -> HashMap<K, Target> {
+    let demands: Vec<Demand<K>> = connectors
+        .iter()
+        .filter_map(|c| match c.session {
+            Some(Running {
+                arrival,
+                paused: false,
+            }) => Some(Demand {
+                key: c.key.clone(),
+                started_at: arrival,
+            }),
+            _ => None,
+        })
+        .collect();
+    let shares: HashMap<K, Amperes> = allocate(available, &demands).into_iter().collect();
+    let used: f64 = shares.values().map(|a| a.get()).sum();
+    let rest = Amperes::new((available.get() - used).max(0.0)).unwrap_or(Amperes::ZERO);
+    let idle: Vec<Demand<K>> = connectors
+        .iter()
+        .filter(|c| c.session.is_none())
+        .map(|c| Demand {
+            key: c.key.clone(),
+            started_at: DateTime::<Utc>::UNIX_EPOCH,
+        })
+        .collect();
+    let idle_shares: HashMap<K, Amperes> = allocate(rest, &idle).into_iter().collect();
+    connectors
+        .iter()
+        .map(|c| {
+            let target = match c.session {
+                None => Target {
+                    default: idle_shares.get(&c.key).copied().unwrap_or(Amperes::ZERO),
+                    tx: None,
+                },
+                Some(_) => {
+                    let share = shares.get(&c.key).copied().unwrap_or(Amperes::ZERO);
+                    if c.tx_refused {
+                        Target {
+                            default: share,
+                            tx: None,
+                        }
+                    } else {
+                        Target {
+                            default: least(c.default.effective(max), share),
+                            tx: Some(share),
+                        }
+                    }
+                }
+            };
+            (c.key.clone(), target)
+        })
+        .collect()
+}
+
+/// A limit to send.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Send<K> {
+    pub key: K,
+    pub purpose: Purpose,
+    pub limit: Amperes,
+}
+
+/// The limits that differ from what the chargers hold (or that must be sent again: `resend` names
+/// connectors whose charger reconnected), split into those that never raise what a connector may draw
+/// — safe to send at once — and raises, to send only once the room for them is certain.
+pub fn changes<K: Clone + Eq + Hash>(
+    max: Amperes,
+    connectors: &[Connector<K>],
+    targets: &HashMap<K, Target>,
+    resend: &dyn Fn(&K) -> bool,
+) -> (Vec<Send<K>>, Vec<Send<K>>) {
+    let mut lowering = Vec::new();
+    let mut raising = Vec::new();
+    for c in connectors {
+        let Some(target) = targets.get(&c.key) else {
+            continue;
+        };
+        let wanted = [
+            (Purpose::Default, Some(target.default), max),
+            (Purpose::Tx, target.tx, Amperes::ZERO),
+        ];
+        for (purpose, limit, unknown) in wanted {
+            let Some(limit) = limit else { continue };
+            let slot = c.slot(purpose);
+            let settled = slot.accepted == Some(limit) && slot.uncertain.is_none();
+            if settled && !(purpose == Purpose::Default && resend(&c.key)) {
+                continue;
+            }
+            let send = Send {
+                key: c.key.clone(),
+                purpose,
+                limit,
+            };
+            if limit <= slot.effective(unknown) {
+                lowering.push(send);
+            } else {
+                raising.push(send);
+            }
+        }
+    }
+    (lowering, raising)
+}
+
+/// What became of a limit sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// The charger applies it.
+    Accepted,
+    /// The charger refused it; it keeps what it had.
+    Rejected,
+    /// It never reached the charger (offline, busy).
+    NotSent,
+    /// Sent, but no clear answer came: the charger may be applying it.
+    Unknown,
+}
+
+/// Records what became of a limit sent to a connector.
+pub fn record<K>(connector: &mut Connector<K>, send: &Send<K>, delivery: &Delivery) {
+    let slot = connector.slot_mut(send.purpose);
+    match delivery {
+        Delivery::Accepted => {
+            slot.accepted = Some(send.limit);
+            slot.uncertain = None;
+        }
+        Delivery::Unknown => {
+            let before = slot.uncertain.unwrap_or(Amperes::ZERO);
+            slot.uncertain = Some(if send.limit > before {
+                send.limit
+            } else {
+                before
+            });
+        }
+        Delivery::Rejected => {
+            if send.purpose == Purpose::Tx {
+                connector.tx_refused = true;
+            }
+        }
+        Delivery::NotSent => {}
+    }
+}
+
+/// Of the raises, those that fit under `available` right now, in the connectors' order (running
+/// sessions by arrival first); a raise that only partly fits is cut to what fits (when that is still
+/// at least [`MIN_CURRENT`]). Each counts at its new limit as soon as it is granted, since the charger
+/// may apply it before answering.
+pub fn grant<K: Clone + Eq + Hash>(
+    available: Amperes,
+    max: Amperes,
+    connectors: &[Connector<K>],
+    raising: Vec<Send<K>>,
+) -> Vec<Send<K>> {
+    let mut planned: Vec<Connector<K>> = connectors.to_vec();
+    let mut total: f64 = planned.iter().map(|c| c.effective(max).get()).sum();
+    let mut order: Vec<(usize, Send<K>)> = raising
+        .into_iter()
+        .filter_map(|send| {
+            let index = planned.iter().position(|c| c.key == send.key)?;
+            Some((index, send))
+        })
+        .collect();
+    order.sort_by_key(|(index, send)| {
+        let arrival = planned[*index].session.map(|s| s.arrival);
+        (
+            arrival.is_none(),
+            arrival,
+            *index,
+            send.purpose == Purpose::Default,
+        )
+    });
+    let mut granted = Vec::new();
+    for (index, mut send) in order {
+        let connector = &mut planned[index];
+        let before = connector.effective(max).get();
+        let room = available.get() - (total - before);
+        if room < send.limit.get() {
+            // Only part of the raise fits: send that much, if it still is a raise worth having.
+            let part = Amperes::new((room * 10.0).floor() / 10.0).unwrap_or(Amperes::ZERO);
+            let current = connector.slot(send.purpose).effective(match send.purpose {
+                Purpose::Default => max,
+                Purpose::Tx => Amperes::ZERO,
+            });
+            if part <= current || part.get() < MIN_CURRENT {
+                continue;
+            }
+            send.limit = part;
+        }
+        let mut after = connector.clone();
+        record(&mut after, &send, &Delivery::Unknown);
+        let raised = after.effective(max).get();
+        if total - before + raised <= available.get() + 1e-9 {
+            total += raised - before;
+            *connector = after;
+            granted.push(send);
+        }
+    }
+    granted
 }
 
 #[cfg(test)]
@@ -99,6 +414,108 @@ mod tests {
                 .collect::<Vec<_>>(),
             vec![("early", 10.0), ("late", 0.0)]
         );
+    }
+
+    fn amps(value: f64) -> Amperes {
+        Amperes::new(value).unwrap()
+    }
+
+    fn connector(
+        key: &'static str,
+        session: Option<i64>,
+        default: Option<f64>,
+    ) -> Connector<&'static str> {
+        Connector {
+            key,
+            session: session.map(|minute| Running {
+                arrival: DateTime::<Utc>::UNIX_EPOCH + Duration::minutes(minute),
+                paused: false,
+            }),
+            default: Slot {
+                accepted: default.map(amps),
+                uncertain: None,
+            },
+            tx: Slot::default(),
+            tx_refused: false,
+        }
+    }
+
+    #[test]
+    fn idle_connectors_share_what_running_sessions_leave() {
+        let connectors = [
+            connector("a", Some(0), Some(6.6)),
+            connector("b", None, Some(6.6)),
+            connector("c", None, None),
+        ];
+        let plan = targets(amps(20.0), amps(32.0), &connectors);
+        assert_eq!(plan["a"].tx, Some(amps(20.0)));
+        assert_eq!(
+            plan["a"].default,
+            amps(6.6),
+            "a running default only comes down"
+        );
+        assert_eq!(
+            (plan["b"].default, plan["c"].default),
+            (amps(0.0), amps(0.0))
+        );
+        let nobody = [connector("b", None, None), connector("c", None, None)];
+        let plan = targets(amps(20.0), amps(32.0), &nobody);
+        assert_eq!(
+            (plan["b"].default, plan["c"].default),
+            (amps(10.0), amps(10.0))
+        );
+    }
+
+    #[test]
+    fn raises_wait_for_room_and_lowering_goes_first() {
+        let mut connectors = vec![
+            connector("a", Some(0), Some(20.0)),
+            connector("b", Some(1), Some(0.0)),
+        ];
+        connectors[0].tx = Slot {
+            accepted: Some(amps(20.0)),
+            uncertain: None,
+        };
+        let plan = targets(amps(20.0), amps(32.0), &connectors);
+        let (lowering, raising) = changes(amps(32.0), &connectors, &plan, &|_| false);
+        assert_eq!(
+            lowering
+                .iter()
+                .map(|s| (s.key, s.purpose, s.limit.get()))
+                .collect::<Vec<_>>(),
+            vec![("a", Purpose::Default, 10.0), ("a", Purpose::Tx, 10.0)]
+        );
+        assert!(
+            grant(amps(20.0), amps(32.0), &connectors, raising.clone()).is_empty(),
+            "no room for b before a has come down"
+        );
+        for send in &lowering {
+            record(&mut connectors[0], send, &Delivery::Accepted);
+        }
+        let granted = grant(amps(20.0), amps(32.0), &connectors, raising);
+        assert_eq!(granted.len(), 1, "b's TxProfile of 10 A fits now");
+        assert_eq!((granted[0].key, granted[0].purpose), ("b", Purpose::Tx));
+    }
+
+    #[test]
+    fn a_silent_limit_counts_at_the_higher_value() {
+        let mut c = connector("a", None, Some(6.0));
+        let send = Send {
+            key: "a",
+            purpose: Purpose::Default,
+            limit: amps(16.0),
+        };
+        record(&mut c, &send, &Delivery::Unknown);
+        assert_eq!(c.effective(amps(32.0)), amps(16.0));
+        record(&mut c, &send, &Delivery::Rejected);
+        assert_eq!(c.effective(amps(32.0)), amps(16.0), "still unsure");
+        let lower = Send {
+            limit: amps(4.0),
+            ..send
+        };
+        record(&mut c, &lower, &Delivery::Accepted);
+        assert_eq!(c.effective(amps(32.0)), amps(4.0));
+        assert_eq!(connector("x", None, None).effective(amps(32.0)), amps(32.0));
     }
 
     proptest! {

@@ -338,3 +338,46 @@ mod tests {
         }
     }
 }
+
+/// Whether a character may not appear in text voltgate stores or shows: control characters (NUL
+/// included) and the bidirectional overrides and isolates that make text read differently from how
+/// it is stored (U+202A–U+202E, U+2066–U+2069).
+pub fn is_forbidden(c: char) -> bool {
+    c.is_control() || is_direction_control(c)
+}
+
+/// Text a charger reported, made safe to store and show: every forbidden character becomes U+FFFD.
+/// Borrowed when there was nothing to replace, which is nearly always.
+pub fn reported(raw: &str) -> std::borrow::Cow<'_, str> {
+    if raw.chars().any(is_forbidden) {
+        raw.chars()
+            .map(|c| if is_forbidden(c) { '\u{fffd}' } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        raw.into()
+    }
+}
+
+#[cfg(test)]
+mod reported_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn what_chargers_report_is_cleaned() {
+        assert_eq!(reported("Zaptec Go"), "Zaptec Go");
+        assert_eq!(
+            reported("a\u{0}b\u{202e}c\u{2066}"),
+            "a\u{fffd}b\u{fffd}c\u{fffd}"
+        );
+        assert!(matches!(reported("plain"), std::borrow::Cow::Borrowed(_)));
+    }
+
+    proptest! {
+        #[test]
+        fn nothing_forbidden_survives(raw in "\\PC*|[\\x00-\\x1f\\u{202a}-\\u{202e}\\u{2066}-\\u{2069}a]*") {
+            prop_assert!(!reported(&raw).chars().any(is_forbidden));
+        }
+    }
+}

@@ -2,32 +2,42 @@
 //! what it must and answers.
 
 use async_trait::async_trait;
-use serde_json::Value;
-use voltgate_domain::{ChargePointIdentity, ChargerId};
+use voltgate_domain::{ChargePointIdentity, ChargerId, InstallationId};
 
-use crate::request::ChargerRequest;
+use crate::request::{ChargerRequest, Refusal};
+use crate::response::ChargerResponse;
 
-/// The charger a session belongs to, as authenticated at connection time.
+/// The charger a session belongs to, as registered when it connected.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChargerRef {
     pub id: ChargerId,
     pub identity: ChargePointIdentity,
+    pub installation: InstallationId,
+    /// How many connectors it has (numbered from 1).
+    pub connectors: u32,
 }
 
-/// A request the central system could not process; the charger gets an InternalError, nothing more.
+/// A request the central system did not answer with a CALLRESULT.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct HandlerError(pub String);
+pub enum HandlerError {
+    /// The request is well-formed but asks for something impossible (a transaction on a connector
+    /// the charger does not have): the charger gets this CALLERROR.
+    #[error("{}", .0.description)]
+    Refused(Refusal),
+    /// Processing failed; the charger gets an InternalError, nothing more.
+    #[error("{0}")]
+    Failed(String),
+}
 
 /// The central system's side of every charger session.
 #[async_trait]
 pub trait CentralSystem: Send + Sync + 'static {
-    /// Answers one request; the returned JSON is the CALLRESULT's payload.
+    /// Answers one request with the CALLRESULT's payload.
     async fn handle(
         &self,
         charger: &ChargerRef,
         request: ChargerRequest,
-    ) -> Result<Value, HandlerError>;
+    ) -> Result<ChargerResponse, HandlerError>;
 
     /// The charger's connection is up (after any older connection of it was closed).
     async fn connected(&self, _charger: &ChargerRef) {}

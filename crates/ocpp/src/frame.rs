@@ -1,6 +1,7 @@
 //! OCPP-J frames: `[2, id, action, payload]` (CALL), `[3, id, payload]` (CALLRESULT),
 //! `[4, id, code, description, details]` (CALLERROR).
 
+use serde::Serialize;
 use serde_json::{json, Value};
 
 /// The longest message id OCPP 1.6 allows.
@@ -95,12 +96,13 @@ fn bad(id: Option<&str>, description: &str) -> BadFrame {
 }
 
 impl Frame {
-    /// Reads a frame; anything else is a [`BadFrame`] to answer with a CALLERROR.
-    pub fn parse(text: &str) -> Result<Self, BadFrame> {
-        let value: Value = serde_json::from_str(text).map_err(|_| bad(None, "not valid JSON"))?;
-        let items = value
-            .as_array()
-            .ok_or_else(|| bad(None, "a frame is a JSON array"))?;
+    /// Reads a frame; anything else is a [`BadFrame`] to answer with a CALLERROR. The payload is taken
+    /// out of the parsed JSON, not copied.
+    pub fn parse(text: &[u8]) -> Result<Self, BadFrame> {
+        let value: Value = serde_json::from_slice(text).map_err(|_| bad(None, "not valid JSON"))?;
+        let Value::Array(items) = value else {
+            return Err(bad(None, "a frame is a JSON array"));
+        };
         let id = items
             .get(1)
             .and_then(Value::as_str)
@@ -111,47 +113,51 @@ impl Frame {
                 "the message id must be a string of 1 to 36 characters",
             ));
         };
-        let object = |index: usize| items.get(index).filter(|v| v.is_object()).cloned();
-        match (items.first().and_then(Value::as_u64), items.len()) {
-            (Some(2), 4) => {
-                let action = items[2]
-                    .as_str()
-                    .ok_or_else(|| bad(Some(id), "the action must be a string"))?;
-                let payload =
-                    object(3).ok_or_else(|| bad(Some(id), "the payload must be a JSON object"))?;
+        let id = id.to_owned();
+        let kind = items.first().and_then(Value::as_u64);
+        let mut rest = items.into_iter().skip(2);
+        let object = |item: Option<Value>| match item {
+            Some(payload @ Value::Object(_)) => Ok(payload),
+            _ => Err(bad(Some(&id), "the payload must be a JSON object")),
+        };
+        match (kind, rest.len()) {
+            (Some(2), 2) => {
+                let Some(Value::String(action)) = rest.next() else {
+                    return Err(bad(Some(&id), "the action must be a string"));
+                };
+                let payload = object(rest.next())?;
                 Ok(Self::Call {
-                    id: id.to_owned(),
-                    action: action.to_owned(),
+                    id,
+                    action,
                     payload,
                 })
             }
-            (Some(3), 3) => {
-                let payload =
-                    object(2).ok_or_else(|| bad(Some(id), "the payload must be a JSON object"))?;
-                Ok(Self::CallResult {
-                    id: id.to_owned(),
-                    payload,
-                })
+            (Some(3), 1) => {
+                let payload = object(rest.next())?;
+                Ok(Self::CallResult { id, payload })
             }
-            (Some(4), 5) => {
-                let code = items[2]
-                    .as_str()
-                    .ok_or_else(|| bad(Some(id), "the error code must be a string"))?;
-                let description = items[3].as_str().unwrap_or_default().to_owned();
-                let details = object(4).unwrap_or_else(|| json!({}));
+            (Some(4), 3) => {
+                let Some(Value::String(code)) = rest.next() else {
+                    return Err(bad(Some(&id), "the error code must be a string"));
+                };
+                let description = match rest.next() {
+                    Some(Value::String(text)) => text,
+                    _ => String::new(),
+                };
+                let details = object(rest.next()).unwrap_or_else(|_| json!({}));
                 Ok(Self::CallError {
-                    id: id.to_owned(),
-                    code: ErrorCode::parse(code),
+                    id,
+                    code: ErrorCode::parse(&code),
                     description,
                     details,
                 })
             }
             (Some(2..=4), _) => Err(bad(
-                Some(id),
+                Some(&id),
                 "wrong number of elements for this message type",
             )),
             _ => Err(BadFrame {
-                id: Some(id.to_owned()),
+                id: Some(id),
                 code: ErrorCode::ProtocolError,
                 description: "unknown message type".into(),
             }),
@@ -160,32 +166,45 @@ impl Frame {
 
     /// The frame as text.
     pub fn to_text(&self) -> String {
-        let value = match self {
+        match self {
             Self::Call {
                 id,
                 action,
                 payload,
-            } => json!([2, id, action, payload]),
-            Self::CallResult { id, payload } => json!([3, id, payload]),
+            } => call_text(id, action, payload),
+            Self::CallResult { id, payload } => result_text(id, payload),
             Self::CallError {
                 id,
                 code,
                 description,
-                details,
-            } => json!([4, id, code.as_str(), description, details]),
-        };
-        value.to_string()
-    }
-
-    /// A CALLERROR answering `id` (or `-1` when the id could not be read).
-    pub fn error(id: Option<&str>, code: ErrorCode, description: &str) -> Self {
-        Self::CallError {
-            id: id.unwrap_or("-1").to_owned(),
-            code,
-            description: description.to_owned(),
-            details: json!({}),
+                ..
+            } => error_text(Some(id), *code, description),
         }
     }
+}
+
+/// The text of a CALL, serialised straight from the typed payload.
+pub fn call_text<P: Serialize + ?Sized>(id: &str, action: &str, payload: &P) -> String {
+    serde_json::to_string(&(2, id, action, payload))
+        .unwrap_or_else(|_| error_text(Some(id), ErrorCode::InternalError, "unserialisable"))
+}
+
+/// The text of a CALLRESULT.
+pub fn result_text<P: Serialize + ?Sized>(id: &str, payload: &P) -> String {
+    serde_json::to_string(&(3, id, payload)).unwrap_or_else(|_| {
+        error_text(
+            Some(id),
+            ErrorCode::InternalError,
+            "the answer could not be written",
+        )
+    })
+}
+
+/// The text of a CALLERROR answering `id` (or `-1` when the id could not be read).
+pub fn error_text(id: Option<&str>, code: ErrorCode, description: &str) -> String {
+    let details = serde_json::Map::new();
+    serde_json::to_string(&(4, id.unwrap_or("-1"), code.as_str(), description, details))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -195,7 +214,7 @@ mod tests {
 
     #[test]
     fn reads_the_three_kinds() {
-        let call = Frame::parse(r#"[2,"19223201","Heartbeat",{}]"#).unwrap();
+        let call = Frame::parse(br#"[2,"19223201","Heartbeat",{}]"#).unwrap();
         assert_eq!(
             call,
             Frame::Call {
@@ -204,7 +223,7 @@ mod tests {
                 payload: json!({})
             }
         );
-        let result = Frame::parse(r#"[3,"a",{"status":"Accepted"}]"#).unwrap();
+        let result = Frame::parse(br#"[3,"a",{"status":"Accepted"}]"#).unwrap();
         assert_eq!(
             result,
             Frame::CallResult {
@@ -212,7 +231,7 @@ mod tests {
                 payload: json!({"status": "Accepted"})
             }
         );
-        let error = Frame::parse(r#"[4,"b","NotSupported","no",{}]"#).unwrap();
+        let error = Frame::parse(br#"[4,"b","NotSupported","no",{}]"#).unwrap();
         assert!(matches!(
             error,
             Frame::CallError {
@@ -220,7 +239,7 @@ mod tests {
                 ..
             }
         ));
-        assert_eq!(Frame::parse(&call.to_text()).unwrap(), call);
+        assert_eq!(Frame::parse(call.to_text().as_bytes()).unwrap(), call);
     }
 
     #[test]
@@ -252,7 +271,7 @@ mod tests {
             (r#"[2,"1",5,{}]"#, Some("1"), ErrorCode::FormationViolation),
             (r#"[7,"1",{}]"#, Some("1"), ErrorCode::ProtocolError),
         ] {
-            let refused = Frame::parse(text).unwrap_err();
+            let refused = Frame::parse(text.as_bytes()).unwrap_err();
             assert_eq!((refused.id.as_deref(), refused.code), (id, code), "{text}");
         }
     }
@@ -260,13 +279,13 @@ mod tests {
     proptest! {
         #[test]
         fn parsing_never_panics(text in "\\PC*") {
-            let _ = Frame::parse(&text);
+            let _ = Frame::parse(text.as_bytes());
         }
 
         #[test]
         fn calls_round_trip(id in "[a-zA-Z0-9-]{1,36}", action in "[A-Za-z]{1,30}") {
             let call = Frame::Call { id, action, payload: json!({"k": 1}) };
-            prop_assert_eq!(Frame::parse(&call.to_text()).unwrap(), call);
+            prop_assert_eq!(Frame::parse(call.to_text().as_bytes()).unwrap(), call);
         }
     }
 }

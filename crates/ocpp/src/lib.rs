@@ -6,16 +6,19 @@
 pub mod central;
 pub mod command;
 pub mod frame;
+pub mod payload;
 pub mod registry;
 pub mod request;
+pub mod response;
 pub mod session;
 
 pub use central::{CentralSystem, ChargerRef};
-pub use command::{Command, CommandError};
+pub use command::{Answer, Command, CommandError};
 pub use frame::{ErrorCode, Frame};
 pub use registry::Registry;
 pub use request::ChargerRequest;
-pub use session::{run_session, SessionConfig, WsIn, WsOut};
+pub use response::ChargerResponse;
+pub use session::{run_session, CloseReason, SessionConfig, WsIn, WsOut};
 
 /// The only subprotocol spoken.
 pub const SUBPROTOCOL: &str = "ocpp1.6";

@@ -1,28 +1,61 @@
 //! One charger's connection: reads its frames, answers its requests through the [`CentralSystem`],
 //! sends it commands one at a time, keeps the connection alive and slows down a charger that floods.
+//!
+//! Flood control counts outstanding work, not raw rate. Requests are handled one after the other, so a
+//! charger that waits for each answer (one CALL in flight, as OCPP-J requires) is never held back,
+//! however fast it replays its backlog. A request that was already waiting when its predecessor's
+//! answer went out was pipelined: those draw from a token bucket, and when it is empty the session
+//! stops reading for a while (the charger is slowed); a charger that keeps pipelining far beyond the
+//! bucket, or that stops reading its answers, is disconnected last.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::{Sink, SinkExt, Stream, StreamExt};
+use bytes::Bytes;
+use futures::{FutureExt, Sink, SinkExt, Stream, StreamExt};
+use serde::de::IgnoredAny;
 use serde_json::Value;
-use tokio::sync::oneshot;
 use tokio::time::{Instant, MissedTickBehavior};
 use voltgate_domain::charger::FloodLimit;
 
-use crate::central::{CentralSystem, ChargerRef};
+use crate::central::{CentralSystem, ChargerRef, HandlerError};
 use crate::command::CommandError;
-use crate::frame::{ErrorCode, Frame};
-use crate::registry::{Outgoing, Registry};
+use crate::frame::{error_text, result_text, ErrorCode, Frame};
+use crate::registry::{Mailbox, Queued, Registry, Reply};
 use crate::request::ChargerRequest;
 
 /// What the socket delivers.
 #[derive(Clone, Debug, PartialEq)]
 pub enum WsIn {
-    Text(String),
+    /// A text message (valid UTF-8).
+    Text(Bytes),
     /// Binary frames are not OCPP-J; they are answered with a CALLERROR.
     Binary,
+    /// The transport refused a message larger than it accepts.
+    TooBig,
     Close,
+}
+
+/// Why the central system closes a connection (the WebSocket close code).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloseReason {
+    /// 1000: a newer connection replaced this one, or the charger closed.
+    Normal,
+    /// 1008: the charger flooded or stopped reading its answers.
+    PolicyViolation,
+    /// 1009: a message larger than allowed.
+    TooBig,
+}
+
+impl CloseReason {
+    /// The WebSocket close code.
+    pub fn code(self) -> u16 {
+        match self {
+            Self::Normal => 1000,
+            Self::PolicyViolation => 1008,
+            Self::TooBig => 1009,
+        }
+    }
 }
 
 /// What the session sends.
@@ -30,7 +63,7 @@ pub enum WsIn {
 pub enum WsOut {
     Text(String),
     Ping,
-    Close,
+    Close(CloseReason),
 }
 
 /// Timing and limits of a session.
@@ -40,12 +73,19 @@ pub struct SessionConfig {
     pub command_timeout: Duration,
     /// WebSocket pings keep the connection (and NAT mappings) alive.
     pub ping_interval: Duration,
-    /// Messages a charger may send at once…
+    /// Pipelined requests a charger may send at once…
     pub flood_burst: u32,
-    /// …and per second on average; faster senders are slowed down.
+    /// …and per second on average; beyond that, reading pauses.
     pub flood_per_second: u32,
-    /// Messages that had to be slowed down, net of normal ones, before the charger is disconnected.
+    /// Pipelined requests beyond the bucket, net of patient ones, before the charger is disconnected.
     pub flood_strikes: u32,
+    /// How long an answer may take to be written before a charger that does not read is disconnected.
+    pub write_timeout: Duration,
+    /// The largest message, except StopTransaction.
+    pub max_message: usize,
+    /// The largest StopTransaction (a charger back from days offline sends its samples in it); the
+    /// transport must accept messages of this size.
+    pub max_stop_transaction: usize,
 }
 
 impl Default for SessionConfig {
@@ -56,6 +96,9 @@ impl Default for SessionConfig {
             flood_burst: 40,
             flood_per_second: 20,
             flood_strikes: 200,
+            write_timeout: Duration::from_secs(30),
+            max_message: 64 * 1024,
+            max_stop_transaction: 8 * 1024 * 1024,
         }
     }
 }
@@ -63,8 +106,16 @@ impl Default for SessionConfig {
 /// The command awaiting the charger's answer (OCPP allows one at a time).
 struct Pending {
     id: String,
-    reply: oneshot::Sender<Result<Value, CommandError>>,
+    reply: Reply,
     deadline: Instant,
+    timeout: Duration,
+}
+
+/// Why the session loop stops.
+enum End {
+    Closed,
+    Replaced,
+    Refuse(CloseReason),
 }
 
 struct Session<'a, S> {
@@ -76,37 +127,66 @@ struct Session<'a, S> {
     config: SessionConfig,
 }
 
+/// Whether an oversized message is a StopTransaction CALL (read without building it).
+fn is_stop_transaction(text: &[u8]) -> bool {
+    matches!(
+        serde_json::from_slice::<(u8, IgnoredAny, &str, IgnoredAny)>(text),
+        Ok((2, _, "StopTransaction", _))
+    )
+}
+
 impl<S> Session<'_, S>
 where
     S: Sink<WsOut> + Unpin,
 {
-    async fn send(&mut self, frame: &Frame) -> bool {
-        self.sink.send(WsOut::Text(frame.to_text())).await.is_ok()
+    /// Writes a message; fails when the charger does not take it in time.
+    async fn send(&mut self, text: String) -> Result<(), End> {
+        match tokio::time::timeout(self.config.write_timeout, self.sink.send(WsOut::Text(text)))
+            .await
+        {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(End::Closed),
+            Err(_) => {
+                tracing::warn!(charger = %self.charger.identity, "disconnected: it does not read its answers");
+                Err(End::Refuse(CloseReason::PolicyViolation))
+            }
+        }
     }
 
-    /// Handles one text frame; false when the connection should end.
-    async fn receive(&mut self, text: &str) -> bool {
+    fn too_big(&self, text: &[u8]) -> bool {
+        text.len() > self.config.max_stop_transaction
+            || (text.len() > self.config.max_message && !is_stop_transaction(text))
+    }
+
+    /// Handles one text message; returns whether it was a CALL (answered). A pipelined CALL is paced.
+    async fn receive(
+        &mut self,
+        text: &[u8],
+        flood: &mut Flood,
+        pipelined: bool,
+    ) -> Result<bool, End> {
+        if self.too_big(text) {
+            tracing::warn!(charger = %self.charger.identity, bytes = text.len(), "message too large");
+            return Err(End::Refuse(CloseReason::TooBig));
+        }
         match Frame::parse(text) {
             Err(bad) => {
                 tracing::warn!(charger = %self.charger.identity, reason = bad.description, "malformed frame");
-                self.send(&Frame::error(bad.id.as_deref(), bad.code, &bad.description))
-                    .await
+                let answer = error_text(bad.id.as_deref(), bad.code, &bad.description);
+                self.send(answer).await.map(|()| false)
             }
             Ok(Frame::Call {
                 id,
                 action,
                 payload,
             }) => {
-                let answer = self.answer(&action, payload).await;
-                let frame = match answer {
-                    Ok(payload) => Frame::CallResult { id, payload },
-                    Err((code, description)) => Frame::error(Some(&id), code, &description),
-                };
-                self.send(&frame).await
+                self.pace(flood, pipelined).await?;
+                let answer = self.answer(&id, &action, payload).await;
+                self.send(answer).await.map(|()| true)
             }
             Ok(Frame::CallResult { id, payload }) => {
                 self.settle(&id, Ok(payload));
-                true
+                Ok(false)
             }
             Ok(Frame::CallError {
                 id,
@@ -115,20 +195,35 @@ where
                 ..
             }) => {
                 self.settle(&id, Err(CommandError::Refused(code, description)));
-                true
+                Ok(false)
             }
         }
     }
 
-    async fn answer(&mut self, action: &str, payload: Value) -> Result<Value, (ErrorCode, String)> {
-        let request = ChargerRequest::parse(action, payload).map_err(|refusal| {
-            tracing::warn!(charger = %self.charger.identity, action, code = refusal.code.as_str(), "refused request");
-            (refusal.code, refusal.description)
-        })?;
-        self.central.handle(self.charger, request).await.map_err(|error| {
-            tracing::error!(charger = %self.charger.identity, action, %error, "handling a request failed");
-            (ErrorCode::InternalError, "the central system could not process the request".to_owned())
-        })
+    /// The text answering a CALL.
+    async fn answer(&mut self, id: &str, action: &str, payload: Value) -> String {
+        let request = match ChargerRequest::parse(action, payload) {
+            Ok(request) => request,
+            Err(refusal) => {
+                tracing::warn!(charger = %self.charger.identity, action, code = refusal.code.as_str(), "refused request");
+                return error_text(Some(id), refusal.code, &refusal.description);
+            }
+        };
+        match self.central.handle(self.charger, request).await {
+            Ok(response) => result_text(id, &response),
+            Err(HandlerError::Refused(refusal)) => {
+                tracing::warn!(charger = %self.charger.identity, action, reason = refusal.description, "refused request");
+                error_text(Some(id), refusal.code, &refusal.description)
+            }
+            Err(HandlerError::Failed(error)) => {
+                tracing::error!(charger = %self.charger.identity, action, %error, "handling a request failed");
+                error_text(
+                    Some(id),
+                    ErrorCode::InternalError,
+                    "the central system could not process the request",
+                )
+            }
+        }
     }
 
     /// Delivers an answer to the pending command, if it is the one answered.
@@ -144,30 +239,57 @@ where
         }
     }
 
-    async fn dispatch(&mut self, outgoing: Outgoing) -> bool {
-        match outgoing {
-            Outgoing::Replaced => false,
-            Outgoing::Call { command, reply } => {
-                self.next_id += 1;
-                let id = self.next_id.to_string();
-                let frame = Frame::Call {
-                    id: id.clone(),
-                    action: command.action().to_owned(),
-                    payload: command.payload(),
-                };
-                if !self.send(&frame).await {
-                    let _ = reply.send(Err(CommandError::Disconnected));
-                    return false;
-                }
-                self.pending = Some(Pending {
-                    id,
-                    reply,
-                    deadline: Instant::now() + self.config.command_timeout,
-                });
-                true
-            }
+    async fn dispatch(&mut self, queued: Queued) -> Result<(), End> {
+        self.next_id += 1;
+        let id = self.next_id.to_string();
+        let text = queued.command.call_text(&id);
+        drop(queued.command);
+        if let Err(end) = self.send(text).await {
+            let _ = queued.reply.send(Err(CommandError::Disconnected));
+            return Err(end);
         }
+        self.pending = Some(Pending {
+            id,
+            reply: queued.reply,
+            deadline: queued.deadline,
+            timeout: queued.timeout,
+        });
+        Ok(())
     }
+
+    /// Slows down a pipelining charger; `Err` once it has earned disconnection.
+    async fn pace(&mut self, flood: &mut Flood, pipelined: bool) -> Result<(), End> {
+        if !pipelined {
+            flood.strikes = flood.strikes.saturating_sub(1);
+            return Ok(());
+        }
+        let now = Instant::now();
+        let elapsed = now - flood.last;
+        flood.last = now;
+        if let Err(wait) = flood.bucket.take(elapsed) {
+            flood.strikes += 1;
+            if flood.strikes > self.config.flood_strikes {
+                tracing::warn!(charger = %self.charger.identity, "disconnected for flooding");
+                return Err(End::Refuse(CloseReason::PolicyViolation));
+            }
+            tokio::time::sleep(wait).await;
+        }
+        Ok(())
+    }
+}
+
+struct Flood {
+    bucket: FloodLimit,
+    strikes: u32,
+    last: Instant,
+}
+
+/// Something the session loop reacts to.
+enum Event {
+    In(Option<WsIn>),
+    Woken,
+    Deadline,
+    Ping,
 }
 
 /// Runs a charger's session until the socket closes, the charger is replaced by a newer connection of
@@ -183,7 +305,7 @@ pub async fn run_session<S, R>(
     S: Sink<WsOut> + Unpin,
     R: Stream<Item = WsIn> + Unpin,
 {
-    let (generation, mut outbox) = registry.register(charger.identity.as_str());
+    let (generation, mailbox) = registry.register(charger.identity.as_str());
     central.connected(&charger).await;
     let mut session = Session {
         charger: &charger,
@@ -193,60 +315,116 @@ pub async fn run_session<S, R>(
         next_id: 0,
         config,
     };
-    let mut flood = FloodLimit::new(config.flood_burst, config.flood_per_second);
-    let mut strikes = 0u32;
-    let mut last = Instant::now();
+    let end = serve(&mut session, &mut stream, &mailbox).await;
+    let reason = match end {
+        End::Closed | End::Replaced => CloseReason::Normal,
+        End::Refuse(reason) => reason,
+    };
+    let _ = tokio::time::timeout(
+        config.write_timeout,
+        session.sink.send(WsOut::Close(reason)),
+    )
+    .await;
+    if let Some(pending) = session.pending.take() {
+        let error = match end {
+            End::Replaced => CommandError::Replaced,
+            _ => CommandError::Disconnected,
+        };
+        let _ = pending.reply.send(Err(error));
+    }
+    mailbox.close();
+    registry.unregister(charger.identity.as_str(), generation);
+    central.disconnected(&charger).await;
+}
+
+async fn serve<S, R>(session: &mut Session<'_, S>, stream: &mut R, mailbox: &Mailbox) -> End
+where
+    S: Sink<WsOut> + Unpin,
+    R: Stream<Item = WsIn> + Unpin,
+{
+    let config = session.config;
+    let mut flood = Flood {
+        bucket: FloodLimit::new(config.flood_burst, config.flood_per_second),
+        strikes: 0,
+        last: Instant::now(),
+    };
     let mut ping =
         tokio::time::interval_at(Instant::now() + config.ping_interval, config.ping_interval);
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    // A message that was already waiting when the previous answer went out.
+    let mut pipelined: Option<WsIn> = None;
     loop {
-        let deadline = session.pending.as_ref().map(|p| p.deadline);
-        let keep_going = tokio::select! {
-            incoming = stream.next() => match incoming {
-                None | Some(WsIn::Close) => false,
-                Some(WsIn::Binary) => {
-                    session.send(&Frame::error(None, ErrorCode::FormationViolation, "OCPP-J uses text frames")).await
+        if mailbox.is_replaced() {
+            return End::Replaced;
+        }
+        if session.pending.is_none() {
+            if let Some(queued) = mailbox.next_live(Instant::now()) {
+                if let Err(end) = session.dispatch(queued).await {
+                    return end;
                 }
-                Some(WsIn::Text(text)) => {
-                    let now = Instant::now();
-                    match flood.take(now - last) {
-                        Ok(()) => strikes = strikes.saturating_sub(1),
-                        Err(wait) => {
-                            strikes += 1;
-                            tokio::time::sleep(wait).await;
+                continue;
+            }
+        }
+        let deadline = session.pending.as_ref().map(|p| p.deadline);
+        let (event, was_pipelined) = match pipelined.take() {
+            Some(message) => (Event::In(Some(message)), true),
+            None => {
+                let event = tokio::select! {
+                    incoming = stream.next() => Event::In(incoming),
+                    () = mailbox.woken() => Event::Woken,
+                    () = sleep_until(deadline), if deadline.is_some() => Event::Deadline,
+                    _ = ping.tick() => Event::Ping,
+                };
+                (event, false)
+            }
+        };
+        let step = match event {
+            Event::In(None | Some(WsIn::Close)) => Err(End::Closed),
+            Event::In(Some(WsIn::TooBig)) => Err(End::Refuse(CloseReason::TooBig)),
+            Event::In(Some(WsIn::Binary)) => {
+                let refusal = error_text(
+                    None,
+                    ErrorCode::FormationViolation,
+                    "OCPP-J uses text frames",
+                );
+                session.send(refusal).await
+            }
+            Event::In(Some(WsIn::Text(text))) => {
+                match session.receive(&text, &mut flood, was_pipelined).await {
+                    Ok(true) => {
+                        drop(text);
+                        match stream.next().now_or_never() {
+                            Some(Some(next)) => {
+                                pipelined = Some(next);
+                                Ok(())
+                            }
+                            Some(None) => Err(End::Closed),
+                            None => Ok(()),
                         }
                     }
-                    last = Instant::now();
-                    if strikes > config.flood_strikes {
-                        tracing::warn!(charger = %charger.identity, "disconnected for flooding");
-                        false
-                    } else {
-                        session.receive(&text).await
-                    }
+                    Ok(false) => Ok(()),
+                    Err(end) => Err(end),
                 }
-            },
-            outgoing = outbox.recv(), if session.pending.is_none() => match outgoing {
-                Some(outgoing) => session.dispatch(outgoing).await,
-                None => false,
-            },
-            () = sleep_until(deadline), if deadline.is_some() => {
-                if let Some(pending) = session.pending.take() {
-                    let _ = pending.reply.send(Err(CommandError::Timeout(config.command_timeout)));
-                }
-                true
             }
-            _ = ping.tick() => session.sink.send(WsOut::Ping).await.is_ok(),
+            Event::Woken => Ok(()),
+            Event::Deadline => {
+                if let Some(pending) = session.pending.take() {
+                    let _ = pending
+                        .reply
+                        .send(Err(CommandError::Timeout(pending.timeout)));
+                }
+                Ok(())
+            }
+            Event::Ping => session
+                .sink
+                .send(WsOut::Ping)
+                .await
+                .map_err(|_| End::Closed),
         };
-        if !keep_going {
-            break;
+        if let Err(end) = step {
+            return end;
         }
     }
-    let _ = session.sink.send(WsOut::Close).await;
-    if let Some(pending) = session.pending.take() {
-        let _ = pending.reply.send(Err(CommandError::Disconnected));
-    }
-    registry.unregister(charger.identity.as_str(), generation);
-    central.disconnected(&charger).await;
 }
 
 async fn sleep_until(deadline: Option<Instant>) {

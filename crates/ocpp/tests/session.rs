@@ -4,38 +4,61 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use futures::channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
-use futures::StreamExt;
+use chrono::{TimeZone, Utc};
+use futures::channel::mpsc::{channel, unbounded, Receiver, UnboundedReceiver, UnboundedSender};
+use futures::{Sink, StreamExt};
+use rust_ocpp::v1_6::messages::get_configuration::GetConfigurationRequest;
+use rust_ocpp::v1_6::messages::heart_beat::HeartbeatResponse;
+use rust_ocpp::v1_6::messages::reset::{ResetRequest, ResetResponse};
+use rust_ocpp::v1_6::messages::status_notification::StatusNotificationResponse;
+use rust_ocpp::v1_6::messages::stop_transaction::StopTransactionResponse;
+use rust_ocpp::v1_6::messages::unlock_connector::UnlockConnectorRequest;
+use rust_ocpp::v1_6::types::{ResetRequestStatus, ResetResponseStatus};
 use serde_json::{json, Value};
-use voltgate_domain::{ChargePointIdentity, ChargerId};
+use voltgate_domain::{ChargePointIdentity, ChargerId, InstallationId};
 use voltgate_ocpp::central::HandlerError;
 use voltgate_ocpp::{
-    run_session, CentralSystem, ChargerRef, ChargerRequest, Command, CommandError, Registry,
-    SessionConfig, WsIn, WsOut,
+    run_session, Answer, CentralSystem, ChargerRef, ChargerRequest, ChargerResponse, CloseReason,
+    Command, CommandError, Registry, SessionConfig, WsIn, WsOut,
 };
 
 struct Central;
 
 #[async_trait]
 impl CentralSystem for Central {
-    async fn handle(&self, _: &ChargerRef, request: ChargerRequest) -> Result<Value, HandlerError> {
+    async fn handle(
+        &self,
+        _: &ChargerRef,
+        request: ChargerRequest,
+    ) -> Result<ChargerResponse, HandlerError> {
         match request {
-            ChargerRequest::Heartbeat => Ok(json!({"currentTime": "2026-11-25T12:00:00Z"})),
-            ChargerRequest::Authorize(_) => Err(HandlerError("the database is down".into())),
-            _ => Ok(json!({})),
+            ChargerRequest::Heartbeat => Ok(ChargerResponse::Heartbeat(HeartbeatResponse {
+                current_time: Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap(),
+            })),
+            ChargerRequest::Authorize(_) => {
+                Err(HandlerError::Failed("the database is down".into()))
+            }
+            ChargerRequest::StopTransaction(_) => {
+                Ok(ChargerResponse::StopTransaction(StopTransactionResponse {
+                    id_tag_info: None,
+                }))
+            }
+            _ => Ok(ChargerResponse::StatusNotification(
+                StatusNotificationResponse {},
+            )),
         }
     }
 }
 
-struct Charger {
+struct Charger<O = UnboundedReceiver<WsOut>> {
     to_central: UnboundedSender<WsIn>,
-    from_central: UnboundedReceiver<WsOut>,
+    from_central: O,
 }
 
-impl Charger {
+impl<O: futures::Stream<Item = WsOut> + Unpin> Charger<O> {
     fn send(&self, text: &str) {
         self.to_central
-            .unbounded_send(WsIn::Text(text.to_owned()))
+            .unbounded_send(WsIn::Text(text.to_owned().into()))
             .unwrap();
     }
 
@@ -49,10 +72,53 @@ impl Charger {
             match out {
                 WsOut::Text(text) => return serde_json::from_str(&text).unwrap(),
                 WsOut::Ping => continue,
-                WsOut::Close => panic!("closed"),
+                WsOut::Close(reason) => panic!("closed: {reason:?}"),
             }
         }
     }
+
+    /// Everything sent until the session closed, and why it closed.
+    async fn rest(&mut self) -> (usize, Option<CloseReason>) {
+        let mut texts = 0;
+        while let Some(out) = self.from_central.next().await {
+            match out {
+                WsOut::Text(_) => texts += 1,
+                WsOut::Close(reason) => return (texts, Some(reason)),
+                WsOut::Ping => {}
+            }
+        }
+        (texts, None)
+    }
+}
+
+fn charger_ref(identity: &str) -> ChargerRef {
+    ChargerRef {
+        id: ChargerId::random(),
+        identity: ChargePointIdentity::parse(identity).unwrap(),
+        installation: InstallationId::random(),
+        connectors: 2,
+    }
+}
+
+fn start<S>(
+    registry: &Arc<Registry>,
+    identity: &str,
+    config: SessionConfig,
+    sink: S,
+) -> (UnboundedSender<WsIn>, tokio::task::JoinHandle<()>)
+where
+    S: Sink<WsOut> + Unpin + Send + 'static,
+{
+    let (to_central, incoming) = unbounded();
+    let task = tokio::spawn(run_session(
+        charger_ref(identity),
+        sink,
+        incoming,
+        registry.clone(),
+        Arc::new(Central),
+        config,
+    ));
+    (to_central, task)
 }
 
 fn connect(
@@ -60,20 +126,25 @@ fn connect(
     identity: &str,
     config: SessionConfig,
 ) -> (Charger, tokio::task::JoinHandle<()>) {
-    let (to_central, incoming) = unbounded();
     let (outgoing, from_central) = unbounded();
-    let charger = ChargerRef {
-        id: ChargerId::random(),
-        identity: ChargePointIdentity::parse(identity).unwrap(),
-    };
-    let task = tokio::spawn(run_session(
-        charger,
-        outgoing,
-        incoming,
-        registry.clone(),
-        Arc::new(Central),
-        config,
-    ));
+    let (to_central, task) = start(registry, identity, config, outgoing);
+    (
+        Charger {
+            to_central,
+            from_central,
+        },
+        task,
+    )
+}
+
+/// A charger whose socket holds one message at a time: it reads only when the test reads.
+fn connect_slow_reader(
+    registry: &Arc<Registry>,
+    identity: &str,
+    config: SessionConfig,
+) -> (Charger<Receiver<WsOut>>, tokio::task::JoinHandle<()>) {
+    let (outgoing, from_central) = channel(0);
+    let (to_central, task) = start(registry, identity, config, outgoing);
     (
         Charger {
             to_central,
@@ -98,6 +169,20 @@ async fn wait_online(registry: &Registry, identity: &str) {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     panic!("{identity} never came online");
+}
+
+fn reset(kind: ResetRequestStatus) -> Command {
+    Command::Reset(ResetRequest { kind })
+}
+
+fn spawn_call(
+    registry: &Arc<Registry>,
+    identity: &'static str,
+    command: Command,
+    timeout: Duration,
+) -> tokio::task::JoinHandle<Result<Answer, CommandError>> {
+    let caller = registry.clone();
+    tokio::spawn(async move { caller.call(identity, command, timeout).await })
 }
 
 #[tokio::test]
@@ -155,16 +240,12 @@ async fn commands_are_correlated_strictly_by_id() {
     let registry = Arc::new(Registry::new());
     let (mut charger, _) = connect(&registry, "CP-2", quick());
     wait_online(&registry, "CP-2").await;
-    let caller = registry.clone();
-    let call = tokio::spawn(async move {
-        caller
-            .call(
-                "CP-2",
-                Command::Reset { hard: false },
-                Duration::from_secs(5),
-            )
-            .await
-    });
+    let call = spawn_call(
+        &registry,
+        "CP-2",
+        reset(ResetRequestStatus::Soft),
+        Duration::from_secs(5),
+    );
     let frame = charger.next().await;
     assert_eq!(
         (frame[0].clone(), frame[2].clone(), frame[3].clone()),
@@ -175,20 +256,14 @@ async fn commands_are_correlated_strictly_by_id() {
     charger.send(&format!(r#"[3,"{id}",{{"status":"Accepted"}}]"#));
     assert_eq!(
         call.await.unwrap(),
-        Ok(json!({"status": "Accepted"})),
+        Ok(Answer::Reset(ResetResponse {
+            status: ResetResponseStatus::Accepted
+        })),
         "the stray answer did not shift the real one"
     );
 
-    let caller = registry.clone();
-    let call = tokio::spawn(async move {
-        caller
-            .call(
-                "CP-2",
-                Command::UnlockConnector { connector_id: 1 },
-                Duration::from_secs(5),
-            )
-            .await
-    });
+    let unlock = Command::UnlockConnector(UnlockConnectorRequest { connector_id: 1 });
+    let call = spawn_call(&registry, "CP-2", unlock.clone(), Duration::from_secs(5));
     let id = charger.next().await[1].as_str().unwrap().to_owned();
     charger.send(&format!(r#"[4,"{id}","NotSupported","no lock",{{}}]"#));
     assert!(matches!(
@@ -198,6 +273,13 @@ async fn commands_are_correlated_strictly_by_id() {
             _
         ))
     ));
+    let call = spawn_call(&registry, "CP-2", unlock, Duration::from_secs(5));
+    let id = charger.next().await[1].as_str().unwrap().to_owned();
+    charger.send(&format!(r#"[3,"{id}",{{"status":"Opened"}}]"#));
+    assert!(
+        matches!(call.await.unwrap(), Err(CommandError::BadAnswer(_))),
+        "an answer outside the schema is reported as such"
+    );
 }
 
 #[tokio::test]
@@ -205,51 +287,39 @@ async fn silence_times_out_and_late_answers_are_dropped() {
     let registry = Arc::new(Registry::new());
     let (mut charger, _) = connect(&registry, "CP-3", quick());
     wait_online(&registry, "CP-3").await;
-    let outcome = {
-        let caller = registry.clone();
-        let call = tokio::spawn(async move {
-            caller
-                .call(
-                    "CP-3",
-                    Command::Reset { hard: true },
-                    Duration::from_secs(5),
-                )
-                .await
-        });
-        let late_id = charger.next().await[1].as_str().unwrap().to_owned();
-        let outcome = call.await.unwrap();
-        charger.send(&format!(r#"[3,"{late_id}",{{"status":"Accepted"}}]"#));
-        outcome
-    };
+    let call = spawn_call(
+        &registry,
+        "CP-3",
+        reset(ResetRequestStatus::Hard),
+        Duration::from_millis(300),
+    );
+    let late_id = charger.next().await[1].as_str().unwrap().to_owned();
+    let outcome = call.await.unwrap();
+    charger.send(&format!(r#"[3,"{late_id}",{{"status":"Accepted"}}]"#));
     assert_eq!(
         outcome,
         Err(CommandError::Timeout(Duration::from_millis(300))),
-        "the session's deadline"
+        "the caller's deadline"
     );
-    let caller = registry.clone();
-    let call = tokio::spawn(async move {
-        caller
-            .call(
-                "CP-3",
-                Command::GetConfiguration { keys: vec![] },
-                Duration::from_secs(5),
-            )
-            .await
-    });
+    let call = spawn_call(
+        &registry,
+        "CP-3",
+        Command::GetConfiguration(GetConfigurationRequest { key: None }),
+        Duration::from_secs(5),
+    );
     let frame = charger.next().await;
     assert_eq!(frame[2], "GetConfiguration");
     let id = frame[1].as_str().unwrap().to_owned();
     charger.send(&format!(r#"[3,"{id}",{{"configurationKey":[]}}]"#));
-    assert_eq!(
-        call.await.unwrap(),
-        Ok(json!({"configurationKey": []})),
-        "the late answer did not satisfy this call"
-    );
+    let Ok(Answer::GetConfiguration(answer)) = call.await.unwrap() else {
+        panic!("the late answer did not satisfy this call");
+    };
+    assert_eq!(answer.configuration_key, Some(vec![]));
     assert_eq!(
         registry
             .call(
                 "CP-404",
-                Command::Reset { hard: false },
+                reset(ResetRequestStatus::Soft),
                 Duration::from_secs(1)
             )
             .await,
@@ -257,21 +327,80 @@ async fn silence_times_out_and_late_answers_are_dropped() {
     );
 }
 
+/// A charger that answers each command only after 200 ms; three commands sent together with 300 ms
+/// to live: the third is never sent, and nothing arrives after its caller was told it failed.
+#[tokio::test]
+async fn commands_past_their_deadline_are_never_sent() {
+    let registry = Arc::new(Registry::new());
+    let (mut charger, _) = connect(&registry, "CP-6", SessionConfig::default());
+    wait_online(&registry, "CP-6").await;
+    let begun = tokio::time::Instant::now();
+    let calls: Vec<_> = (0..3)
+        .map(|_| {
+            let caller = registry.clone();
+            tokio::spawn(async move {
+                let outcome = caller
+                    .call(
+                        "CP-6",
+                        reset(ResetRequestStatus::Soft),
+                        Duration::from_millis(300),
+                    )
+                    .await;
+                (outcome, begun.elapsed())
+            })
+        })
+        .collect();
+    let mut received = Vec::new();
+    while let Ok(Some(WsOut::Text(text))) =
+        tokio::time::timeout(Duration::from_millis(800), charger.from_central.next()).await
+    {
+        received.push(begun.elapsed());
+        let frame: Value = serde_json::from_str(&text).unwrap();
+        let id = frame[1].as_str().unwrap().to_owned();
+        let answer = charger.to_central.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let text = format!(r#"[3,"{id}",{{"status":"Accepted"}}]"#);
+            let _ = answer.unbounded_send(WsIn::Text(text.into()));
+        });
+    }
+    let mut outcomes = Vec::new();
+    for call in calls {
+        outcomes.push(call.await.unwrap());
+    }
+    let failed_at: Vec<Duration> = outcomes
+        .iter()
+        .filter(|(outcome, _)| outcome.is_err())
+        .map(|(_, at)| *at)
+        .collect();
+    assert_eq!(received.len(), 2, "the third command was never sent");
+    assert_eq!(
+        outcomes.iter().filter(|(o, _)| o.is_ok()).count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert!(outcomes
+        .iter()
+        .any(|(o, _)| *o == Err(CommandError::Expired)));
+    for failure in failed_at {
+        assert!(
+            received.iter().all(|at| *at <= failure),
+            "a CALL arrived after its caller gave up: {received:?} vs {failure:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_disconnect_ends_the_pending_command() {
     let registry = Arc::new(Registry::new());
     let (mut charger, task) = connect(&registry, "CP-4", SessionConfig::default());
     wait_online(&registry, "CP-4").await;
-    let caller = registry.clone();
-    let call = tokio::spawn(async move {
-        caller
-            .call(
-                "CP-4",
-                Command::Reset { hard: false },
-                Duration::from_secs(5),
-            )
-            .await
-    });
+    let call = spawn_call(
+        &registry,
+        "CP-4",
+        reset(ResetRequestStatus::Soft),
+        Duration::from_secs(5),
+    );
     charger.next().await;
     charger.to_central.unbounded_send(WsIn::Close).unwrap();
     assert_eq!(call.await.unwrap(), Err(CommandError::Disconnected));
@@ -280,16 +409,27 @@ async fn a_disconnect_ends_the_pending_command() {
 }
 
 #[tokio::test]
-async fn a_new_connection_replaces_the_old_one() {
+async fn a_new_connection_replaces_the_old_one_at_once() {
     let registry = Arc::new(Registry::new());
     let (mut first, first_task) = connect(&registry, "CP-5", SessionConfig::default());
     wait_online(&registry, "CP-5").await;
+    let pending = spawn_call(
+        &registry,
+        "CP-5",
+        reset(ResetRequestStatus::Soft),
+        Duration::from_secs(30),
+    );
+    assert_eq!(first.next().await[2], "Reset", "a command is pending");
     let (mut second, _) = connect(&registry, "CP-5", SessionConfig::default());
-    tokio::time::timeout(Duration::from_secs(5), first_task)
+    tokio::time::timeout(Duration::from_secs(1), first_task)
         .await
-        .expect("the old session ends")
+        .expect("the old session ends at once, pending command or not")
         .unwrap();
-    assert_eq!(first.from_central.next().await, Some(WsOut::Close));
+    assert_eq!(
+        first.from_central.next().await,
+        Some(WsOut::Close(CloseReason::Normal))
+    );
+    assert_eq!(pending.await.unwrap(), Err(CommandError::Replaced));
     assert!(
         registry.is_online("CP-5"),
         "the newer connection stays registered"
@@ -298,50 +438,111 @@ async fn a_new_connection_replaces_the_old_one() {
     assert_eq!(second.next().await[1], "1");
 }
 
-#[tokio::test]
-async fn a_flooding_charger_is_slowed_then_disconnected() {
-    let registry = Arc::new(Registry::new());
-    let config = SessionConfig {
+fn tight() -> SessionConfig {
+    SessionConfig {
         flood_burst: 5,
-        flood_per_second: 1000,
+        flood_per_second: 1,
         flood_strikes: 3,
         ..SessionConfig::default()
-    };
-    let fast = SessionConfig {
-        flood_burst: 5,
-        flood_per_second: 1000,
-        flood_strikes: 1000,
-        ..SessionConfig::default()
-    };
-    let (calm, _) = connect(&registry, "CP-calm", fast);
-    let (mut flooder, task) = connect(
-        &registry,
-        "CP-flood",
-        SessionConfig {
-            flood_per_second: 1,
-            ..config
-        },
+    }
+}
+
+#[tokio::test]
+async fn a_patient_charger_is_never_held_back() {
+    let registry = Arc::new(Registry::new());
+    let (mut charger, _) = connect(&registry, "CP-backlog", tight());
+    let begun = std::time::Instant::now();
+    for n in 0..600 {
+        charger.send(&format!(
+            r#"[2,"{n}","MeterValues",{{"connectorId":1,"meterValue":[{{"timestamp":"2026-11-25T12:00:00Z","sampledValue":[{{"value":"{n}"}}]}}]}}]"#
+        ));
+        assert_eq!(charger.next().await[1], n.to_string());
+    }
+    assert!(
+        begun.elapsed() < Duration::from_secs(5),
+        "not slowed to the bucket's rate"
     );
+    charger.send(r#"[2,"last","Heartbeat",{}]"#);
+    assert_eq!(charger.next().await[1], "last", "still connected");
+}
+
+#[tokio::test]
+async fn a_pipelining_charger_is_slowed_then_disconnected() {
+    let registry = Arc::new(Registry::new());
+    let patient = SessionConfig {
+        flood_strikes: 1000,
+        ..tight()
+    };
+    let (mut neighbour, _) = connect(&registry, "CP-calm", patient);
+    let (mut flooder, task) = connect(&registry, "CP-flood", tight());
     for n in 0..20 {
         flooder.send(&format!(r#"[2,"{n}","Heartbeat",{{}}]"#));
     }
+    neighbour.send(r#"[2,"1","Heartbeat",{}]"#);
+    let quick = tokio::time::timeout(Duration::from_millis(500), neighbour.next()).await;
+    assert_eq!(
+        quick.expect("the neighbour is answered at once")[1],
+        "1",
+        "others are unaffected"
+    );
     tokio::time::timeout(Duration::from_secs(10), task)
         .await
         .expect("the flooder is disconnected")
         .unwrap();
-    let mut answered = 0;
-    while let Some(out) = flooder.from_central.next().await {
-        if matches!(out, WsOut::Text(_)) {
-            answered += 1;
-        }
-    }
+    let (answered, reason) = flooder.rest().await;
     assert!(
         (5..20).contains(&answered),
         "{answered} answered before the cut"
     );
-    let mut calm = calm;
-    calm.send(r#"[2,"1","Heartbeat",{}]"#);
-    assert_eq!(calm.next().await[1], "1", "others are unaffected");
+    assert_eq!(reason, Some(CloseReason::PolicyViolation));
+}
+
+#[tokio::test]
+async fn a_charger_that_stops_reading_is_disconnected() {
+    let registry = Arc::new(Registry::new());
+    let config = SessionConfig {
+        write_timeout: Duration::from_millis(200),
+        ..SessionConfig::default()
+    };
+    let (charger, task) = connect_slow_reader(&registry, "CP-deaf", config);
+    for n in 0..5 {
+        charger.send(&format!(r#"[2,"{n}","Heartbeat",{{}}]"#));
+    }
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("a charger that reads nothing is let go")
+        .unwrap();
+    assert!(!registry.is_online("CP-deaf"));
+}
+
+#[tokio::test]
+async fn oversized_messages_close_with_1009_except_a_large_stop_transaction() {
+    let registry = Arc::new(Registry::new());
+    let config = SessionConfig {
+        max_message: 1024,
+        max_stop_transaction: 64 * 1024,
+        ..SessionConfig::default()
+    };
+    let (mut charger, _) = connect(&registry, "CP-big", config);
+    let samples: Vec<Value> = (0..500)
+        .map(|n| json!({"timestamp": "2026-11-25T12:00:00Z", "sampledValue": [{"value": n.to_string()}]}))
+        .collect();
+    let stop = json!([2, "s", "StopTransaction", {"transactionId": 1, "meterStop": 500, "timestamp": "2026-11-25T13:00:00Z", "transactionData": samples}]);
+    let stop = stop.to_string();
+    assert!(stop.len() > 1024);
+    charger.send(&stop);
+    assert_eq!(charger.next().await[0], 3, "the large stop lands");
+    let data = format!(
+        r#"[2,"d","DataTransfer",{{"vendorId":"x","data":"{}"}}]"#,
+        "x".repeat(2000)
+    );
+    charger.send(&data);
+    assert_eq!(charger.rest().await, (0, Some(CloseReason::TooBig)));
+
+    let (charger, _) = connect(&registry, "CP-huge", config);
+    charger.to_central.unbounded_send(WsIn::TooBig).unwrap();
+    let mut charger = charger;
+    assert_eq!(charger.rest().await, (0, Some(CloseReason::TooBig)));
 }
 
 #[tokio::test]

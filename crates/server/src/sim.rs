@@ -45,9 +45,21 @@ const VOLTS: f64 = 230.0;
 struct Connector {
     transaction: Option<i32>,
     energy_wh: f64,
-    /// The current limit from charging profiles, if any (A).
-    limit: Option<f64>,
+    /// The TxDefaultProfile's limit (A), if one was set.
+    default_limit: Option<f64>,
+    /// The TxProfile's limit (A) and its transaction.
+    tx_limit: Option<(i32, f64)>,
     available: bool,
+}
+
+impl Connector {
+    /// The limit in force: the running transaction's own, else the default.
+    fn limit(&self) -> Option<f64> {
+        match (self.transaction, self.tx_limit) {
+            (Some(running), Some((transaction, limit))) if running == transaction => Some(limit),
+            _ => self.default_limit,
+        }
+    }
 }
 
 /// The simulated charger's state.
@@ -71,7 +83,8 @@ impl Sim {
                     Connector {
                         transaction: None,
                         energy_wh: 0.0,
-                        limit: None,
+                        default_limit: None,
+                        tx_limit: None,
                         available: true,
                     },
                 )
@@ -82,6 +95,12 @@ impl Sim {
             ("MeterValueSampleInterval", "10", false),
             ("NumberOfConnectors", &*args.connectors.to_string(), true),
             ("ChargePointModel", "voltgate-sim", true),
+            ("ChargeProfileMaxStackLevel", "10", true),
+            (
+                "ChargingScheduleAllowedChargingRateUnit",
+                "Current,Power",
+                true,
+            ),
         ]
         .into_iter()
         .map(|(k, v, readonly)| (k.to_owned(), (v.to_owned(), readonly)))
@@ -131,7 +150,7 @@ impl Sim {
     }
 
     fn power_w(&self, connector: &Connector) -> f64 {
-        let amps = connector.limit.unwrap_or(16.0).clamp(0.0, 32.0);
+        let amps = connector.limit().unwrap_or(16.0).clamp(0.0, 32.0);
         amps * VOLTS * 3.0
     }
 
@@ -249,12 +268,27 @@ impl Sim {
             }
             "ChangeAvailability" => json!({"status": "Accepted"}),
             "GetConfiguration" => {
+                let asked: Option<Vec<&str>> = payload["key"]
+                    .as_array()
+                    .map(|keys| keys.iter().filter_map(Value::as_str).collect());
+                let wanted = |key: &str| asked.as_ref().is_none_or(|asked| asked.contains(&key));
                 let keys: Vec<Value> = self
                     .configuration
                     .iter()
+                    .filter(|(k, _)| wanted(k))
                     .map(|(k, (v, ro))| json!({"key": k, "value": v, "readonly": ro}))
                     .collect();
-                json!({"configurationKey": keys})
+                let unknown: Vec<&str> = asked
+                    .iter()
+                    .flatten()
+                    .filter(|k| !self.configuration.contains_key(**k))
+                    .copied()
+                    .collect();
+                if unknown.is_empty() {
+                    json!({"configurationKey": keys})
+                } else {
+                    json!({"configurationKey": keys, "unknownKey": unknown})
+                }
             }
             "ChangeConfiguration" => {
                 let key = payload["key"].as_str().unwrap_or_default().to_owned();
@@ -329,18 +363,34 @@ impl Sim {
                 }
             }
             "SetChargingProfile" => {
-                let limit = payload["csChargingProfiles"]["chargingSchedule"]
-                    ["chargingSchedulePeriod"][0]["limit"]
-                    .as_f64();
+                let profile = &payload["csChargingProfiles"];
+                let schedule = &profile["chargingSchedule"];
+                let limit = schedule["chargingSchedulePeriod"][0]["limit"].as_f64();
+                let amps = match schedule["chargingRateUnit"].as_str() {
+                    Some("W") => limit.map(|watts| watts / VOLTS / 3.0),
+                    _ => limit,
+                };
+                let transaction = profile["transactionId"].as_i64().map(|t| t as i32);
                 for (n, c) in self.connectors.iter_mut() {
-                    if connector.is_none_or(|x| x == 0 || x == *n) {
-                        c.limit = limit;
+                    if !connector.is_none_or(|x| x == 0 || x == *n) {
+                        continue;
+                    }
+                    match profile["chargingProfilePurpose"].as_str() {
+                        Some("TxProfile") => {
+                            if let (Some(amps), Some(running)) =
+                                (amps, transaction.or(c.transaction))
+                            {
+                                c.tx_limit = Some((running, amps));
+                            }
+                        }
+                        _ => c.default_limit = amps,
                     }
                 }
             }
             "ClearChargingProfile" => {
                 for c in self.connectors.values_mut() {
-                    c.limit = None;
+                    c.default_limit = None;
+                    c.tx_limit = None;
                 }
             }
             _ => {}

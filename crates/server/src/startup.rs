@@ -13,7 +13,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use voltgate_ocpp::{Registry, SessionConfig};
 use voltgate_store::SessionBackend;
 
-use crate::charging::OcppCentral;
+use crate::charging::Charging;
 
 use crate::config::ServeSettings;
 use crate::csrf::{CsrfKey, SecureCookies};
@@ -31,6 +31,7 @@ pub struct Application {
     router: axum::Router,
     sessions: SessionBackend,
     limits: ConnectionLimits,
+    charging: Arc<Charging>,
 }
 
 impl Application {
@@ -58,12 +59,14 @@ impl Application {
             .await
             .context("loading the shared CSRF key")?;
         let registry = Arc::new(Registry::new());
+        let charging = Arc::new(Charging::new(
+            db.store.clone(),
+            registry.clone(),
+            sessions.command_timeout,
+        ));
         let state = AppState {
-            central: Arc::new(OcppCentral::new(
-                db.store.clone(),
-                registry.clone(),
-                sessions.command_timeout,
-            )),
+            central: charging.clone(),
+            charging: charging.clone(),
             store: db.store,
             registry,
             sessions,
@@ -82,6 +85,7 @@ impl Application {
             router,
             sessions: db.sessions,
             limits,
+            charging,
         })
     }
 
@@ -90,6 +94,12 @@ impl Application {
         self.listener
             .local_addr()
             .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// The charging service: what the portal's and the API's charger commands go through (the
+    /// conformance tests send theirs the same way).
+    pub fn charging(&self) -> Arc<Charging> {
+        self.charging.clone()
     }
 
     /// The port it listens on (tests bind port 0 and read the real one here).

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use voltgate_ocpp::{CentralSystem, Registry, SessionConfig};
 use voltgate_store::Store;
 
+use crate::charging::Charging;
 use crate::csrf::CsrfKey;
 use crate::throttles::Throttles;
 
@@ -15,8 +16,10 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// The chargers connected to this process.
     pub registry: Arc<Registry>,
-    /// What the central system does with chargers' requests.
+    /// What the central system does with chargers' requests: the charging service.
     pub central: Arc<dyn CentralSystem>,
+    /// Commands to chargers and load balancing.
+    pub charging: Arc<Charging>,
     /// Timing and limits of charger sessions.
     pub sessions: SessionConfig,
     /// Where people reach the service (`--public-url`, else the address it listens on): the OCPP

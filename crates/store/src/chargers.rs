@@ -76,8 +76,92 @@ pub struct NewChargeSession {
     pub connector_id: i32,
     pub id_tag: String,
     pub user: Option<UserId>,
+    /// By the charger's clock.
     pub started_at: DateTime<Utc>,
     pub meter_start: i64,
+    /// Whether the token was accepted; a session of a refused token is kept all the same, so its
+    /// energy is in the history if the charger charges anyway.
+    pub authorized: bool,
+    /// When the server heard of it: the order in which sessions queue for current.
+    pub received_at: DateTime<Utc>,
+}
+
+/// The `stop_reason` of a session that ended without a StopTransaction (the charger rebooted, reported
+/// the connector free, started anew on it, or someone ended it in the portal).
+pub const ENDED_WITHOUT_STOP: &str = "EndedWithoutStopTransaction";
+
+/// A StopTransaction as the charger reported it, with its samples (Wh).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StopReport<'a> {
+    pub transaction: i32,
+    pub at: DateTime<Utc>,
+    pub meter_stop: i64,
+    pub reason: Option<&'a str>,
+    pub samples: &'a [(DateTime<Utc>, f64)],
+}
+
+/// What a StopTransaction did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stopped {
+    /// It ended a running session.
+    Stopped,
+    /// It replaced the estimate of a session that had been ended without it.
+    Corrected,
+    /// Not a session of this charger, or stopped already.
+    Unknown,
+}
+
+/// Whom an RFID token is registered to on an installation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IdTagHolder {
+    pub user: UserId,
+    /// Removed by someone who manages the installation (kept so the charger hears "Blocked").
+    pub removed: bool,
+}
+
+/// One connector's charging limits as the charger last accepted them, in amperes, for load balancing.
+/// "Uncertain" is a limit sent without a clear answer: the charger may be applying it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConnectorLimit {
+    pub charger_id: ChargerId,
+    pub connector_id: i32,
+    /// The TxDefaultProfile's limit (what a new session starts with).
+    pub default_accepted: Option<f64>,
+    pub default_uncertain: Option<f64>,
+    /// The transaction a TxProfile was accepted for, and its limit.
+    pub tx_transaction: Option<i32>,
+    pub tx_accepted: Option<f64>,
+    pub tx_uncertain: Option<f64>,
+    /// The charger refused a TxProfile: its sessions are limited through the default profile.
+    pub tx_refused: bool,
+    /// Why the last limit did not arrive (rejected, offline, no answer), for the installation page.
+    pub problem: Option<String>,
+}
+
+impl ConnectorLimit {
+    /// A connector of which nothing is known yet.
+    pub fn unknown(charger_id: ChargerId, connector_id: i32) -> Self {
+        Self {
+            charger_id,
+            connector_id,
+            default_accepted: None,
+            default_uncertain: None,
+            tx_transaction: None,
+            tx_accepted: None,
+            tx_uncertain: None,
+            tx_refused: false,
+            problem: None,
+        }
+    }
+}
+
+/// A command on its way to a charger, for the audit log.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CommandAudit {
+    /// The OCPP action, or what a person asked for (`Pause`).
+    pub command: String,
+    /// The particulars (the CALL's payload).
+    pub request: serde_json::Value,
 }
 
 /// A charge session (OCPP transaction).
@@ -94,13 +178,18 @@ pub struct ChargeSession {
     pub stopped_at: Option<DateTime<Utc>>,
     pub meter_stop: Option<i64>,
     pub stop_reason: Option<String>,
+    /// Whether the token was accepted when the session started.
+    pub authorized: bool,
+    /// False while the stop is the server's estimate (ended without a StopTransaction).
+    pub stop_confirmed: bool,
+    /// Energy delivered (Wh), once stopped.
+    pub energy_wh: Option<f64>,
 }
 
 impl ChargeSession {
     /// Energy delivered, in kWh, once the session has stopped.
     pub fn energy_kwh(&self) -> Option<f64> {
-        self.meter_stop
-            .map(|stop| (stop - self.meter_start).max(0) as f64 / 1000.0)
+        self.energy_wh.map(|wh| wh.max(0.0) / 1000.0)
     }
 }
 
@@ -112,8 +201,12 @@ pub struct RunningSession {
     pub identity: String,
     pub connector_id: i32,
     pub started_at: DateTime<Utc>,
+    /// When the server heard of it (queue order for load balancing).
+    pub received_at: DateTime<Utc>,
     /// The connector's meter at the start (Wh).
     pub meter_start: i64,
+    /// Paused by a person: it gets no current, and its share goes to others.
+    pub paused: bool,
 }
 
 /// Which sessions a history shows.
@@ -146,6 +239,8 @@ pub trait ChargerStore: Send + Sync {
     async fn charger(&self, id: ChargerId) -> Result<Option<Charger>>;
     /// The charger with this identity and its password hash, for authenticating a connection.
     async fn charger_credentials(&self, identity: &str) -> Result<Option<(Charger, String)>>;
+    /// An installation's chargers, by name.
+    async fn charger_list(&self, installation: InstallationId) -> Result<Vec<Charger>>;
     /// An installation's chargers with their connectors' last state, by name.
     async fn chargers(
         &self,
@@ -155,15 +250,16 @@ pub trait ChargerStore: Send + Sync {
     async fn record_boot(&self, id: ChargerId, boot: &BootInfo, at: DateTime<Utc>) -> Result<()>;
     /// Notes that the charger was heard from.
     async fn record_seen(&self, id: ChargerId, at: DateTime<Utc>) -> Result<()>;
-    /// Stores a connector's status.
+    /// Stores a connector's status as of `status_at` (the charger's time), unless a newer one is stored;
+    /// answers whether it was stored.
     async fn record_status(
         &self,
         id: ChargerId,
         connector: i32,
         status: &str,
         error_code: &str,
-        at: DateTime<Utc>,
-    ) -> Result<()>;
+        status_at: DateTime<Utc>,
+    ) -> Result<bool>;
     /// Stores a connector's latest readings.
     async fn record_reading(
         &self,
@@ -172,12 +268,12 @@ pub trait ChargerStore: Send + Sync {
         reading: &MeterReading,
         at: DateTime<Utc>,
     ) -> Result<()>;
-    /// The user an RFID token belongs to on an installation.
-    async fn id_tag_user(
+    /// Whom an RFID token is (or was, before its removal) registered to on an installation.
+    async fn id_tag_holder(
         &self,
         installation: InstallationId,
         id_tag: &str,
-    ) -> Result<Option<UserId>>;
+    ) -> Result<Option<IdTagHolder>>;
     /// Registers an RFID token to a user of the installation (audited).
     async fn add_id_tag(
         &self,
@@ -185,25 +281,43 @@ pub trait ChargerStore: Send + Sync {
         id_tag: &str,
         user: UserId,
     ) -> Result<()>;
-    /// An installation's RFID tokens and whom they belong to, by token.
+    /// An installation's RFID tokens (not removed) and whom they belong to, by token.
     async fn id_tags(
         &self,
         installation: InstallationId,
     ) -> Result<Vec<(String, crate::model::User)>>;
-    /// Removes an RFID token (audited); `NotFound` when there was none.
+    /// Removes an RFID token (audited); `NotFound` when there was none. The installation remembers it
+    /// was removed.
     async fn remove_id_tag(&self, on: &Authorized<ManageUsers>, id_tag: &str) -> Result<()>;
     /// Starts a session and returns its transaction id; the same start reported again (after a
     /// reconnect) returns the same id.
     async fn start_charge_session(&self, charger: ChargerId, new: &NewChargeSession)
         -> Result<i32>;
-    /// Stops a running session; false when it is unknown, another charger's, or already stopped.
+    /// Stops a session with its samples, in one transaction: a running one, or one the server had
+    /// ended without a StopTransaction (its estimate is replaced, never counted twice).
     async fn stop_charge_session(
         &self,
         charger: ChargerId,
-        transaction: i32,
+        stop: &StopReport<'_>,
+    ) -> Result<Stopped>;
+    /// Ends the charger's open sessions that started before `before` (on one connector, or all) as
+    /// [`ENDED_WITHOUT_STOP`], at `at`, with the last meter reading known; returns their ids.
+    async fn end_open_sessions(
+        &self,
+        charger: ChargerId,
+        connector: Option<i32>,
+        before: DateTime<Utc>,
         at: DateTime<Utc>,
-        meter_stop: i64,
-        reason: Option<&str>,
+    ) -> Result<Vec<i32>>;
+    /// Ends one running session of a charger as [`ENDED_WITHOUT_STOP`] (a person's decision, audited
+    /// by the caller with the command); false when it was not running.
+    async fn end_session(&self, charger: ChargerId, transaction: i32) -> Result<bool>;
+    /// Marks a running session paused or not; false when it is not running on this charger.
+    async fn set_session_paused(
+        &self,
+        charger: ChargerId,
+        transaction: i32,
+        paused: bool,
     ) -> Result<bool>;
     /// Adds energy samples (Wh) to a session of this charger; repeats are ignored.
     async fn add_meter_samples(
@@ -224,13 +338,25 @@ pub trait ChargerStore: Send + Sync {
     ) -> Result<Vec<ChargeSession>>;
     /// The sessions of an installation that have not stopped, oldest first.
     async fn running_sessions(&self, installation: InstallationId) -> Result<Vec<RunningSession>>;
-    /// Records a command sent to a charger of the installation and its outcome in the installation's
-    /// audit log; `NotFound` for a charger elsewhere.
-    async fn record_charger_command(
+    /// Writes the audit event of a command about to be sent to a charger of the installation (who,
+    /// through which group, what) and returns its id for the outcome; `NotFound` for a charger
+    /// elsewhere. Text is cleaned of what the databases cannot hold (NUL) first.
+    async fn begin_charger_command(
         &self,
         on: &Authorized<ControlChargers>,
         charger: &Charger,
-        command: &str,
+        command: &CommandAudit,
+    ) -> Result<i64>;
+    /// Adds the outcome to a command's audit event.
+    async fn finish_charger_command(
+        &self,
+        event: i64,
+        charger: &Charger,
+        command: &CommandAudit,
         outcome: &str,
     ) -> Result<()>;
+    /// The charging limits of an installation's connectors.
+    async fn connector_limits(&self, installation: InstallationId) -> Result<Vec<ConnectorLimit>>;
+    /// Stores a connector's charging limits.
+    async fn save_connector_limit(&self, limit: &ConnectorLimit) -> Result<()>;
 }

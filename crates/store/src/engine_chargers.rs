@@ -6,12 +6,14 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;
 use voltgate_domain::authz::{ControlChargers, ManageUsers};
-use voltgate_domain::{Authorized, ChargerId, InstallationId, UserId};
+use voltgate_domain::id_tag::delivered_wh;
+use voltgate_domain::text::reported;
+use voltgate_domain::{Authorized, ChargerId, InstallationId, Principal, UserId};
 
 use super::{audit, Subject};
 use crate::chargers::*;
 use crate::error::{Result, StoreError};
-use crate::rows::{ChargeSessionRow, ChargerRow, ConnectorRow, IdTagRow};
+use crate::rows::{ChargeSessionRow, ChargerRow, ConnectorLimitRow, ConnectorRow, IdTagRow};
 
 const CHARGER_COLUMNS: &str = "c.id, c.installation_id, c.identity, c.name, c.connectors, c.vendor, c.model, \
      c.serial_number, c.firmware_version, c.booted_at, c.last_seen_at, c.created_at";
@@ -90,11 +92,16 @@ impl ChargerStore for EngineStore {
         }))
     }
 
-    async fn chargers(&self, installation: InstallationId) -> Result<Vec<(Charger, Vec<ConnectorState>)>> {
+    async fn charger_list(&self, installation: InstallationId) -> Result<Vec<Charger>> {
         let sql = format!(
             "SELECT {CHARGER_COLUMNS}, NULL AS password_hash FROM chargers c WHERE c.installation_id = $1 ORDER BY c.name, c.identity"
         );
-        let chargers = sqlx::query_as::<_, ChargerRow>(&sql).bind(installation.as_uuid()).fetch_all(&self.pool).await?;
+        let rows = sqlx::query_as::<_, ChargerRow>(&sql).bind(installation.as_uuid()).fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(Charger::from).collect())
+    }
+
+    async fn chargers(&self, installation: InstallationId) -> Result<Vec<(Charger, Vec<ConnectorState>)>> {
+        let chargers = self.charger_list(installation).await?;
         let states = sqlx::query_as::<_, ConnectorRow>(
             "SELECT s.charger_id, s.connector_id, s.status, s.error_code, s.power_w, s.current_l1, s.current_l2, \
              s.current_l3, s.energy_wh, s.updated_at FROM connector_states s JOIN chargers c ON c.id = s.charger_id \
@@ -105,8 +112,7 @@ impl ChargerStore for EngineStore {
         .await?;
         Ok(chargers
             .into_iter()
-            .map(|row| {
-                let charger: Charger = row.into();
+            .map(|charger| {
                 let connectors = states
                     .iter()
                     .filter(|s| s.charger_id == charger.id.as_uuid())
@@ -138,20 +144,23 @@ impl ChargerStore for EngineStore {
         Ok(())
     }
 
-    async fn record_status(&self, id: ChargerId, connector: i32, status: &str, error_code: &str, at: DateTime<Utc>) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO connector_states (charger_id, connector_id, status, error_code, updated_at) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (charger_id, connector_id) DO UPDATE SET \
-             status = excluded.status, error_code = excluded.error_code, updated_at = excluded.updated_at",
+    async fn record_status(&self, id: ChargerId, connector: i32, status: &str, error_code: &str, status_at: DateTime<Utc>) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO connector_states (charger_id, connector_id, status, error_code, status_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (charger_id, connector_id) DO UPDATE SET \
+             status = excluded.status, error_code = excluded.error_code, status_at = excluded.status_at, \
+             updated_at = excluded.updated_at \
+             WHERE connector_states.status_at IS NULL OR connector_states.status_at <= excluded.status_at",
         )
         .bind(id.as_uuid())
         .bind(connector)
         .bind(status)
         .bind(error_code)
-        .bind(at)
+        .bind(status_at)
+        .bind(Utc::now())
         .execute(&self.pool)
         .await?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 
     async fn record_reading(&self, id: ChargerId, connector: i32, reading: &MeterReading, at: DateTime<Utc>) -> Result<()> {
@@ -178,13 +187,15 @@ impl ChargerStore for EngineStore {
         Ok(())
     }
 
-    async fn id_tag_user(&self, installation: InstallationId, id_tag: &str) -> Result<Option<UserId>> {
-        let user: Option<Uuid> = sqlx::query_scalar("SELECT user_id FROM id_tags WHERE installation_id = $1 AND id_tag = $2")
-            .bind(installation.as_uuid())
-            .bind(id_tag)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(user.map(UserId::from_uuid))
+    async fn id_tag_holder(&self, installation: InstallationId, id_tag: &str) -> Result<Option<IdTagHolder>> {
+        let row: Option<(Uuid, bool)> = sqlx::query_as(
+            "SELECT user_id, removed_at IS NOT NULL FROM id_tags WHERE installation_id = $1 AND id_tag = $2",
+        )
+        .bind(installation.as_uuid())
+        .bind(id_tag)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(user, removed)| IdTagHolder { user: UserId::from_uuid(user), removed }))
     }
 
     async fn add_id_tag(&self, on: &Authorized<ManageUsers>, id_tag: &str, user: UserId) -> Result<()> {
@@ -192,7 +203,7 @@ impl ChargerStore for EngineStore {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO id_tags (installation_id, id_tag, user_id, created_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (installation_id, id_tag) DO UPDATE SET user_id = excluded.user_id",
+             ON CONFLICT (installation_id, id_tag) DO UPDATE SET user_id = excluded.user_id, removed_at = NULL",
         )
         .bind(installation.as_uuid())
         .bind(id_tag)
@@ -210,7 +221,7 @@ impl ChargerStore for EngineStore {
     async fn id_tags(&self, installation: InstallationId) -> Result<Vec<(String, crate::model::User)>> {
         let rows = sqlx::query_as::<_, IdTagRow>(
             "SELECT t.id_tag, u.id, u.email, u.full_name, u.language, u.created_at FROM id_tags t \
-             JOIN users u ON u.id = t.user_id WHERE t.installation_id = $1 ORDER BY t.id_tag",
+             JOIN users u ON u.id = t.user_id WHERE t.installation_id = $1 AND t.removed_at IS NULL ORDER BY t.id_tag",
         )
         .bind(installation.as_uuid())
         .fetch_all(&self.pool)
@@ -221,11 +232,14 @@ impl ChargerStore for EngineStore {
     async fn remove_id_tag(&self, on: &Authorized<ManageUsers>, id_tag: &str) -> Result<()> {
         let installation = on.id();
         let mut tx = self.pool.begin().await?;
-        let removed = sqlx::query("DELETE FROM id_tags WHERE installation_id = $1 AND id_tag = $2")
-            .bind(installation.as_uuid())
-            .bind(id_tag)
-            .execute(&mut *tx)
-            .await?;
+        let removed = sqlx::query(
+            "UPDATE id_tags SET removed_at = $3 WHERE installation_id = $1 AND id_tag = $2 AND removed_at IS NULL",
+        )
+        .bind(installation.as_uuid())
+        .bind(id_tag)
+        .bind(Utc::now())
+        .execute(&mut *tx)
+        .await?;
         if removed.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
@@ -237,8 +251,8 @@ impl ChargerStore for EngineStore {
 
     async fn start_charge_session(&self, charger: ChargerId, new: &NewChargeSession) -> Result<i32> {
         let inserted: Option<i32> = sqlx::query_scalar(
-            "INSERT INTO charge_sessions (charger_id, connector_id, id_tag, user_id, started_at, meter_start) \
-             VALUES ($1, $2, $3, $4, $5, $6) \
+            "INSERT INTO charge_sessions (charger_id, connector_id, id_tag, user_id, started_at, meter_start, \
+             authorized, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
              ON CONFLICT (charger_id, connector_id, id_tag, started_at, meter_start) DO NOTHING RETURNING id",
         )
         .bind(charger.as_uuid())
@@ -247,6 +261,8 @@ impl ChargerStore for EngineStore {
         .bind(new.user.map(|u| u.as_uuid()))
         .bind(new.started_at)
         .bind(new.meter_start)
+        .bind(new.authorized)
+        .bind(new.received_at)
         .fetch_optional(&self.pool)
         .await?;
         if let Some(id) = inserted {
@@ -265,46 +281,110 @@ impl ChargerStore for EngineStore {
         .await?)
     }
 
-    async fn stop_charge_session(
+    async fn stop_charge_session(&self, charger: ChargerId, stop: &StopReport<'_>) -> Result<Stopped> {
+        let mut tx = self.pool.begin().await?;
+        lock_charger(&mut tx, charger).await?;
+        let session: Option<(i64, bool, bool)> = sqlx::query_as(
+            "SELECT meter_start, stopped_at IS NULL, stop_confirmed FROM charge_sessions WHERE id = $1 AND charger_id = $2",
+        )
+        .bind(stop.transaction)
+        .bind(charger.as_uuid())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let outcome = match session {
+            Some((_, true, _)) => Stopped::Stopped,
+            Some((_, false, false)) => Stopped::Corrected,
+            _ => return Ok(Stopped::Unknown),
+        };
+        let meter_start = session.map_or(0, |(start, _, _)| start);
+        insert_samples(&mut tx, stop.transaction, stop.samples).await?;
+        let readings = session_readings(&mut tx, stop.transaction).await?;
+        let energy = delivered_wh(meter_start as f64, &readings, stop.meter_stop as f64);
+        sqlx::query(
+            "UPDATE charge_sessions SET stopped_at = $3, meter_stop = $4, stop_reason = $5, stop_confirmed = TRUE, \
+             energy_wh = $6, paused = FALSE WHERE id = $1 AND charger_id = $2",
+        )
+        .bind(stop.transaction)
+        .bind(charger.as_uuid())
+        .bind(stop.at)
+        .bind(stop.meter_stop)
+        .bind(stop.reason)
+        .bind(energy)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn end_open_sessions(
         &self,
         charger: ChargerId,
-        transaction: i32,
+        connector: Option<i32>,
+        before: DateTime<Utc>,
         at: DateTime<Utc>,
-        meter_stop: i64,
-        reason: Option<&str>,
-    ) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE charge_sessions SET stopped_at = $3, meter_stop = $4, stop_reason = $5 \
-             WHERE id = $1 AND charger_id = $2 AND stopped_at IS NULL",
+    ) -> Result<Vec<i32>> {
+        let mut tx = self.pool.begin().await?;
+        lock_charger(&mut tx, charger).await?;
+        let open: Vec<(i32, i64)> = sqlx::query_as(
+            "SELECT id, meter_start FROM charge_sessions WHERE charger_id = $1 AND stopped_at IS NULL \
+             AND ($2 IS NULL OR connector_id = $2) AND started_at < $3 ORDER BY id",
+        )
+        .bind(charger.as_uuid())
+        .bind(connector)
+        .bind(before)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (id, meter_start) in &open {
+            end_estimated(&mut tx, *id, *meter_start, at).await?;
+        }
+        tx.commit().await?;
+        Ok(open.into_iter().map(|(id, _)| id).collect())
+    }
+
+    async fn end_session(&self, charger: ChargerId, transaction: i32) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        lock_charger(&mut tx, charger).await?;
+        let meter_start: Option<i64> = sqlx::query_scalar(
+            "SELECT meter_start FROM charge_sessions WHERE id = $1 AND charger_id = $2 AND stopped_at IS NULL",
         )
         .bind(transaction)
         .bind(charger.as_uuid())
-        .bind(at)
-        .bind(meter_stop)
-        .bind(reason)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(meter_start) = meter_start else {
+            return Ok(false);
+        };
+        end_estimated(&mut tx, transaction, meter_start, Utc::now()).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn set_session_paused(&self, charger: ChargerId, transaction: i32, paused: bool) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE charge_sessions SET paused = $3 WHERE id = $1 AND charger_id = $2 AND stopped_at IS NULL",
+        )
+        .bind(transaction)
+        .bind(charger.as_uuid())
+        .bind(paused)
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
     }
 
     async fn add_meter_samples(&self, charger: ChargerId, transaction: i32, samples: &[(DateTime<Utc>, f64)]) -> Result<()> {
+        // Each insert checks the session belongs to the charger itself: no read comes before the first
+        // write, so SQLite takes its write lock (waiting its turn) instead of failing on a stale snapshot.
         let mut tx = self.pool.begin().await?;
-        let owned: Option<i32> = sqlx::query_scalar("SELECT id FROM charge_sessions WHERE id = $1 AND charger_id = $2")
-            .bind(transaction)
-            .bind(charger.as_uuid())
-            .fetch_optional(&mut *tx)
-            .await?;
-        if owned.is_none() {
-            return Ok(());
-        }
         for (at, energy_wh) in samples {
             sqlx::query(
-                "INSERT INTO meter_samples (session_id, sampled_at, energy_wh) VALUES ($1, $2, $3) \
+                "INSERT INTO meter_samples (session_id, sampled_at, energy_wh) SELECT $1, $2, $3 \
+                 WHERE EXISTS (SELECT 1 FROM charge_sessions WHERE id = $1 AND charger_id = $4) \
                  ON CONFLICT (session_id, sampled_at) DO NOTHING",
             )
             .bind(transaction)
             .bind(*at)
             .bind(*energy_wh)
+            .bind(charger.as_uuid())
             .execute(&mut *tx)
             .await?;
         }
@@ -328,7 +408,8 @@ impl ChargerStore for EngineStore {
     ) -> Result<Vec<ChargeSession>> {
         let rows = sqlx::query_as::<_, ChargeSessionRow>(
             "SELECT s.id, s.charger_id, c.name AS charger_name, s.connector_id, s.id_tag, u.email AS user_email, \
-             s.started_at, s.meter_start, s.stopped_at, s.meter_stop, s.stop_reason \
+             s.started_at, s.meter_start, s.stopped_at, s.meter_stop, s.stop_reason, s.authorized, s.stop_confirmed, \
+             s.energy_wh \
              FROM charge_sessions s JOIN chargers c ON c.id = s.charger_id LEFT JOIN users u ON u.id = s.user_id \
              WHERE c.installation_id = $1 AND ($2 IS NULL OR s.charger_id = $2) AND ($3 IS NULL OR s.user_id = $3) \
              AND ($4 IS NULL OR s.started_at >= $4) AND ($5 IS NULL OR s.started_at < $5) \
@@ -347,42 +428,192 @@ impl ChargerStore for EngineStore {
     }
 
     async fn running_sessions(&self, installation: InstallationId) -> Result<Vec<RunningSession>> {
-        let rows: Vec<(i32, Uuid, String, i32, DateTime<Utc>, i64)> = sqlx::query_as(
-            "SELECT s.id, c.id, c.identity, s.connector_id, s.started_at, s.meter_start FROM charge_sessions s \
-             JOIN chargers c ON c.id = s.charger_id \
-             WHERE c.installation_id = $1 AND s.stopped_at IS NULL ORDER BY s.started_at, s.id",
+        type Row = (i32, Uuid, String, i32, DateTime<Utc>, Option<DateTime<Utc>>, i64, bool);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT s.id, c.id, c.identity, s.connector_id, s.started_at, s.received_at, s.meter_start, s.paused \
+             FROM charge_sessions s JOIN chargers c ON c.id = s.charger_id \
+             WHERE c.installation_id = $1 AND s.stopped_at IS NULL ORDER BY COALESCE(s.received_at, s.started_at), s.id",
         )
         .bind(installation.as_uuid())
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(transaction, charger, identity, connector_id, started_at, meter_start)| RunningSession {
-                transaction,
-                charger_id: ChargerId::from_uuid(charger),
-                identity,
-                connector_id,
-                started_at,
-                meter_start,
+            .map(|(transaction, charger, identity, connector_id, started_at, received_at, meter_start, paused)| {
+                RunningSession {
+                    transaction,
+                    charger_id: ChargerId::from_uuid(charger),
+                    identity,
+                    connector_id,
+                    started_at,
+                    received_at: received_at.unwrap_or(started_at),
+                    meter_start,
+                    paused,
+                }
             })
             .collect())
     }
 
-    async fn record_charger_command(
+    async fn begin_charger_command(
         &self,
         on: &Authorized<ControlChargers>,
         charger: &Charger,
-        command: &str,
-        outcome: &str,
-    ) -> Result<()> {
+        command: &CommandAudit,
+    ) -> Result<i64> {
         if charger.installation_id != on.id() {
             return Err(StoreError::NotFound);
         }
-        let mut tx = self.pool.begin().await?;
-        let detail = json!({ "charger": charger.id, "charger_name": charger.name, "command": command, "outcome": outcome });
-        let subject = Subject { installation: Some(charger.installation_id), group: None };
-        audit(&mut tx, on.principal(), subject, "charger_command", detail).await?;
-        tx.commit().await?;
+        let actor = on.principal();
+        let mut detail = command_detail(charger, command, None);
+        if *actor == Principal::Operator {
+            detail["via"] = json!("operator command line");
+        }
+        // The group through which the actor holds the right, when not by a role of their own.
+        let access = on.facts();
+        let via_group = access.role.is_none().then(|| access.via_groups.first().copied()).flatten();
+        Ok(sqlx::query_scalar(
+            "INSERT INTO audit_events (at, actor_id, installation_id, group_id, kind, detail) \
+             VALUES ($1, $2, $3, $4, 'charger_command', $5) RETURNING id",
+        )
+        .bind(Utc::now())
+        .bind(actor.user().map(|id| id.as_uuid()))
+        .bind(charger.installation_id.as_uuid())
+        .bind(via_group.map(|g| g.as_uuid()))
+        .bind(sqlx::types::Json(detail))
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    async fn finish_charger_command(&self, event: i64, charger: &Charger, command: &CommandAudit, outcome: &str) -> Result<()> {
+        let detail = command_detail(charger, command, Some(outcome));
+        sqlx::query(
+            "UPDATE audit_events SET detail = $2 WHERE id = $1 AND kind = 'charger_command'",
+        )
+        .bind(event)
+        .bind(sqlx::types::Json(detail))
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
+
+    async fn connector_limits(&self, installation: InstallationId) -> Result<Vec<ConnectorLimit>> {
+        let rows = sqlx::query_as::<_, ConnectorLimitRow>(
+            "SELECT l.charger_id, l.connector_id, l.default_accepted, l.default_uncertain, l.tx_transaction, \
+             l.tx_accepted, l.tx_uncertain, l.tx_refused, l.problem FROM connector_limits l \
+             JOIN chargers c ON c.id = l.charger_id WHERE c.installation_id = $1",
+        )
+        .bind(installation.as_uuid())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(ConnectorLimit::from).collect())
+    }
+
+    async fn save_connector_limit(&self, limit: &ConnectorLimit) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO connector_limits (charger_id, connector_id, default_accepted, default_uncertain, \
+             tx_transaction, tx_accepted, tx_uncertain, tx_refused, problem, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (charger_id, connector_id) DO UPDATE SET \
+             default_accepted = excluded.default_accepted, default_uncertain = excluded.default_uncertain, \
+             tx_transaction = excluded.tx_transaction, tx_accepted = excluded.tx_accepted, \
+             tx_uncertain = excluded.tx_uncertain, tx_refused = excluded.tx_refused, problem = excluded.problem, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(limit.charger_id.as_uuid())
+        .bind(limit.connector_id)
+        .bind(limit.default_accepted)
+        .bind(limit.default_uncertain)
+        .bind(limit.tx_transaction)
+        .bind(limit.tx_accepted)
+        .bind(limit.tx_uncertain)
+        .bind(limit.tx_refused)
+        .bind(limit.problem.as_deref().map(reported))
+        .bind(Utc::now())
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::on_foreign_key)?;
+        Ok(())
+    }
+}
+
+/// The JSON of a command's audit event, every string cleaned of what the databases cannot hold.
+fn command_detail(charger: &Charger, command: &CommandAudit, outcome: Option<&str>) -> serde_json::Value {
+    let mut detail = json!({
+        "charger": charger.id, "charger_name": charger.name, "command": command.command,
+        "request": command.request, "outcome": outcome,
+    });
+    clean_strings(&mut detail);
+    detail
+}
+
+fn clean_strings(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(text) => {
+            if let std::borrow::Cow::Owned(clean) = reported(text) {
+                *text = clean;
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(clean_strings),
+        serde_json::Value::Object(fields) => {
+            let keys: Vec<String> = fields.keys().filter(|k| reported(k) != k.as_str()).cloned().collect();
+            for key in keys {
+                if let Some(item) = fields.remove(&key) {
+                    fields.insert(reported(&key).into_owned(), item);
+                }
+            }
+            fields.values_mut().for_each(clean_strings);
+        }
+        _ => {}
+    }
+}
+
+/// Takes the charger's row lock (PostgreSQL) or the write lock (SQLite) first, so a transaction that reads
+/// and then writes a charger's sessions neither races another one nor fails on SQLite's snapshot rule.
+async fn lock_charger(tx: &mut sqlx::Transaction<'_, super::Db>, charger: ChargerId) -> Result<()> {
+    sqlx::query("UPDATE chargers SET last_seen_at = last_seen_at WHERE id = $1")
+        .bind(charger.as_uuid())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+async fn insert_samples(tx: &mut sqlx::Transaction<'_, super::Db>, session: i32, samples: &[(DateTime<Utc>, f64)]) -> Result<()> {
+    for (at, energy_wh) in samples {
+        sqlx::query(
+            "INSERT INTO meter_samples (session_id, sampled_at, energy_wh) VALUES ($1, $2, $3) \
+             ON CONFLICT (session_id, sampled_at) DO NOTHING",
+        )
+        .bind(session)
+        .bind(*at)
+        .bind(*energy_wh)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A session's energy readings (Wh), in time order.
+async fn session_readings(tx: &mut sqlx::Transaction<'_, super::Db>, session: i32) -> Result<Vec<f64>> {
+    Ok(sqlx::query_scalar("SELECT energy_wh FROM meter_samples WHERE session_id = $1 ORDER BY sampled_at")
+        .bind(session)
+        .fetch_all(&mut **tx)
+        .await?)
+}
+
+/// Ends an open session with the last reading known, as the server's estimate.
+async fn end_estimated(tx: &mut sqlx::Transaction<'_, super::Db>, session: i32, meter_start: i64, at: DateTime<Utc>) -> Result<()> {
+    let readings = session_readings(tx, session).await?;
+    let last = readings.last().copied().map_or(meter_start, |wh| wh.round() as i64);
+    let energy = delivered_wh(meter_start as f64, &readings, last as f64);
+    sqlx::query(
+        "UPDATE charge_sessions SET stopped_at = $2, meter_stop = $3, stop_reason = $4, stop_confirmed = FALSE, \
+         energy_wh = $5, paused = FALSE WHERE id = $1 AND stopped_at IS NULL",
+    )
+    .bind(session)
+    .bind(at)
+    .bind(last)
+    .bind(ENDED_WITHOUT_STOP)
+    .bind(energy)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

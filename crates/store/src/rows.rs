@@ -298,6 +298,9 @@ pub(crate) struct ChargeSessionRow {
     stopped_at: Option<DateTime<Utc>>,
     meter_stop: Option<i64>,
     stop_reason: Option<String>,
+    authorized: bool,
+    stop_confirmed: bool,
+    energy_wh: Option<f64>,
 }
 
 impl From<ChargeSessionRow> for crate::chargers::ChargeSession {
@@ -314,6 +317,38 @@ impl From<ChargeSessionRow> for crate::chargers::ChargeSession {
             stopped_at: row.stopped_at,
             meter_stop: row.meter_stop,
             stop_reason: row.stop_reason,
+            authorized: row.authorized,
+            stop_confirmed: row.stop_confirmed,
+            energy_wh: row.energy_wh,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ConnectorLimitRow {
+    charger_id: Uuid,
+    connector_id: i32,
+    default_accepted: Option<f64>,
+    default_uncertain: Option<f64>,
+    tx_transaction: Option<i32>,
+    tx_accepted: Option<f64>,
+    tx_uncertain: Option<f64>,
+    tx_refused: bool,
+    problem: Option<String>,
+}
+
+impl From<ConnectorLimitRow> for crate::chargers::ConnectorLimit {
+    fn from(row: ConnectorLimitRow) -> Self {
+        Self {
+            charger_id: voltgate_domain::ChargerId::from_uuid(row.charger_id),
+            connector_id: row.connector_id,
+            default_accepted: row.default_accepted,
+            default_uncertain: row.default_uncertain,
+            tx_transaction: row.tx_transaction,
+            tx_accepted: row.tx_accepted,
+            tx_uncertain: row.tx_uncertain,
+            tx_refused: row.tx_refused,
+            problem: row.problem,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The chargers part of the store's contract, on SQLite and on PostgreSQL.
 
 use chrono::{Duration, TimeZone, Utc};
-use voltgate_domain::authz::{ManagePermissions, ManageUsers};
+use voltgate_domain::authz::{ControlChargers, ManagePermissions, ManageUsers};
 use voltgate_domain::text::{Address, Name};
 use voltgate_domain::Principal;
 use voltgate_domain::{ChargePointIdentity, Email, InstallationType};
@@ -18,7 +18,13 @@ macro_rules! on_both_engines {
 on_both_engines!(
     chargers_are_registered_once_and_report_state,
     charge_sessions_survive_resends,
-    history_filters_and_samples
+    history_filters_and_samples,
+    stale_statuses_never_overwrite_newer_ones,
+    removed_tokens_are_remembered,
+    open_sessions_end_and_a_late_stop_corrects_them,
+    paused_sessions_and_arrival_order,
+    connector_limits_are_kept,
+    command_audits_hold_any_text,
 );
 
 fn site_named(name: &str) -> NewInstallation {
@@ -81,6 +87,23 @@ async fn charger(site: &Site, identity: &str) -> Charger {
         .create_charger(&site.manage().await, &new)
         .await
         .unwrap()
+}
+
+fn new_session(
+    connector_id: i32,
+    id_tag: &str,
+    started_at: chrono::DateTime<Utc>,
+    meter_start: i64,
+) -> NewChargeSession {
+    NewChargeSession {
+        connector_id,
+        id_tag: id_tag.into(),
+        user: None,
+        started_at,
+        meter_start,
+        authorized: true,
+        received_at: Utc::now(),
+    }
 }
 
 async fn chargers_are_registered_once_and_report_state(engine: Engine) {
@@ -241,10 +264,13 @@ async fn chargers_are_registered_once_and_report_state(engine: Engine) {
     assert_eq!(
         site.db
             .store
-            .id_tag_user(installation, "TAG-1")
+            .id_tag_holder(installation, "TAG-1")
             .await
             .unwrap(),
-        Some(site.owner.id)
+        Some(IdTagHolder {
+            user: site.owner.id,
+            removed: false
+        })
     );
     site.db.store.remove_id_tag(&owner, "TAG-1").await.unwrap();
     let again = site.db.store.remove_id_tag(&owner, "TAG-1").await;
@@ -279,12 +305,10 @@ async fn charge_sessions_survive_resends(engine: Engine) {
     let cp = charger(&site, "CP-1").await;
     let other = charger(&site, "CP-2").await;
     let started_at = Utc.with_ymd_and_hms(2026, 11, 20, 8, 0, 0).unwrap();
+    let start = new_session(1, "TAG1", started_at, 1000);
     let start = NewChargeSession {
-        connector_id: 1,
-        id_tag: "TAG1".into(),
         user: Some(site.owner.id),
-        started_at,
-        meter_start: 1000,
+        ..start
     };
     let id = site
         .db
@@ -314,37 +338,43 @@ async fn charge_sessions_survive_resends(engine: Engine) {
         id
     );
     let stop_at = started_at + Duration::hours(1);
-    assert!(
-        !site
-            .db
-            .store
-            .stop_charge_session(other.id, id, stop_at, 9000, None)
+    let stop = |transaction, meter_stop, reason| StopReport {
+        transaction,
+        at: stop_at,
+        meter_stop,
+        reason,
+        samples: &[],
+    };
+    let store = &site.db.store;
+    assert_eq!(
+        store
+            .stop_charge_session(other.id, &stop(id, 9000, None))
             .await
             .unwrap(),
+        Stopped::Unknown,
         "not another charger's"
     );
-    assert!(site
-        .db
-        .store
-        .stop_charge_session(cp.id, id, stop_at, 8500, Some("EVDisconnected"))
-        .await
-        .unwrap());
-    assert!(
-        !site
-            .db
-            .store
-            .stop_charge_session(cp.id, id, stop_at, 99999, None)
+    assert_eq!(
+        store
+            .stop_charge_session(cp.id, &stop(id, 8500, Some("EVDisconnected")))
             .await
             .unwrap(),
+        Stopped::Stopped
+    );
+    assert_eq!(
+        store
+            .stop_charge_session(cp.id, &stop(id, 99999, None))
+            .await
+            .unwrap(),
+        Stopped::Unknown,
         "never stopped twice"
     );
-    assert!(
-        !site
-            .db
-            .store
-            .stop_charge_session(cp.id, 424242, stop_at, 1, None)
+    assert_eq!(
+        store
+            .stop_charge_session(cp.id, &stop(424242, 1, None))
             .await
             .unwrap(),
+        Stopped::Unknown,
         "unknown ones are ignored"
     );
     let history = site
@@ -373,26 +403,14 @@ async fn history_filters_and_samples(engine: Engine) {
         (1, day + Duration::days(1)),
         (2, day + Duration::days(2)),
     ] {
-        let start = NewChargeSession {
-            connector_id: 1,
-            id_tag: format!("T{n}"),
-            user: None,
-            started_at: at,
-            meter_start: 0,
-        };
+        let start = new_session(1, &format!("T{n}"), at, 0);
         site.db
             .store
             .start_charge_session(cp.id, &start)
             .await
             .unwrap();
     }
-    let theirs = NewChargeSession {
-        connector_id: 2,
-        id_tag: "X".into(),
-        user: None,
-        started_at: day,
-        meter_start: 0,
-    };
+    let theirs = new_session(2, "X", day, 0);
     let their_id = site
         .db
         .store
@@ -474,4 +492,292 @@ async fn history_filters_and_samples(engine: Engine) {
         vec![0.0, 1200.0, 2500.0],
         "repeats and foreign samples ignored"
     );
+}
+
+async fn stale_statuses_never_overwrite_newer_ones(engine: Engine) {
+    let site = site(engine).await;
+    let cp = charger(&site, "CP-1").await;
+    let store = &site.db.store;
+    let noon = Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap();
+    assert!(store
+        .record_status(cp.id, 1, "Charging", "NoError", noon)
+        .await
+        .unwrap());
+    assert!(
+        !store
+            .record_status(
+                cp.id,
+                1,
+                "Available",
+                "NoError",
+                noon - Duration::minutes(5)
+            )
+            .await
+            .unwrap(),
+        "an older status is not stored"
+    );
+    assert!(store
+        .record_status(
+            cp.id,
+            1,
+            "Finishing",
+            "NoError",
+            noon + Duration::minutes(5)
+        )
+        .await
+        .unwrap());
+    let listed = store.chargers(site.installation.id).await.unwrap();
+    assert_eq!(listed[0].1[0].status, "Finishing");
+}
+
+async fn removed_tokens_are_remembered(engine: Engine) {
+    let site = site(engine).await;
+    let (installation, owner) = (site.installation.id, site.manage().await);
+    let store = &site.db.store;
+    store
+        .add_id_tag(&owner, "TAG-1", site.owner.id)
+        .await
+        .unwrap();
+    store.remove_id_tag(&owner, "TAG-1").await.unwrap();
+    assert_eq!(
+        store.id_tag_holder(installation, "TAG-1").await.unwrap(),
+        Some(IdTagHolder {
+            user: site.owner.id,
+            removed: true
+        }),
+        "a removed token is known as removed"
+    );
+    assert!(store.id_tags(installation).await.unwrap().is_empty());
+    store
+        .add_id_tag(&owner, "TAG-1", site.owner.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .id_tag_holder(installation, "TAG-1")
+            .await
+            .unwrap()
+            .map(|h| h.removed),
+        Some(false),
+        "registering it again brings it back"
+    );
+    assert_eq!(
+        store.id_tag_holder(installation, "NOPE").await.unwrap(),
+        None
+    );
+}
+
+async fn open_sessions_end_and_a_late_stop_corrects_them(engine: Engine) {
+    let site = site(engine).await;
+    let cp = charger(&site, "CP-1").await;
+    let store = &site.db.store;
+    let start = Utc.with_ymd_and_hms(2026, 11, 20, 8, 0, 0).unwrap();
+    let refused = NewChargeSession {
+        authorized: false,
+        ..new_session(1, "STRANGER", start, 50_000)
+    };
+    let id = store.start_charge_session(cp.id, &refused).await.unwrap();
+    assert!(id > 0, "a refused token still gets a real transaction");
+    let samples = [
+        (start + Duration::minutes(10), 52_000.0),
+        (start + Duration::minutes(20), 54_000.0),
+        (start + Duration::minutes(30), 300.0),
+    ];
+    store.add_meter_samples(cp.id, id, &samples).await.unwrap();
+    let on_other_connector = store
+        .start_charge_session(cp.id, &new_session(2, "T", start, 0))
+        .await
+        .unwrap();
+    let boot = start + Duration::hours(1);
+    let ended = store
+        .end_open_sessions(cp.id, Some(1), boot, boot)
+        .await
+        .unwrap();
+    assert_eq!(ended, vec![id], "only connector 1's session");
+    let history = store
+        .charge_history(site.installation.id, &HistoryFilter::default(), 10, 0)
+        .await
+        .unwrap();
+    let estimate = history.iter().find(|s| s.id == id).unwrap();
+    assert_eq!(
+        (
+            estimate.stop_reason.as_deref(),
+            estimate.stop_confirmed,
+            estimate.authorized,
+            estimate.meter_stop
+        ),
+        (Some(ENDED_WITHOUT_STOP), false, false, Some(300))
+    );
+    assert_eq!(
+        estimate.energy_wh,
+        Some(4300.0),
+        "the meter reset is counted from zero, not as a loss"
+    );
+    let late = StopReport {
+        transaction: id,
+        at: start + Duration::minutes(40),
+        meter_stop: 1_200,
+        reason: Some("PowerLoss"),
+        samples: &[],
+    };
+    assert_eq!(
+        store.stop_charge_session(cp.id, &late).await.unwrap(),
+        Stopped::Corrected
+    );
+    assert_eq!(
+        store.stop_charge_session(cp.id, &late).await.unwrap(),
+        Stopped::Unknown,
+        "once confirmed, never again"
+    );
+    let history = store
+        .charge_history(site.installation.id, &HistoryFilter::default(), 10, 0)
+        .await
+        .unwrap();
+    let corrected = history.iter().find(|s| s.id == id).unwrap();
+    assert_eq!(
+        (
+            corrected.stop_reason.as_deref(),
+            corrected.stop_confirmed,
+            corrected.energy_wh
+        ),
+        (Some("PowerLoss"), true, Some(5200.0))
+    );
+    assert_eq!(history.len(), 2, "counted once");
+    assert!(store.end_session(cp.id, on_other_connector).await.unwrap());
+    assert!(!store.end_session(cp.id, on_other_connector).await.unwrap());
+    assert!(store
+        .running_sessions(site.installation.id)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+async fn paused_sessions_and_arrival_order(engine: Engine) {
+    let site = site(engine).await;
+    let cp = charger(&site, "CP-1").await;
+    let store = &site.db.store;
+    let now = Utc::now();
+    let early_by_clock = NewChargeSession {
+        received_at: now,
+        ..new_session(1, "OFFLINE", now - Duration::hours(5), 0)
+    };
+    let first = NewChargeSession {
+        received_at: now - Duration::minutes(1),
+        ..new_session(2, "FIRST", now - Duration::minutes(1), 0)
+    };
+    let late = store
+        .start_charge_session(cp.id, &early_by_clock)
+        .await
+        .unwrap();
+    let early = store.start_charge_session(cp.id, &first).await.unwrap();
+    let running = store.running_sessions(site.installation.id).await.unwrap();
+    assert_eq!(
+        running.iter().map(|s| s.transaction).collect::<Vec<_>>(),
+        vec![early, late],
+        "the server's arrival order, not the charger's clock"
+    );
+    assert!(store.set_session_paused(cp.id, late, true).await.unwrap());
+    assert!(!store.set_session_paused(cp.id, 424242, true).await.unwrap());
+    let running = store.running_sessions(site.installation.id).await.unwrap();
+    assert!(running.iter().any(|s| s.transaction == late && s.paused));
+}
+
+async fn connector_limits_are_kept(engine: Engine) {
+    let site = site(engine).await;
+    let cp = charger(&site, "CP-1").await;
+    let store = &site.db.store;
+    let mut limit = ConnectorLimit::unknown(cp.id, 1);
+    limit.default_accepted = Some(6.5);
+    limit.tx_transaction = Some(7);
+    limit.tx_uncertain = Some(16.0);
+    limit.problem = Some("no answer\u{0}".into());
+    store.save_connector_limit(&limit).await.unwrap();
+    limit.tx_refused = true;
+    store.save_connector_limit(&limit).await.unwrap();
+    let kept = store.connector_limits(site.installation.id).await.unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(
+        (
+            kept[0].default_accepted,
+            kept[0].tx_uncertain,
+            kept[0].tx_refused
+        ),
+        (Some(6.5), Some(16.0), true)
+    );
+    assert_eq!(kept[0].problem.as_deref(), Some("no answer\u{fffd}"));
+}
+
+async fn command_audits_hold_any_text(engine: Engine) {
+    let site = site(engine).await;
+    let cp = charger(&site, "CP-1").await;
+    let store = &site.db.store;
+    let command = CommandAudit {
+        command: "ChangeConfiguration".into(),
+        request: serde_json::json!({"key": "Evil\u{0}Key", "value": "\u{202e}x"}),
+    };
+    let owner = site.manage().await;
+    let control = owner.also::<ControlChargers>().unwrap();
+    let elsewhere = charger_elsewhere(&site).await;
+    assert!(
+        matches!(
+            store
+                .begin_charger_command(&control, &elsewhere, &command)
+                .await,
+            Err(StoreError::NotFound)
+        ),
+        "a capability on one installation does not reach another's charger"
+    );
+    let event = store
+        .begin_charger_command(&control, &cp, &command)
+        .await
+        .expect("a NUL in a command never keeps it from the audit log");
+    let audit = store
+        .installation_audit(&owner.also::<ManagePermissions>().unwrap(), 1, 0)
+        .await
+        .unwrap();
+    assert_eq!(audit[0].kind, "charger_command");
+    assert_eq!(
+        audit[0].detail["outcome"],
+        serde_json::Value::Null,
+        "written before sending"
+    );
+    store
+        .finish_charger_command(event, &cp, &command, "Accepted\u{0}")
+        .await
+        .unwrap();
+    let audit = store
+        .installation_audit(&owner.also::<ManagePermissions>().unwrap(), 1, 0)
+        .await
+        .unwrap();
+    assert_eq!(audit[0].detail["outcome"], "Accepted\u{fffd}");
+    assert_eq!(audit[0].detail["request"]["key"], "Evil\u{fffd}Key");
+    assert_eq!(audit[0].actor, Some(site.owner.id));
+}
+
+/// A charger of another installation of the same owner.
+async fn charger_elsewhere(site: &Site) -> Charger {
+    let other = site
+        .db
+        .store
+        .create_installation(
+            site.owner.id,
+            &site_named("Cabin"),
+            &Principal::User(site.owner.id),
+        )
+        .await
+        .unwrap();
+    let manage: voltgate_domain::Authorized<ManageUsers> = on_installation(
+        site.db.store.as_ref(),
+        Principal::User(site.owner.id),
+        other.id,
+    )
+    .await
+    .unwrap();
+    let new = NewCharger {
+        identity: ChargePointIdentity::parse("CP-CABIN").unwrap(),
+        name: Name::parse("Cabin").unwrap(),
+        connectors: 1,
+        password_hash: "x".into(),
+    };
+    site.db.store.create_charger(&manage, &new).await.unwrap()
 }

@@ -1,54 +1,61 @@
-//! Sends each charging connector of an installation its share of the available current, as a
-//! TxDefaultProfile (stack level 8, below the portal's pause at 9).
+//! Load balancing: sends each connector of an installation its limits so that, at every moment, what
+//! the connectors may draw together stays within the installation's available current.
+//!
+//! One run at a time per installation: requests that arrive during a run are served by one more run,
+//! computed from the latest state. A run plans with `domain::balancing`, sends every limit that lowers
+//! something at once (concurrently) and waits for the answers, and only then sends the raises that
+//! still fit. What each charger accepted is kept in the store, so a restart or a charger that went
+//! offline never loses count; problems are shown on the installation page.
 
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use serde_json::json;
-use voltgate_domain::balancing::{allocate, Demand};
+use futures::future::join_all;
+use rust_ocpp::v1_6::messages::get_configuration::GetConfigurationRequest;
+use rust_ocpp::v1_6::types::ChargingProfileStatus;
+use tokio::sync::oneshot;
+use voltgate_domain::balancing::{
+    changes, grant, record, targets, Connector, Delivery, Purpose, Running, Send, Slot,
+};
 use voltgate_domain::settings::{Amperes, Phases};
-use voltgate_domain::InstallationId;
-use voltgate_ocpp::{Command, Registry};
-use voltgate_store::Store;
+use voltgate_domain::{ChargerId, InstallationId, InstallationSettings};
+use voltgate_ocpp::{Answer, Command, CommandError, Registry};
+use voltgate_store::{ConnectorLimit, Store, StoreError};
 
-/// Charging profile ids used for balancing: this base plus the connector number.
-const PROFILE_BASE: i32 = 8000;
+use super::profiles::{self, ProfileCaps, CAPABILITY_KEYS};
 
-fn profile(connector: u32, limit: Amperes) -> serde_json::Value {
-    json!({
-        "chargingProfileId": PROFILE_BASE + connector as i32,
-        "stackLevel": 8,
-        "chargingProfilePurpose": "TxDefaultProfile",
-        "chargingProfileKind": "Relative",
-        "chargingSchedule": {"chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": limit.get()}]}
-    })
+/// A connector: its charger and number.
+pub type Key = (ChargerId, u32);
+
+/// What one run sent, and what became of each limit.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Report {
+    pub sent: Vec<(Send<Key>, Delivery)>,
 }
 
-/// Recomputes the shares of an installation and sends them; failures are logged, never fatal.
-pub async fn rebalance(
-    store: Arc<dyn Store>,
-    registry: Arc<Registry>,
-    installation: InstallationId,
-    timeout: Duration,
-) {
-    let (settings, running) = match (
-        store.installation(installation).await,
-        store.running_sessions(installation).await,
-    ) {
-        (Ok(Some(installation)), Ok(running)) => (installation.settings, running),
-        (Err(error), _) | (_, Err(error)) => {
-            tracing::warn!(%installation, %error, "load balancing: could not read the installation");
-            return;
-        }
-        (Ok(None), _) => return,
-    };
+impl Report {
+    /// What became of the last limit sent to a connector for `purpose`, if one was sent.
+    pub fn delivery(&self, key: Key, purpose: Purpose) -> Option<&Delivery> {
+        self.sent
+            .iter()
+            .rev()
+            .find(|(send, _)| send.key == key && send.purpose == purpose)
+            .map(|(_, delivery)| delivery)
+    }
+}
+
+/// The current the installation's chargers may share: its maximum, and no phase above its available
+/// current.
+pub fn available(settings: &InstallationSettings) -> Amperes {
     let phases = settings.available_current.phases();
     let used = match settings.phases {
         Phases::One => &phases[..1],
         Phases::Three => &phases[..],
     };
-    let available = used
-        .iter()
+    used.iter()
         .copied()
         .fold(settings.max_current, |least, phase| {
             if phase < least {
@@ -56,21 +63,648 @@ pub async fn rebalance(
             } else {
                 least
             }
-        });
-    let demands: Vec<Demand<(String, u32)>> = running
-        .into_iter()
-        .map(|s| Demand {
-            key: (s.identity, s.connector_id.max(0) as u32),
-            started_at: s.started_at,
         })
-        .collect();
-    for ((identity, connector), limit) in allocate(available, &demands) {
-        let command = Command::SetChargingProfile {
-            connector_id: connector,
-            profile: profile(connector, limit),
-        };
-        if let Err(error) = registry.call(&identity, command, timeout).await {
-            tracing::info!(charger = identity, connector, %error, "load balancing: limit not delivered");
+}
+
+/// What one round of limits did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settled<K> {
+    /// Each limit sent, and what became of it.
+    pub sent: Vec<(Send<K>, Delivery)>,
+    /// Limits due to connectors that cannot be reached now (their charger is offline): not sent.
+    pub unreachable: Vec<Send<K>>,
+}
+
+/// Plans and sends one round of limits: lowering first (concurrently, waiting for every answer), then
+/// the raises that fit given what the chargers answered. Nothing is sent to connectors that are not
+/// `reachable`; they keep counting at what they may be applying. `connectors` is updated with the
+/// outcomes.
+pub async fn settle<K, D, F>(
+    available: Amperes,
+    max: Amperes,
+    connectors: &mut [Connector<K>],
+    resend: &(dyn Fn(&K) -> bool + Sync),
+    reachable: &(dyn Fn(&K) -> bool + Sync),
+    deliver: D,
+) -> Settled<K>
+where
+    K: Clone + Eq + Hash,
+    D: Fn(Send<K>) -> F,
+    F: Future<Output = Delivery>,
+{
+    let plan = targets(available, max, connectors);
+    let (lowering, raising) = changes(max, connectors, &plan, resend);
+    let (lowering, mut unreachable): (Vec<_>, Vec<_>) =
+        lowering.into_iter().partition(|send| reachable(&send.key));
+    let (raising, out_of_reach): (Vec<_>, Vec<_>) =
+        raising.into_iter().partition(|send| reachable(&send.key));
+    unreachable.extend(out_of_reach);
+    let mut sent = deliver_all(lowering, &deliver).await;
+    apply(connectors, &sent);
+    let granted = grant(available, max, connectors, raising);
+    let raised = deliver_all(granted, &deliver).await;
+    apply(connectors, &raised);
+    sent.extend(raised);
+    Settled { sent, unreachable }
+}
+
+async fn deliver_all<K: Clone, D, F>(sends: Vec<Send<K>>, deliver: &D) -> Vec<(Send<K>, Delivery)>
+where
+    D: Fn(Send<K>) -> F,
+    F: Future<Output = Delivery>,
+{
+    join_all(sends.into_iter().map(|send| async move {
+        let delivery = deliver(send.clone()).await;
+        (send, delivery)
+    }))
+    .await
+}
+
+fn apply<K: Eq>(connectors: &mut [Connector<K>], outcomes: &[(Send<K>, Delivery)]) {
+    for (send, delivery) in outcomes {
+        if let Some(connector) = connectors.iter_mut().find(|c| c.key == send.key) {
+            record(connector, send, delivery);
         }
+    }
+}
+
+/// Why a connector's last limit did not arrive, in words for the installation page.
+fn problem(delivery: &Delivery) -> Option<String> {
+    match delivery {
+        Delivery::Accepted => None,
+        Delivery::Rejected => Some("The charger rejected its current limit.".into()),
+        Delivery::NotSent => Some("The charger is offline; its current limit was not sent.".into()),
+        Delivery::Unknown => Some("The charger did not confirm its current limit.".into()),
+    }
+}
+
+#[derive(Default)]
+struct Waiting {
+    /// Another run is due once the current one ends.
+    again: bool,
+    /// Those to tell when the next run ends.
+    waiters: Vec<oneshot::Sender<Arc<Report>>>,
+}
+
+/// A connector's facts a run needs beside the plan.
+struct Facts {
+    identity: String,
+    transaction: Option<i32>,
+    /// The problem stored for it, if any.
+    problem: Option<String>,
+}
+
+/// Load balancing for every installation.
+pub struct Balancer {
+    store: Arc<dyn Store>,
+    registry: Arc<Registry>,
+    timeout: Duration,
+    runs: Mutex<HashMap<InstallationId, Waiting>>,
+    caps: Mutex<HashMap<ChargerId, ProfileCaps>>,
+    resend: Mutex<HashSet<ChargerId>>,
+}
+
+fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Balancer {
+    pub fn new(store: Arc<dyn Store>, registry: Arc<Registry>, timeout: Duration) -> Self {
+        Self {
+            store,
+            registry,
+            timeout,
+            runs: Mutex::default(),
+            caps: Mutex::default(),
+            resend: Mutex::default(),
+        }
+    }
+
+    /// Asks for the installation's limits to be worked out anew: now, or right after the run in
+    /// progress. The answer comes when a run that started after this request has ended.
+    pub fn request(
+        self: &Arc<Self>,
+        installation: InstallationId,
+    ) -> oneshot::Receiver<Arc<Report>> {
+        let (tell, told) = oneshot::channel();
+        let mut runs = locked(&self.runs);
+        match runs.get_mut(&installation) {
+            Some(waiting) => {
+                waiting.again = true;
+                waiting.waiters.push(tell);
+            }
+            None => {
+                runs.insert(
+                    installation,
+                    Waiting {
+                        again: true,
+                        waiters: vec![tell],
+                    },
+                );
+                tokio::spawn(self.clone().drive(installation));
+            }
+        }
+        told
+    }
+
+    /// A charger (re)connected or booted: its capabilities are read again and its default limits
+    /// sent again, even where they look settled (it may have lost them).
+    pub fn charger_connected(&self, charger: ChargerId) {
+        locked(&self.caps).remove(&charger);
+        locked(&self.resend).insert(charger);
+    }
+
+    async fn drive(self: Arc<Self>, installation: InstallationId) {
+        loop {
+            let waiters = {
+                let mut runs = locked(&self.runs);
+                let Some(waiting) = runs.get_mut(&installation) else {
+                    return;
+                };
+                if !waiting.again {
+                    runs.remove(&installation);
+                    return;
+                }
+                waiting.again = false;
+                std::mem::take(&mut waiting.waiters)
+            };
+            let report = match self.run(installation).await {
+                Ok(report) => report,
+                Err(error) => {
+                    tracing::warn!(%installation, %error, "load balancing: could not read the installation");
+                    Report::default()
+                }
+            };
+            let report = Arc::new(report);
+            for waiter in waiters {
+                let _ = waiter.send(report.clone());
+            }
+        }
+    }
+
+    /// One run: read the state, settle, store what the chargers answered.
+    async fn run(&self, installation: InstallationId) -> Result<Report, StoreError> {
+        let Some(site) = self.store.installation(installation).await? else {
+            return Ok(Report::default());
+        };
+        let settings = site.settings;
+        let (mut connectors, facts) = self.connectors(installation).await?;
+        let online: Vec<(ChargerId, String)> = {
+            let mut seen = HashSet::new();
+            connectors
+                .iter()
+                .filter(|c| seen.insert(c.key.0))
+                .filter_map(|c| {
+                    let identity = &facts.get(&c.key)?.identity;
+                    self.registry
+                        .is_online(identity)
+                        .then(|| (c.key.0, identity.clone()))
+                })
+                .collect()
+        };
+        join_all(online.iter().map(|(id, identity)| self.caps(*id, identity))).await;
+        let resend: HashSet<ChargerId> = {
+            let mut resend = locked(&self.resend);
+            let due = online
+                .iter()
+                .map(|(id, _)| *id)
+                .filter(|id| resend.contains(id));
+            let due: HashSet<ChargerId> = due.collect();
+            resend.retain(|id| !due.contains(id));
+            due
+        };
+        let before = connectors.clone();
+        let reachable: HashSet<ChargerId> = online.iter().map(|(id, _)| *id).collect();
+        let is_reachable = |key: &Key| reachable.contains(&key.0);
+        let deliver = |send: Send<Key>| self.deliver(send, &facts, settings.phases);
+        let mut round = settle(
+            available(&settings),
+            settings.max_current,
+            &mut connectors,
+            &|key: &Key| resend.contains(&key.0),
+            &is_reachable,
+            deliver,
+        )
+        .await;
+        if round
+            .sent
+            .iter()
+            .any(|(send, delivery)| send.purpose == Purpose::Tx && *delivery == Delivery::Rejected)
+        {
+            // A charger refused TxProfiles: its sessions are limited through the default instead.
+            let deliver = |send: Send<Key>| self.deliver(send, &facts, settings.phases);
+            let again = settle(
+                available(&settings),
+                settings.max_current,
+                &mut connectors,
+                &|_: &Key| false,
+                &is_reachable,
+                deliver,
+            )
+            .await;
+            round.sent.extend(again.sent);
+            round.unreachable = again.unreachable;
+        }
+        self.keep(&before, &connectors, &facts, &round).await?;
+        let sent = round.sent;
+        Ok(Report { sent })
+    }
+
+    /// Every connector of the installation's chargers, with its session and what it accepted.
+    async fn connectors(
+        &self,
+        installation: InstallationId,
+    ) -> Result<(Vec<Connector<Key>>, HashMap<Key, Facts>), StoreError> {
+        let chargers = self.store.charger_list(installation).await?;
+        let running = self.store.running_sessions(installation).await?;
+        let limits = self.store.connector_limits(installation).await?;
+        let mut connectors = Vec::new();
+        let mut facts = HashMap::new();
+        for charger in chargers {
+            for number in 1..=charger.connectors.max(0) as u32 {
+                let key = (charger.id, number);
+                let session = running
+                    .iter()
+                    .rfind(|s| s.charger_id == charger.id && s.connector_id == number as i32);
+                let limit = limits
+                    .iter()
+                    .find(|l| l.charger_id == charger.id && l.connector_id == number as i32);
+                let tx = match (session, limit) {
+                    (Some(session), Some(limit))
+                        if limit.tx_transaction == Some(session.transaction) =>
+                    {
+                        Slot {
+                            accepted: limit.tx_accepted.and_then(|a| Amperes::new(a).ok()),
+                            uncertain: limit.tx_uncertain.and_then(|a| Amperes::new(a).ok()),
+                        }
+                    }
+                    _ => Slot::default(),
+                };
+                connectors.push(Connector {
+                    key,
+                    session: session.map(|s| Running {
+                        arrival: s.received_at,
+                        paused: s.paused,
+                    }),
+                    default: Slot {
+                        accepted: limit
+                            .and_then(|l| l.default_accepted)
+                            .and_then(|a| Amperes::new(a).ok()),
+                        uncertain: limit
+                            .and_then(|l| l.default_uncertain)
+                            .and_then(|a| Amperes::new(a).ok()),
+                    },
+                    tx,
+                    tx_refused: limit.is_some_and(|l| l.tx_refused),
+                });
+                facts.insert(
+                    key,
+                    Facts {
+                        identity: charger.identity.clone(),
+                        transaction: session.map(|s| s.transaction),
+                        problem: limit.and_then(|l| l.problem.clone()),
+                    },
+                );
+            }
+        }
+        Ok((connectors, facts))
+    }
+
+    /// What a charger supports of smart charging, asked once per connection.
+    async fn caps(&self, charger: ChargerId, identity: &str) -> ProfileCaps {
+        if let Some(caps) = locked(&self.caps).get(&charger) {
+            return *caps;
+        }
+        let ask = Command::GetConfiguration(GetConfigurationRequest {
+            key: Some(CAPABILITY_KEYS.iter().map(|k| k.to_string()).collect()),
+        });
+        let caps = match self.registry.call(identity, ask, self.timeout).await {
+            Ok(Answer::GetConfiguration(answer)) => ProfileCaps::from_configuration(&answer),
+            Ok(_) | Err(CommandError::Refused(..)) | Err(CommandError::BadAnswer(_)) => {
+                ProfileCaps::default()
+            }
+            Err(_) => return ProfileCaps::default(),
+        };
+        locked(&self.caps).insert(charger, caps);
+        caps
+    }
+
+    async fn deliver(
+        &self,
+        send: Send<Key>,
+        facts: &HashMap<Key, Facts>,
+        phases: Phases,
+    ) -> Delivery {
+        let Some(facts) = facts.get(&send.key) else {
+            return Delivery::NotSent;
+        };
+        if !self.registry.is_online(&facts.identity) {
+            return Delivery::NotSent;
+        }
+        let caps = self.caps(send.key.0, &facts.identity).await;
+        let request = profiles::limit(
+            send.purpose,
+            send.key.1,
+            facts.transaction,
+            send.limit,
+            caps,
+            phases,
+        );
+        match self
+            .registry
+            .call(
+                &facts.identity,
+                Command::SetChargingProfile(request),
+                self.timeout,
+            )
+            .await
+        {
+            Ok(Answer::SetChargingProfile(answer)) => match answer.status {
+                ChargingProfileStatus::Accepted => Delivery::Accepted,
+                _ => Delivery::Rejected,
+            },
+            Ok(_) => Delivery::Unknown,
+            Err(CommandError::Refused(..)) => Delivery::Rejected,
+            Err(error) if error.may_have_run() => Delivery::Unknown,
+            Err(_) => Delivery::NotSent,
+        }
+    }
+
+    /// Stores the connectors whose limits or problems changed, and logs each new problem once.
+    async fn keep(
+        &self,
+        before: &[Connector<Key>],
+        after: &[Connector<Key>],
+        facts: &HashMap<Key, Facts>,
+        round: &Settled<Key>,
+    ) -> Result<(), StoreError> {
+        for (old, new) in before.iter().zip(after) {
+            let Some(facts) = facts.get(&new.key) else {
+                continue;
+            };
+            let last = round
+                .sent
+                .iter()
+                .rev()
+                .find(|(send, _)| send.key == new.key);
+            let problem = match last {
+                Some((_, delivery)) => problem(delivery),
+                None if round.unreachable.iter().any(|send| send.key == new.key) => {
+                    problem(&Delivery::NotSent)
+                }
+                None => facts.problem.clone(),
+            };
+            if old == new && problem == facts.problem {
+                continue;
+            }
+            if let Some(problem) = problem
+                .as_ref()
+                .filter(|p| Some(*p) != facts.problem.as_ref())
+            {
+                tracing::warn!(
+                    charger = facts.identity,
+                    connector = new.key.1,
+                    problem,
+                    "load balancing"
+                );
+            }
+            let amps = |a: Option<Amperes>| a.map(Amperes::get);
+            let limit = ConnectorLimit {
+                default_accepted: amps(new.default.accepted),
+                default_uncertain: amps(new.default.uncertain),
+                tx_transaction: facts.transaction,
+                tx_accepted: amps(new.tx.accepted),
+                tx_uncertain: amps(new.tx.uncertain),
+                tx_refused: new.tx_refused,
+                problem,
+                ..ConnectorLimit::unknown(new.key.0, new.key.1 as i32)
+            };
+            self.store.save_connector_limit(&limit).await?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use chrono::{DateTime, Duration as Minutes, Utc};
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// How a simulated charger answers the limits it is sent.
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    enum Behaviour {
+        Accept,
+        Reject,
+        /// Answers nothing; applies the limit or not (`true`: applies).
+        Silent(bool),
+        Offline,
+    }
+
+    #[derive(Clone, Debug)]
+    enum Event {
+        Start(usize),
+        Stop(usize),
+        Pause(usize),
+        Resume(usize),
+        Behave(usize, Behaviour),
+        Reconnect(usize),
+    }
+
+    const CONNECTORS: usize = 6;
+    const PER_CHARGER: usize = 2;
+
+    fn behaviour() -> impl Strategy<Value = Behaviour> {
+        prop_oneof![
+            3 => Just(Behaviour::Accept),
+            1 => Just(Behaviour::Reject),
+            1 => any::<bool>().prop_map(Behaviour::Silent),
+            1 => Just(Behaviour::Offline),
+        ]
+    }
+
+    fn event() -> impl Strategy<Value = Event> {
+        let connector = 0..CONNECTORS;
+        let charger = 0..CONNECTORS / PER_CHARGER;
+        prop_oneof![
+            3 => connector.clone().prop_map(Event::Start),
+            2 => connector.clone().prop_map(Event::Stop),
+            1 => connector.clone().prop_map(Event::Pause),
+            1 => connector.prop_map(Event::Resume),
+            2 => (charger.clone(), behaviour()).prop_map(|(c, b)| Event::Behave(c, b)),
+            1 => charger.prop_map(Event::Reconnect),
+        ]
+    }
+
+    /// What a simulated connector really applies.
+    #[derive(Clone, Debug, Default)]
+    struct Truth {
+        session: Option<i32>,
+        default: f64,
+        tx: Option<(i32, f64)>,
+    }
+
+    impl Truth {
+        /// The most it may draw at any moment (a session may start or end any time).
+        fn potential(&self) -> f64 {
+            let tx = match (self.session, self.tx) {
+                (Some(session), Some((for_session, limit))) if session == for_session => limit,
+                _ => 0.0,
+            };
+            self.default.max(tx)
+        }
+    }
+
+    struct Fleet {
+        available: f64,
+        truth: Vec<Truth>,
+        behaviour: Vec<Behaviour>,
+        worst: f64,
+    }
+
+    impl Fleet {
+        fn apply(&mut self, send: &Send<usize>) -> Delivery {
+            let delivery = match self.behaviour[send.key / PER_CHARGER] {
+                Behaviour::Offline => return Delivery::NotSent,
+                Behaviour::Reject => return Delivery::Rejected,
+                Behaviour::Accept => Delivery::Accepted,
+                Behaviour::Silent(false) => return Delivery::Unknown,
+                Behaviour::Silent(true) => Delivery::Unknown,
+            };
+            let truth = &mut self.truth[send.key];
+            match send.purpose {
+                Purpose::Default => truth.default = send.limit.get(),
+                Purpose::Tx => {
+                    if let Some(session) = truth.session {
+                        truth.tx = Some((session, send.limit.get()));
+                    }
+                }
+            }
+            self.check();
+            delivery
+        }
+
+        fn check(&mut self) {
+            let total: f64 = self.truth.iter().map(Truth::potential).sum();
+            self.worst = self.worst.max(total - self.available);
+        }
+    }
+
+    fn amps(value: f64) -> Amperes {
+        Amperes::new(value).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        /// Random starts, stops, pauses, rejections, silences and reconnects: the limits the chargers
+        /// apply never add up to more than the installation's available current, at any step.
+        #[test]
+        fn never_over_the_limit(available in 6.0f64..64.0, events in proptest::collection::vec(event(), 1..60)) {
+            let available = amps(available).get();
+            let max = amps(32.0);
+            let fleet = RefCell::new(Fleet {
+                available,
+                truth: vec![Truth::default(); CONNECTORS],
+                behaviour: vec![Behaviour::Accept; CONNECTORS / PER_CHARGER],
+                worst: f64::NEG_INFINITY,
+            });
+            let mut connectors: Vec<Connector<usize>> = (0..CONNECTORS)
+                .map(|key| Connector {
+                    key,
+                    session: None,
+                    default: Slot { accepted: Some(Amperes::ZERO), uncertain: None },
+                    tx: Slot::default(),
+                    tx_refused: false,
+                })
+                .collect();
+            let epoch = DateTime::<Utc>::UNIX_EPOCH;
+            let mut next_session = 0;
+            for (step, event) in events.into_iter().enumerate() {
+                let mut resend = None;
+                {
+                    let mut fleet = fleet.borrow_mut();
+                    match event {
+                        Event::Start(c) if fleet.truth[c].session.is_none() => {
+                            next_session += 1;
+                            fleet.truth[c].session = Some(next_session);
+                            connectors[c].session = Some(Running { arrival: epoch + Minutes::minutes(step as i64), paused: false });
+                            connectors[c].tx = Slot::default();
+                        }
+                        Event::Stop(c) => {
+                            fleet.truth[c].session = None;
+                            fleet.truth[c].tx = None;
+                            connectors[c].session = None;
+                            connectors[c].tx = Slot::default();
+                        }
+                        Event::Pause(c) | Event::Resume(c) => {
+                            if let Some(running) = connectors[c].session.as_mut() {
+                                running.paused = matches!(event, Event::Pause(_));
+                            }
+                        }
+                        Event::Behave(charger, behaviour) => fleet.behaviour[charger] = behaviour,
+                        Event::Reconnect(charger) => {
+                            fleet.behaviour[charger] = Behaviour::Accept;
+                            resend = Some(charger);
+                        }
+                        Event::Start(_) => {}
+                    }
+                    fleet.check();
+                }
+                let deliver = |send: Send<usize>| {
+                    let delivery = fleet.borrow_mut().apply(&send);
+                    async move { delivery }
+                };
+                let is_resent = |key: &usize| Some(key / PER_CHARGER) == resend;
+                futures::executor::block_on(settle(amps(available), max, &mut connectors, &is_resent, &|_| true, deliver));
+                let fleet = fleet.borrow();
+                prop_assert!(fleet.worst <= 1e-9, "over by {} A at step {step}", fleet.worst);
+                let accounted: f64 = connectors.iter().map(|c| c.effective(max).get()).sum();
+                let truth: f64 = fleet.truth.iter().map(Truth::potential).sum();
+                prop_assert!(truth <= accounted + 1e-9, "the accounts never count less than the chargers apply");
+            }
+        }
+    }
+
+    #[test]
+    fn a_single_session_gets_everything_and_a_new_one_its_share() {
+        let max = amps(32.0);
+        let mut connectors: Vec<Connector<usize>> = (0..2)
+            .map(|key| Connector {
+                key,
+                session: None,
+                default: Slot::default(),
+                tx: Slot::default(),
+                tx_refused: false,
+            })
+            .collect();
+        let accept_all = |connectors: &mut Vec<Connector<usize>>| {
+            let accept = |_: Send<usize>| async { Delivery::Accepted };
+            futures::executor::block_on(settle(
+                amps(20.0),
+                max,
+                connectors,
+                &|_| false,
+                &|_| true,
+                accept,
+            ))
+        };
+        let round = accept_all(&mut connectors);
+        assert_eq!(round.sent.len(), 2, "unknown defaults come down first");
+        assert_eq!(connectors[0].default.accepted, Some(amps(10.0)));
+        connectors[0].session = Some(Running {
+            arrival: Utc::now(),
+            paused: false,
+        });
+        accept_all(&mut connectors);
+        assert_eq!(connectors[0].tx.accepted, Some(amps(20.0)));
+        assert_eq!(
+            connectors[1].default.accepted,
+            Some(amps(0.0)),
+            "nothing left for a new session"
+        );
     }
 }

@@ -1,202 +1,362 @@
 //! The central system's answers to chargers, kept in the store.
-
-use std::sync::Arc;
-use std::time::Duration;
+//!
+//! No session stays open forever: a reboot, a connector reported free or a new start on the same
+//! connector ends what the server still holds open there (as "ended without StopTransaction", with the
+//! last meter reading known); a StopTransaction that comes later still lands and replaces the estimate.
 
 use async_trait::async_trait;
-use chrono::Utc;
-use serde_json::{json, Value};
+use chrono::{DateTime, SubsecRound, Utc};
+use rust_ocpp::v1_6::messages::authorize::AuthorizeResponse;
+use rust_ocpp::v1_6::messages::boot_notification::{
+    BootNotificationRequest, BootNotificationResponse,
+};
+use rust_ocpp::v1_6::messages::data_transfer::DataTransferResponse;
+use rust_ocpp::v1_6::messages::diagnostics_status_notification::DiagnosticsStatusNotificationResponse;
+use rust_ocpp::v1_6::messages::firmware_status_notification::FirmwareStatusNotificationResponse;
+use rust_ocpp::v1_6::messages::heart_beat::HeartbeatResponse;
+use rust_ocpp::v1_6::messages::meter_values::MeterValuesResponse;
+use rust_ocpp::v1_6::messages::start_transaction::StartTransactionResponse;
+use rust_ocpp::v1_6::messages::status_notification::StatusNotificationResponse;
+use rust_ocpp::v1_6::messages::stop_transaction::StopTransactionResponse;
+use rust_ocpp::v1_6::types::{
+    AuthorizationData, AuthorizationStatus, ChargePointStatus, DataTransferStatus, IdTagInfo,
+    RegistrationStatus,
+};
 use voltgate_domain::authz::rules::may_hold_id_tag;
+use voltgate_domain::id_tag::{tag_status, Registration, TagStatus};
+use voltgate_domain::text::reported;
 use voltgate_domain::{InstallationId, Principal, UserId};
 use voltgate_ocpp::central::HandlerError;
-use voltgate_ocpp::{CentralSystem, ChargerRef, ChargerRequest, Registry};
-use voltgate_store::{BootInfo, NewChargeSession, Store, StoreError};
+use voltgate_ocpp::command::wire_name;
+use voltgate_ocpp::request::{
+    readable, Refusal, StartTransaction, StatusNotification, StopTransaction,
+};
+use voltgate_ocpp::{CentralSystem, ChargerRef, ChargerRequest, ChargerResponse, ErrorCode};
+use voltgate_store::{BootInfo, NewChargeSession, StopReport, Stopped, StoreError};
 
-use super::balance;
-use super::meter::{readings, samples, wire_name};
+use super::meter::{readings, samples};
+use super::Charging;
 
 /// Seconds between heartbeats that chargers are told to keep.
-pub const HEARTBEAT_INTERVAL: i32 = 60;
+pub const HEARTBEAT_INTERVAL: u32 = 60;
 
-/// The central system, over the store.
-pub struct OcppCentral {
-    store: Arc<dyn Store>,
-    registry: Arc<Registry>,
-    command_timeout: Duration,
+/// Why a request could not be answered.
+enum Failure {
+    Refused(Refusal),
+    Store(StoreError),
 }
 
-impl OcppCentral {
-    pub fn new(store: Arc<dyn Store>, registry: Arc<Registry>, command_timeout: Duration) -> Self {
-        Self {
-            store,
-            registry,
-            command_timeout,
-        }
+impl From<StoreError> for Failure {
+    fn from(error: StoreError) -> Self {
+        Self::Store(error)
     }
+}
 
-    /// Shares the installation's current anew, in the background: the charger whose request caused it
-    /// may itself be sent a limit, which its session can only handle once this request is answered.
-    async fn rebalance_later(&self, charger: &ChargerRef) -> Result<(), StoreError> {
-        let installation = self.installation_of(charger).await?;
-        tokio::spawn(balance::rebalance(
-            self.store.clone(),
-            self.registry.clone(),
-            installation,
-            self.command_timeout,
-        ));
-        Ok(())
+fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(3)
+}
+
+fn id_tag_info(status: TagStatus) -> IdTagInfo {
+    IdTagInfo {
+        expiry_date: None,
+        parent_id_tag: None,
+        status: match status {
+            TagStatus::Accepted => AuthorizationStatus::Accepted,
+            TagStatus::Blocked => AuthorizationStatus::Blocked,
+            TagStatus::Expired => AuthorizationStatus::Expired,
+            TagStatus::Invalid => AuthorizationStatus::Invalid,
+        },
     }
+}
 
-    fn now() -> String {
-        Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+/// Optional text from a charger, cleaned for storing and showing.
+fn clean(text: Option<String>) -> Option<String> {
+    text.map(|t| reported(&t).into_owned())
+}
+
+/// What a BootNotification says, cleaned; empty strings were already read as absent.
+fn boot_info(boot: BootNotificationRequest) -> BootInfo {
+    BootInfo {
+        vendor: reported(&boot.charge_point_vendor).into_owned(),
+        model: reported(&boot.charge_point_model).into_owned(),
+        serial_number: clean(
+            boot.charge_point_serial_number
+                .or(boot.charge_box_serial_number),
+        ),
+        firmware_version: clean(boot.firmware_version),
     }
+}
 
-    async fn installation_of(&self, charger: &ChargerRef) -> Result<InstallationId, StoreError> {
-        Ok(self
-            .store
-            .charger(charger.id)
-            .await?
-            .ok_or(StoreError::NotFound)?
-            .installation_id)
-    }
-
-    /// Whether an idTag may charge here, and whose it is: any tag when the installation does not require
-    /// authentication; else only a tag registered to someone who still has access to the installation.
+impl Charging {
+    /// Whether an idTag may charge here, and whose it is.
     async fn check_tag(
         &self,
         charger: &ChargerRef,
         id_tag: &str,
-    ) -> Result<(bool, Option<UserId>), StoreError> {
-        let installation = self.installation_of(charger).await?;
-        let owner = self.store.id_tag_user(installation, id_tag).await?;
-        let holder_has_access = match owner {
-            Some(user) => self
-                .store
-                .installation_for(&Principal::User(user), installation)
-                .await?
-                .is_some_and(|(_, access)| may_hold_id_tag(&access)),
-            None => false,
+    ) -> Result<(TagStatus, Option<UserId>), StoreError> {
+        let installation = charger.installation;
+        let holder = self.store.id_tag_holder(installation, id_tag).await?;
+        let registration = match holder {
+            Some(holder) => {
+                let holder_has_access = self
+                    .store
+                    .installation_for(&Principal::User(holder.user), installation)
+                    .await?
+                    .is_some_and(|(_, access)| may_hold_id_tag(&access));
+                Some(Registration {
+                    removed: holder.removed,
+                    holder_has_access,
+                })
+            }
+            None => None,
         };
         let required = self
             .store
             .installation(installation)
             .await?
             .is_some_and(|installation| installation.settings.authentication_required);
-        Ok((
-            !required || holder_has_access,
-            owner.filter(|_| holder_has_access),
+        let status = tag_status(required, registration);
+        let user = holder
+            .filter(|_| status == TagStatus::Accepted)
+            .map(|holder| holder.user);
+        Ok((status, user))
+    }
+
+    /// The installation's RFID tokens as a local authorization list (SendLocalList): each with the
+    /// status a charger would hear for it now.
+    pub async fn authorization_list(
+        &self,
+        installation: InstallationId,
+    ) -> Result<Vec<AuthorizationData>, StoreError> {
+        let required = self
+            .store
+            .installation(installation)
+            .await?
+            .is_some_and(|installation| installation.settings.authentication_required);
+        let mut list = Vec::new();
+        for (tag, holder) in self.store.id_tags(installation).await? {
+            let holder_has_access = self
+                .store
+                .installation_for(&Principal::User(holder.id), installation)
+                .await?
+                .is_some_and(|(_, access)| may_hold_id_tag(&access));
+            let registration = Registration {
+                removed: false,
+                holder_has_access,
+            };
+            list.push(AuthorizationData {
+                id_tag: tag,
+                id_tag_info: Some(id_tag_info(tag_status(required, Some(registration)))),
+            });
+        }
+        Ok(list)
+    }
+
+    /// Ends what the server holds open on a charger (or one connector), and rebalances if anything
+    /// ended.
+    async fn end_open(
+        &self,
+        charger: &ChargerRef,
+        connector: Option<i32>,
+        before: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let ended = self
+            .store
+            .end_open_sessions(charger.id, connector, before, before)
+            .await?;
+        if !ended.is_empty() {
+            tracing::info!(charger = %charger.identity, sessions = ?ended, "sessions ended without StopTransaction");
+            self.rebalance(charger.installation);
+        }
+        Ok(())
+    }
+
+    async fn status(
+        &self,
+        charger: &ChargerRef,
+        status: StatusNotification,
+    ) -> Result<ChargerResponse, Failure> {
+        let received = now();
+        let at = status.timestamp.map_or(received, |t| t.0.min(received));
+        let connector = status.connector_id as i32;
+        let stored = self
+            .store
+            .record_status(
+                charger.id,
+                connector,
+                &wire_name(&status.status),
+                &wire_name(&status.error_code),
+                at,
+            )
+            .await?;
+        if stored && connector > 0 && status.status == ChargePointStatus::Available {
+            self.end_open(charger, Some(connector), at).await?;
+        }
+        Ok(ChargerResponse::StatusNotification(
+            StatusNotificationResponse {},
         ))
+    }
+
+    async fn start(
+        &self,
+        charger: &ChargerRef,
+        start: StartTransaction,
+    ) -> Result<ChargerResponse, Failure> {
+        if start.connector_id == 0 || start.connector_id > charger.connectors {
+            return Err(Failure::Refused(Refusal {
+                code: ErrorCode::PropertyConstraintViolation,
+                description: format!(
+                    "connector {} does not exist on this charge point (it has 1 to {})",
+                    start.connector_id, charger.connectors
+                ),
+            }));
+        }
+        let id_tag = reported(&start.id_tag).into_owned();
+        let (status, user) = self.check_tag(charger, &id_tag).await?;
+        let connector = start.connector_id as i32;
+        self.end_open(charger, Some(connector), start.timestamp.0)
+            .await?;
+        let new = NewChargeSession {
+            connector_id: connector,
+            id_tag,
+            user,
+            started_at: start.timestamp.0,
+            meter_start: start.meter_start,
+            authorized: status == TagStatus::Accepted,
+            received_at: Utc::now(),
+        };
+        let transaction = self.store.start_charge_session(charger.id, &new).await?;
+        self.rebalance(charger.installation);
+        Ok(ChargerResponse::StartTransaction(
+            StartTransactionResponse {
+                id_tag_info: id_tag_info(status),
+                transaction_id: transaction,
+            },
+        ))
+    }
+
+    async fn stop(
+        &self,
+        charger: &ChargerRef,
+        stop: StopTransaction,
+    ) -> Result<ChargerResponse, Failure> {
+        let data = stop.transaction_data.as_deref().unwrap_or_default();
+        let samples = samples(readable(data));
+        let reason = stop.reason.as_ref().map(wire_name);
+        let report = StopReport {
+            transaction: stop.transaction_id,
+            at: stop.timestamp.0,
+            meter_stop: stop.meter_stop,
+            reason: reason.as_deref(),
+            samples: &samples,
+        };
+        let stopped = self.store.stop_charge_session(charger.id, &report).await?;
+        if stopped == Stopped::Stopped {
+            self.rebalance(charger.installation);
+        }
+        let id_tag_info = match stop.id_tag {
+            Some(tag) => Some(id_tag_info(
+                self.check_tag(charger, &reported(&tag)).await?.0,
+            )),
+            None => None,
+        };
+        Ok(ChargerResponse::StopTransaction(StopTransactionResponse {
+            id_tag_info,
+        }))
     }
 
     async fn answer(
         &self,
         charger: &ChargerRef,
         request: ChargerRequest,
-    ) -> Result<Value, StoreError> {
-        let now = Utc::now();
+    ) -> Result<ChargerResponse, Failure> {
         let id = charger.id;
         Ok(match request {
             ChargerRequest::BootNotification(boot) => {
-                let info = BootInfo {
-                    vendor: boot.charge_point_vendor,
-                    model: boot.charge_point_model,
-                    serial_number: boot
-                        .charge_point_serial_number
-                        .or(boot.charge_box_serial_number),
-                    firmware_version: boot.firmware_version,
-                };
-                self.store.record_boot(id, &info, now).await?;
-                json!({"status": "Accepted", "currentTime": Self::now(), "interval": HEARTBEAT_INTERVAL})
+                let at = now();
+                self.store.record_boot(id, &boot_info(boot), at).await?;
+                self.end_open(charger, None, at).await?;
+                self.balancer.charger_connected(charger.id);
+                self.rebalance(charger.installation);
+                ChargerResponse::BootNotification(BootNotificationResponse {
+                    current_time: at,
+                    interval: HEARTBEAT_INTERVAL,
+                    status: RegistrationStatus::Accepted,
+                })
             }
             ChargerRequest::Heartbeat => {
-                self.store.record_seen(id, now).await?;
-                json!({"currentTime": Self::now()})
+                let at = now();
+                self.store.record_seen(id, at).await?;
+                ChargerResponse::Heartbeat(HeartbeatResponse { current_time: at })
             }
-            ChargerRequest::StatusNotification(status) => {
-                let (state, error) = (wire_name(&status.status), wire_name(&status.error_code));
-                self.store
-                    .record_status(id, status.connector_id as i32, &state, &error, now)
-                    .await?;
-                json!({})
-            }
+            ChargerRequest::StatusNotification(status) => self.status(charger, status).await?,
             ChargerRequest::Authorize(request) => {
-                let (accepted, _) = self.check_tag(charger, &request.id_tag).await?;
-                json!({"idTagInfo": {"status": if accepted { "Accepted" } else { "Invalid" }}})
+                let (status, _) = self.check_tag(charger, &reported(&request.id_tag)).await?;
+                ChargerResponse::Authorize(AuthorizeResponse {
+                    id_tag_info: id_tag_info(status),
+                })
             }
-            ChargerRequest::StartTransaction(start) => {
-                let (accepted, user) = self.check_tag(charger, &start.id_tag).await?;
-                if !accepted {
-                    return Ok(json!({"idTagInfo": {"status": "Invalid"}, "transactionId": 0}));
-                }
-                let new = NewChargeSession {
-                    connector_id: start.connector_id as i32,
-                    id_tag: start.id_tag,
-                    user,
-                    started_at: start.timestamp,
-                    meter_start: i64::from(start.meter_start),
-                };
-                let transaction = self.store.start_charge_session(id, &new).await?;
-                self.rebalance_later(charger).await?;
-                json!({"idTagInfo": {"status": "Accepted"}, "transactionId": transaction})
-            }
-            ChargerRequest::StopTransaction(stop) => {
-                let reason = stop.reason.as_ref().map(wire_name);
-                let samples = samples(stop.transaction_data.as_deref().unwrap_or_default());
-                self.store
-                    .add_meter_samples(id, stop.transaction_id, &samples)
-                    .await?;
-                self.store
-                    .stop_charge_session(
-                        id,
-                        stop.transaction_id,
-                        stop.timestamp,
-                        i64::from(stop.meter_stop),
-                        reason.as_deref(),
-                    )
-                    .await?;
-                self.rebalance_later(charger).await?;
-                json!({"idTagInfo": {"status": "Accepted"}})
-            }
+            ChargerRequest::StartTransaction(start) => self.start(charger, start).await?,
+            ChargerRequest::StopTransaction(stop) => self.stop(charger, stop).await?,
             ChargerRequest::MeterValues(meter) => {
                 let connector = meter.connector_id as i32;
-                if let Some(reading) = readings(&meter.meter_value) {
+                let values: Vec<_> = readable(&meter.meter_value).collect();
+                if let Some(reading) = readings(values.iter().copied()) {
                     self.store
-                        .record_reading(id, connector, &reading, now)
+                        .record_reading(id, connector, &reading, now())
                         .await?;
                 }
                 if let Some(transaction) = meter.transaction_id {
-                    self.store
-                        .add_meter_samples(id, transaction, &samples(&meter.meter_value))
-                        .await?;
+                    let samples = samples(values.iter().copied());
+                    if !samples.is_empty() {
+                        self.store
+                            .add_meter_samples(id, transaction, &samples)
+                            .await?;
+                    }
                 }
-                json!({})
+                ChargerResponse::MeterValues(MeterValuesResponse {})
             }
-            ChargerRequest::DataTransfer(_) => json!({"status": "UnknownVendorId"}),
-            ChargerRequest::FirmwareStatusNotification(_)
-            | ChargerRequest::DiagnosticsStatusNotification(_) => {
-                self.store.record_seen(id, now).await?;
-                json!({})
+            ChargerRequest::DataTransfer(_) => {
+                ChargerResponse::DataTransfer(DataTransferResponse {
+                    status: DataTransferStatus::UnknownVendorId,
+                    data: None,
+                })
+            }
+            ChargerRequest::FirmwareStatusNotification(_) => {
+                self.store.record_seen(id, now()).await?;
+                ChargerResponse::FirmwareStatusNotification(FirmwareStatusNotificationResponse {})
+            }
+            ChargerRequest::DiagnosticsStatusNotification(_) => {
+                self.store.record_seen(id, now()).await?;
+                ChargerResponse::DiagnosticsStatusNotification(
+                    DiagnosticsStatusNotificationResponse {},
+                )
             }
         })
     }
 }
 
 #[async_trait]
-impl CentralSystem for OcppCentral {
+impl CentralSystem for Charging {
     async fn handle(
         &self,
         charger: &ChargerRef,
         request: ChargerRequest,
-    ) -> Result<Value, HandlerError> {
+    ) -> Result<ChargerResponse, HandlerError> {
         self.answer(charger, request)
             .await
-            .map_err(|e| HandlerError(e.to_string()))
+            .map_err(|failure| match failure {
+                Failure::Refused(refusal) => HandlerError::Refused(refusal),
+                Failure::Store(error) => HandlerError::Failed(error.to_string()),
+            })
     }
 
     async fn connected(&self, charger: &ChargerRef) {
         if let Err(error) = self.store.record_seen(charger.id, Utc::now()).await {
             tracing::warn!(charger = %charger.identity, %error, "could not note the connection");
         }
+        self.balancer.charger_connected(charger.id);
+        self.rebalance(charger.installation);
         tracing::info!(charger = %charger.identity, "charger connected");
     }
 

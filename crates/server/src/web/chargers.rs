@@ -7,21 +7,32 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use rust_ocpp::v1_6::messages::change_availability::ChangeAvailabilityRequest;
+use rust_ocpp::v1_6::messages::change_configuration::ChangeConfigurationRequest;
+use rust_ocpp::v1_6::messages::get_configuration::{
+    GetConfigurationRequest, GetConfigurationResponse,
+};
+use rust_ocpp::v1_6::messages::remote_start_transaction::RemoteStartTransactionRequest;
+use rust_ocpp::v1_6::messages::remote_stop_transaction::RemoteStopTransactionRequest;
+use rust_ocpp::v1_6::messages::reset::ResetRequest;
+use rust_ocpp::v1_6::messages::unlock_connector::UnlockConnectorRequest;
+use rust_ocpp::v1_6::types::{AvailabilityType, ResetRequestStatus};
 use serde::Deserialize;
-use serde_json::{json, Value};
 use voltgate_domain::authz::{ControlChargers, ManageUsers, Right, ViewInstallation};
-use voltgate_domain::text::{check_line, Name};
+use voltgate_domain::text::{check_line, reported, Name};
 use voltgate_domain::{
     Action, Authorized, ChargePointIdentity, ChargerId, IdTag, InstallationAccess, InstallationId,
     ValidationErrors,
 };
-use voltgate_ocpp::command::status_of;
-use voltgate_ocpp::Command;
-use voltgate_store::{Charger, ConnectorState, Installation, RunningSession, StoreError};
+use voltgate_ocpp::{Answer, Command};
+use voltgate_store::{
+    Charger, ConnectorLimit, ConnectorState, Installation, RunningSession, StoreError,
+};
 
 use super::layout::Layout;
 use super::session::{AuthUser, CsrfForm, NoFields, PathId};
-use crate::charging::secrets;
+use crate::charging::commands::CommandResult;
+use crate::charging::{secrets, ChargerCommand, ChargerControl, CommandOutcome};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -56,6 +67,30 @@ pub fn session_label(
         })
         .unwrap_or_default();
     Some(format!("session #{}{energy}", session.transaction))
+}
+
+/// Each connector's current limit from load balancing, and why it did not arrive if it did not:
+/// "Connector 1: limit 16 A", "Connector 2: limit 6.6 A (The charger rejected its current limit.)".
+pub fn limit_lines(limits: &[ConnectorLimit], charger: &Charger) -> Vec<String> {
+    let mut lines: Vec<(i32, String)> = limits
+        .iter()
+        .filter(|l| l.charger_id == charger.id)
+        .filter_map(|limit| {
+            let amps = limit.tx_accepted.or(limit.default_accepted);
+            let text = match (amps, &limit.problem) {
+                (Some(amps), None) => format!("limit {amps:.1} A"),
+                (Some(amps), Some(problem)) => format!("limit {amps:.1} A ({problem})"),
+                (None, Some(problem)) => problem.clone(),
+                (None, None) => return None,
+            };
+            Some((
+                limit.connector_id,
+                format!("Connector {}: {text}", limit.connector_id),
+            ))
+        })
+        .collect();
+    lines.sort();
+    lines.into_iter().map(|(_, line)| line).collect()
 }
 
 /// A charger and its installation, with the capability to do `R` there.
@@ -180,11 +215,16 @@ struct ChargerPage {
     new_password: Option<String>,
     outcome: Option<String>,
     running: Vec<RunningSession>,
+    limits: Vec<ConnectorLimit>,
 }
 
 impl ChargerPage {
     fn session(&self, connector: &ConnectorState) -> Option<String> {
         session_label(&self.running, &self.charger, connector)
+    }
+
+    fn limits(&self) -> Vec<String> {
+        limit_lines(&self.limits, &self.charger)
     }
 }
 
@@ -216,6 +256,7 @@ async fn charger_page(
         can_manage: seen.may(Action::ManageUsers),
         connectors,
         running: app.store.running_sessions(installation.id).await?,
+        limits: app.store.connector_limits(installation.id).await?,
         installation,
         charger,
         new_password,
@@ -264,21 +305,8 @@ struct CommandForm {
     transaction: String,
 }
 
-/// The charging profile that pauses a connector: 0 A until cleared.
-const PAUSE_PROFILE_BASE: i32 = 9000;
-
-fn pause_profile(connector: u32) -> Value {
-    json!({
-        "chargingProfileId": PAUSE_PROFILE_BASE + connector as i32,
-        "stackLevel": 9,
-        "chargingProfilePurpose": "TxDefaultProfile",
-        "chargingProfileKind": "Relative",
-        "chargingSchedule": {"chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 0.0}]}
-    })
-}
-
-/// The OCPP command a portal button stands for.
-fn to_command(form: &CommandForm, charger: &Charger) -> Result<Command, String> {
+/// The command a portal button stands for.
+fn to_command(form: &CommandForm, charger: &Charger) -> Result<ChargerCommand, String> {
     let connector = || -> Result<u32, String> {
         form.connector
             .trim()
@@ -287,60 +315,68 @@ fn to_command(form: &CommandForm, charger: &Charger) -> Result<Command, String> 
             .filter(|c| (1..=charger.connectors as u32).contains(c))
             .ok_or_else(|| format!("Choose a connector from 1 to {}.", charger.connectors))
     };
+    let transaction = || -> Result<i32, String> {
+        form.transaction
+            .trim()
+            .parse()
+            .map_err(|_| "Enter the number of the session.".to_owned())
+    };
+    let ocpp = ChargerCommand::Ocpp;
     Ok(match form.command.as_str() {
         "start" => {
             let id_tag = IdTag::parse(&form.id_tag).map_err(|_| {
                 "Enter the RFID token (1 to 20 printable characters) to charge with.".to_owned()
             })?;
-            Command::RemoteStartTransaction {
-                connector_id: Some(connector()?),
-                id_tag: id_tag.to_string(),
-            }
+            ocpp(Command::RemoteStartTransaction(
+                RemoteStartTransactionRequest {
+                    connector_id: Some(connector()?),
+                    id_tag: id_tag.to_string(),
+                    charging_profile: None,
+                },
+            ))
         }
-        "stop" => Command::RemoteStopTransaction {
-            transaction_id: form
-                .transaction
-                .trim()
-                .parse()
-                .map_err(|_| "Enter the number of the session to stop.".to_owned())?,
-        },
-        "restart" => Command::Reset { hard: false },
-        "refresh" => Command::TriggerMessage {
-            message: "StatusNotification".into(),
-            connector_id: None,
-        },
-        "hard_restart" => Command::Reset { hard: true },
-        "unlock" => Command::UnlockConnector {
+        "stop" => ocpp(Command::RemoteStopTransaction(
+            RemoteStopTransactionRequest {
+                transaction_id: transaction()?,
+            },
+        )),
+        "restart" | "hard_restart" => ocpp(Command::Reset(ResetRequest {
+            kind: if form.command == "restart" {
+                ResetRequestStatus::Soft
+            } else {
+                ResetRequestStatus::Hard
+            },
+        })),
+        "refresh" => ChargerCommand::refresh_status(),
+        "unlock" => ocpp(Command::UnlockConnector(UnlockConnectorRequest {
             connector_id: connector()?,
-        },
-        "enable" | "disable" => Command::ChangeAvailability {
+        })),
+        "enable" | "disable" => ocpp(Command::ChangeAvailability(ChangeAvailabilityRequest {
             connector_id: 0,
-            operative: form.command == "enable",
+            kind: if form.command == "enable" {
+                AvailabilityType::Operative
+            } else {
+                AvailabilityType::Inoperative
+            },
+        })),
+        "pause" => ChargerCommand::Pause {
+            connector: connector()?,
         },
-        "pause" => {
-            let connector_id = connector()?;
-            Command::SetChargingProfile {
-                connector_id,
-                profile: pause_profile(connector_id),
-            }
-        }
-        "resume" => Command::ClearChargingProfile {
-            id: Some(PAUSE_PROFILE_BASE + connector()? as i32),
-            connector_id: None,
-            purpose: None,
+        "resume" => ChargerCommand::Resume {
+            connector: connector()?,
+        },
+        "end" => ChargerCommand::EndSession {
+            transaction: transaction()?,
         },
         _ => return Err("Choose a command.".into()),
     })
 }
 
-/// What the charger said, in a sentence.
-fn outcome(result: &Result<Value, voltgate_ocpp::CommandError>) -> String {
+/// What came of a command, in a sentence.
+fn said(result: &CommandResult) -> String {
     match result {
-        Ok(answer) => format!(
-            "The charger answered: {}.",
-            status_of(answer).unwrap_or("done")
-        ),
-        Err(error) => format!("No result: {error}."),
+        Ok(outcome) => outcome.summary(),
+        Err(failure) => failure.summary(),
     }
 }
 
@@ -350,7 +386,8 @@ async fn command(
     PathId(id): PathId<ChargerId>,
     CsrfForm(form): CsrfForm<CommandForm>,
 ) -> Result<Response, AppError> {
-    let (charger, installation, control) = charger_for::<ControlChargers>(&app, &auth, id).await?;
+    let (charger, installation, on) = charger_for::<ControlChargers>(&app, &auth, id).await?;
+    let control = ChargerControl::new(on, charger.clone())?;
     let command = match to_command(&form, &charger) {
         Ok(command) => command,
         Err(message) => {
@@ -359,20 +396,17 @@ async fn command(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    let action = command.action();
-    let result = app
-        .registry
-        .call(&charger.identity, command, app.sessions.command_timeout)
-        .await;
-    let said = outcome(&result);
-    app.store
-        .record_charger_command(&control, &charger, action, &said)
-        .await?;
-    Ok(
-        charger_page(&app, &auth, charger, installation, None, Some(said))
-            .await?
-            .into_response(),
+    let result = app.charging.send_command(&control, command).await;
+    Ok(charger_page(
+        &app,
+        &auth,
+        charger,
+        installation,
+        None,
+        Some(said(&result)),
     )
+    .await?
+    .into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -386,44 +420,45 @@ struct ConfigurationPage {
     outcome: Option<String>,
 }
 
+/// The configuration as the charger reports it, cleaned for showing.
+fn configuration_keys(answer: &GetConfigurationResponse) -> Vec<(String, String, bool)> {
+    answer
+        .configuration_key
+        .iter()
+        .flatten()
+        .map(|entry| {
+            (
+                reported(&entry.key).into_owned(),
+                reported(entry.value.as_deref().unwrap_or_default()).into_owned(),
+                entry.readonly,
+            )
+        })
+        .collect()
+}
+
 async fn configuration_page(
     app: &AppState,
     auth: &AuthUser,
-    charger: Charger,
+    control: &ChargerControl,
     outcome: Option<String>,
 ) -> Result<Response, AppError> {
-    let answer = app
-        .registry
-        .call(
-            &charger.identity,
-            Command::GetConfiguration { keys: vec![] },
-            app.sessions.command_timeout,
-        )
-        .await;
+    let read = ChargerCommand::Ocpp(Command::GetConfiguration(GetConfigurationRequest {
+        key: None,
+    }));
+    let answer = app.charging.send_command(control, read).await;
     let (keys, problem) = match answer {
-        Ok(answer) => {
-            let keys = answer["configurationKey"]
-                .as_array()
-                .map(|keys| {
-                    keys.iter()
-                        .filter_map(|k| {
-                            let key = k["key"].as_str()?.to_owned();
-                            Some((
-                                key,
-                                k["value"].as_str().unwrap_or_default().to_owned(),
-                                k["readonly"].as_bool().unwrap_or(false),
-                            ))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            (keys, None)
+        Ok(CommandOutcome::Answered(Answer::GetConfiguration(answer))) => {
+            (configuration_keys(&answer), None)
         }
-        Err(error) => (
+        other => (
             Vec::new(),
-            Some(format!("The configuration could not be read: {error}.")),
+            Some(format!(
+                "The configuration could not be read. {}",
+                said(&other)
+            )),
         ),
     };
+    let charger = control.charger().clone();
     let layout = Layout::new(
         app,
         &auth.visit,
@@ -446,8 +481,9 @@ async fn configuration(
     auth: AuthUser,
     PathId(id): PathId<ChargerId>,
 ) -> Result<Response, AppError> {
-    let (charger, _, _) = charger_for::<ControlChargers>(&app, &auth, id).await?;
-    configuration_page(&app, &auth, charger, None).await
+    let (charger, _, on) = charger_for::<ControlChargers>(&app, &auth, id).await?;
+    let control = ChargerControl::new(on, charger)?;
+    configuration_page(&app, &auth, &control, None).await
 }
 
 #[derive(Deserialize, Default)]
@@ -458,32 +494,35 @@ struct ChangeForm {
     value: String,
 }
 
+/// A configuration change as OCPP allows it: a key of 1 to 50 characters, a value of at most 500,
+/// neither with control characters.
+fn parse_change(form: &ChangeForm) -> Result<ChangeConfigurationRequest, AppError> {
+    let key = form.key.trim();
+    let fits = |text: &str, max: usize| text.chars().count() <= max && check_line(text).is_ok();
+    if key.is_empty() || !fits(key, 50) || !fits(&form.value, 500) {
+        return Err(AppError::BadRequest(
+            "A key has 1 to 50 characters and a value at most 500, on one line, without control characters."
+                .into(),
+        ));
+    }
+    Ok(ChangeConfigurationRequest {
+        key: key.to_owned(),
+        value: form.value.clone(),
+    })
+}
+
 async fn change_configuration(
     State(app): State<AppState>,
     auth: AuthUser,
     PathId(id): PathId<ChargerId>,
     CsrfForm(form): CsrfForm<ChangeForm>,
 ) -> Result<Response, AppError> {
-    let (charger, _, control) = charger_for::<ControlChargers>(&app, &auth, id).await?;
-    let key = form.key.trim();
-    let readable = check_line(key).is_ok() && check_line(&form.value).is_ok();
-    if key.is_empty() || key.len() > 50 || form.value.len() > 500 || !readable {
-        return Err(AppError::BadRequest(
-            "A key has 1 to 50 characters and a value at most 500, on one line, without control characters."
-                .into(),
-        ));
-    }
-    let command = Command::ChangeConfiguration {
-        key: key.to_owned(),
-        value: form.value.clone(),
-    };
-    let result = app
-        .registry
-        .call(&charger.identity, command, app.sessions.command_timeout)
-        .await;
-    let said = format!("{key}: {}", outcome(&result));
-    app.store
-        .record_charger_command(&control, &charger, "ChangeConfiguration", &said)
-        .await?;
-    configuration_page(&app, &auth, charger, Some(said)).await
+    let (charger, _, on) = charger_for::<ControlChargers>(&app, &auth, id).await?;
+    let control = ChargerControl::new(on, charger)?;
+    let change = parse_change(&form)?;
+    let key = reported(&change.key).into_owned();
+    let command = ChargerCommand::Ocpp(Command::ChangeConfiguration(change));
+    let result = app.charging.send_command(&control, command).await;
+    let said = format!("{key}: {}", said(&result));
+    configuration_page(&app, &auth, &control, Some(said)).await
 }

@@ -114,7 +114,7 @@ fn csv_field(text: &str) -> String {
 }
 
 fn csv(sessions: &[ChargeSession]) -> String {
-    let mut out = String::from("session,charger,connector,id_tag,user,started_at,stopped_at,meter_start_wh,meter_stop_wh,energy_kwh,stop_reason\n");
+    let mut out = String::from("session,charger,connector,id_tag,user,started_at,stopped_at,meter_start_wh,meter_stop_wh,energy_kwh,stop_reason,authorized\n");
     for s in sessions {
         let row = [
             s.id.to_string(),
@@ -130,6 +130,7 @@ fn csv(sessions: &[ChargeSession]) -> String {
                 .map(|e| format!("{e:.3}"))
                 .unwrap_or_default(),
             csv_field(s.stop_reason.as_deref().unwrap_or_default()),
+            s.authorized.to_string(),
         ];
         out.push_str(&row.join(","));
         out.push('\n');

@@ -18,14 +18,14 @@ use voltgate_domain::{
     UserId, ValidationErrors,
 };
 use voltgate_store::{
-    Charger, ConnectorState, Installation, InstallationMember, RunningSession, StoreError, User,
+    Charger, ConnectorLimit, ConnectorState, Installation, InstallationMember, RunningSession,
+    StoreError, User,
 };
 
-use super::chargers::session_label;
+use super::chargers::{limit_lines, session_label};
 use super::layout::Layout;
 use super::session::{AuthUser, CsrfForm, PathId};
 use crate::accounts;
-use crate::charging::balance::rebalance;
 use crate::error::AppError;
 use crate::installations::InstallationInput;
 use crate::state::AppState;
@@ -204,6 +204,8 @@ struct InstallationPage {
     no_errors: ValidationErrors,
     /// Sessions charging now.
     running: Vec<RunningSession>,
+    /// Each connector's current limit from load balancing, and its problems.
+    limits: Vec<ConnectorLimit>,
     /// RFID tokens and their holders (for those who manage the installation).
     id_tags: Vec<(String, User)>,
     token_tag: String,
@@ -219,6 +221,10 @@ struct InstallationPage {
 impl InstallationPage {
     fn session(&self, charger: &Charger, connector: &ConnectorState) -> Option<String> {
         session_label(&self.running, charger, connector)
+    }
+
+    fn limits(&self, charger: &Charger) -> Vec<String> {
+        limit_lines(&self.limits, charger)
     }
 }
 
@@ -282,6 +288,7 @@ async fn page(
     let (member, member_errors) = feedback.member.unwrap_or_default();
     let (token, token_errors) = feedback.token.unwrap_or_default();
     let running = app.store.running_sessions(installation.id).await?;
+    let limits = app.store.connector_limits(installation.id).await?;
     let id_tags = if can_manage_users {
         app.store.id_tags(installation.id).await?
     } else {
@@ -310,6 +317,7 @@ async fn page(
         no_errors: ValidationErrors::new(),
         id_tags,
         running,
+        limits,
         token_tag: token.id_tag,
         token_email: token.email,
         token_errors,
@@ -366,13 +374,7 @@ async fn update_settings(
     match InstallationSettings::from_input(&input) {
         Ok(settings) => {
             app.store.update_settings(&change, &settings).await?;
-            let timeout = app.sessions.command_timeout;
-            tokio::spawn(rebalance(
-                app.store.clone(),
-                app.registry.clone(),
-                id,
-                timeout,
-            ));
+            app.charging.rebalance(id);
             Ok(Redirect::to(&format!("/installations/{id}?saved=settings")).into_response())
         }
         Err(errors) => {

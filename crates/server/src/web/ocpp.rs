@@ -1,6 +1,6 @@
 //! `/ocpp/{identity}`: where chargers connect (OCPP 1.6J over WebSocket, HTTP Basic auth).
 
-use axum::extract::ws::{Message, WebSocket};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use axum::extract::{Path, State, WebSocketUpgrade};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -15,9 +15,8 @@ use crate::charging::secrets;
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// The largest OCPP message accepted; its frames are small.
-const MAX_MESSAGE: usize = 64 * 1024;
-/// A small read buffer keeps an idle connection at a few KiB instead of 128 KiB.
+/// A small read buffer keeps an idle connection at a few KiB instead of 128 KiB; it grows only while a
+/// larger message is being read.
 const READ_BUFFER: usize = 4 * 1024;
 
 pub fn router() -> Router<AppState> {
@@ -96,16 +95,31 @@ async fn connect(
     let charger = ChargerRef {
         id: charger.id,
         identity,
+        installation: charger.installation_id,
+        connectors: charger.connectors.max(0) as u32,
     };
+    // The transport takes messages up to the largest StopTransaction; the session holds every other
+    // message to the tighter limit.
+    let largest = app.sessions.max_stop_transaction;
     let upgrade = upgrade
         .protocols([SUBPROTOCOL])
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(0)
-        .max_message_size(MAX_MESSAGE)
-        .max_frame_size(MAX_MESSAGE);
+        .max_message_size(largest)
+        .max_frame_size(largest);
     Ok(upgrade
         .on_upgrade(move |socket| serve(app, charger, socket))
         .into_response())
+}
+
+/// Whether the transport refused a message for its size.
+fn too_big(error: &axum::Error) -> bool {
+    use std::error::Error as _;
+    use tokio_tungstenite::tungstenite::error::{CapacityError, Error};
+    matches!(
+        error.source().and_then(|e| e.downcast_ref::<Error>()),
+        Some(Error::Capacity(CapacityError::MessageTooLong { .. }))
+    )
 }
 
 async fn serve(app: AppState, charger: ChargerRef, socket: WebSocket) {
@@ -114,14 +128,19 @@ async fn serve(app: AppState, charger: ChargerRef, socket: WebSocket) {
         Ok::<_, axum::Error>(match out {
             WsOut::Text(text) => Message::Text(text.into()),
             WsOut::Ping => Message::Ping(Default::default()),
-            WsOut::Close => Message::Close(None),
+            WsOut::Close(reason) => Message::Close(Some(CloseFrame {
+                code: reason.code(),
+                reason: Utf8Bytes::default(),
+            })),
         })
     });
     let stream = stream.filter_map(|message| async move {
         match message {
-            Ok(Message::Text(text)) => Some(WsIn::Text(text.to_string())),
+            Ok(Message::Text(text)) => Some(WsIn::Text(text.into())),
             Ok(Message::Binary(_)) => Some(WsIn::Binary),
-            Ok(Message::Close(_)) | Err(_) => Some(WsIn::Close),
+            Ok(Message::Close(_)) => Some(WsIn::Close),
+            Err(error) if too_big(&error) => Some(WsIn::TooBig),
+            Err(_) => Some(WsIn::Close),
             Ok(_) => None,
         }
     });

@@ -1,5 +1,6 @@
 //! Interoperability: the independent `ocpp` package from PyPI (interop/charge_point.py) as the
-//! charge point, on both engines. Needs the virtualenv that scripts/test makes; without it, it fails.
+//! charge point, on both engines. The package checks every message both ways against the official
+//! OCPP 1.6 JSON schemas. Needs the virtualenv that scripts/test makes; without it, it fails.
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -83,11 +84,22 @@ async fn an_independent_charge_point_charges_and_obeys(engine: Engine) {
         .spawn()
         .expect("python runs");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert_eq!(
+        next_line(&mut lines).await,
+        "BOOTED",
+        "a boot with empty optional strings is accepted"
+    );
     let started = next_line(&mut lines).await;
     let transaction = started
         .strip_prefix("STARTED ")
         .unwrap_or_else(|| panic!("{started}"))
         .to_owned();
+    assert_eq!(
+        next_line(&mut lines).await,
+        "LIMIT 32.0 A 1",
+        "the session's charging profile went round: schema-valid, in the unit and at the stack level \
+         the charge point reports, with all of the installation's 32 A"
+    );
 
     let commands = format!("{charger_page}/commands");
     let (_, html) = owner
@@ -130,7 +142,7 @@ async fn an_independent_charge_point_charges_and_obeys(engine: Engine) {
     assert_eq!(sessions.len(), 1);
     assert_eq!(
         (sessions[0].energy_kwh(), sessions[0].id_tag.as_str()),
-        (Some(3.0), "PY-TAG")
+        (Some(5.0), "PY-TAG")
     );
     assert_eq!(
         app.db
@@ -139,6 +151,7 @@ async fn an_independent_charge_point_charges_and_obeys(engine: Engine) {
             .await
             .unwrap()
             .len(),
-        1
+        501,
+        "the StopTransaction's 500 samples landed, with the one MeterValues sample"
     );
 }

@@ -2,14 +2,19 @@
 
 mod access;
 mod accounts;
+mod balancing;
 mod browser;
+mod charge_point;
 mod chargers;
 mod cli;
+mod conformance;
 mod exposure;
+mod fleet;
 mod groups;
 mod helpers;
 mod hostile_text;
 mod installations;
 mod interop;
+mod reliability;
 mod resources;
 mod throttles;

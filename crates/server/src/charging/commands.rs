@@ -1,0 +1,266 @@
+//! The one path every command to a charger takes, for the portal and the API alike: given the proven
+//! right to control the charger, the actor and a typed command, it writes the audit event before
+//! anything is sent (who, through which group, what), sends with the command's own deadline, adds the
+//! outcome to the event, and returns a typed result. A command whose audit event cannot be written is
+//! not sent.
+
+use rust_ocpp::v1_6::types::MessageTrigger;
+use serde_json::{json, Value};
+use voltgate_domain::authz::ControlChargers;
+use voltgate_domain::balancing::{Delivery, Purpose};
+use voltgate_domain::text::reported;
+use voltgate_domain::{Authorized, ChargerId, Principal};
+use voltgate_ocpp::{Answer, Command, CommandError};
+use voltgate_store::{Charger, CommandAudit, Store, StoreError};
+
+use super::Charging;
+use crate::authz;
+use crate::error::AppError;
+
+/// The right to control one charger: the capability to control its installation's chargers, tied to
+/// a charger of that installation.
+#[derive(Clone, Debug)]
+pub struct ChargerControl {
+    on: Authorized<ControlChargers>,
+    charger: Charger,
+}
+
+impl ChargerControl {
+    /// The right to control `charger`, from the capability on its installation; 404 for a charger of
+    /// another installation.
+    pub fn new(on: Authorized<ControlChargers>, charger: Charger) -> Result<Self, AppError> {
+        if charger.installation_id != on.id() {
+            return Err(AppError::NotFound);
+        }
+        Ok(Self { on, charger })
+    }
+
+    /// The charger, if `principal` may control it: 404 when they have no relation to its
+    /// installation, 403 when they may only look.
+    pub async fn check(
+        store: &dyn Store,
+        principal: &Principal,
+        charger: ChargerId,
+    ) -> Result<Self, AppError> {
+        let charger = store.charger(charger).await?.ok_or(AppError::NotFound)?;
+        let (_, on) =
+            authz::installation::<ControlChargers>(store, principal, charger.installation_id)
+                .await?;
+        Self::new(on, charger)
+    }
+
+    /// The charger controlled.
+    pub fn charger(&self) -> &Charger {
+        &self.charger
+    }
+
+    /// The capability it rests on.
+    pub fn capability(&self) -> &Authorized<ControlChargers> {
+        &self.on
+    }
+}
+
+/// What a person or integration may ask of a charger.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ChargerCommand {
+    /// An OCPP command, sent as it is.
+    Ocpp(Command),
+    /// Pause the session on a connector: 0 A, and its share of the current goes to others.
+    Pause { connector: u32 },
+    /// Let a paused session charge again, when its turn comes.
+    Resume { connector: u32 },
+    /// End a session the charger never reported stopped, with the last meter reading known.
+    EndSession { transaction: i32 },
+}
+
+impl ChargerCommand {
+    /// The command's name in the audit log.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Ocpp(command) => command.action(),
+            Self::Pause { .. } => "Pause",
+            Self::Resume { .. } => "Resume",
+            Self::EndSession { .. } => "EndSession",
+        }
+    }
+
+    /// The particulars for the audit log; a file location's password is not written down.
+    fn request(&self) -> Value {
+        match self {
+            Self::Ocpp(command) => {
+                let mut payload = command.payload();
+                if let Some(Value::String(location)) = payload.get_mut("location") {
+                    *location = without_password(location);
+                }
+                payload
+            }
+            Self::Pause { connector } | Self::Resume { connector } => {
+                json!({ "connectorId": connector })
+            }
+            Self::EndSession { transaction } => json!({ "transactionId": transaction }),
+        }
+    }
+
+    /// A TriggerMessage for the status of every connector.
+    pub fn refresh_status() -> Self {
+        Self::Ocpp(Command::TriggerMessage(
+            rust_ocpp::v1_6::messages::trigger_message::TriggerMessageRequest {
+                requested_message: MessageTrigger::StatusNotification,
+                connector_id: None,
+            },
+        ))
+    }
+}
+
+/// A URL with any password replaced by `***`.
+fn without_password(location: &str) -> String {
+    match url::Url::parse(location) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("***"));
+            url.to_string()
+        }
+        _ => location.to_owned(),
+    }
+}
+
+/// What a command achieved.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CommandOutcome {
+    /// The charger's answer to an OCPP command.
+    Answered(Answer),
+    /// What became of the connector's new limit (pause, resume); `None` when none had to be sent.
+    Limit(Option<Delivery>),
+    /// The session was ended.
+    Ended,
+}
+
+impl CommandOutcome {
+    /// The outcome in a sentence (what the charger said is cleaned for showing).
+    pub fn summary(&self) -> String {
+        match self {
+            Self::Answered(answer) => {
+                format!("The charger answered: {}.", reported(&answer.summary()))
+            }
+            Self::Limit(Some(Delivery::Accepted)) => "The charger accepted its new limit.".into(),
+            Self::Limit(Some(Delivery::Rejected)) => "The charger rejected its new limit.".into(),
+            Self::Limit(Some(Delivery::NotSent)) => {
+                "The charger is offline; the limit will be sent when it is back.".into()
+            }
+            Self::Limit(Some(Delivery::Unknown)) => {
+                "The charger did not confirm its new limit.".into()
+            }
+            Self::Limit(None) => {
+                "Done; the limit was already in place or waits for free current.".into()
+            }
+            Self::Ended => "The session was ended.".into(),
+        }
+    }
+}
+
+/// Why a command achieved nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandFailure {
+    /// The charger gave no usable answer.
+    #[error("{0}")]
+    Charger(#[from] CommandError),
+    /// There is no running session to act on.
+    #[error("nothing is charging on connector {0}")]
+    NothingCharging(u32),
+    /// That session is not running on this charger.
+    #[error("session {0} is not running on this charger")]
+    NoSuchSession(i32),
+    /// The store failed; nothing was sent.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl CommandFailure {
+    /// The failure in a sentence (what the charger said is cleaned for showing).
+    pub fn summary(&self) -> String {
+        match self {
+            Self::Store(_) => {
+                "No result: the command could not be recorded, so it was not sent.".into()
+            }
+            other => format!("No result: {}.", reported(&other.to_string())),
+        }
+    }
+}
+
+/// What a command returns.
+pub type CommandResult = Result<CommandOutcome, CommandFailure>;
+
+impl Charging {
+    /// Audits, sends and records one command; see the module's documentation. The actor the audit log
+    /// names is the capability's principal.
+    pub async fn send_command(
+        &self,
+        control: &ChargerControl,
+        command: ChargerCommand,
+    ) -> CommandResult {
+        let charger = control.charger();
+        let audit = CommandAudit {
+            command: command.name().to_owned(),
+            request: command.request(),
+        };
+        let event = self
+            .store
+            .begin_charger_command(control.capability(), charger, &audit)
+            .await?;
+        let result = self.carry_out(charger, command).await;
+        let said = match &result {
+            Ok(outcome) => outcome.summary(),
+            Err(failure) => failure.summary(),
+        };
+        if let Err(error) = self
+            .store
+            .finish_charger_command(event, charger, &audit, &said)
+            .await
+        {
+            tracing::error!(%error, event, "a command's outcome could not be added to its audit event");
+        }
+        result
+    }
+
+    async fn carry_out(&self, charger: &Charger, command: ChargerCommand) -> CommandResult {
+        match command {
+            ChargerCommand::Ocpp(command) => Ok(CommandOutcome::Answered(
+                self.registry
+                    .call(&charger.identity, command, self.command_timeout)
+                    .await?,
+            )),
+            ChargerCommand::Pause { connector } => self.pause(charger, connector, true).await,
+            ChargerCommand::Resume { connector } => self.pause(charger, connector, false).await,
+            ChargerCommand::EndSession { transaction } => {
+                if !self.store.end_session(charger.id, transaction).await? {
+                    return Err(CommandFailure::NoSuchSession(transaction));
+                }
+                self.rebalance(charger.installation_id);
+                Ok(CommandOutcome::Ended)
+            }
+        }
+    }
+
+    /// Pauses or resumes the session on a connector, and waits for the rebalance it causes.
+    async fn pause(&self, charger: &Charger, connector: u32, paused: bool) -> CommandResult {
+        let running = self.store.running_sessions(charger.installation_id).await?;
+        let session = running
+            .iter()
+            .rfind(|s| s.charger_id == charger.id && s.connector_id == connector as i32)
+            .ok_or(CommandFailure::NothingCharging(connector))?;
+        self.store
+            .set_session_paused(charger.id, session.transaction, paused)
+            .await?;
+        let report = self.balancer.request(charger.installation_id);
+        let wait = self.command_timeout * 2 + std::time::Duration::from_secs(2);
+        let report = match tokio::time::timeout(wait, report).await {
+            Ok(Ok(report)) => report,
+            _ => return Err(CommandError::Timeout(wait).into()),
+        };
+        let key = (charger.id, connector);
+        let delivery = report
+            .delivery(key, Purpose::Tx)
+            .or_else(|| report.delivery(key, Purpose::Default))
+            .cloned();
+        Ok(CommandOutcome::Limit(delivery))
+    }
+}

@@ -1,0 +1,194 @@
+//! The charging profiles voltgate sends, built in one place: the limits load balancing gives each
+//! connector, shaped by what the charger says it supports.
+
+use rust_decimal::Decimal;
+use rust_ocpp::v1_6::messages::get_configuration::GetConfigurationResponse;
+use rust_ocpp::v1_6::messages::set_charging_profile::SetChargingProfileRequest;
+use rust_ocpp::v1_6::types::{
+    ChargingProfile, ChargingProfileKindType, ChargingProfilePurposeType, ChargingRateUnitType,
+    ChargingSchedule, ChargingSchedulePeriod,
+};
+use voltgate_domain::balancing::Purpose;
+use voltgate_domain::settings::{Amperes, Phases};
+
+/// The configuration keys that say what a charger supports of smart charging.
+pub const CAPABILITY_KEYS: [&str; 2] = [
+    "ChargeProfileMaxStackLevel",
+    "ChargingScheduleAllowedChargingRateUnit",
+];
+
+/// The stack level voltgate's own profiles use when the charger allows it.
+const STACK_LEVEL: u32 = 1;
+
+/// Volts per phase, for chargers that take limits in watts only.
+const VOLTS: f64 = 230.0;
+
+/// What a charger supports of smart charging.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProfileCaps {
+    /// `ChargeProfileMaxStackLevel`.
+    pub max_stack_level: u32,
+    /// Whether `ChargingScheduleAllowedChargingRateUnit` includes `Current` (else watts).
+    pub amperes: bool,
+}
+
+impl Default for ProfileCaps {
+    /// What a charger that does not say supports: any stack level, amperes.
+    fn default() -> Self {
+        Self {
+            max_stack_level: u32::MAX,
+            amperes: true,
+        }
+    }
+}
+
+impl ProfileCaps {
+    /// Reads the capabilities from a GetConfiguration answer; keys it lacks keep their defaults.
+    pub fn from_configuration(answer: &GetConfigurationResponse) -> Self {
+        let mut caps = Self::default();
+        for entry in answer.configuration_key.iter().flatten() {
+            let value = entry.value.as_deref().unwrap_or_default();
+            match entry.key.as_str() {
+                "ChargeProfileMaxStackLevel" => {
+                    if let Ok(level) = value.trim().parse() {
+                        caps.max_stack_level = level;
+                    }
+                }
+                "ChargingScheduleAllowedChargingRateUnit" => {
+                    let units: Vec<String> = value
+                        .split(',')
+                        .map(|unit| unit.trim().to_ascii_lowercase())
+                        .collect();
+                    caps.amperes = units
+                        .iter()
+                        .any(|unit| unit == "current" || unit == "a" || unit.is_empty());
+                }
+                _ => {}
+            }
+        }
+        caps
+    }
+}
+
+/// The profile id of a connector's limit: one per connector and purpose, so a new limit replaces the
+/// old one.
+pub fn profile_id(purpose: Purpose, connector: u32) -> i32 {
+    let base = match purpose {
+        Purpose::Default => 1000,
+        Purpose::Tx => 2000,
+    };
+    base + connector.min(999) as i32
+}
+
+fn decimal(value: f64) -> Decimal {
+    Decimal::from_f64_retain((value * 10.0).round() / 10.0).unwrap_or_default()
+}
+
+/// The SetChargingProfile that gives `connector` the limit `limit` (for the session `transaction`
+/// when `purpose` is Tx), in the unit and at the stack level the charger supports.
+pub fn limit(
+    purpose: Purpose,
+    connector: u32,
+    transaction: Option<i32>,
+    limit: Amperes,
+    caps: ProfileCaps,
+    phases: Phases,
+) -> SetChargingProfileRequest {
+    let (unit, value) = if caps.amperes {
+        (ChargingRateUnitType::A, limit.get())
+    } else {
+        (
+            ChargingRateUnitType::W,
+            (limit.get() * VOLTS * f64::from(phases.count())).round(),
+        )
+    };
+    let (purpose_type, transaction_id) = match purpose {
+        Purpose::Default => (ChargingProfilePurposeType::TxDefaultProfile, None),
+        Purpose::Tx => (ChargingProfilePurposeType::TxProfile, transaction),
+    };
+    SetChargingProfileRequest {
+        connector_id: connector as i32,
+        cs_charging_profiles: ChargingProfile {
+            charging_profile_id: profile_id(purpose, connector),
+            transaction_id,
+            stack_level: STACK_LEVEL.min(caps.max_stack_level),
+            charging_profile_purpose: purpose_type,
+            charging_profile_kind: ChargingProfileKindType::Relative,
+            recurrency_kind: None,
+            valid_from: None,
+            valid_to: None,
+            charging_schedule: ChargingSchedule {
+                duration: None,
+                start_schedule: None,
+                charging_rate_unit: unit,
+                charging_schedule_period: vec![ChargingSchedulePeriod {
+                    start_period: 0,
+                    limit: decimal(value),
+                    number_phases: None,
+                }],
+                min_charging_rate: None,
+            },
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_ocpp::v1_6::types::KeyValue;
+    use serde_json::json;
+
+    fn caps(stack: &str, units: &str) -> ProfileCaps {
+        let key = |key: &str, value: &str| KeyValue {
+            key: key.into(),
+            readonly: true,
+            value: Some(value.into()),
+        };
+        ProfileCaps::from_configuration(&GetConfigurationResponse {
+            configuration_key: Some(vec![
+                key("ChargeProfileMaxStackLevel", stack),
+                key("ChargingScheduleAllowedChargingRateUnit", units),
+            ]),
+            unknown_key: None,
+        })
+    }
+
+    #[test]
+    fn limits_follow_what_the_charger_supports() {
+        let amps = Amperes::new(16.0).unwrap();
+        let sent = limit(
+            Purpose::Tx,
+            2,
+            Some(7),
+            amps,
+            caps("10", "Current"),
+            Phases::Three,
+        );
+        assert_eq!(
+            serde_json::to_value(&sent).unwrap(),
+            json!({"connectorId": 2, "csChargingProfiles": {"chargingProfileId": 2002, "transactionId": 7,
+                "stackLevel": 1, "chargingProfilePurpose": "TxProfile", "chargingProfileKind": "Relative",
+                "chargingSchedule": {"chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16}]}}})
+        );
+        let watts = limit(
+            Purpose::Default,
+            1,
+            None,
+            amps,
+            caps("0", "Power"),
+            Phases::Three,
+        );
+        let profile = &watts.cs_charging_profiles;
+        assert_eq!(profile.stack_level, 0, "clamped to the charger's maximum");
+        assert_eq!(
+            profile.charging_schedule.charging_rate_unit,
+            ChargingRateUnitType::W
+        );
+        assert_eq!(
+            profile.charging_schedule.charging_schedule_period[0].limit,
+            decimal(11040.0)
+        );
+        assert_eq!(profile.transaction_id, None);
+        assert!(caps("x", "A,W").amperes && caps("3", "Current,Power").max_stack_level == 3);
+    }
+}
