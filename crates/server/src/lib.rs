@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod csrf;
 pub mod error;
+pub mod events;
 pub mod groups;
 pub mod i18n;
 pub mod installations;

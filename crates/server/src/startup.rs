@@ -11,12 +11,15 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::session_store::ExpiredDeletion;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use voltgate_ocpp::{Registry, SessionConfig};
+use voltgate_store::cluster::NodeId;
 use voltgate_store::SessionBackend;
 
 use crate::charging::Charging;
 
 use crate::config::ServeSettings;
 use crate::csrf::{CsrfKey, SecureCookies};
+use crate::events::cluster::ClusterBus;
+use crate::events::Events;
 use crate::serve::{serve, ConnectionLimits};
 use crate::state::AppState;
 use crate::throttles::Throttles;
@@ -58,15 +61,26 @@ impl Application {
         let csrf = CsrfKey::shared(db.store.as_ref())
             .await
             .context("loading the shared CSRF key")?;
+        let node = NodeId::random();
+        let events = match db.cluster.clone() {
+            Some(cluster) => Events::over(Arc::new(
+                ClusterBus::start(cluster, node)
+                    .await
+                    .context("listening for the other processes' events")?,
+            )),
+            None => Events::local(),
+        };
         let registry = Arc::new(Registry::new());
         let charging = Arc::new(Charging::new(
             db.store.clone(),
             registry.clone(),
+            events.clone(),
             sessions.command_timeout,
         ));
         let state = AppState {
             central: charging.clone(),
             charging: charging.clone(),
+            events,
             store: db.store,
             registry,
             sessions,
@@ -100,6 +114,11 @@ impl Application {
     /// conformance tests send theirs the same way).
     pub fn charging(&self) -> Arc<Charging> {
         self.charging.clone()
+    }
+
+    /// What happens in the service, as this process hears it (tests subscribe here).
+    pub fn events(&self) -> Events {
+        self.charging.events.clone()
     }
 
     /// The port it listens on (tests bind port 0 and read the real one here).

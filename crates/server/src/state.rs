@@ -7,6 +7,7 @@ use voltgate_store::Store;
 
 use crate::charging::Charging;
 use crate::csrf::CsrfKey;
+use crate::events::Events;
 use crate::throttles::Throttles;
 
 /// Shared by every request.
@@ -20,6 +21,8 @@ pub struct AppState {
     pub central: Arc<dyn CentralSystem>,
     /// Commands to chargers and load balancing.
     pub charging: Arc<Charging>,
+    /// What happened, for whoever subscribes (the live view, webhooks, load balancing).
+    pub events: Events,
     /// Timing and limits of charger sessions.
     pub sessions: SessionConfig,
     /// Where people reach the service (`--public-url`, else the address it listens on): the OCPP

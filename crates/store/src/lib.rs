@@ -3,6 +3,7 @@
 //! own native types; each engine has its own migrations.
 
 pub mod chargers;
+pub mod cluster;
 mod error;
 mod model;
 mod postgres;
@@ -48,6 +49,8 @@ impl Engine {
 pub struct Database {
     /// The data voltgate keeps.
     pub store: Arc<dyn Store>,
+    /// What processes sharing the database use to act as one (PostgreSQL only).
+    pub cluster: Option<cluster::Cluster>,
     /// Browser sessions, shared by every process on the database.
     pub sessions: SessionBackend,
     /// Which engine is behind it.

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use sqlx::postgres::PgPoolOptions;
 
+use crate::cluster::Cluster;
 use crate::sessions::SessionBackend;
 use crate::{Database, Engine};
 
@@ -32,13 +33,20 @@ pub(crate) async fn connect(url: &str) -> Result<Database> {
         .acquire_timeout(Duration::from_secs(10))
         .connect(url)
         .await?;
+    // Connections held for long (listeners) come from a pool of their own, opened when first needed.
+    let side = PgPoolOptions::new()
+        .max_connections(4)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_lazy_with(pool.connect_options().as_ref().clone());
     sqlx::migrate!("./migrations/postgres").run(&pool).await?;
     let sessions = tower_sessions_sqlx_store::PostgresStore::new(pool.clone());
     sessions.migrate().await?;
+    let cluster = Cluster::new(pool.clone(), side);
     let store = EngineStore { pool };
     store.fill_name_skeletons().await?;
     Ok(Database {
         store: Arc::new(store),
+        cluster: Some(cluster),
         sessions: SessionBackend::Postgres(sessions),
         engine: Engine::Postgres,
     })

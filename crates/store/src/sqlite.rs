@@ -45,6 +45,7 @@ pub(crate) async fn connect(url: &str) -> Result<Database> {
     store.fill_name_skeletons().await?;
     Ok(Database {
         store: Arc::new(store),
+        cluster: None,
         sessions: SessionBackend::Sqlite(sessions),
         engine: Engine::Sqlite,
     })

@@ -36,6 +36,7 @@ use voltgate_store::{BootInfo, NewChargeSession, StopReport, Stopped, StoreError
 
 use super::meter::{readings, samples};
 use super::Charging;
+use crate::events::Event;
 
 /// Seconds between heartbeats that chargers are told to keep.
 pub const HEARTBEAT_INTERVAL: u32 = 60;
@@ -166,6 +167,15 @@ impl Charging {
             .await?;
         if !ended.is_empty() {
             tracing::info!(charger = %charger.identity, sessions = ?ended, "sessions ended without StopTransaction");
+            for transaction in ended {
+                self.events.publish(Event::SessionEnded {
+                    installation: charger.installation,
+                    charger: charger.id,
+                    transaction,
+                    confirmed: false,
+                    at: before,
+                });
+            }
             self.rebalance(charger.installation);
         }
         Ok(())
@@ -179,16 +189,21 @@ impl Charging {
         let received = now();
         let at = status.timestamp.map_or(received, |t| t.0.min(received));
         let connector = status.connector_id as i32;
+        let (name, error_code) = (wire_name(&status.status), wire_name(&status.error_code));
         let stored = self
             .store
-            .record_status(
-                charger.id,
-                connector,
-                &wire_name(&status.status),
-                &wire_name(&status.error_code),
-                at,
-            )
+            .record_status(charger.id, connector, &name, &error_code, at)
             .await?;
+        if stored {
+            self.events.publish(Event::ConnectorStatus {
+                installation: charger.installation,
+                charger: charger.id,
+                connector: status.connector_id,
+                status: name,
+                error_code,
+                at,
+            });
+        }
         if stored && connector > 0 && status.status == ChargePointStatus::Available {
             self.end_open(charger, Some(connector), at).await?;
         }
@@ -226,6 +241,13 @@ impl Charging {
             received_at: Utc::now(),
         };
         let transaction = self.store.start_charge_session(charger.id, &new).await?;
+        self.events.publish(Event::SessionStarted {
+            installation: charger.installation,
+            charger: charger.id,
+            connector: start.connector_id,
+            transaction,
+            at: start.timestamp.0,
+        });
         self.rebalance(charger.installation);
         Ok(ChargerResponse::StartTransaction(
             StartTransactionResponse {
@@ -251,6 +273,15 @@ impl Charging {
             samples: &samples,
         };
         let stopped = self.store.stop_charge_session(charger.id, &report).await?;
+        if stopped != Stopped::Unknown {
+            self.events.publish(Event::SessionEnded {
+                installation: charger.installation,
+                charger: charger.id,
+                transaction: stop.transaction_id,
+                confirmed: true,
+                at: stop.timestamp.0,
+            });
+        }
         if stopped == Stopped::Stopped {
             self.rebalance(charger.installation);
         }
@@ -302,9 +333,19 @@ impl Charging {
                 let connector = meter.connector_id as i32;
                 let values: Vec<_> = readable(&meter.meter_value).collect();
                 if let Some(reading) = readings(values.iter().copied()) {
+                    let at = now();
                     self.store
-                        .record_reading(id, connector, &reading, now())
+                        .record_reading(id, connector, &reading, at)
                         .await?;
+                    self.events.publish(Event::MeterReading {
+                        installation: charger.installation,
+                        charger: id,
+                        connector: meter.connector_id,
+                        power_w: reading.power_w,
+                        current: reading.current,
+                        energy_wh: reading.energy_wh,
+                        at,
+                    });
                 }
                 if let Some(transaction) = meter.transaction_id {
                     let samples = samples(values.iter().copied());
@@ -357,10 +398,22 @@ impl CentralSystem for Charging {
         }
         self.balancer.charger_connected(charger.id);
         self.rebalance(charger.installation);
+        self.events.publish(Event::ChargerOnline {
+            installation: charger.installation,
+            charger: charger.id,
+        });
         tracing::info!(charger = %charger.identity, "charger connected");
     }
 
     async fn disconnected(&self, charger: &ChargerRef) {
         tracing::info!(charger = %charger.identity, "charger disconnected");
+        if self.registry.is_online(charger.identity.as_str()) {
+            // A newer connection of the charger took this one's place.
+            return;
+        }
+        self.events.publish(Event::ChargerOffline {
+            installation: charger.installation,
+            charger: charger.id,
+        });
     }
 }

@@ -16,6 +16,7 @@ use voltgate_store::{Charger, CommandAudit, Store, StoreError};
 use super::Charging;
 use crate::authz;
 use crate::error::AppError;
+use crate::events::Event;
 
 /// The right to control one charger: the capability to control its installation's chargers, tied to
 /// a charger of that installation.
@@ -234,6 +235,13 @@ impl Charging {
                 if !self.store.end_session(charger.id, transaction).await? {
                     return Err(CommandFailure::NoSuchSession(transaction));
                 }
+                self.events.publish(Event::SessionEnded {
+                    installation: charger.installation_id,
+                    charger: charger.id,
+                    transaction,
+                    confirmed: false,
+                    at: chrono::Utc::now(),
+                });
                 self.rebalance(charger.installation_id);
                 Ok(CommandOutcome::Ended)
             }

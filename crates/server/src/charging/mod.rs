@@ -18,6 +18,8 @@ use voltgate_store::Store;
 pub use balance::Balancer;
 pub use commands::{ChargerCommand, ChargerControl, CommandFailure, CommandOutcome};
 
+use crate::events::Events;
+
 /// The charging service: answers chargers (it is the OCPP central system), sends them commands, and
 /// shares each installation's current among them.
 pub struct Charging {
@@ -25,11 +27,18 @@ pub struct Charging {
     pub registry: Arc<Registry>,
     /// How long a command may take, from the moment it is asked for.
     pub command_timeout: Duration,
+    /// Where what chargers report is published.
+    pub events: Events,
     balancer: Arc<Balancer>,
 }
 
 impl Charging {
-    pub fn new(store: Arc<dyn Store>, registry: Arc<Registry>, command_timeout: Duration) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        registry: Arc<Registry>,
+        events: Events,
+        command_timeout: Duration,
+    ) -> Self {
         let balancer = Arc::new(Balancer::new(
             store.clone(),
             registry.clone(),
@@ -39,6 +48,7 @@ impl Charging {
             store,
             registry,
             command_timeout,
+            events,
             balancer,
         }
     }

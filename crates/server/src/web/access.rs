@@ -21,6 +21,7 @@ use voltgate_store::{Group, Installation, RequestContext};
 use super::layout::Layout;
 use super::session::{AuthUser, CsrfForm, MaybeUser, Visit};
 use crate::error::AppError;
+use crate::events::Event;
 use crate::i18n::{Lang, Tr};
 use crate::state::AppState;
 
@@ -378,9 +379,16 @@ async fn decide_link(
                     Tr(auth.visit.lang).t("nothing-pro-needs-id"),
                 ));
             }
-            app.store
+            let new = app
+                .store
                 .grant_access(&manage, link.group.id, &context)
                 .await?;
+            if new {
+                app.events.publish(Event::AccessGranted {
+                    installation: id,
+                    group: link.group.id,
+                });
+            }
             Ok(Redirect::to(&after_decision(&link, Some(id))).into_response())
         }
         "deny" => {

@@ -27,6 +27,7 @@ use super::layout::Layout;
 use super::session::{AuthUser, CsrfForm, PathId};
 use crate::accounts;
 use crate::error::AppError;
+use crate::events::Event;
 use crate::installations::InstallationInput;
 use crate::state::AppState;
 
@@ -456,7 +457,13 @@ async fn set_member(
         .set_installation_role(&manage, user.id, role)
         .await
     {
-        Ok(()) => Ok(Redirect::to(&format!("/installations/{id}?saved=members")).into_response()),
+        Ok(()) => {
+            app.events.publish(Event::AccessChanged {
+                installation: id,
+                user: user.id,
+            });
+            Ok(Redirect::to(&format!("/installations/{id}?saved=members")).into_response())
+        }
         Err(StoreError::Refused(rule)) => {
             let status = refusal_status(rule);
             member_problem(&app, &auth, id, input, status, "role", rule.to_string()).await
@@ -479,7 +486,13 @@ async fn remove_member(
         .parse()
         .map_err(|_| AppError::BadRequest("Choose a person to remove.".into()))?;
     match app.store.remove_installation_role(&manage, user).await {
-        Ok(()) => Ok(Redirect::to(&format!("/installations/{id}?saved=members")).into_response()),
+        Ok(()) => {
+            app.events.publish(Event::AccessChanged {
+                installation: id,
+                user,
+            });
+            Ok(Redirect::to(&format!("/installations/{id}?saved=members")).into_response())
+        }
         Err(StoreError::Refused(rule)) => {
             let status = refusal_status(rule);
             member_problem(

@@ -16,6 +16,7 @@ use voltgate_store::{AuditEvent, GroupGrant, Installation, InstallationMember, S
 use super::layout::Layout;
 use super::session::{AuthUser, CsrfForm, NoFields, PathId};
 use crate::error::AppError;
+use crate::events::Event;
 use crate::state::AppState;
 
 /// Audit events per page.
@@ -147,7 +148,11 @@ async fn revoke(
 ) -> Result<Response, AppError> {
     let (installation, grant, revoke) = revocation(&app, &auth, ids).await?;
     match app.store.revoke_access(&revoke).await {
-        Ok(()) | Err(StoreError::NotFound) => {}
+        Ok(()) => app.events.publish(Event::AccessRevoked {
+            installation: installation.id,
+            group: grant.group.id,
+        }),
+        Err(StoreError::NotFound) => {}
         Err(other) => return Err(other.into()),
     }
     let still_visible = app

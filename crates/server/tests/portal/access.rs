@@ -29,7 +29,7 @@ on_both_engines!(
 const RETURN: &str = "https://acme.example/voltgate/return";
 
 /// A partner with a group, an owner with an installation; returns (partner, owner, key, group, installation).
-async fn setting(app: &TestApp) -> (Browser, Browser, String, GroupId, InstallationId) {
+pub async fn setting(app: &TestApp) -> (Browser, Browser, String, GroupId, InstallationId) {
     let partner = app.signed_up("cpo@acme.example", "Acme Admin").await;
     let group = create_group(&partner, "Acme Charging", RETURN).await;
     let owner = app.signed_up("kari@example.no", "Kari").await;
@@ -67,7 +67,7 @@ async fn grants(app: &TestApp, installation: InstallationId) -> usize {
 }
 
 /// Opens the request and presses a button on the review page.
-async fn decide(
+pub async fn decide(
     browser: &Browser,
     request: &str,
     decision: &str,
@@ -839,7 +839,7 @@ async fn the_flow_speaks_german_and_norwegian(engine: Engine) {
     );
 }
 
-fn urlencode(text: &str) -> String {
+pub fn urlencode(text: &str) -> String {
     url_escape(text)
 }
 

@@ -4,6 +4,7 @@ use reqwest::redirect::Policy;
 use reqwest::{Response, StatusCode};
 use voltgate_domain::authz::Right;
 use voltgate_domain::{Authorized, InstallationAccess, InstallationId, Principal};
+use voltgate_server::events::Events;
 use voltgate_server::{Application, ServeSettings};
 use voltgate_store::testing::{on_installation, TestDatabase};
 use voltgate_store::{Database, Engine};
@@ -21,6 +22,8 @@ macro_rules! on_both_engines {
 pub struct TestApp {
     pub base: String,
     pub database_url: String,
+    /// What happens in the service, as the server hears it.
+    pub events: Events,
     /// The same database, opened directly, to check what was (not) written.
     pub db: Database,
     _database: TestDatabase,
@@ -28,12 +31,18 @@ pub struct TestApp {
 
 /// Starts one more server process's worth of application with `settings`; returns its base URL.
 pub async fn serve(settings: ServeSettings) -> String {
+    serve_with_events(settings).await.0
+}
+
+/// Like [`serve`], with the application's event stream.
+pub async fn serve_with_events(settings: ServeSettings) -> (String, Events) {
     let app = Application::build(settings)
         .await
         .expect("the application starts");
     let base = format!("http://127.0.0.1:{}", app.port());
+    let events = app.events();
     tokio::spawn(app.run_until_stopped());
-    base
+    (base, events)
 }
 
 /// Starts the real application on port 0 with a fresh database on `engine`.
@@ -46,12 +55,13 @@ pub async fn spawn_app_with(engine: Engine, adjust: impl FnOnce(&mut ServeSettin
     let database = TestDatabase::new(engine).await;
     let mut settings = ServeSettings::for_tests(&database.url);
     adjust(&mut settings);
-    let base = serve(settings).await;
+    let (base, events) = serve_with_events(settings).await;
     let db = voltgate_store::connect(&database.url)
         .await
         .expect("the test opens the database");
     TestApp {
         base,
+        events,
         database_url: database.url.clone(),
         db,
         _database: database,

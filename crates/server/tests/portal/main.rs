@@ -8,6 +8,7 @@ mod charge_point;
 mod chargers;
 mod cli;
 mod conformance;
+mod events;
 mod exposure;
 mod fleet;
 mod groups;
