@@ -20,6 +20,7 @@ pub mod settings;
 pub mod text;
 pub mod throttle;
 pub mod validation;
+pub mod zaptec;
 
 pub use authz::{
     authorize, check, Action, Authorized, Denial, GrantAccess, GroupAccess, InstallationAccess,

@@ -47,6 +47,15 @@ pub struct ServeSettings {
     /// process's file limit minus the chargers it serves.
     #[arg(long, env = "VOLTGATE_MAX_PORTAL_CONNECTIONS", default_value_t = 4096)]
     pub max_portal_connections: usize,
+    /// Hours an API access token lasts (its refresh token lasts thirty times as long).
+    #[arg(long, env = "VOLTGATE_API_TOKEN_HOURS", default_value_t = 24)]
+    pub api_token_hours: u32,
+    /// API requests one token (and token requests one client address) may make per second.
+    #[arg(long, env = "VOLTGATE_API_RATE_PER_SECOND", default_value_t = 10)]
+    pub api_rate_per_second: u32,
+    /// API requests one token may make at once above the rate before it is refused.
+    #[arg(long, env = "VOLTGATE_API_RATE_BURST", default_value_t = 15)]
+    pub api_rate_burst: u32,
     #[command(flatten)]
     pub database: DatabaseArgs,
 }
@@ -64,6 +73,9 @@ impl ServeSettings {
             access_requests_per_minute: 10_000,
             header_read_timeout: 10,
             max_portal_connections: 4096,
+            api_token_hours: 24,
+            api_rate_per_second: 10_000,
+            api_rate_burst: 10_000,
             database: DatabaseArgs {
                 url: database_url.into(),
             },

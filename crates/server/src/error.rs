@@ -34,6 +34,23 @@ pub enum AppError {
     /// Throttled; try again after this many seconds. The page speaks the visitor's language.
     #[error("too many attempts")]
     TooManyRequests { retry_after: u64, lang: Lang },
+    /// No valid bearer token (the REST API): 401 with `WWW-Authenticate`.
+    #[error("a valid bearer token is required")]
+    Unauthorized,
+    /// A refusal of the REST API with Zaptec's error code (`528` a command the charger's state
+    /// refuses, `519` an unknown command, `529` invalid input, `520` no answer from the charger).
+    #[error("{details}")]
+    Coded {
+        status: StatusCode,
+        code: u16,
+        details: String,
+    },
+    /// A refused token request, in OAuth's shape (`invalid_grant`, `unsupported_grant_type`, …).
+    #[error("{description}")]
+    OAuth {
+        error: &'static str,
+        description: String,
+    },
     /// The server is at capacity for this kind of work (hashing passwords): try again in a moment.
     #[error("busy")]
     Busy,
@@ -147,6 +164,95 @@ impl IntoResponse for AppError {
             Self::Internal(error) => {
                 tracing::error!(error = format!("{error:#}"), "internal error");
                 page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again in a moment.")
+            }
+            api @ (Self::Unauthorized | Self::Coded { .. } | Self::OAuth { .. }) => ApiError(api).into_response(),
+        }
+    }
+}
+
+/// An [`AppError`] rendered for the REST API: JSON in Zaptec's shape `{"Code", "Details",
+/// "StackTrace"}` (OAuth's shape at `/oauth/*`), never HTML, never internals.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(error: E) -> Self {
+        Self(error.into())
+    }
+}
+
+/// Zaptec's error body.
+fn coded(status: StatusCode, code: u16, details: &str) -> Response {
+    let body = serde_json::json!({ "Code": code, "Details": details, "StackTrace": null });
+    (status, axum::Json(body)).into_response()
+}
+
+fn with_retry_after(mut response: Response, seconds: u64) -> Response {
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, seconds.into());
+    response
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self.0 {
+            AppError::Unauthorized | AppError::LoginRequired { .. } => {
+                let mut response = coded(
+                    StatusCode::UNAUTHORIZED,
+                    401,
+                    "A valid bearer token is required.",
+                );
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    header::HeaderValue::from_static(
+                        "Bearer realm=\"voltgate\", error=\"invalid_token\"",
+                    ),
+                );
+                response
+            }
+            AppError::NotFound => coded(
+                StatusCode::NOT_FOUND,
+                512,
+                "Unknown object, or no access to it.",
+            ),
+            AppError::Forbidden | AppError::CsrfRejected => {
+                coded(StatusCode::FORBIDDEN, 533, "Forbidden.")
+            }
+            AppError::BadRequest(message) => coded(StatusCode::BAD_REQUEST, 529, &message),
+            AppError::Conflict(message) => coded(StatusCode::CONFLICT, 539, &message),
+            AppError::Coded {
+                status,
+                code,
+                details,
+            } => coded(status, code, &details),
+            AppError::OAuth { error, description } => {
+                let body = serde_json::json!({ "error": error, "error_description": description });
+                (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
+            }
+            AppError::TooManyRequests { retry_after, .. } => with_retry_after(
+                coded(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    429,
+                    "Too many requests; slow down.",
+                ),
+                retry_after,
+            ),
+            AppError::Busy => with_retry_after(
+                coded(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    503,
+                    "voltgate is very busy; try again in a few seconds.",
+                ),
+                BUSY_RETRY_AFTER,
+            ),
+            AppError::Internal(error) => {
+                tracing::error!(error = format!("{error:#}"), "internal error");
+                coded(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    500,
+                    "Something went wrong; try again in a moment.",
+                )
             }
         }
     }

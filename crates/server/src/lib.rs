@@ -3,8 +3,10 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod api;
 pub mod authz;
 pub mod bench;
+pub mod bench_api;
 pub mod bench_limits;
 pub mod charging;
 pub mod cli;

@@ -86,10 +86,17 @@ impl Application {
             sessions,
             public_url: public_url(&settings, &listener),
             throttles: Throttles::new(&settings),
+            api_token_lifetime: chrono::Duration::hours(i64::from(settings.api_token_hours.max(1))),
             csrf,
         };
-        let router =
+        let routes =
             web::router(state, SecureCookies(settings.secure_cookies())).layer(session_layer);
+        // The API's paths are matched case-insensitively: lowercased before routing.
+        let router = axum::Router::new().fallback_service(
+            tower::ServiceBuilder::new()
+                .map_request(crate::api::lowercase_api_path)
+                .service(routes),
+        );
         let limits = ConnectionLimits {
             header_read_timeout: Duration::from_secs(settings.header_read_timeout.max(1)),
             max_portal_connections: settings.max_portal_connections.max(1),

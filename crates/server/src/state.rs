@@ -30,6 +30,8 @@ pub struct AppState {
     pub public_url: String,
     /// What one client address may do how often.
     pub throttles: Throttles,
+    /// How long an API access token lasts.
+    pub api_token_lifetime: chrono::Duration,
     /// Signs the CSRF tokens of visitors who are not signed in.
     pub csrf: CsrfKey,
 }

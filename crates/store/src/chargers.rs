@@ -173,6 +173,9 @@ pub struct ChargeSession {
     pub connector_id: i32,
     pub id_tag: String,
     pub user_email: Option<String>,
+    /// The account whose token started it, while that account exists.
+    pub user_id: Option<UserId>,
+    pub user_full_name: Option<String>,
     pub started_at: DateTime<Utc>,
     pub meter_start: i64,
     pub stopped_at: Option<DateTime<Utc>>,
@@ -207,6 +210,14 @@ pub struct RunningSession {
     pub meter_start: i64,
     /// Paused by a person: it gets no current, and its share goes to others.
     pub paused: bool,
+}
+
+/// How many sessions a history filter matches and the energy they delivered, counted in SQL.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct HistoryTotals {
+    pub sessions: i64,
+    /// Energy of the stopped ones (Wh).
+    pub energy_wh: f64,
 }
 
 /// Which sessions a history shows.
@@ -336,6 +347,14 @@ pub trait ChargerStore: Send + Sync {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<ChargeSession>>;
+    /// How many sessions `charge_history` would list with no limit, and their energy.
+    async fn charge_history_totals(
+        &self,
+        installation: InstallationId,
+        filter: &HistoryFilter,
+    ) -> Result<HistoryTotals>;
+    /// One charge session and its charger's installation.
+    async fn charge_session(&self, id: i32) -> Result<Option<(ChargeSession, InstallationId)>>;
     /// The sessions of an installation that have not stopped, oldest first.
     async fn running_sessions(&self, installation: InstallationId) -> Result<Vec<RunningSession>>;
     /// Writes the audit event of a command about to be sent to a charger of the installation (who,

@@ -50,8 +50,8 @@ pub(crate) async fn audit(
     kind: &str,
     mut detail: serde_json::Value,
 ) -> Result<()> {
-    if *actor == Principal::Operator {
-        detail["via"] = json!("operator command line");
+    if let Some(via) = actor.via() {
+        detail["via"] = json!(via);
     }
     sqlx::query(
         "INSERT INTO audit_events (at, actor_id, installation_id, group_id, kind, detail) \
@@ -182,7 +182,9 @@ impl EngineStore {
     /// The facts about `principal` and one installation, from its direct role.
     async fn access_of(&self, principal: &Principal, id: InstallationId, role: Option<String>) -> Result<InstallationAccess> {
         let via_groups = match principal {
-            Principal::User(user) => self.granting_groups(*user).await?.remove(&id.as_uuid()).unwrap_or_default(),
+            Principal::User(user) | Principal::Api(user) => {
+                self.granting_groups(*user).await?.remove(&id.as_uuid()).unwrap_or_default()
+            }
             Principal::Operator => Vec::new(),
         };
         Ok(InstallationAccess { principal: *principal, installation: id, role: parse_role(role)?, via_groups })

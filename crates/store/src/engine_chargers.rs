@@ -8,12 +8,21 @@ use uuid::Uuid;
 use voltgate_domain::authz::{ControlChargers, ManageUsers};
 use voltgate_domain::id_tag::delivered_wh;
 use voltgate_domain::text::reported;
-use voltgate_domain::{Authorized, ChargerId, InstallationId, Principal, UserId};
+use voltgate_domain::{Authorized, ChargerId, InstallationId, UserId};
 
 use super::{audit, Subject};
 use crate::chargers::*;
 use crate::error::{Result, StoreError};
 use crate::rows::{ChargeSessionRow, ChargerRow, ConnectorLimitRow, ConnectorRow, IdTagRow};
+
+const SESSION_COLUMNS: &str = "s.id, s.charger_id, c.name AS charger_name, s.connector_id, s.id_tag, \
+     u.email AS user_email, u.id AS user_id, u.full_name AS user_full_name, s.started_at, s.meter_start, s.stopped_at, \
+     s.meter_stop, s.stop_reason, s.authorized, s.stop_confirmed, s.energy_wh";
+/// The sessions of a history: `$1` installation, `$2` charger, `$3` user, `$4`..`$5` start window.
+const HISTORY_WHERE: &str = "FROM charge_sessions s JOIN chargers c ON c.id = s.charger_id \
+     LEFT JOIN users u ON u.id = s.user_id \
+     WHERE c.installation_id = $1 AND ($2 IS NULL OR s.charger_id = $2) AND ($3 IS NULL OR s.user_id = $3) \
+     AND ($4 IS NULL OR s.started_at >= $4) AND ($5 IS NULL OR s.started_at < $5)";
 
 const CHARGER_COLUMNS: &str = "c.id, c.installation_id, c.identity, c.name, c.connectors, c.vendor, c.model, \
      c.serial_number, c.firmware_version, c.booted_at, c.last_seen_at, c.created_at";
@@ -407,13 +416,7 @@ impl ChargerStore for EngineStore {
         offset: i64,
     ) -> Result<Vec<ChargeSession>> {
         let rows = sqlx::query_as::<_, ChargeSessionRow>(
-            "SELECT s.id, s.charger_id, c.name AS charger_name, s.connector_id, s.id_tag, u.email AS user_email, \
-             s.started_at, s.meter_start, s.stopped_at, s.meter_stop, s.stop_reason, s.authorized, s.stop_confirmed, \
-             s.energy_wh \
-             FROM charge_sessions s JOIN chargers c ON c.id = s.charger_id LEFT JOIN users u ON u.id = s.user_id \
-             WHERE c.installation_id = $1 AND ($2 IS NULL OR s.charger_id = $2) AND ($3 IS NULL OR s.user_id = $3) \
-             AND ($4 IS NULL OR s.started_at >= $4) AND ($5 IS NULL OR s.started_at < $5) \
-             ORDER BY s.started_at DESC, s.id DESC LIMIT $6 OFFSET $7",
+            &format!("SELECT {SESSION_COLUMNS} {HISTORY_WHERE} ORDER BY s.started_at DESC, s.id DESC LIMIT $6 OFFSET $7"),
         )
         .bind(installation.as_uuid())
         .bind(filter.charger.map(|c| c.as_uuid()))
@@ -425,6 +428,36 @@ impl ChargerStore for EngineStore {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(ChargeSession::from).collect())
+    }
+
+    async fn charge_history_totals(&self, installation: InstallationId, filter: &HistoryFilter) -> Result<HistoryTotals> {
+        let (sessions, energy_wh): (i64, Option<f64>) =
+            sqlx::query_as(&format!(
+                "SELECT COUNT(*), SUM(CASE WHEN s.energy_wh > 0 THEN s.energy_wh ELSE 0.0 END) {HISTORY_WHERE}"
+            ))
+            .bind(installation.as_uuid())
+            .bind(filter.charger.map(|c| c.as_uuid()))
+            .bind(filter.user.map(|u| u.as_uuid()))
+            .bind(filter.from)
+            .bind(filter.to)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(HistoryTotals { sessions, energy_wh: energy_wh.unwrap_or(0.0) })
+    }
+
+    async fn charge_session(&self, id: i32) -> Result<Option<(ChargeSession, InstallationId)>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            session: ChargeSessionRow,
+            installation_id: Uuid,
+        }
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS}, c.installation_id FROM charge_sessions s JOIN chargers c ON c.id = s.charger_id \
+             LEFT JOIN users u ON u.id = s.user_id WHERE s.id = $1"
+        );
+        let row = sqlx::query_as::<_, Row>(&sql).bind(id).fetch_optional(&self.pool).await?;
+        Ok(row.map(|row| (ChargeSession::from(row.session), InstallationId::from_uuid(row.installation_id))))
     }
 
     async fn running_sessions(&self, installation: InstallationId) -> Result<Vec<RunningSession>> {
@@ -465,8 +498,8 @@ impl ChargerStore for EngineStore {
         }
         let actor = on.principal();
         let mut detail = command_detail(charger, command, None);
-        if *actor == Principal::Operator {
-            detail["via"] = json!("operator command line");
+        if let Some(via) = actor.via() {
+            detail["via"] = json!(via);
         }
         // The group through which the actor holds the right, when not by a role of their own.
         let access = on.facts();
@@ -485,7 +518,16 @@ impl ChargerStore for EngineStore {
     }
 
     async fn finish_charger_command(&self, event: i64, charger: &Charger, command: &CommandAudit, outcome: &str) -> Result<()> {
-        let detail = command_detail(charger, command, Some(outcome));
+        let mut detail = command_detail(charger, command, Some(outcome));
+        // Keep what the first write said about the way the actor came (the API, the command line).
+        let stored: Option<sqlx::types::Json<serde_json::Value>> =
+            sqlx::query_scalar("SELECT detail FROM audit_events WHERE id = $1 AND kind = 'charger_command'")
+                .bind(event)
+                .fetch_optional(&self.pool)
+                .await?;
+        if let Some(via) = stored.as_ref().and_then(|stored| stored.0.get("via")) {
+            detail["via"] = via.clone();
+        }
         sqlx::query(
             "UPDATE audit_events SET detail = $2 WHERE id = $1 AND kind = 'charger_command'",
         )

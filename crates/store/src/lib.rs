@@ -13,6 +13,7 @@ mod sqlite;
 mod store;
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod tokens;
 
 use std::sync::Arc;
 
@@ -21,6 +22,7 @@ pub use error::{Result, StoreError};
 pub use model::*;
 pub use sessions::SessionBackend;
 pub use store::Store;
+pub use tokens::*;
 
 /// Which database engine a URL names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -26,6 +26,11 @@ mod chargers_sql {
     include!("engine_chargers.rs");
 }
 
+mod tokens_sql {
+    use super::EngineStore;
+    include!("engine_tokens.rs");
+}
+
 /// Connects to and migrates the PostgreSQL database at `url`.
 pub(crate) async fn connect(url: &str) -> Result<Database> {
     let pool = PgPoolOptions::new()

@@ -26,6 +26,11 @@ mod chargers_sql {
     include!("engine_chargers.rs");
 }
 
+mod tokens_sql {
+    use super::EngineStore;
+    include!("engine_tokens.rs");
+}
+
 /// Opens (creating if missing) and migrates the SQLite database at `url`.
 pub(crate) async fn connect(url: &str) -> Result<Database> {
     let options = SqliteConnectOptions::from_str(url)?

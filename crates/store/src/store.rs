@@ -22,7 +22,9 @@ use crate::model::*;
 /// was authorized ([`Authorized`]); the id it changes and the actor the audit log names come from that
 /// capability, never from a separate argument.
 #[async_trait]
-pub trait Store: crate::chargers::ChargerStore + Send + Sync + 'static {
+pub trait Store:
+    crate::chargers::ChargerStore + crate::tokens::TokenStore + Send + Sync + 'static
+{
     /// Answers when the database answers.
     async fn ping(&self) -> Result<()>;
 

@@ -47,6 +47,8 @@ on_both_engines!(
     shared_secrets_are_made_once,
     group_grants_reach_every_member_until_revoked,
     access_decisions_are_audited_with_the_links_words,
+    api_tokens_rotate_and_a_reused_refresh_token_revokes_its_family,
+    api_tokens_are_revoked_listed_and_expire,
 );
 
 async fn open(engine: Engine) -> (TestDatabase, Database) {
@@ -1150,4 +1152,184 @@ async fn access_decisions_are_audited_with_the_links_words(engine: Engine) {
         db.store.group_audit(acme.id, 1, 0).await.unwrap()[0].kind,
         "access_denied"
     );
+}
+
+fn pair(user: &User, name: &str, now: chrono::DateTime<Utc>) -> voltgate_store::NewTokenPair {
+    voltgate_store::NewTokenPair {
+        user: user.id,
+        access_hash: format!("access-{name}"),
+        access_expires: now + Duration::hours(1),
+        refresh_hash: format!("refresh-{name}"),
+        refresh_expires: now + Duration::days(30),
+        client_address: "192.0.2.1".into(),
+        at: now,
+    }
+}
+
+async fn api_tokens_rotate_and_a_reused_refresh_token_revokes_its_family(engine: Engine) {
+    use voltgate_store::Refreshed;
+    let (_t, db) = open(engine).await;
+    let alice = user(&db, "alice@example.com").await;
+    let now = Utc::now();
+    let store = db.store.as_ref();
+    store.create_tokens(&pair(&alice, "1", now)).await.unwrap();
+    let holder = store
+        .access_token("access-1", "192.0.2.1", now)
+        .await
+        .unwrap()
+        .expect("valid");
+    assert_eq!(holder.user.id, alice.id);
+    assert!(
+        store
+            .access_token("refresh-1", "192.0.2.1", now)
+            .await
+            .unwrap()
+            .is_none(),
+        "a refresh token is no access token"
+    );
+    assert!(store
+        .access_token("nothing", "192.0.2.1", now)
+        .await
+        .unwrap()
+        .is_none());
+
+    let rotated = store
+        .refresh_tokens("refresh-1", &pair(&alice, "2", now))
+        .await
+        .unwrap();
+    assert_eq!(rotated, Refreshed::Rotated(alice.id));
+    assert!(store
+        .access_token("access-2", "192.0.2.1", now)
+        .await
+        .unwrap()
+        .is_some());
+    assert_eq!(
+        store
+            .refresh_tokens("unknown", &pair(&alice, "x", now))
+            .await
+            .unwrap(),
+        Refreshed::Invalid
+    );
+
+    // The first refresh token again: someone holds a copy, so the whole family ends.
+    let reused = store
+        .refresh_tokens("refresh-1", &pair(&alice, "3", now))
+        .await
+        .unwrap();
+    assert_eq!(reused, Refreshed::Reused);
+    for hash in ["access-1", "access-2", "access-3"] {
+        assert!(
+            store
+                .access_token(hash, "192.0.2.1", now)
+                .await
+                .unwrap()
+                .is_none(),
+            "{hash} revoked"
+        );
+    }
+    assert_eq!(
+        store
+            .refresh_tokens("refresh-2", &pair(&alice, "4", now))
+            .await
+            .unwrap(),
+        Refreshed::Reused
+    );
+
+    // Two refreshes of one token at once: exactly one rotates.
+    store.create_tokens(&pair(&alice, "5", now)).await.unwrap();
+    let (six, seven) = (pair(&alice, "6", now), pair(&alice, "7", now));
+    let (a, b) = tokio::join!(
+        store.refresh_tokens("refresh-5", &six),
+        store.refresh_tokens("refresh-5", &seven)
+    );
+    let rotated = [a.unwrap(), b.unwrap()]
+        .iter()
+        .filter(|r| matches!(r, Refreshed::Rotated(_)))
+        .count();
+    assert_eq!(rotated, 1);
+}
+
+async fn api_tokens_are_revoked_listed_and_expire(engine: Engine) {
+    let (_t, db) = open(engine).await;
+    let alice = user(&db, "alice@example.com").await;
+    let bob = user(&db, "bob@example.com").await;
+    let now = Utc::now();
+    let store = db.store.as_ref();
+    let first = store.create_tokens(&pair(&alice, "a1", now)).await.unwrap();
+    let second = store
+        .create_tokens(&pair(&alice, "a2", now + Duration::seconds(1)))
+        .await
+        .unwrap();
+    store.create_tokens(&pair(&bob, "b1", now)).await.unwrap();
+    let later = now + Duration::minutes(5);
+    store
+        .access_token("access-a1", "198.51.100.7", later)
+        .await
+        .unwrap()
+        .unwrap();
+
+    let families = store.token_families(alice.id, later).await.unwrap();
+    assert_eq!(
+        families.iter().map(|f| f.id).collect::<Vec<_>>(),
+        vec![second, first],
+        "newest first"
+    );
+    assert_eq!(families[1].client_address.as_deref(), Some("198.51.100.7"));
+    assert_eq!(
+        families[1].last_used_at.map(|t| t.timestamp_millis()),
+        Some(later.timestamp_millis())
+    );
+
+    assert!(
+        !store.revoke_token_family(bob.id, first, now).await.unwrap(),
+        "not bob's to revoke"
+    );
+    assert!(store
+        .revoke_token_family(alice.id, first, now)
+        .await
+        .unwrap());
+    assert!(store
+        .access_token("access-a1", "192.0.2.1", later)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(
+        store.revoke_token("refresh-a2", now).await.unwrap(),
+        "RFC 7009: revoking a refresh token ends its family"
+    );
+    assert!(store
+        .access_token("access-a2", "192.0.2.1", later)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(!store.revoke_token("never-issued", now).await.unwrap());
+    assert!(store
+        .token_families(alice.id, later)
+        .await
+        .unwrap()
+        .is_empty());
+
+    assert_eq!(store.revoke_user_tokens(bob.id, now).await.unwrap(), 2);
+    assert!(store
+        .access_token("access-b1", "192.0.2.1", now)
+        .await
+        .unwrap()
+        .is_none());
+
+    store.create_tokens(&pair(&alice, "a3", now)).await.unwrap();
+    let expired = now + Duration::hours(2);
+    assert!(
+        store
+            .access_token("access-a3", "192.0.2.1", expired)
+            .await
+            .unwrap()
+            .is_none(),
+        "expired"
+    );
+    let after_refresh_expiry = now + Duration::days(31);
+    assert!(store
+        .token_families(alice.id, after_refresh_expiry)
+        .await
+        .unwrap()
+        .is_empty());
 }

@@ -26,16 +26,29 @@ pub use capability::*;
 pub enum Principal {
     /// A person with an account, signed in to the portal or holding an API token.
     User(UserId),
+    /// A person acting through the REST API with a bearer token: the same rights as [`Self::User`],
+    /// and the audit log says the change came through the API.
+    Api(UserId),
     /// The service's operator, through the `voltgate admin` command line: may do everything, and the
     /// audit log says so.
     Operator,
 }
 
 impl Principal {
+    /// How the audit log names the way the principal acted, beyond the portal: `None` for a person in
+    /// the portal.
+    pub fn via(&self) -> Option<&'static str> {
+        match self {
+            Self::User(_) => None,
+            Self::Api(_) => Some("api"),
+            Self::Operator => Some("operator command line"),
+        }
+    }
+
     /// The acting user, if a person acts.
     pub fn user(&self) -> Option<UserId> {
         match self {
-            Self::User(id) => Some(*id),
+            Self::User(id) | Self::Api(id) => Some(*id),
             Self::Operator => None,
         }
     }

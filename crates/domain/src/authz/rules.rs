@@ -60,6 +60,31 @@ pub fn sees_grant(access: &InstallationAccess, group: GroupId) -> bool {
     access.allows(Action::ManagePermissions).is_ok() || access.via_groups.contains(&group)
 }
 
+/// Whether the principal may change an installation's `MaxCurrent` (the fuse): its owners and admins
+/// and the operator, never a group through its grant.
+pub fn may_change_max_current(access: &InstallationAccess) -> bool {
+    access.principal == Principal::Operator
+        || matches!(access.role, Some(Role::Owner) | Some(Role::Admin))
+}
+
+/// The caller's roles on an installation as Zaptec's `UserRoles` bitmask (User 1, Owner 2,
+/// Maintainer 4, Administrator 8): a group's grant shows as Maintainer, the "service" role.
+pub fn zaptec_roles(access: &InstallationAccess) -> u32 {
+    let direct = match access.role {
+        Some(Role::User) => 1,
+        Some(Role::Owner) => 2,
+        Some(Role::Admin) => 8,
+        None => 0,
+    };
+    let service = if access.via_groups.is_empty() { 0 } else { 4 };
+    let operator = if access.principal == Principal::Operator {
+        8
+    } else {
+        0
+    };
+    direct | service | operator
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -84,3 +84,16 @@ error-back = Zurück zu voltgate
 too-many-title = Zu viele Versuche
 too-many-seconds = Zu viele Versuche von hier. Versuchen Sie es in { $seconds } Sekunden erneut.
 too-many-minutes = Zu viele Versuche von hier. Versuchen Sie es in { $minutes } Minuten erneut.
+
+nav-account = Konto
+account-title = Ihr Konto
+account-tokens = API-Tokens
+account-tokens-help = Programme, die die voltgate-API in Ihrem Namen nutzen, halten diese Tokens. Widerrufen Sie eines, verliert das Programm bei seiner nächsten Anfrage den Zugriff.
+account-no-tokens = Kein Programm hält ein API-Token von Ihnen.
+account-created = Ausgestellt
+account-last-used = Zuletzt benutzt
+account-from = Von
+account-never = nie
+account-revoke = Widerrufen
+account-everywhere = Überall abmelden
+account-everywhere-help = Widerruft alle Ihre API-Tokens und meldet Sie hier ab.

@@ -84,3 +84,16 @@ error-back = Back to voltgate
 too-many-title = Too many attempts
 too-many-seconds = Too many attempts from here. Try again in { $seconds } seconds.
 too-many-minutes = Too many attempts from here. Try again in { $minutes } minutes.
+
+nav-account = Account
+account-title = Your account
+account-tokens = API tokens
+account-tokens-help = Programs that use the voltgate API on your behalf hold these tokens. Revoke one, and the program loses access on its next request.
+account-no-tokens = No program holds an API token of yours.
+account-created = Issued
+account-last-used = Last used
+account-from = From
+account-never = never
+account-revoke = Revoke
+account-everywhere = Log out everywhere
+account-everywhere-help = Revokes every API token of yours and logs you out here.

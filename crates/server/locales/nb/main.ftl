@@ -84,3 +84,16 @@ error-back = Tilbake til voltgate
 too-many-title = For mange forsøk
 too-many-seconds = For mange forsøk herfra. Prøv igjen om { $seconds } sekunder.
 too-many-minutes = For mange forsøk herfra. Prøv igjen om { $minutes } minutter.
+
+nav-account = Konto
+account-title = Kontoen din
+account-tokens = API-nøkler
+account-tokens-help = Programmer som bruker voltgate-APIet på dine vegne, har disse nøklene. Trekker du tilbake en, mister programmet tilgangen ved neste forespørsel.
+account-no-tokens = Ingen programmer har en API-nøkkel fra deg.
+account-created = Utstedt
+account-last-used = Sist brukt
+account-from = Fra
+account-never = aldri
+account-revoke = Trekk tilbake
+account-everywhere = Logg ut overalt
+account-everywhere-help = Trekker tilbake alle API-nøklene dine og logger deg ut her.

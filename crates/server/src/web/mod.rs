@@ -1,6 +1,7 @@
 //! The portal: server-rendered HTML that works without JavaScript.
 
 mod access;
+mod account;
 mod accounts;
 pub(crate) mod chargers;
 mod groups;
@@ -46,12 +47,14 @@ pub fn router(state: AppState, secure: SecureCookies) -> Router {
     let mut router = Router::new()
         .merge(access::router())
         .merge(accounts::router())
+        .merge(account::router())
         .merge(installations::router())
         .merge(groups::router())
         .merge(permissions::router())
         .merge(ocpp::router())
         .merge(chargers::router())
         .merge(history::router())
+        .merge(crate::api::router())
         .route("/", get(home))
         .route("/healthz", get(health))
         .route("/static/style.css", get(stylesheet))

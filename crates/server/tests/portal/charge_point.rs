@@ -136,7 +136,7 @@ impl ChargePoint {
     }
 
     /// Answers a load-balancing CALL; false when the frame is something else.
-    async fn answer_balancing(&mut self, frame: &Value) -> bool {
+    pub async fn answer_balancing(&mut self, frame: &Value) -> bool {
         let action = frame[2].as_str().unwrap_or_default();
         if frame[0] != 2 || !is_balancing(action, &frame[3]) {
             return false;

@@ -2,6 +2,8 @@
 
 mod access;
 mod accounts;
+mod api;
+mod api_clients;
 mod balancing;
 mod browser;
 mod charge_point;

@@ -1,0 +1,514 @@
+//! `GET /api/chargers`, `/api/chargers/{id}`, `/api/chargers/{id}/state`,
+//! `POST /api/chargers/{id}/update`, `POST /api/chargers/{id}/sendCommand/{commandId}` and
+//! `GET /api/chargerFirmware/installation/{id}`.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::Utc;
+use rust_ocpp::v1_6::messages::change_configuration::ChangeConfigurationRequest;
+use rust_ocpp::v1_6::messages::remote_start_transaction::RemoteStartTransactionRequest;
+use rust_ocpp::v1_6::messages::remote_stop_transaction::RemoteStopTransactionRequest;
+use rust_ocpp::v1_6::messages::reset::ResetRequest;
+use rust_ocpp::v1_6::messages::unlock_connector::UnlockConnectorRequest;
+use rust_ocpp::v1_6::types::ResetRequestStatus;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use voltgate_domain::authz::rules::zaptec_roles;
+use voltgate_domain::authz::ViewInstallation;
+use voltgate_domain::balancing::Delivery;
+use voltgate_domain::zaptec::{OperationMode, ZaptecCommand};
+use voltgate_domain::{Authorized, ChargerId, InstallationId};
+use voltgate_ocpp::{Command, CommandError};
+use voltgate_store::{Charger, ConnectorState, Installation, RunningSession};
+
+use super::zaptec::{self, bad_request, path_id, query_id, timestamp, Page, Paging};
+use super::{ApiUser, Json, Query};
+use crate::charging::{ChargerCommand, ChargerControl, CommandFailure, CommandOutcome};
+use crate::error::{ApiError, AppError};
+use crate::state::AppState;
+
+/// The RFID token a charging session started through the API is started with.
+const API_ID_TAG: &str = "voltgate-api";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/chargers", get(list))
+        .route("/chargers/{id}", get(show))
+        .route("/chargers/{id}/state", get(state))
+        .route("/chargers/{id}/update", post(update))
+        .route("/chargers/{id}/sendcommand/{command}", post(send_command))
+        .route("/chargerfirmware/installation/{id}", get(firmware))
+}
+
+/// One charger as Zaptec shows it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct ChargerView {
+    pub id: Uuid,
+    /// The charge point identity it connects with.
+    pub device_id: String,
+    pub name: String,
+    pub created_on_date: String,
+    /// The installation's one circuit.
+    pub circuit_id: Uuid,
+    pub active: bool,
+    pub current_user_roles: u32,
+    /// 1 Smart (Pro), 4 Apollo (Go).
+    pub device_type: i32,
+    pub installation_name: String,
+    pub installation_id: Uuid,
+    pub authentication_type: i32,
+    pub is_authorization_required: bool,
+    /// `ChargerOperationMode` of its first connector.
+    pub operating_mode: i32,
+    pub is_online: bool,
+}
+
+/// What the charger's pages need beyond the charger: its installation, the caller's capability, its
+/// connectors and running sessions.
+struct Seen {
+    installation: Installation,
+    cap: Authorized<ViewInstallation>,
+    charger: Charger,
+    connectors: Vec<ConnectorState>,
+    running: Vec<RunningSession>,
+}
+
+impl Seen {
+    /// The connector commands act on: the one with a running session, else the first.
+    fn connector(&self) -> u32 {
+        self.running
+            .iter()
+            .find(|s| s.charger_id == self.charger.id)
+            .map_or(1, |s| s.connector_id.max(1) as u32)
+    }
+
+    fn session(&self, connector: u32) -> Option<&RunningSession> {
+        self.running
+            .iter()
+            .rfind(|s| s.charger_id == self.charger.id && s.connector_id == connector as i32)
+    }
+
+    fn mode(&self, connector: u32) -> OperationMode {
+        let status = self
+            .connectors
+            .iter()
+            .find(|c| c.connector_id == connector as i32)
+            .map(|c| c.status.as_str());
+        let paused = self.session(connector).is_some_and(|s| s.paused);
+        OperationMode::of(status, paused)
+    }
+}
+
+fn view(app: &AppState, seen: &Seen) -> ChargerView {
+    let installation = &seen.installation;
+    ChargerView {
+        id: seen.charger.id.as_uuid(),
+        device_id: seen.charger.identity.clone(),
+        name: seen.charger.name.clone(),
+        created_on_date: timestamp(seen.charger.created_at),
+        circuit_id: installation.id.as_uuid(),
+        active: true,
+        current_user_roles: zaptec_roles(seen.cap.facts()),
+        device_type: zaptec::device_type(installation.installation_type),
+        installation_name: installation.name.clone(),
+        installation_id: installation.id.as_uuid(),
+        authentication_type: 0,
+        is_authorization_required: installation.settings.authentication_required,
+        operating_mode: seen.mode(seen.connector()) as i32,
+        is_online: app.registry.is_online(&seen.charger.identity),
+    }
+}
+
+/// Every charger of an installation the caller may see, with what its views need.
+async fn seen_on(
+    app: &AppState,
+    installation: Installation,
+    cap: Authorized<ViewInstallation>,
+) -> Result<Vec<Seen>, ApiError> {
+    let chargers = app.store.chargers(installation.id).await?;
+    let running = app.store.running_sessions(installation.id).await?;
+    Ok(chargers
+        .into_iter()
+        .map(|(charger, connectors)| Seen {
+            installation: installation.clone(),
+            cap: cap.clone(),
+            charger,
+            connectors,
+            running: running.clone(),
+        })
+        .collect())
+}
+
+/// One charger the caller may see (404 otherwise, as if it did not exist).
+async fn seen(app: &AppState, caller: &ApiUser, raw: &str) -> Result<Seen, ApiError> {
+    let id: ChargerId = path_id(raw)?;
+    let charger = app.store.charger(id).await?.ok_or(AppError::Forbidden)?;
+    let (installation, cap) =
+        super::installation::<ViewInstallation>(app, caller, charger.installation_id).await?;
+    seen_on(app, installation, cap)
+        .await?
+        .into_iter()
+        .find(|seen| seen.charger.id == id)
+        .ok_or(ApiError(AppError::Forbidden))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    #[param(rename = "InstallationId", value_type = Option<Uuid>)]
+    installationid: Option<String>,
+    /// Chargers whose name contains this, in any case.
+    #[param(rename = "NameFilter")]
+    namefilter: Option<String>,
+    #[param(rename = "PageIndex")]
+    pageindex: Option<i64>,
+    #[param(rename = "PageSize")]
+    pagesize: Option<i64>,
+}
+
+/// The chargers the caller may see: of one installation, or of all they may see.
+#[utoipa::path(get, path = "/api/chargers", tag = "zaptec", params(ListQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<ChargerView>), (status = 400, description = "Invalid query"), (status = 401, description = "No valid token"), (status = 403, description = "No right"), (status = 404, description = "Unknown installation, or no relation to it")))]
+pub async fn list(
+    State(app): State<AppState>,
+    caller: ApiUser,
+    Query(query): Query<ListQuery>,
+) -> Result<axum::Json<Page<ChargerView>>, ApiError> {
+    let paging = Paging::parse(query.pageindex, query.pagesize)?;
+    let principal = caller.principal();
+    let installations =
+        match query_id::<InstallationId>("InstallationId", query.installationid.as_deref())? {
+            Some(id) => vec![super::installation::<ViewInstallation>(&app, &caller, id).await?],
+            None => app.visible_installations(&principal).await?,
+        };
+    let filter = query.namefilter.as_deref().map(str::to_lowercase);
+    let mut rows = Vec::new();
+    for (installation, cap) in installations {
+        for seen in seen_on(&app, installation, cap).await? {
+            if filter
+                .as_deref()
+                .is_none_or(|f| seen.charger.name.to_lowercase().contains(f))
+            {
+                rows.push(view(&app, &seen));
+            }
+        }
+    }
+    Ok(axum::Json(paging.page(rows)))
+}
+
+/// One charger.
+#[utoipa::path(get, path = "/api/chargers/{id}", tag = "zaptec",
+    params(("id" = Uuid, Path, description = "The charger")), security(("bearer" = [])),
+    responses((status = 200, body = ChargerView), (status = 401, description = "No valid token"), (status = 403, description = "No right"), (status = 404, description = "Unknown, or no relation to it")))]
+pub async fn show(
+    State(app): State<AppState>,
+    caller: ApiUser,
+    Path(id): Path<String>,
+) -> Result<axum::Json<ChargerView>, ApiError> {
+    let seen = seen(&app, &caller, &id).await?;
+    Ok(axum::Json(view(&app, &seen)))
+}
+
+/// One observation of a charger's state; values are always strings.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct Observation {
+    pub charger_id: Uuid,
+    pub state_id: i32,
+    pub timestamp: String,
+    pub value_as_string: String,
+}
+
+/// The charger's state: −2 IsOnline, 507–509 currents (A), 513 TotalChargePower (W), 553 the
+/// session's energy (kWh), 710 ChargerOperationMode, 718 FinalStopActive, 908 and 911 firmware.
+#[utoipa::path(get, path = "/api/chargers/{id}/state", tag = "zaptec",
+    params(("id" = Uuid, Path, description = "The charger")), security(("bearer" = [])),
+    responses((status = 200, body = Vec<Observation>), (status = 401, description = "No valid token"), (status = 403, description = "No right"), (status = 404, description = "Unknown, or no relation to it")))]
+pub async fn state(
+    State(app): State<AppState>,
+    caller: ApiUser,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Vec<Observation>>, ApiError> {
+    let seen = seen(&app, &caller, &id).await?;
+    let connector = seen.connector();
+    let state = seen
+        .connectors
+        .iter()
+        .find(|c| c.connector_id == connector as i32);
+    let at = timestamp(state.map_or_else(Utc::now, |s| s.updated_at));
+    let session = seen.session(connector);
+    let online = app.registry.is_online(&seen.charger.identity);
+    let current = |phase: usize| state.and_then(|s| s.current[phase]).unwrap_or(0.0);
+    let power: f64 = seen.connectors.iter().filter_map(|c| c.power_w).sum();
+    let session_kwh = match (session, state.and_then(|s| s.energy_wh)) {
+        (Some(session), Some(now)) => ((now - session.meter_start as f64) / 1000.0).max(0.0),
+        _ => 0.0,
+    };
+    let firmware = seen.charger.firmware_version.clone().unwrap_or_default();
+    let values: Vec<(i32, String)> = vec![
+        (-2, if online { "1" } else { "0" }.into()),
+        (507, current(0).to_string()),
+        (508, current(1).to_string()),
+        (509, current(2).to_string()),
+        (513, power.to_string()),
+        (553, format!("{session_kwh:.3}")),
+        (710, (seen.mode(connector) as i32).to_string()),
+        (
+            718,
+            if session.is_some_and(|s| s.paused) {
+                "1"
+            } else {
+                "0"
+            }
+            .into(),
+        ),
+        (908, firmware.clone()),
+        (911, firmware),
+    ];
+    let charger_id = seen.charger.id.as_uuid();
+    Ok(axum::Json(
+        values
+            .into_iter()
+            .map(|(state_id, value_as_string)| Observation {
+                charger_id,
+                state_id,
+                timestamp: at.clone(),
+                value_as_string,
+            })
+            .collect(),
+    ))
+}
+
+/// What a 409/504 with Zaptec's code says about a command that achieved nothing.
+fn refused(status: StatusCode, code: u16, details: impl Into<String>) -> ApiError {
+    ApiError(AppError::Coded {
+        status,
+        code,
+        details: details.into(),
+    })
+}
+
+fn failed(failure: CommandFailure) -> ApiError {
+    match failure {
+        CommandFailure::Charger(CommandError::Offline) => {
+            refused(StatusCode::CONFLICT, 520, "The charger is offline.")
+        }
+        CommandFailure::Charger(
+            error @ (CommandError::Timeout(_) | CommandError::Expired | CommandError::Replaced),
+        ) => refused(StatusCode::GATEWAY_TIMEOUT, 520, error.to_string()),
+        CommandFailure::Charger(error) => refused(StatusCode::CONFLICT, 528, error.to_string()),
+        CommandFailure::NothingCharging(_) | CommandFailure::NoSuchSession(_) => {
+            refused(StatusCode::CONFLICT, 528, failure.to_string())
+        }
+        CommandFailure::Store(error) => ApiError::from(error),
+    }
+}
+
+/// A command's outcome: 200 when the charger accepted it (or it needed nothing sent).
+fn outcome(result: Result<CommandOutcome, CommandFailure>) -> Result<StatusCode, ApiError> {
+    match result.map_err(failed)? {
+        CommandOutcome::Answered(answer) => {
+            let status = serde_json::to_value(&answer)
+                .ok()
+                .and_then(|v| v.get("status").and_then(|s| s.as_str().map(str::to_owned)));
+            match status.as_deref() {
+                None | Some("Accepted") | Some("Unlocked") | Some("Scheduled") => {
+                    Ok(StatusCode::OK)
+                }
+                Some(other) => Err(refused(
+                    StatusCode::CONFLICT,
+                    528,
+                    format!("The charger answered {other}."),
+                )),
+            }
+        }
+        CommandOutcome::Limit(Some(Delivery::NotSent)) => Err(refused(
+            StatusCode::CONFLICT,
+            520,
+            "The charger is offline; the limit will be sent when it is back.",
+        )),
+        CommandOutcome::Limit(Some(Delivery::Rejected)) => Err(refused(
+            StatusCode::CONFLICT,
+            528,
+            "The charger rejected its new limit.",
+        )),
+        CommandOutcome::Limit(_) | CommandOutcome::Ended => Ok(StatusCode::OK),
+    }
+}
+
+/// Sends a command: 102 restart, 501 start, 502 stop, 506 pause (stop charging final), 507 resume,
+/// 708 unlock, 10001 deauthorize and stop. Validated against the charger's state: 409 with code 528
+/// when the state refuses it, 400 with 519 for an unknown command, 409 with 520 when the charger is
+/// offline, 504 with 520 when it does not answer.
+#[utoipa::path(post, path = "/api/chargers/{id}/sendCommand/{commandId}", tag = "zaptec",
+    params(("id" = Uuid, Path, description = "The charger"), ("commandId" = i64, Path, description = "The command")),
+    security(("bearer" = [])),
+    responses((status = 200, description = "Done"), (status = 400, description = "Unknown command (519)"), (status = 401, description = "No valid token"), (status = 403, description = "No right"), (status = 404, description = "Unknown, or no relation to it"), (status = 409, description = "Refused by the charger's state (528) or offline (520)"), (status = 504, description = "No answer (520)")))]
+pub async fn send_command(
+    State(app): State<AppState>,
+    caller: ApiUser,
+    Path((id, command)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let id: ChargerId = path_id(&id)?;
+    let control = ChargerControl::check(app.store.as_ref(), &caller.principal(), id)
+        .await
+        .map_err(super::hidden)?;
+    let command = command
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .and_then(ZaptecCommand::from_id)
+        .ok_or_else(|| bad_request(519, "Unknown command."))?;
+    let seen = seen(&app, &caller, &id.to_string()).await?;
+    let connector = seen.connector();
+    let session = seen.session(connector).map(|s| s.transaction);
+    command
+        .allowed(seen.mode(connector), session.is_some())
+        .map_err(|why| refused(StatusCode::CONFLICT, 528, why))?;
+    let ocpp = ChargerCommand::Ocpp;
+    let to_send = match (command, session) {
+        (ZaptecCommand::RestartCharger, _) => ocpp(Command::Reset(ResetRequest {
+            kind: ResetRequestStatus::Soft,
+        })),
+        (ZaptecCommand::StartCharging, _) => ocpp(Command::RemoteStartTransaction(
+            RemoteStartTransactionRequest {
+                connector_id: Some(connector),
+                id_tag: API_ID_TAG.into(),
+                charging_profile: None,
+            },
+        )),
+        (ZaptecCommand::StopCharging | ZaptecCommand::DeauthorizeAndStop, Some(transaction)) => {
+            ocpp(Command::RemoteStopTransaction(
+                RemoteStopTransactionRequest {
+                    transaction_id: transaction,
+                },
+            ))
+        }
+        // Nothing to deauthorize or stop.
+        (ZaptecCommand::StopCharging | ZaptecCommand::DeauthorizeAndStop, None) => {
+            return Ok(StatusCode::OK)
+        }
+        (ZaptecCommand::StopChargingFinal, _) => ChargerCommand::Pause { connector },
+        (ZaptecCommand::ResumeCharging, _) => ChargerCommand::Resume { connector },
+        (ZaptecCommand::UnlockConnector, _) => {
+            ocpp(Command::UnlockConnector(UnlockConnectorRequest {
+                connector_id: connector,
+            }))
+        }
+    };
+    outcome(app.charging.send_command(&control, to_send).await)
+}
+
+/// `POST /api/chargers/{id}/update`; keys in any case.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(default)]
+pub struct ChargerUpdate {
+    /// Seconds between meter values (OCPP `MeterValueSampleInterval`); 0 turns them off.
+    #[schema(rename = "meterValueInterval")]
+    metervalueinterval: Option<i64>,
+    /// Not supported yet: use the installation's available current.
+    #[schema(rename = "maxChargeCurrent")]
+    maxchargecurrent: Option<f64>,
+    #[schema(rename = "maxChargePhases")]
+    maxchargephases: Option<i64>,
+    #[schema(rename = "minChargeCurrent")]
+    minchargecurrent: Option<f64>,
+    #[schema(rename = "offlineChargeCurrent")]
+    offlinechargecurrent: Option<f64>,
+    #[schema(rename = "offlineChargePhase")]
+    offlinechargephase: Option<i64>,
+}
+
+/// Changes a charger's settings. `meterValueInterval` becomes the OCPP configuration key
+/// `MeterValueSampleInterval`; the current settings answer 400 (code 527, not supported) — set the
+/// installation's available current instead, which load balancing shares among the chargers.
+#[utoipa::path(post, path = "/api/chargers/{id}/update", tag = "zaptec",
+    params(("id" = Uuid, Path, description = "The charger")), request_body = ChargerUpdate,
+    security(("bearer" = [])),
+    responses((status = 200, description = "Done"), (status = 400, description = "Invalid (529) or not supported (527)"), (status = 401, description = "No valid token"), (status = 403, description = "No right"), (status = 404, description = "Unknown, or no relation to it"), (status = 409, description = "Refused or offline"), (status = 504, description = "No answer")))]
+pub async fn update(
+    State(app): State<AppState>,
+    caller: ApiUser,
+    Path(id): Path<String>,
+    Json(body): Json<ChargerUpdate>,
+) -> Result<StatusCode, ApiError> {
+    let id: ChargerId = path_id(&id)?;
+    let control = ChargerControl::check(app.store.as_ref(), &caller.principal(), id)
+        .await
+        .map_err(super::hidden)?;
+    let unsupported = body.maxchargecurrent.is_some()
+        || body.maxchargephases.is_some()
+        || body.minchargecurrent.is_some()
+        || body.offlinechargecurrent.is_some()
+        || body.offlinechargephase.is_some();
+    if unsupported {
+        return Err(bad_request(
+            527,
+            "Charger currents are not supported; set the installation's AvailableCurrent.",
+        ));
+    }
+    let Some(interval) = body.metervalueinterval else {
+        return Ok(StatusCode::OK);
+    };
+    if !(0..=86_400).contains(&interval) {
+        return Err(bad_request(
+            529,
+            "meterValueInterval must be 0 to 86400 seconds.",
+        ));
+    }
+    let change = ChargerCommand::Ocpp(Command::ChangeConfiguration(ChangeConfigurationRequest {
+        key: "MeterValueSampleInterval".into(),
+        value: interval.to_string(),
+    }));
+    outcome(app.charging.send_command(&control, change).await)
+}
+
+/// Firmware of one charger.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct Firmware {
+    pub charger_id: Uuid,
+    pub device_id: String,
+    pub device_type: i32,
+    pub is_online: bool,
+    pub current_version: String,
+    /// voltgate does not distribute firmware: the current version.
+    pub available_version: String,
+    pub is_up_to_date: bool,
+}
+
+/// The firmware of an installation's chargers.
+#[utoipa::path(get, path = "/api/chargerFirmware/installation/{id}", tag = "zaptec",
+    params(("id" = Uuid, Path, description = "The installation")), security(("bearer" = [])),
+    responses((status = 200, body = Vec<Firmware>), (status = 401, description = "No valid token"), (status = 403, description = "No right"), (status = 404, description = "Unknown, or no relation to it")))]
+pub async fn firmware(
+    State(app): State<AppState>,
+    caller: ApiUser,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Vec<Firmware>>, ApiError> {
+    let id: InstallationId = path_id(&id)?;
+    let (installation, _) = super::installation::<ViewInstallation>(&app, &caller, id).await?;
+    let device_type = zaptec::device_type(installation.installation_type);
+    let chargers = app.store.charger_list(id).await?;
+    Ok(axum::Json(
+        chargers
+            .into_iter()
+            .map(|charger| {
+                let version = charger.firmware_version.clone().unwrap_or_default();
+                Firmware {
+                    charger_id: charger.id.as_uuid(),
+                    is_online: app.registry.is_online(&charger.identity),
+                    device_id: charger.identity,
+                    device_type,
+                    current_version: version.clone(),
+                    available_version: version,
+                    is_up_to_date: true,
+                }
+            })
+            .collect(),
+    ))
+}

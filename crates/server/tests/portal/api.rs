@@ -1,0 +1,788 @@
+//! The partner REST API over HTTP, on SQLite and PostgreSQL: tokens, every route as each kind of
+//! caller, revocation on the very next call, case-insensitivity, paging, rate limits and audit.
+
+use chrono::{Duration, Utc};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use voltgate_domain::authz::{ManageGroup, ManagePermissions, ManageUsers, RevokeGrant};
+use voltgate_domain::{
+    authorize, ChargerId, Email, GrantAccess, GroupId, GroupRole, InstallationId, Principal, Role,
+    UserId,
+};
+use voltgate_store::testing::on_group;
+use voltgate_store::{NewChargeSession, RequestContext, StopReport};
+
+use crate::charge_point::with_charger;
+use crate::groups::create_group;
+use crate::helpers::{operator, spawn_app, spawn_app_with, TestApp};
+
+crate::on_both_engines!(
+    tokens_are_granted_refreshed_revoked_and_refused,
+    every_route_answers_each_caller_by_their_rights,
+    revocation_takes_effect_on_the_very_next_call,
+    routes_and_keys_match_in_any_case,
+    paging_has_edges_and_history_totals_come_from_sql,
+    api_calls_and_token_requests_are_rate_limited,
+);
+
+const PASSWORD: &str = "correct horse battery";
+
+/// The people around one installation with a charger: (owner, admin, user, member, outsider) e-mails.
+struct World {
+    app: TestApp,
+    installation: InstallationId,
+    charger: String,
+    group: GroupId,
+}
+
+async fn user_id(app: &TestApp, email: &str) -> UserId {
+    app.db
+        .store
+        .user_by_email(&Email::parse(email).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+async fn world(app: TestApp) -> World {
+    let (_owner, installation, _password, charger) = with_charger(&app, "CP-API-1").await;
+    let partner = app.signed_up("cpo@acme.example", "Acme Admin").await;
+    let group = create_group(&partner, "Acme Charging", "").await;
+    for email in [
+        "admin@example.no",
+        "user@example.no",
+        "member@acme.example",
+        "outsider@example.org",
+    ] {
+        app.signed_up(email, "Someone").await;
+    }
+    let store = app.db.store.as_ref();
+    let manage = operator::<ManageUsers>(&app.db, installation).await;
+    store
+        .set_installation_role(
+            &manage,
+            user_id(&app, "admin@example.no").await,
+            Role::Admin,
+        )
+        .await
+        .unwrap();
+    store
+        .set_installation_role(&manage, user_id(&app, "user@example.no").await, Role::User)
+        .await
+        .unwrap();
+    let on_group = on_group::<ManageGroup>(store, Principal::Operator, group)
+        .await
+        .unwrap();
+    store
+        .set_group_role(
+            &on_group,
+            user_id(&app, "member@acme.example").await,
+            GroupRole::Member,
+        )
+        .await
+        .unwrap();
+    let permissions = operator::<ManagePermissions>(&app.db, installation).await;
+    store
+        .grant_access(&permissions, group, &RequestContext::default())
+        .await
+        .unwrap();
+    World {
+        app,
+        installation,
+        charger,
+        group,
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::new()
+}
+
+async fn grant(app: &TestApp, fields: &[(&str, &str)]) -> (StatusCode, Value) {
+    let response = client()
+        .post(format!("{}/oauth/token", app.base))
+        .form(fields)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn token(app: &TestApp, email: &str) -> String {
+    let (status, body) = grant(
+        app,
+        &[
+            ("grant_type", "password"),
+            ("username", email),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["access_token"].as_str().unwrap().to_owned()
+}
+
+async fn call(
+    app: &TestApp,
+    token: &str,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let url = format!("{}{path}", app.base);
+    let request = match method {
+        "POST" => client().post(url).json(&body.unwrap_or(json!({}))),
+        _ => client().get(url),
+    };
+    let response = request.bearer_auth(token).send().await.unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn get(app: &TestApp, token: &str, path: &str) -> (StatusCode, Value) {
+    call(app, token, "GET", path, None).await
+}
+
+async fn tokens_are_granted_refreshed_revoked_and_refused(engine: voltgate_store::Engine) {
+    let app = spawn_app(engine).await;
+    app.signed_up("kari@example.no", "Kari").await;
+
+    let (status, body) = grant(
+        &app,
+        &[
+            ("grant_type", "password"),
+            ("username", "kari@example.no"),
+            ("password", "wrong"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"], "invalid_grant");
+    assert!(body["error_description"]
+        .as_str()
+        .is_some_and(|d| !d.is_empty()));
+    let (status, body) = grant(
+        &app,
+        &[
+            ("grant_type", "password"),
+            ("username", "nobody@example.no"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+    );
+    let (status, body) = grant(&app, &[("grant_type", "client_credentials")]).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("unsupported_grant_type"))
+    );
+    let (status, body) = grant(&app, &[("username", "kari@example.no")]).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_request"))
+    );
+
+    let (status, first) = grant(
+        &app,
+        &[
+            ("grant_type", "password"),
+            ("username", "KARI@example.no"),
+            ("password", PASSWORD),
+            ("scope", "openid"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(first["token_type"], "Bearer");
+    assert_eq!(first["expires_in"], 86_400);
+    let access = first["access_token"].as_str().unwrap();
+    assert_eq!(
+        get(&app, access, "/api/installation").await.0,
+        StatusCode::OK
+    );
+
+    // Without a token, with a wrong one: 401 and a challenge.
+    let bare = client()
+        .get(format!("{}/api/installation", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bare.status(), StatusCode::UNAUTHORIZED);
+    assert!(bare.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .starts_with("Bearer"));
+    assert_eq!(
+        get(&app, "not-a-token", "/api/installation").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Rotation: the refresh token is good once; presenting it again ends the whole family.
+    let refresh = first["refresh_token"].as_str().unwrap();
+    let (status, second) = grant(
+        &app,
+        &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{second}");
+    let second_access = second["access_token"].as_str().unwrap();
+    assert_eq!(
+        get(&app, second_access, "/api/installation").await.0,
+        StatusCode::OK
+    );
+    let (status, reused) = grant(
+        &app,
+        &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
+    )
+    .await;
+    assert_eq!(
+        (status, reused["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+    );
+    assert_eq!(
+        get(&app, second_access, "/api/installation").await.0,
+        StatusCode::UNAUTHORIZED,
+        "family revoked"
+    );
+    assert_eq!(
+        get(&app, access, "/api/installation").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // RFC 7009: revoked on the next call; unknown tokens are no error.
+    let fresh = token(&app, "kari@example.no").await;
+    let revoke = |token: String| {
+        let base = app.base.clone();
+        async move {
+            client()
+                .post(format!("{base}/oauth/revoke"))
+                .form(&[("token", token)])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(revoke(fresh.clone()).await, StatusCode::OK);
+    assert_eq!(
+        get(&app, &fresh, "/api/installation").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(revoke("never-issued".into()).await, StatusCode::OK);
+
+    let discovery: Value = client()
+        .get(format!("{}/.well-known/openid-configuration", app.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        discovery["token_endpoint"],
+        format!("{}/oauth/token", app.base)
+    );
+
+    // The account page's "log out everywhere" ends every token.
+    let kept = token(&app, "kari@example.no").await;
+    let kari = user_id(&app, "kari@example.no").await;
+    app.db
+        .store
+        .revoke_user_tokens(kari, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        get(&app, &kept, "/api/installation").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+async fn every_route_answers_each_caller_by_their_rights(engine: voltgate_store::Engine) {
+    let w = world(spawn_app(engine).await).await;
+    let (app, inst, charger) = (&w.app, w.installation, w.charger.as_str());
+    let reads = [
+        format!("/api/installation/{inst}"),
+        format!("/api/installation/{inst}/hierarchy"),
+        format!("/api/chargers?InstallationId={inst}"),
+        format!("/api/chargers/{charger}"),
+        format!("/api/chargers/{charger}/state"),
+        format!("/api/chargerFirmware/installation/{inst}"),
+        format!("/api/chargehistory?InstallationId={inst}"),
+        format!("/api/sessions/archived?InstallationId={inst}"),
+    ];
+    // (who, roles bitmask, may change settings and control chargers, may change the fuse)
+    let callers = [
+        ("owner@example.no", 2, true, true),
+        ("admin@example.no", 8, true, true),
+        ("user@example.no", 1, false, false),
+        ("member@acme.example", 4, true, false),
+    ];
+    for (email, roles, may_change, may_fuse) in callers {
+        let t = token(app, email).await;
+        for path in &reads {
+            let (status, _) = get(app, &t, path).await;
+            assert_eq!(status, StatusCode::OK, "{email} GET {path}");
+        }
+        let (_, list) = get(app, &t, "/api/installation").await;
+        assert_eq!(list["Pages"], 1, "{email}: {list}");
+        assert_eq!(list["Data"][0]["Id"], inst.to_string());
+        assert_eq!(list["Data"][0]["CurrentUserRoles"], roles, "{email}");
+        assert_eq!(list["Message"], Value::Null);
+        let (_, chargers) = get(app, &t, "/api/chargers").await;
+        assert_eq!(chargers["Data"][0]["Id"], charger);
+        assert_eq!(chargers["Data"][0]["Name"], "CP-API-1");
+
+        let (status, _) = call(
+            app,
+            &t,
+            "POST",
+            &format!("/api/installation/{inst}/update"),
+            Some(json!({"AvailableCurrent": 20})),
+        )
+        .await;
+        assert_eq!(
+            status == StatusCode::OK,
+            may_change,
+            "{email} update: {status}"
+        );
+        let (status, _) = call(
+            app,
+            &t,
+            "POST",
+            &format!("/api/installation/{inst}/update"),
+            Some(json!({"MaxCurrent": 40})),
+        )
+        .await;
+        assert_eq!(
+            status == StatusCode::OK,
+            may_fuse,
+            "{email} MaxCurrent: {status}"
+        );
+        let (status, body) = call(
+            app,
+            &t,
+            "POST",
+            &format!("/api/chargers/{charger}/sendCommand/4242"),
+            None,
+        )
+        .await;
+        if may_change {
+            assert_eq!(
+                (status, body["Code"].as_i64()),
+                (StatusCode::BAD_REQUEST, Some(519)),
+                "{email}"
+            );
+        } else {
+            assert_eq!(status, StatusCode::FORBIDDEN, "{email}");
+            assert_eq!(body.get("Data"), None);
+        }
+        // Pausing a charger that is not charging: refused by its state, Zaptec's 528.
+        if may_change {
+            let (status, body) = call(
+                app,
+                &t,
+                "POST",
+                &format!("/api/chargers/{charger}/SendCommand/506"),
+                None,
+            )
+            .await;
+            assert_eq!(
+                (status, body["Code"].as_i64()),
+                (StatusCode::CONFLICT, Some(528)),
+                "{email}: {body}"
+            );
+            // The charger is not connected: a restart cannot reach it.
+            let (status, body) = call(
+                app,
+                &t,
+                "POST",
+                &format!("/api/chargers/{charger}/sendCommand/102"),
+                None,
+            )
+            .await;
+            assert_eq!(
+                (status, body["Code"].as_i64()),
+                (StatusCode::CONFLICT, Some(520)),
+                "{email}: {body}"
+            );
+        }
+    }
+
+    // The outsider sees nothing and learns nothing.
+    let t = token(app, "outsider@example.org").await;
+    let (_, list) = get(app, &t, "/api/installation").await;
+    assert_eq!(list["Data"], json!([]));
+    assert_eq!(list["Pages"], 0);
+    for path in &reads {
+        let (status, body) = get(app, &t, path).await;
+        if path.ends_with("/hierarchy") {
+            assert_eq!(status, StatusCode::NO_CONTENT, "{path}");
+        } else {
+            assert_eq!(status, StatusCode::FORBIDDEN, "outsider GET {path}: {body}");
+            assert!(
+                body.get("Data").is_none() && body.get("Name").is_none(),
+                "{body}"
+            );
+        }
+    }
+    let (status, _) = call(
+        app,
+        &t,
+        "POST",
+        &format!("/api/installation/{inst}/update"),
+        Some(json!({"AvailableCurrent": 1})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = get(app, &t, "/api/installation/not-a-uuid").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = get(app, &t, "/api/no/such/route").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let random = InstallationId::random();
+    assert_eq!(
+        get(app, &t, &format!("/api/installation/{random}")).await.0,
+        StatusCode::FORBIDDEN,
+        "unknown looks like no access"
+    );
+
+    // Every change above was audited as made through the API, naming the group for the member.
+    let log = app
+        .db
+        .store
+        .installation_audit(&operator::<ManagePermissions>(&app.db, inst).await, 100, 0)
+        .await
+        .unwrap();
+    let through_api: Vec<_> = log.iter().filter(|e| e.detail["via"] == "api").collect();
+    assert!(
+        through_api.iter().any(|e| e.kind == "settings_changed"),
+        "{log:#?}"
+    );
+    let member = user_id(app, "member@acme.example").await;
+    assert!(through_api
+        .iter()
+        .any(|e| e.actor == Some(member) && e.kind == "settings_changed"));
+    assert!(
+        through_api.iter().any(|e| e.kind == "charger_command"
+            && e.actor == Some(member)
+            && e.group == Some(w.group)),
+        "{log:#?}"
+    );
+
+    // The update rebalanced within the new values.
+    let stored = app.db.store.installation(inst).await.unwrap().unwrap();
+    assert_eq!(stored.settings.max_current.get(), 40.0);
+}
+
+async fn revocation_takes_effect_on_the_very_next_call(engine: voltgate_store::Engine) {
+    let w = world(spawn_app(engine).await).await;
+    let (app, inst, charger) = (&w.app, w.installation, w.charger.as_str());
+    let t = token(app, "member@acme.example").await;
+    assert_eq!(
+        get(app, &t, &format!("/api/chargers/{charger}")).await.0,
+        StatusCode::OK
+    );
+
+    let owner = user_id(app, "owner@example.no").await;
+    let principal = Principal::User(owner);
+    let store = app.db.store.as_ref();
+    let (_, on_installation) = store
+        .installation_for(&principal, inst)
+        .await
+        .unwrap()
+        .unwrap();
+    let (_, on_group) = store.group_for(&principal, w.group).await.unwrap().unwrap();
+    let revoke = authorize::<RevokeGrant>(
+        &principal,
+        GrantAccess {
+            installation: on_installation,
+            group: on_group,
+        },
+    )
+    .unwrap();
+    store.revoke_access(&revoke).await.unwrap();
+
+    let (status, body) = get(app, &t, &format!("/api/installation/{inst}/hierarchy")).await;
+    assert_eq!((status, body), (StatusCode::NO_CONTENT, Value::Null));
+    for path in [
+        format!("/api/installation/{inst}"),
+        format!("/api/chargers/{charger}"),
+        format!("/api/chargers/{charger}/state"),
+        format!("/api/chargers?InstallationId={inst}"),
+        format!("/api/chargehistory?InstallationId={inst}"),
+    ] {
+        assert_eq!(get(app, &t, &path).await.0, StatusCode::FORBIDDEN, "{path}");
+    }
+    let (status, _) = call(
+        app,
+        &t,
+        "POST",
+        &format!("/api/chargers/{charger}/sendCommand/102"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, list) = get(app, &t, "/api/installation").await;
+    assert_eq!(list["Data"], json!([]));
+}
+
+async fn routes_and_keys_match_in_any_case(engine: voltgate_store::Engine) {
+    let w = world(spawn_app(engine).await).await;
+    let (app, inst) = (&w.app, w.installation);
+    let t = token(app, "member@acme.example").await;
+    let upper = inst.to_string().to_uppercase();
+    let (status, body) = get(app, &t, &format!("/API/Installation/{upper}/Hierarchy")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["Circuits"][0]["Chargers"][0]["Name"], "CP-API-1");
+    let (status, body) = get(
+        app,
+        &t,
+        &format!("/api/CHARGERS?installationid={inst}&pagesize=1"),
+    )
+    .await;
+    assert_eq!((status, body["Pages"].as_i64()), (StatusCode::OK, Some(1)));
+
+    for (body, expected) in [
+        (json!({"availableCurrent": 10}), 10.0),
+        (json!({"AVAILABLECURRENT": 12}), 12.0),
+        (json!({"AvailableCurrent": 99}), 32.0),
+        (json!({"availableCurrent": -1}), 32.0),
+    ] {
+        let (status, _) = call(
+            app,
+            &t,
+            "POST",
+            &format!("/Api/Installation/{inst}/Update"),
+            Some(body.clone()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (_, shown) = get(app, &t, &format!("/api/installation/{inst}")).await;
+        assert_eq!(shown["AvailableCurrent"], expected, "{body}");
+    }
+    let (status, _) = call(app, &t, "POST", &format!("/api/installation/{inst}/update"),
+        Some(json!({"availableCurrentPhase1": 10, "AvailableCurrentPhase2": 11, "availablecurrentphase3": 12}))).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, shown) = get(app, &t, &format!("/api/installation/{inst}")).await;
+    assert_eq!(
+        (
+            shown["AvailableCurrentPhase3"].as_f64(),
+            shown["AvailableCurrent"].clone()
+        ),
+        (Some(12.0), Value::Null)
+    );
+    let (status, body) = call(
+        app,
+        &t,
+        "POST",
+        &format!("/api/installation/{inst}/update"),
+        Some(json!({"availableCurrent": "ten"})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["Code"].as_i64()),
+        (StatusCode::BAD_REQUEST, Some(529))
+    );
+    let (status, _) = call(
+        app,
+        &t,
+        "POST",
+        &format!("/api/installation/{inst}/update"),
+        Some(json!({"AvailableCurrentPhase1": 5})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let raw = client()
+        .post(format!("{}/api/installation/{inst}/update", app.base))
+        .bearer_auth(&t)
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), StatusCode::BAD_REQUEST);
+}
+
+async fn paging_has_edges_and_history_totals_come_from_sql(engine: voltgate_store::Engine) {
+    let w = world(spawn_app(engine).await).await;
+    let (app, inst) = (&w.app, w.installation);
+    let charger: ChargerId = w.charger.parse().unwrap();
+    let store = app.db.store.as_ref();
+    let start = Utc::now() - Duration::days(3);
+    for n in 0..7i64 {
+        let at = start + Duration::hours(n);
+        let transaction = store
+            .start_charge_session(
+                charger,
+                &NewChargeSession {
+                    connector_id: 1,
+                    id_tag: format!("TAG{n}"),
+                    user: None,
+                    started_at: at,
+                    meter_start: 1000 * n,
+                    authorized: true,
+                    received_at: at,
+                },
+            )
+            .await
+            .unwrap();
+        store
+            .stop_charge_session(
+                charger,
+                &StopReport {
+                    transaction,
+                    at: at + Duration::minutes(30),
+                    meter_stop: 1000 * n + 2500,
+                    reason: None,
+                    samples: &[],
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let t = token(app, "member@acme.example").await;
+    let history = |query: String| {
+        let t = t.clone();
+        async move {
+            get(
+                app,
+                &t,
+                &format!("/api/chargehistory?InstallationId={inst}{query}"),
+            )
+            .await
+        }
+    };
+    let (status, page) = history("&PageSize=3&PageIndex=1".into()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page["Pages"], 3);
+    assert_eq!(page["Data"].as_array().unwrap().len(), 3);
+    assert_eq!(page["TotalCount"], 7);
+    assert_eq!(page["TotalEnergy"].as_f64(), Some(17.5));
+    assert_eq!(page["Data"][0]["Energy"].as_f64(), Some(2.5));
+    assert_eq!(page["Data"][0]["TokenName"], "TAG3", "newest first");
+    let (_, last) = history("&PageSize=3&PageIndex=2".into()).await;
+    assert_eq!(last["Data"].as_array().unwrap().len(), 1);
+    let (_, beyond) = history("&PageSize=3&PageIndex=9".into()).await;
+    assert_eq!(
+        (beyond["Data"].clone(), beyond["Pages"].clone()),
+        (json!([]), json!(3))
+    );
+    for bad in [
+        "&PageSize=0",
+        "&PageSize=5001",
+        "&PageIndex=-1",
+        "&PageSize=lots",
+        "&From=yesterday",
+    ] {
+        let (status, body) = history(bad.into()).await;
+        assert_eq!(
+            (status, body["Code"].as_i64()),
+            (StatusCode::BAD_REQUEST, Some(529)),
+            "{bad}"
+        );
+    }
+    assert_eq!(history("&PageSize=5000".into()).await.0, StatusCode::OK);
+    let (_, window) = history(format!(
+        "&From={}",
+        (start + Duration::hours(5)).format("%Y-%m-%dT%H:%M:%S")
+    ))
+    .await;
+    assert_eq!(window["TotalCount"], 2);
+    let (status, _) = get(app, &t, "/api/chargehistory").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = get(app, &t, "/api/installation?PageSize=5001").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let id = page["Data"][0]["Id"].as_str().unwrap().to_owned();
+    let (status, one) = get(app, &t, &format!("/api/session/{id}")).await;
+    assert_eq!(
+        (status, one["Energy"].as_f64()),
+        (StatusCode::OK, Some(2.5))
+    );
+    let outsider = token(app, "outsider@example.org").await;
+    assert_eq!(
+        get(app, &outsider, &format!("/api/session/{id}")).await.0,
+        StatusCode::FORBIDDEN
+    );
+
+    let mut cursor = String::new();
+    let mut seen = 0;
+    loop {
+        let (status, page) = get(
+            app,
+            &t,
+            &format!("/api/sessions/archived?InstallationId={inst}&PageSize=4{cursor}"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        seen += page["sessions"].as_array().unwrap().len();
+        match page["cursor"].as_str() {
+            Some(next) => {
+                assert_eq!(page["hasMore"], true);
+                cursor = format!("&Cursor={next}");
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen, 7);
+}
+
+async fn api_calls_and_token_requests_are_rate_limited(engine: voltgate_store::Engine) {
+    let app = spawn_app_with(engine, |s| {
+        s.api_rate_per_second = 1;
+        s.api_rate_burst = 3;
+    })
+    .await;
+    app.signed_up("kari@example.no", "Kari").await;
+    let t = token(&app, "kari@example.no").await;
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        let response = client()
+            .get(format!("{}/api/installation", app.base))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status());
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            let wait: u64 = response.headers()["retry-after"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!(wait >= 1);
+        }
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == StatusCode::OK).count(),
+        3,
+        "{statuses:?}"
+    );
+    assert_eq!(statuses[3], StatusCode::TOO_MANY_REQUESTS);
+    // Another token has its own allowance.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let other = token(&app, "kari@example.no").await;
+    assert_eq!(
+        get(&app, &other, "/api/installation").await.0,
+        StatusCode::OK
+    );
+    // The token endpoint is limited per address (two grants spent above, one recovered).
+    let mut refused = false;
+    for _ in 0..4 {
+        let (status, _) = grant(
+            &app,
+            &[
+                ("grant_type", "password"),
+                ("username", "kari@example.no"),
+                ("password", "wrong"),
+            ],
+        )
+        .await;
+        refused |= status == StatusCode::TOO_MANY_REQUESTS;
+    }
+    assert!(refused);
+}

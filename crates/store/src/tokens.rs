@@ -1,0 +1,105 @@
+//! The REST API's bearer tokens: only their SHA-256 is kept. An access token and a refresh token are
+//! issued together as one family; a refresh rotates the family's refresh token, and presenting a
+//! refresh token that was already rotated revokes the family (someone copied it).
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+use voltgate_domain::UserId;
+
+use crate::error::Result;
+use crate::model::User;
+
+/// Which of a family's tokens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenKind {
+    /// Presented on every API call.
+    Access,
+    /// Exchanged for a new pair at `/oauth/token`.
+    Refresh,
+}
+
+impl TokenKind {
+    /// The database's word for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Access => "access",
+            Self::Refresh => "refresh",
+        }
+    }
+}
+
+/// A new access token and refresh token, given as hashes.
+#[derive(Clone, Debug)]
+pub struct NewTokenPair {
+    /// Whose they are (a refresh keeps the family's holder and ignores this).
+    pub user: UserId,
+    pub access_hash: String,
+    pub access_expires: DateTime<Utc>,
+    pub refresh_hash: String,
+    pub refresh_expires: DateTime<Utc>,
+    /// The address that asked for them.
+    pub client_address: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A valid access token: whose it is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TokenHolder {
+    pub user: User,
+    pub family: Uuid,
+}
+
+/// What became of a refresh.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Refreshed {
+    /// The new pair was stored in the old one's family.
+    Rotated(UserId),
+    /// Unknown, expired or revoked token: nothing happened.
+    Invalid,
+    /// The token had already been rotated: its family is revoked now.
+    Reused,
+}
+
+/// One family of tokens as its holder sees it on the account page.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TokenFamily {
+    pub id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// The address it was last used from (or issued to).
+    pub client_address: Option<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The API's tokens.
+#[async_trait]
+pub trait TokenStore: Send + Sync {
+    /// Stores a new family with its first access and refresh token; answers the family's id.
+    async fn create_tokens(&self, pair: &NewTokenPair) -> Result<Uuid>;
+    /// The holder of an unrevoked, unexpired access token. Notes its use (at most once a minute) and
+    /// the address it came from.
+    async fn access_token(
+        &self,
+        hash: &str,
+        client_address: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<TokenHolder>>;
+    /// Exchanges a refresh token for `pair` in one transaction: the old refresh token is used up and
+    /// the new pair joins its family. A refresh token that was already used revokes its family.
+    async fn refresh_tokens(&self, old_hash: &str, pair: &NewTokenPair) -> Result<Refreshed>;
+    /// Revokes the family of the token with this hash, whatever its kind (RFC 7009: unknown tokens
+    /// are no error). Answers whether a token was found.
+    async fn revoke_token(&self, hash: &str, now: DateTime<Utc>) -> Result<bool>;
+    /// Revokes one of `user`'s families; `false` when they have no such family.
+    async fn revoke_token_family(
+        &self,
+        user: UserId,
+        family: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Revokes every token of `user` (logging out everywhere, a new password); answers how many.
+    async fn revoke_user_tokens(&self, user: UserId, now: DateTime<Utc>) -> Result<u64>;
+    /// `user`'s families with a token still valid, newest first.
+    async fn token_families(&self, user: UserId, now: DateTime<Utc>) -> Result<Vec<TokenFamily>>;
+}
