@@ -23,6 +23,7 @@ crate::on_both_engines!(
     routes_and_keys_match_in_any_case,
     paging_has_edges_and_history_totals_come_from_sql,
     api_calls_and_token_requests_are_rate_limited,
+    the_account_page_lists_and_revokes_tokens,
 );
 
 const PASSWORD: &str = "correct horse battery";
@@ -785,4 +786,85 @@ async fn api_calls_and_token_requests_are_rate_limited(engine: voltgate_store::E
         refused |= status == StatusCode::TOO_MANY_REQUESTS;
     }
     assert!(refused);
+}
+
+async fn the_account_page_lists_and_revokes_tokens(engine: voltgate_store::Engine) {
+    let app = spawn_app(engine).await;
+    let kari = app.signed_up("kari@example.no", "Kari").await;
+    let (_, empty) = kari.page("/account").await;
+    assert!(
+        empty.contains("No program holds an API token of yours."),
+        "{empty}"
+    );
+    let first = token(&app, "kari@example.no").await;
+    let second = token(&app, "kari@example.no").await;
+    get(&app, &first, "/api/installation").await;
+
+    let (status, page) = kari.page("/account").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page.matches("/revoke\"").count(), 2, "{page}");
+    assert!(page.contains("127.0.0.1"), "from where");
+    let (_, german) = kari.page("/account?lang=de").await;
+    assert!(german.contains("API-Tokens") && german.contains("Widerrufen"));
+    let (_, norwegian) = kari.page("/account?lang=nb").await;
+    assert!(norwegian.contains("Trekk tilbake"));
+
+    // A revoke form without its CSRF token changes nothing.
+    let action = page
+        .split("action=\"")
+        .filter_map(|rest| rest.split('"').next())
+        .find(|a| a.ends_with("/revoke"))
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        kari.post(&action, &[]).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let revoked = kari.submit("/account", &action, &[]).await;
+    assert_eq!(revoked.status(), StatusCode::SEE_OTHER);
+    let still = [
+        get(&app, &first, "/api/installation").await.0,
+        get(&app, &second, "/api/installation").await.0,
+    ];
+    assert_eq!(
+        still
+            .iter()
+            .filter(|s| **s == StatusCode::UNAUTHORIZED)
+            .count(),
+        1,
+        "one of the two revoked: {still:?}"
+    );
+
+    // Someone else's family is not found.
+    let other = app.signed_up("ola@example.no", "Ola").await;
+    token(&app, "ola@example.no").await;
+    let (_, olas) = other.page("/account").await;
+    let olas_action = olas
+        .split("action=\"")
+        .filter_map(|rest| rest.split('"').next())
+        .find(|a| a.ends_with("/revoke"))
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        kari.submit("/account", &olas_action, &[]).await.status(),
+        StatusCode::NOT_FOUND
+    );
+
+    let out = kari
+        .submit("/account", "/account/logout-everywhere", &[])
+        .await;
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        get(&app, &first, "/api/installation").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        get(&app, &second, "/api/installation").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        kari.get("/account").await.status(),
+        StatusCode::SEE_OTHER,
+        "signed out here too"
+    );
 }

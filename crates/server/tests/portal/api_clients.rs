@@ -204,6 +204,8 @@ async fn schemathesis_finds_the_openapi_document_true(engine: Engine) {
         .await
         .expect("schemathesis finishes")
         .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    eprintln!("{stdout}");
     assert!(
         output.status.success(),
         "schemathesis found problems:\n{}\n{}",
