@@ -47,6 +47,10 @@ pub struct ServeSettings {
     /// process's file limit minus the chargers it serves.
     #[arg(long, env = "VOLTGATE_MAX_PORTAL_CONNECTIONS", default_value_t = 4096)]
     pub max_portal_connections: usize,
+    /// Seconds a process of a PostgreSQL cluster holds its chargers without renewing its lease (it
+    /// renews every third of it): when a process dies, its chargers show offline after at most this.
+    #[arg(long, env = "VOLTGATE_CLUSTER_LEASE", default_value_t = 30)]
+    pub cluster_lease: u64,
     #[command(flatten)]
     pub database: DatabaseArgs,
 }
@@ -64,6 +68,7 @@ impl ServeSettings {
             access_requests_per_minute: 10_000,
             header_read_timeout: 10,
             max_portal_connections: 4096,
+            cluster_lease: 30,
             database: DatabaseArgs {
                 url: database_url.into(),
             },
