@@ -82,6 +82,17 @@ macro_rules! commands {
                 };
                 payload.unwrap_or_default()
             }
+
+            /// Reads a command back from its action and payload (as another process sent it).
+            pub fn read(action: &str, payload: Value) -> Result<Self, PayloadError> {
+                match action {
+                    $(stringify!($name) => Ok(Self::$name(payload::read(payload)?)),)*
+                    _ => Err(PayloadError {
+                        mistake: payload::Mistake::BadValue,
+                        description: format!("{action} is not a command"),
+                    }),
+                }
+            }
         }
 
         impl Answer {

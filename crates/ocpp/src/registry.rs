@@ -173,6 +173,24 @@ impl Registry {
         }
     }
 
+    /// Closes the charger's connection to this process, if it has one (it reconnected to another
+    /// process of the service): its session ends as if a newer connection here had replaced it.
+    pub fn close(&self, identity: &str) -> bool {
+        let connection = locked(&self.connections).remove(identity);
+        match connection {
+            Some(connection) => {
+                connection.mailbox.replace();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The identities of the chargers connected to this process.
+    pub fn identities(&self) -> Vec<String> {
+        locked(&self.connections).keys().cloned().collect()
+    }
+
     /// Whether the charger is connected to this process.
     pub fn is_online(&self, identity: &str) -> bool {
         locked(&self.connections).contains_key(identity)

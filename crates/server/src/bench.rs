@@ -54,6 +54,10 @@ pub struct OcppBench {
     /// PostgreSQL URL to measure on instead of a fresh SQLite file (the database must be empty).
     #[arg(long)]
     pub database_url: Option<String>,
+    /// Server processes on the one PostgreSQL database (`--database-url`): charger n connects to
+    /// process n mod N, and command k is sent from process k mod N (to a charger mostly elsewhere).
+    #[arg(long, default_value_t = 1)]
+    pub processes: usize,
 }
 
 const PASSWORD: &str = "bench password for chargers";
@@ -276,42 +280,58 @@ async fn run_one(options: &OcppBench, chargers: usize) -> anyhow::Result<()> {
         .await
         .context("preparing the database")?;
     let prepared = started.elapsed();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let mut server = tokio::process::Command::new(std::env::current_exe()?)
-        .args([
-            "serve",
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-            "--database-url",
-            &url,
-        ])
-        .env("VOLTGATE_LOG", "warn")
-        .kill_on_drop(true)
-        .spawn()?;
-    let pid = server
-        .id()
-        .ok_or_else(|| anyhow!("the server did not start"))?;
-    let base = format!("http://127.0.0.1:{port}");
+    let processes = options.processes.max(1);
+    if processes > 1 && options.database_url.is_none() {
+        bail!("--processes needs --database-url postgres://…: one SQLite file is one process");
+    }
     let http = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
-    for _ in 0..100 {
-        if http
-            .get(format!("{base}/healthz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            break;
+    let mut servers = Vec::new();
+    let mut pids = Vec::new();
+    let mut bases = Vec::new();
+    for _ in 0..processes {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let server = tokio::process::Command::new(std::env::current_exe()?)
+            .args([
+                "serve",
+                "--bind",
+                &format!("127.0.0.1:{port}"),
+                "--database-url",
+                &url,
+            ])
+            .env("VOLTGATE_LOG", "warn")
+            .kill_on_drop(true)
+            .spawn()?;
+        pids.push(
+            server
+                .id()
+                .ok_or_else(|| anyhow!("the server did not start"))?,
+        );
+        servers.push(server);
+        let base = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if http
+                .get(format!("{base}/healthz"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        bases.push(base);
     }
+    let base = bases[0].clone();
+    // Browser sessions live in the database: the one login holds on every process.
     log_in(&http, &base).await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let idle = rss_kib(pid)?;
+    let rss = |pids: &[u32]| -> anyhow::Result<u64> { pids.iter().map(|pid| rss_kib(*pid)).sum() };
+    let idle = rss(&pids)?;
 
     let connected = Arc::new(AtomicUsize::new(0));
     let heartbeats = Arc::new(Latencies::default());
@@ -320,7 +340,10 @@ async fn run_one(options: &OcppBench, chargers: usize) -> anyhow::Result<()> {
     let connect_started = Instant::now();
     let stop = Instant::now() + Duration::from_secs(options.duration + 120);
     let gate = Arc::new(Semaphore::new(256));
-    let ws_base = base.replacen("http://", "ws://", 1);
+    let ws_bases: Vec<String> = bases
+        .iter()
+        .map(|base| base.replacen("http://", "ws://", 1))
+        .collect();
     let failures = Arc::new(AtomicUsize::new(0));
     for n in 0..chargers {
         let connecting = Some(gate.clone().acquire_owned().await?);
@@ -331,7 +354,7 @@ async fn run_one(options: &OcppBench, chargers: usize) -> anyhow::Result<()> {
             steady_from: steady_from.clone(),
             connecting,
         };
-        let (base, failures) = (ws_base.clone(), failures.clone());
+        let (base, failures) = (ws_bases[n % processes].clone(), failures.clone());
         let charging = (n as f64) < chargers as f64 * options.charging_share;
         tokio::spawn(async move {
             if let Err(error) = charger(base, n, charging, report, stop).await {
@@ -352,7 +375,7 @@ async fn run_one(options: &OcppBench, chargers: usize) -> anyhow::Result<()> {
     let connect_time = connect_started.elapsed();
     let _ = steady_from.set(Instant::now() + Duration::from_secs(10));
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let loaded = rss_kib(pid)?;
+    let loaded = rss(&pids)?;
 
     let commands = Latencies::default();
     let spacing = Duration::from_secs(options.duration) / options.commands.max(1) as u32;
@@ -360,6 +383,7 @@ async fn run_one(options: &OcppBench, chargers: usize) -> anyhow::Result<()> {
     let mut refused = 0;
     for k in 0..options.commands {
         let link = &chargers_page[(k * 7919) % chargers_page.len()];
+        let base = &bases[k % processes];
         let token = crate::measure::csrf(
             &http
                 .get(format!("{base}{link}"))
@@ -382,14 +406,16 @@ async fn run_one(options: &OcppBench, chargers: usize) -> anyhow::Result<()> {
         }
         tokio::time::sleep(spacing.saturating_sub(at.elapsed())).await;
     }
-    let steady = rss_kib(pid)?;
+    let steady = rss(&pids)?;
     let failed = failures.load(Ordering::Relaxed);
-    let _ = server.kill().await;
+    for server in &mut servers {
+        let _ = server.kill().await;
+    }
 
     let per_charger = (loaded.saturating_sub(idle)) as f64 / chargers.max(1) as f64;
     let (n_cmd, cmd50, cmd99, cmd_max) = commands.summary();
     let (n_hb, hb50, hb99, hb_max) = heartbeats.summary();
-    println!("chargers {chargers}: connected {} (failed {}), connect phase {:.1} s, database prepared in {:.1} s",
+    println!("chargers {chargers} on {processes} process(es): connected {} (failed {}), connect phase {:.1} s, database prepared in {:.1} s",
         connected.load(Ordering::Relaxed), failed, connect_time.as_secs_f64(), prepared.as_secs_f64());
     println!("  server RSS: idle {idle} KiB, all connected {loaded} KiB, after steady state {steady} KiB -> {per_charger:.1} KiB per connected charger");
     println!("  remote command via portal (HTTP -> OCPP -> HTTP): n={n_cmd} p50 {cmd50:.2} ms, p99 {cmd99:.2} ms, max {cmd_max:.2} ms, not accepted {refused}");

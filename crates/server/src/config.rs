@@ -56,6 +56,10 @@ pub struct ServeSettings {
     /// API requests one token may make at once above the rate before it is refused.
     #[arg(long, env = "VOLTGATE_API_RATE_BURST", default_value_t = 15)]
     pub api_rate_burst: u32,
+    /// Seconds a process of a PostgreSQL cluster holds its chargers without renewing its lease (it
+    /// renews every third of it): when a process dies, its chargers show offline after at most this.
+    #[arg(long, env = "VOLTGATE_CLUSTER_LEASE", default_value_t = 30)]
+    pub cluster_lease: u64,
     #[command(flatten)]
     pub database: DatabaseArgs,
 }
@@ -76,6 +80,7 @@ impl ServeSettings {
             api_token_hours: 24,
             api_rate_per_second: 10_000,
             api_rate_burst: 10_000,
+            cluster_lease: 30,
             database: DatabaseArgs {
                 url: database_url.into(),
             },

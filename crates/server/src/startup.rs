@@ -14,6 +14,7 @@ use voltgate_ocpp::{Registry, SessionConfig};
 use voltgate_store::cluster::NodeId;
 use voltgate_store::SessionBackend;
 
+use crate::charging::route::{ClusterRoutes, Local, Routes};
 use crate::charging::Charging;
 
 use crate::config::ServeSettings;
@@ -35,6 +36,8 @@ pub struct Application {
     sessions: SessionBackend,
     limits: ConnectionLimits,
     charging: Arc<Charging>,
+    /// This process's place among the processes on one PostgreSQL.
+    cluster: Option<Arc<ClusterRoutes>>,
 }
 
 impl Application {
@@ -71,12 +74,30 @@ impl Application {
             None => Events::local(),
         };
         let registry = Arc::new(Registry::new());
+        let lease = Duration::from_secs(settings.cluster_lease.max(1));
+        let cluster = match db.cluster.clone() {
+            Some(cluster) => Some(
+                ClusterRoutes::start(registry.clone(), cluster, node, lease)
+                    .await
+                    .context("joining the other processes on the database")?,
+            ),
+            None => None,
+        };
+        let routes: Arc<dyn Routes> = match &cluster {
+            Some(cluster) => cluster.clone(),
+            None => Arc::new(Local(registry.clone())),
+        };
         let charging = Arc::new(Charging::new(
             db.store.clone(),
             registry.clone(),
+            routes,
+            db.cluster.clone(),
             events.clone(),
             sessions.command_timeout,
         ));
+        if cluster.is_some() {
+            tokio::spawn(charging.clone().watch_leases(lease / 3));
+        }
         let state = AppState {
             central: charging.clone(),
             charging: charging.clone(),
@@ -107,6 +128,7 @@ impl Application {
             sessions: db.sessions,
             limits,
             charging,
+            cluster,
         })
     }
 
@@ -141,6 +163,12 @@ impl Application {
         );
         serve(self.listener, self.router, self.limits, shutdown_signal()).await;
         cleanup.abort();
+        if let Err(error) = self.charging.store.flush().await {
+            tracing::warn!(%error, "the chargers' last batched writes could not be written");
+        }
+        if let Some(cluster) = &self.cluster {
+            cluster.leave().await;
+        }
         Ok(())
     }
 }

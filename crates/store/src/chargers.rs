@@ -259,10 +259,14 @@ pub trait ChargerStore: Send + Sync {
     ) -> Result<Vec<(Charger, Vec<ConnectorState>)>>;
     /// Stores what a BootNotification said.
     async fn record_boot(&self, id: ChargerId, boot: &BootInfo, at: DateTime<Utc>) -> Result<()>;
-    /// Notes that the charger was heard from.
+    /// Writes at once what the charger hot path left waiting in memory (see [`crate::batch`]); reads of
+    /// charger state do this themselves.
+    async fn flush(&self) -> Result<()>;
+    /// Notes that the charger was heard from (written with the next batch).
     async fn record_seen(&self, id: ChargerId, at: DateTime<Utc>) -> Result<()>;
-    /// Stores a connector's status as of `status_at` (the charger's time), unless a newer one is stored;
-    /// answers whether it was stored.
+    /// Stores a connector's status as of `status_at` (the charger's time), unless a newer one is stored
+    /// (written with the next batch); answers whether it is newer than any this process took for the
+    /// connector.
     async fn record_status(
         &self,
         id: ChargerId,
@@ -271,7 +275,7 @@ pub trait ChargerStore: Send + Sync {
         error_code: &str,
         status_at: DateTime<Utc>,
     ) -> Result<bool>;
-    /// Stores a connector's latest readings.
+    /// Stores a connector's latest readings (written with the next batch).
     async fn record_reading(
         &self,
         id: ChargerId,
@@ -330,7 +334,8 @@ pub trait ChargerStore: Send + Sync {
         transaction: i32,
         paused: bool,
     ) -> Result<bool>;
-    /// Adds energy samples (Wh) to a session of this charger; repeats are ignored.
+    /// Adds energy samples (Wh) to a session of this charger (written with the next batch); repeats
+    /// are ignored.
     async fn add_meter_samples(
         &self,
         charger: ChargerId,

@@ -41,6 +41,8 @@ pub struct Cluster {
     pool: PgPool,
     /// Connections held for long: listeners.
     side: PgPool,
+    /// Connections that hold rebalancing locks.
+    locks: PgPool,
 }
 
 /// What a listener hears.
@@ -59,8 +61,8 @@ pub struct Listener {
 }
 
 impl Cluster {
-    pub(crate) fn new(pool: PgPool, side: PgPool) -> Self {
-        Self { pool, side }
+    pub(crate) fn new(pool: PgPool, side: PgPool, locks: PgPool) -> Self {
+        Self { pool, side, locks }
     }
 
     /// Sends each payload to every process listening on `channel`, in order, in one statement. A
@@ -127,5 +129,212 @@ impl Listener {
             }
         };
         Ok(Heard::Message { channel, payload })
+    }
+}
+
+/// A charger whose connection was forgotten because the process holding it stopped renewing its lease.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Orphan {
+    pub charger: voltgate_domain::ChargerId,
+    pub installation: voltgate_domain::InstallationId,
+}
+
+/// One rebalance at a time per installation across the processes: a PostgreSQL advisory lock, held
+/// on a connection of its own until [`InstallationLock::release`] (or until the connection closes).
+pub struct InstallationLock {
+    connection: Option<sqlx::pool::PoolConnection<sqlx::Postgres>>,
+    key: i64,
+}
+
+impl InstallationLock {
+    /// Gives the lock back.
+    pub async fn release(mut self) -> Result<()> {
+        if let Some(mut connection) = self.connection.take() {
+            sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(self.key)
+                .execute(&mut *connection)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for InstallationLock {
+    fn drop(&mut self) {
+        // Not released (the run failed or was dropped): closing the connection frees the lock.
+        if let Some(connection) = self.connection.take() {
+            drop(connection.detach());
+        }
+    }
+}
+
+/// The advisory-lock key of an installation: its id folded to 64 bits.
+fn lock_key(installation: voltgate_domain::InstallationId) -> i64 {
+    let bytes = installation.as_uuid().into_bytes();
+    let (high, low) = bytes.split_at(8);
+    let fold = |half: &[u8]| half.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
+    (fold(high) ^ fold(low)) as i64
+}
+
+impl Cluster {
+    /// Joins the service as `node`, holding its place for `lease`.
+    pub async fn join(&self, node: NodeId, lease: std::time::Duration) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO cluster_nodes (id, started_at, lease_until) \
+             VALUES ($1, now(), now() + make_interval(secs => $2)) \
+             ON CONFLICT (id) DO UPDATE SET lease_until = excluded.lease_until",
+        )
+        .bind(node.0)
+        .bind(lease.as_secs_f64())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Renews `node`'s lease; false when it had run out and others forgot the node (and its chargers).
+    pub async fn renew(&self, node: NodeId, lease: std::time::Duration) -> Result<bool> {
+        let renewed = sqlx::query(
+            "UPDATE cluster_nodes SET lease_until = now() + make_interval(secs => $2) WHERE id = $1",
+        )
+        .bind(node.0)
+        .bind(lease.as_secs_f64())
+        .execute(&self.pool)
+        .await?;
+        Ok(renewed.rows_affected() == 1)
+    }
+
+    /// Leaves the service (a clean stop): the node's chargers are forgotten with it.
+    pub async fn leave(&self, node: NodeId) -> Result<()> {
+        sqlx::query("DELETE FROM cluster_nodes WHERE id = $1")
+            .bind(node.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Notes that `charger` is connected to `node` (connection `generation` there) and answers which
+    /// live node held it before, if another.
+    pub async fn claim(
+        &self,
+        charger: voltgate_domain::ChargerId,
+        node: NodeId,
+        generation: i64,
+    ) -> Result<Option<NodeId>> {
+        let mut tx = self.pool.begin().await?;
+        let before: Option<Uuid> = sqlx::query_scalar(
+            "SELECT c.node_id FROM charger_connections c JOIN cluster_nodes n ON n.id = c.node_id \
+             WHERE c.charger_id = $1 AND n.lease_until > now() FOR UPDATE OF c",
+        )
+        .bind(charger.as_uuid())
+        .fetch_optional(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO charger_connections (charger_id, node_id, generation, connected_at) \
+             VALUES ($1, $2, $3, now()) ON CONFLICT (charger_id) DO UPDATE SET \
+             node_id = excluded.node_id, generation = excluded.generation, connected_at = excluded.connected_at",
+        )
+        .bind(charger.as_uuid())
+        .bind(node.0)
+        .bind(generation)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(before.map(NodeId).filter(|before| *before != node))
+    }
+
+    /// Forgets connection `generation` of `charger` to `node`, unless a newer one took its place;
+    /// answers whether the charger is still connected (to another node).
+    pub async fn release(
+        &self,
+        charger: voltgate_domain::ChargerId,
+        node: NodeId,
+        generation: i64,
+    ) -> Result<bool> {
+        sqlx::query(
+            "DELETE FROM charger_connections WHERE charger_id = $1 AND node_id = $2 AND generation = $3",
+        )
+        .bind(charger.as_uuid())
+        .bind(node.0)
+        .bind(generation)
+        .execute(&self.pool)
+        .await?;
+        Ok(self.holder(charger).await?.is_some())
+    }
+
+    /// The live node the charger is connected to.
+    pub async fn holder(&self, charger: voltgate_domain::ChargerId) -> Result<Option<NodeId>> {
+        let node: Option<Uuid> = sqlx::query_scalar(
+            "SELECT c.node_id FROM charger_connections c JOIN cluster_nodes n ON n.id = c.node_id \
+             WHERE c.charger_id = $1 AND n.lease_until > now()",
+        )
+        .bind(charger.as_uuid())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(node.map(NodeId))
+    }
+
+    /// Which of `chargers` are connected to a live node.
+    pub async fn online(
+        &self,
+        chargers: &[voltgate_domain::ChargerId],
+    ) -> Result<Vec<voltgate_domain::ChargerId>> {
+        let ids: Vec<Uuid> = chargers.iter().map(|c| c.as_uuid()).collect();
+        let online: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT c.charger_id FROM charger_connections c JOIN cluster_nodes n ON n.id = c.node_id \
+             WHERE c.charger_id = ANY($1) AND n.lease_until > now()",
+        )
+        .bind(&ids)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(online
+            .into_iter()
+            .map(voltgate_domain::ChargerId::from_uuid)
+            .collect())
+    }
+
+    /// Forgets nodes whose lease ran out `grace` ago and answers the chargers they held (each once,
+    /// to whichever process asks first).
+    pub async fn reap(&self, grace: std::time::Duration) -> Result<Vec<Orphan>> {
+        let mut tx = self.pool.begin().await?;
+        let orphans: Vec<(Uuid, Uuid)> = sqlx::query_as(
+            "DELETE FROM charger_connections c USING cluster_nodes n, chargers ch \
+             WHERE n.id = c.node_id AND ch.id = c.charger_id \
+             AND n.lease_until < now() - make_interval(secs => $1) \
+             RETURNING c.charger_id, ch.installation_id",
+        )
+        .bind(grace.as_secs_f64())
+        .fetch_all(&mut *tx)
+        .await?;
+        sqlx::query(
+            "DELETE FROM cluster_nodes WHERE lease_until < now() - make_interval(secs => $1)",
+        )
+        .bind(grace.as_secs_f64())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(orphans
+            .into_iter()
+            .map(|(charger, installation)| Orphan {
+                charger: voltgate_domain::ChargerId::from_uuid(charger),
+                installation: voltgate_domain::InstallationId::from_uuid(installation),
+            })
+            .collect())
+    }
+
+    /// Takes the installation's rebalancing lock, waiting for whichever process holds it.
+    pub async fn lock_installation(
+        &self,
+        installation: voltgate_domain::InstallationId,
+    ) -> Result<InstallationLock> {
+        let key = lock_key(installation);
+        let mut connection = self.locks.acquire().await?;
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(key)
+            .execute(&mut *connection)
+            .await?;
+        Ok(InstallationLock {
+            connection: Some(connection),
+            key,
+        })
     }
 }

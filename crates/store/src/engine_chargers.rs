@@ -11,6 +11,7 @@ use voltgate_domain::text::reported;
 use voltgate_domain::{Authorized, ChargerId, InstallationId, UserId};
 
 use super::{audit, Subject};
+use crate::batch::{Flush, Queue, Status, ROWS_PER_STATEMENT};
 use crate::chargers::*;
 use crate::error::{Result, StoreError};
 use crate::rows::{ChargeSessionRow, ChargerRow, ConnectorLimitRow, ConnectorRow, IdTagRow};
@@ -89,6 +90,8 @@ impl ChargerStore for EngineStore {
     }
 
     async fn charger(&self, id: ChargerId) -> Result<Option<Charger>> {
+        // Commands look chargers up here: they do not wait for the batch (its `last_seen_at` may be a
+        // quarter second old); pages read `chargers`, which writes the batch first.
         Ok(self.charger_where("c.id = $1", id.as_uuid()).await?.map(|(charger, _)| charger))
     }
 
@@ -110,6 +113,7 @@ impl ChargerStore for EngineStore {
     }
 
     async fn chargers(&self, installation: InstallationId) -> Result<Vec<(Charger, Vec<ConnectorState>)>> {
+        self.flush_pending().await?;
         let chargers = self.charger_list(installation).await?;
         let states = sqlx::query_as::<_, ConnectorRow>(
             "SELECT s.charger_id, s.connector_id, s.status, s.error_code, s.power_w, s.current_l1, s.current_l2, \
@@ -149,51 +153,22 @@ impl ChargerStore for EngineStore {
     }
 
     async fn record_seen(&self, id: ChargerId, at: DateTime<Utc>) -> Result<()> {
-        sqlx::query("UPDATE chargers SET last_seen_at = $2 WHERE id = $1").bind(id.as_uuid()).bind(at).execute(&self.pool).await?;
+        self.pending.seen(id, at);
         Ok(())
     }
 
     async fn record_status(&self, id: ChargerId, connector: i32, status: &str, error_code: &str, status_at: DateTime<Utc>) -> Result<bool> {
-        let done = sqlx::query(
-            "INSERT INTO connector_states (charger_id, connector_id, status, error_code, status_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (charger_id, connector_id) DO UPDATE SET \
-             status = excluded.status, error_code = excluded.error_code, status_at = excluded.status_at, \
-             updated_at = excluded.updated_at \
-             WHERE connector_states.status_at IS NULL OR connector_states.status_at <= excluded.status_at",
-        )
-        .bind(id.as_uuid())
-        .bind(connector)
-        .bind(status)
-        .bind(error_code)
-        .bind(status_at)
-        .bind(Utc::now())
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        let status = Status { status: status.to_owned(), error_code: error_code.to_owned(), status_at, received_at: Utc::now() };
+        Ok(self.pending.status(id, connector, status))
     }
 
     async fn record_reading(&self, id: ChargerId, connector: i32, reading: &MeterReading, at: DateTime<Utc>) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO connector_states (charger_id, connector_id, status, error_code, power_w, current_l1, \
-             current_l2, current_l3, energy_wh, updated_at) VALUES ($1, $2, 'Unknown', 'NoError', $3, $4, $5, $6, $7, $8) \
-             ON CONFLICT (charger_id, connector_id) DO UPDATE SET \
-             power_w = COALESCE(excluded.power_w, connector_states.power_w), \
-             current_l1 = COALESCE(excluded.current_l1, connector_states.current_l1), \
-             current_l2 = COALESCE(excluded.current_l2, connector_states.current_l2), \
-             current_l3 = COALESCE(excluded.current_l3, connector_states.current_l3), \
-             energy_wh = COALESCE(excluded.energy_wh, connector_states.energy_wh), updated_at = excluded.updated_at",
-        )
-        .bind(id.as_uuid())
-        .bind(connector)
-        .bind(reading.power_w)
-        .bind(reading.current[0])
-        .bind(reading.current[1])
-        .bind(reading.current[2])
-        .bind(reading.energy_wh)
-        .bind(at)
-        .execute(&self.pool)
-        .await?;
+        self.pending.reading(id, connector, reading, at);
         Ok(())
+    }
+
+    async fn flush(&self) -> Result<()> {
+        self.flush_pending().await
     }
 
     async fn id_tag_holder(&self, installation: InstallationId, id_tag: &str) -> Result<Option<IdTagHolder>> {
@@ -291,6 +266,7 @@ impl ChargerStore for EngineStore {
     }
 
     async fn stop_charge_session(&self, charger: ChargerId, stop: &StopReport<'_>) -> Result<Stopped> {
+        self.flush_pending().await?;
         let mut tx = self.pool.begin().await?;
         lock_charger(&mut tx, charger).await?;
         let session: Option<(i64, bool, bool)> = sqlx::query_as(
@@ -332,6 +308,7 @@ impl ChargerStore for EngineStore {
         before: DateTime<Utc>,
         at: DateTime<Utc>,
     ) -> Result<Vec<i32>> {
+        self.flush_pending().await?;
         let mut tx = self.pool.begin().await?;
         lock_charger(&mut tx, charger).await?;
         let open: Vec<(i32, i64)> = sqlx::query_as(
@@ -351,6 +328,7 @@ impl ChargerStore for EngineStore {
     }
 
     async fn end_session(&self, charger: ChargerId, transaction: i32) -> Result<bool> {
+        self.flush_pending().await?;
         let mut tx = self.pool.begin().await?;
         lock_charger(&mut tx, charger).await?;
         let meter_start: Option<i64> = sqlx::query_scalar(
@@ -381,27 +359,12 @@ impl ChargerStore for EngineStore {
     }
 
     async fn add_meter_samples(&self, charger: ChargerId, transaction: i32, samples: &[(DateTime<Utc>, f64)]) -> Result<()> {
-        // Each insert checks the session belongs to the charger itself: no read comes before the first
-        // write, so SQLite takes its write lock (waiting its turn) instead of failing on a stale snapshot.
-        let mut tx = self.pool.begin().await?;
-        for (at, energy_wh) in samples {
-            sqlx::query(
-                "INSERT INTO meter_samples (session_id, sampled_at, energy_wh) SELECT $1, $2, $3 \
-                 WHERE EXISTS (SELECT 1 FROM charge_sessions WHERE id = $1 AND charger_id = $4) \
-                 ON CONFLICT (session_id, sampled_at) DO NOTHING",
-            )
-            .bind(transaction)
-            .bind(*at)
-            .bind(*energy_wh)
-            .bind(charger.as_uuid())
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
+        self.pending.samples(charger, transaction, samples);
         Ok(())
     }
 
     async fn meter_samples(&self, transaction: i32) -> Result<Vec<(DateTime<Utc>, f64)>> {
+        self.flush_pending().await?;
         Ok(sqlx::query_as("SELECT sampled_at, energy_wh FROM meter_samples WHERE session_id = $1 ORDER BY sampled_at")
             .bind(transaction)
             .fetch_all(&self.pool)
@@ -657,5 +620,110 @@ async fn end_estimated(tx: &mut sqlx::Transaction<'_, super::Db>, session: i32, 
     .bind(energy)
     .execute(&mut **tx)
     .await?;
+    Ok(())
+}
+
+#[async_trait]
+impl Flush for EngineStore {
+    /// Writes what waits in memory, in one transaction; what fails goes back to wait for the next try.
+    async fn flush_pending(&self) -> Result<()> {
+        let _writing = self.pending.writing.lock().await;
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let batch = self.pending.take();
+        if let Err(error) = write_batch(&self.pool, &batch).await {
+            self.pending.restore(batch);
+            return Err(error);
+        }
+        Ok(())
+    }
+}
+
+/// Writes a batch with multi-row statements, rows in charger order (so concurrent writers lock alike).
+async fn write_batch(pool: &sqlx::Pool<super::Db>, batch: &Queue) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    let mut seen: Vec<_> = batch.seen.iter().map(|(id, at)| (id.as_uuid(), *at)).collect();
+    seen.sort_unstable_by_key(|(id, _)| *id);
+    for rows in seen.chunks(ROWS_PER_STATEMENT) {
+        let mut sql = sqlx::QueryBuilder::<super::Db>::new("WITH v (id, seen) AS (");
+        sql.push_values(rows, |mut row, (id, at)| {
+            row.push_bind(*id).push_bind(*at);
+        });
+        sql.push(
+            ") UPDATE chargers SET last_seen_at = v.seen FROM v WHERE chargers.id = v.id \
+             AND (chargers.last_seen_at IS NULL OR chargers.last_seen_at < v.seen)",
+        );
+        sql.build().execute(&mut *tx).await?;
+    }
+    let mut statuses: Vec<_> = batch.statuses.iter().map(|((id, connector), s)| (id.as_uuid(), *connector, s)).collect();
+    statuses.sort_unstable_by_key(|(id, connector, _)| (*id, *connector));
+    for rows in statuses.chunks(ROWS_PER_STATEMENT) {
+        let mut sql = sqlx::QueryBuilder::<super::Db>::new(
+            "INSERT INTO connector_states (charger_id, connector_id, status, error_code, status_at, updated_at) ",
+        );
+        sql.push_values(rows, |mut row, (id, connector, s)| {
+            row.push_bind(*id)
+                .push_bind(*connector)
+                .push_bind(s.status.clone())
+                .push_bind(s.error_code.clone())
+                .push_bind(s.status_at)
+                .push_bind(s.received_at);
+        });
+        sql.push(
+            " ON CONFLICT (charger_id, connector_id) DO UPDATE SET \
+             status = excluded.status, error_code = excluded.error_code, status_at = excluded.status_at, \
+             updated_at = excluded.updated_at \
+             WHERE connector_states.status_at IS NULL OR connector_states.status_at <= excluded.status_at",
+        );
+        sql.build().execute(&mut *tx).await?;
+    }
+    let mut readings: Vec<_> = batch.readings.iter().map(|((id, connector), r)| (id.as_uuid(), *connector, r)).collect();
+    readings.sort_unstable_by_key(|(id, connector, _)| (*id, *connector));
+    for rows in readings.chunks(ROWS_PER_STATEMENT) {
+        let mut sql = sqlx::QueryBuilder::<super::Db>::new(
+            "INSERT INTO connector_states (charger_id, connector_id, status, error_code, power_w, current_l1, \
+             current_l2, current_l3, energy_wh, updated_at) ",
+        );
+        sql.push_values(rows, |mut row, (id, connector, (reading, at))| {
+            row.push_bind(*id)
+                .push_bind(*connector)
+                .push_bind("Unknown")
+                .push_bind("NoError")
+                .push_bind(reading.power_w)
+                .push_bind(reading.current[0])
+                .push_bind(reading.current[1])
+                .push_bind(reading.current[2])
+                .push_bind(reading.energy_wh)
+                .push_bind(*at);
+        });
+        sql.push(
+            " ON CONFLICT (charger_id, connector_id) DO UPDATE SET \
+             power_w = COALESCE(excluded.power_w, connector_states.power_w), \
+             current_l1 = COALESCE(excluded.current_l1, connector_states.current_l1), \
+             current_l2 = COALESCE(excluded.current_l2, connector_states.current_l2), \
+             current_l3 = COALESCE(excluded.current_l3, connector_states.current_l3), \
+             energy_wh = COALESCE(excluded.energy_wh, connector_states.energy_wh), updated_at = excluded.updated_at",
+        );
+        sql.build().execute(&mut *tx).await?;
+    }
+    // Each sample checks that its session belongs to the charger that reported it.
+    for rows in batch.samples.chunks(ROWS_PER_STATEMENT) {
+        let mut sql = sqlx::QueryBuilder::<super::Db>::new("WITH v (session_id, sampled_at, energy_wh, charger_id) AS (");
+        sql.push_values(rows, |mut row, sample| {
+            row.push_bind(sample.transaction)
+                .push_bind(sample.at)
+                .push_bind(sample.energy_wh)
+                .push_bind(sample.charger.as_uuid());
+        });
+        sql.push(
+            ") INSERT INTO meter_samples (session_id, sampled_at, energy_wh) \
+             SELECT v.session_id, v.sampled_at, v.energy_wh FROM v \
+             WHERE EXISTS (SELECT 1 FROM charge_sessions s WHERE s.id = v.session_id AND s.charger_id = v.charger_id) \
+             ON CONFLICT (session_id, sampled_at) DO NOTHING",
+        );
+        sql.build().execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
     Ok(())
 }

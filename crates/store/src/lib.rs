@@ -2,6 +2,7 @@
 //! PostgreSQL (scale-out). The SQL is written once (`engine.rs`) and compiled for each engine with its
 //! own native types; each engine has its own migrations.
 
+pub mod batch;
 pub mod chargers;
 pub mod cluster;
 mod error;

@@ -14,6 +14,8 @@ type Db = sqlx::Postgres;
 /// The store on a PostgreSQL pool.
 pub(crate) struct EngineStore {
     pool: sqlx::PgPool,
+    /// The charger hot path's writes, waiting for the next batch.
+    pending: crate::batch::Pending,
 }
 
 /// Where tower-sessions keeps browser sessions on this engine.
@@ -43,14 +45,24 @@ pub(crate) async fn connect(url: &str) -> Result<Database> {
         .max_connections(4)
         .acquire_timeout(Duration::from_secs(10))
         .connect_lazy_with(pool.connect_options().as_ref().clone());
+    // Rebalancing locks are held on connections of their own, so runs waiting for one never starve
+    // the store of connections.
+    let locks = PgPoolOptions::new()
+        .max_connections(8)
+        .acquire_timeout(Duration::from_secs(120))
+        .connect_lazy_with(pool.connect_options().as_ref().clone());
     sqlx::migrate!("./migrations/postgres").run(&pool).await?;
     let sessions = tower_sessions_sqlx_store::PostgresStore::new(pool.clone());
     sessions.migrate().await?;
-    let cluster = Cluster::new(pool.clone(), side);
-    let store = EngineStore { pool };
+    let cluster = Cluster::new(pool.clone(), side, locks);
+    let store = Arc::new(EngineStore {
+        pool,
+        pending: Default::default(),
+    });
     store.fill_name_skeletons().await?;
+    crate::batch::spawn_writer(Arc::downgrade(&store));
     Ok(Database {
-        store: Arc::new(store),
+        store,
         cluster: Some(cluster),
         sessions: SessionBackend::Postgres(sessions),
         engine: Engine::Postgres,

@@ -14,6 +14,8 @@ type Db = sqlx::Sqlite;
 /// The store on a SQLite pool.
 pub(crate) struct EngineStore {
     pool: sqlx::SqlitePool,
+    /// The charger hot path's writes, waiting for the next batch.
+    pending: crate::batch::Pending,
 }
 
 /// Where tower-sessions keeps browser sessions on this engine.
@@ -46,10 +48,14 @@ pub(crate) async fn connect(url: &str) -> Result<Database> {
     sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
     let sessions = tower_sessions_sqlx_store::SqliteStore::new(pool.clone());
     sessions.migrate().await?;
-    let store = EngineStore { pool };
+    let store = Arc::new(EngineStore {
+        pool,
+        pending: Default::default(),
+    });
     store.fill_name_skeletons().await?;
+    crate::batch::spawn_writer(Arc::downgrade(&store));
     Ok(Database {
-        store: Arc::new(store),
+        store,
         cluster: None,
         sessions: SessionBackend::Sqlite(sessions),
         engine: Engine::Sqlite,

@@ -22,10 +22,12 @@ use voltgate_domain::balancing::{
 };
 use voltgate_domain::settings::{Amperes, Phases};
 use voltgate_domain::{ChargerId, InstallationId, InstallationSettings};
-use voltgate_ocpp::{Answer, Command, CommandError, Registry};
+use voltgate_ocpp::{Answer, Command, CommandError};
+use voltgate_store::cluster::Cluster;
 use voltgate_store::{ConnectorLimit, Store, StoreError};
 
 use super::profiles::{self, ProfileCaps, CAPABILITY_KEYS};
+use super::Routes;
 
 /// A connector: its charger and number.
 pub type Key = (ChargerId, u32);
@@ -157,7 +159,9 @@ struct Facts {
 /// Load balancing for every installation.
 pub struct Balancer {
     store: Arc<dyn Store>,
-    registry: Arc<Registry>,
+    routes: Arc<dyn Routes>,
+    /// The processes sharing the database, whose runs for one installation take turns (PostgreSQL).
+    cluster: Option<Cluster>,
     timeout: Duration,
     runs: Mutex<HashMap<InstallationId, Waiting>>,
     caps: Mutex<HashMap<ChargerId, ProfileCaps>>,
@@ -169,10 +173,16 @@ fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Balancer {
-    pub fn new(store: Arc<dyn Store>, registry: Arc<Registry>, timeout: Duration) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        routes: Arc<dyn Routes>,
+        cluster: Option<Cluster>,
+        timeout: Duration,
+    ) -> Self {
         Self {
             store,
-            registry,
+            routes,
+            cluster,
             timeout,
             runs: Mutex::default(),
             caps: Mutex::default(),
@@ -228,7 +238,7 @@ impl Balancer {
                 waiting.again = false;
                 std::mem::take(&mut waiting.waiters)
             };
-            let report = match self.run(installation).await {
+            let report = match self.run_alone(installation).await {
                 Ok(report) => report,
                 Err(error) => {
                     tracing::warn!(%installation, %error, "load balancing: could not read the installation");
@@ -242,6 +252,17 @@ impl Balancer {
         }
     }
 
+    /// One run, while no other process of the service runs one for the installation.
+    async fn run_alone(&self, installation: InstallationId) -> Result<Report, StoreError> {
+        let Some(cluster) = &self.cluster else {
+            return self.run(installation).await;
+        };
+        let lock = cluster.lock_installation(installation).await?;
+        let report = self.run(installation).await;
+        lock.release().await?;
+        report
+    }
+
     /// One run: read the state, settle, store what the chargers answered.
     async fn run(&self, installation: InstallationId) -> Result<Report, StoreError> {
         let Some(site) = self.store.installation(installation).await? else {
@@ -251,15 +272,16 @@ impl Balancer {
         let (mut connectors, facts) = self.connectors(installation).await?;
         let online: Vec<(ChargerId, String)> = {
             let mut seen = HashSet::new();
-            connectors
+            let chargers: Vec<(ChargerId, &str)> = connectors
                 .iter()
                 .filter(|c| seen.insert(c.key.0))
-                .filter_map(|c| {
-                    let identity = &facts.get(&c.key)?.identity;
-                    self.registry
-                        .is_online(identity)
-                        .then(|| (c.key.0, identity.clone()))
-                })
+                .filter_map(|c| Some((c.key.0, facts.get(&c.key)?.identity.as_str())))
+                .collect();
+            let reachable = self.routes.online(&chargers).await;
+            chargers
+                .into_iter()
+                .filter(|(id, _)| reachable.contains(id))
+                .map(|(id, identity)| (id, identity.to_owned()))
                 .collect()
         };
         join_all(online.iter().map(|(id, identity)| self.caps(*id, identity))).await;
@@ -378,7 +400,7 @@ impl Balancer {
         let ask = Command::GetConfiguration(GetConfigurationRequest {
             key: Some(CAPABILITY_KEYS.iter().map(|k| k.to_string()).collect()),
         });
-        let caps = match self.registry.call(identity, ask, self.timeout).await {
+        let caps = match self.routes.call(charger, identity, ask, self.timeout).await {
             Ok(Answer::GetConfiguration(answer)) => ProfileCaps::from_configuration(&answer),
             Ok(_) | Err(CommandError::Refused(..)) | Err(CommandError::BadAnswer(_)) => {
                 ProfileCaps::default()
@@ -398,9 +420,6 @@ impl Balancer {
         let Some(facts) = facts.get(&send.key) else {
             return Delivery::NotSent;
         };
-        if !self.registry.is_online(&facts.identity) {
-            return Delivery::NotSent;
-        }
         let caps = self.caps(send.key.0, &facts.identity).await;
         let request = profiles::limit(
             send.purpose,
@@ -411,8 +430,9 @@ impl Balancer {
             phases,
         );
         match self
-            .registry
+            .routes
             .call(
+                send.key.0,
                 &facts.identity,
                 Command::SetChargingProfile(request),
                 self.timeout,

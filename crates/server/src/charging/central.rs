@@ -396,6 +396,7 @@ impl CentralSystem for Charging {
         if let Err(error) = self.store.record_seen(charger.id, Utc::now()).await {
             tracing::warn!(charger = %charger.identity, %error, "could not note the connection");
         }
+        self.routes.connected(charger).await;
         self.balancer.charger_connected(charger.id);
         self.rebalance(charger.installation);
         self.events.publish(Event::ChargerOnline {
@@ -409,6 +410,10 @@ impl CentralSystem for Charging {
         tracing::info!(charger = %charger.identity, "charger disconnected");
         if self.registry.is_online(charger.identity.as_str()) {
             // A newer connection of the charger took this one's place.
+            return;
+        }
+        if self.routes.disconnected(charger).await {
+            // It connected to another process of the service, which closed this connection.
             return;
         }
         self.events.publish(Event::ChargerOffline {

@@ -225,8 +225,8 @@ impl Charging {
     async fn carry_out(&self, charger: &Charger, command: ChargerCommand) -> CommandResult {
         match command {
             ChargerCommand::Ocpp(command) => Ok(CommandOutcome::Answered(
-                self.registry
-                    .call(&charger.identity, command, self.command_timeout)
+                self.routes
+                    .call(charger.id, &charger.identity, command, self.command_timeout)
                     .await?,
             )),
             ChargerCommand::Pause { connector } => self.pause(charger, connector, true).await,

@@ -250,7 +250,7 @@ async fn charger_page(
     let layout = Layout::new(app, &auth.visit, Some(&auth.user), charger.name.clone()).await?;
     Ok(ChargerPage {
         layout,
-        online: app.registry.is_online(&charger.identity),
+        online: app.charging.is_online(charger.id, &charger.identity).await,
         ocpp_url: ocpp_url(app, &charger.identity),
         can_control: seen.may(Action::ControlChargers),
         can_manage: seen.may(Action::ManageUsers),

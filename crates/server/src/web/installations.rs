@@ -262,14 +262,17 @@ async fn page(
         Some(people) => app.store.installation_members(people).await?,
         None => Vec::new(),
     };
-    let chargers = app
-        .store
-        .chargers(installation.id)
-        .await?
+    let chargers = app.store.chargers(installation.id).await?;
+    let ids: Vec<_> = chargers
+        .iter()
+        .map(|(c, _)| (c.id, c.identity.as_str()))
+        .collect();
+    let online = app.charging.online(&ids).await;
+    let chargers = chargers
         .into_iter()
         .map(|(charger, connectors)| {
-            let online = app.registry.is_online(&charger.identity);
-            (charger, connectors, online)
+            let is_online = online.contains(&charger.id);
+            (charger, connectors, is_online)
         })
         .collect();
     let names = app.group_names(auth.user.id).await?;

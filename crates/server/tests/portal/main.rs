@@ -9,6 +9,7 @@ mod browser;
 mod charge_point;
 mod chargers;
 mod cli;
+mod cluster;
 mod conformance;
 mod events;
 mod exposure;

@@ -1,0 +1,456 @@
+//! Reaching a charger wherever it is connected.
+//!
+//! On SQLite one process is the whole service: [`Local`] asks this process's registry. On PostgreSQL
+//! every process is a node with a lease ([`Cluster::join`], renewed every third of it); a charger's
+//! connection is noted under the node that holds it, and counts as online only while that node's
+//! lease runs. A command for a charger held elsewhere travels to its node by LISTEN/NOTIFY on the
+//! node's own channel, is sent there with what is left of the caller's time, and its answer (or why
+//! there is none) comes back the same way. A charger that connects to another node has its old
+//! connection closed. Everything goes through [`Routes`], so a message bus could replace PostgreSQL
+//! here without the rest of the service noticing.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio::sync::oneshot;
+use voltgate_domain::ChargerId;
+use voltgate_ocpp::{Answer, ChargerRef, Command, CommandError, ErrorCode, Registry};
+use voltgate_store::cluster::{Cluster, Heard, NodeId, Orphan};
+use voltgate_store::StoreError;
+
+/// How long past the caller's deadline an answer from another node is awaited (the holder gives its
+/// own verdict by then).
+const GRACE: Duration = Duration::from_secs(3);
+
+/// How the service reaches its chargers.
+#[async_trait]
+pub trait Routes: Send + Sync {
+    /// A charger connected to this process.
+    async fn connected(&self, charger: &ChargerRef);
+    /// A charger's connection to this process ended (and no newer one here took its place); answers
+    /// whether the charger is still connected to another process.
+    async fn disconnected(&self, charger: &ChargerRef) -> bool;
+    /// Which of these chargers (id and identity) are connected to some process of the service.
+    async fn online(&self, chargers: &[(ChargerId, &str)]) -> HashSet<ChargerId>;
+    /// Sends a command to the charger wherever it is connected and waits for its answer, at most
+    /// `timeout` (plus a short grace for the verdict to travel).
+    async fn call(
+        &self,
+        charger: ChargerId,
+        identity: &str,
+        command: Command,
+        timeout: Duration,
+    ) -> Result<Answer, CommandError>;
+    /// Chargers whose process stopped renewing its lease, forgotten now (each is answered to one
+    /// process only); none on a single process.
+    async fn reap(&self) -> Vec<Orphan> {
+        Vec::new()
+    }
+}
+
+/// One process is the whole service.
+pub struct Local(pub Arc<Registry>);
+
+#[async_trait]
+impl Routes for Local {
+    async fn connected(&self, _: &ChargerRef) {}
+
+    async fn disconnected(&self, _: &ChargerRef) -> bool {
+        false
+    }
+
+    async fn online(&self, chargers: &[(ChargerId, &str)]) -> HashSet<ChargerId> {
+        chargers
+            .iter()
+            .filter(|(_, identity)| self.0.is_online(identity))
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    async fn call(
+        &self,
+        _: ChargerId,
+        identity: &str,
+        command: Command,
+        timeout: Duration,
+    ) -> Result<Answer, CommandError> {
+        self.0.call(identity, command, timeout).await
+    }
+}
+
+/// Why a command sent through another node achieved nothing, as it travels.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "error", content = "detail", rename_all = "snake_case")]
+enum Failure {
+    Offline,
+    Expired,
+    Dropped,
+    Timeout(u64),
+    Disconnected,
+    Replaced,
+    Refused(String, String),
+    Busy,
+    BadAnswer(String),
+}
+
+impl From<&CommandError> for Failure {
+    fn from(error: &CommandError) -> Self {
+        match error {
+            CommandError::Offline => Self::Offline,
+            CommandError::Expired => Self::Expired,
+            CommandError::Dropped => Self::Dropped,
+            CommandError::Timeout(after) => Self::Timeout(after.as_millis() as u64),
+            CommandError::Disconnected => Self::Disconnected,
+            CommandError::Replaced => Self::Replaced,
+            CommandError::Refused(code, description) => {
+                Self::Refused(code.as_str().to_owned(), description.clone())
+            }
+            CommandError::Busy => Self::Busy,
+            CommandError::BadAnswer(why) => Self::BadAnswer(why.clone()),
+        }
+    }
+}
+
+impl From<Failure> for CommandError {
+    fn from(failure: Failure) -> Self {
+        match failure {
+            Failure::Offline => Self::Offline,
+            Failure::Expired => Self::Expired,
+            Failure::Dropped => Self::Dropped,
+            Failure::Timeout(ms) => Self::Timeout(Duration::from_millis(ms)),
+            Failure::Disconnected => Self::Disconnected,
+            Failure::Replaced => Self::Replaced,
+            Failure::Refused(code, description) => {
+                Self::Refused(ErrorCode::parse(&code), description)
+            }
+            Failure::Busy => Self::Busy,
+            Failure::BadAnswer(why) => Self::BadAnswer(why),
+        }
+    }
+}
+
+/// What nodes tell each other.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum Message {
+    /// Send this command to a charger connected to you, and answer me.
+    Call {
+        id: u64,
+        from: NodeId,
+        identity: String,
+        action: String,
+        payload: Value,
+        timeout_ms: u64,
+    },
+    /// The answer to call `id`: the charger's CALLRESULT payload, or why there is none.
+    Answer {
+        id: u64,
+        result: Result<Value, Failure>,
+    },
+    /// The charger connected to another node: close its connection to you.
+    Close { identity: String },
+}
+
+/// The channel a node listens on.
+fn channel(node: NodeId) -> String {
+    format!("voltgate_node_{node}")
+}
+
+fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The processes of a service on one PostgreSQL.
+pub struct ClusterRoutes {
+    registry: Arc<Registry>,
+    cluster: Cluster,
+    me: NodeId,
+    lease: Duration,
+    /// The chargers connected here: id and the connection's number, by identity.
+    held: Mutex<HashMap<String, (ChargerId, i64)>>,
+    generations: AtomicU64,
+    /// Calls sent to other nodes, waiting for their answers.
+    waiting: Mutex<HashMap<u64, oneshot::Sender<Result<Value, Failure>>>>,
+    next_call: AtomicU64,
+}
+
+impl ClusterRoutes {
+    /// Joins the service as node `me` with a lease of `lease`, listens on its channel, and keeps
+    /// the lease renewed.
+    pub async fn start(
+        registry: Arc<Registry>,
+        cluster: Cluster,
+        me: NodeId,
+        lease: Duration,
+    ) -> Result<Arc<Self>, StoreError> {
+        cluster.join(me, lease).await?;
+        let listener = cluster.listen(&[&channel(me)]).await?;
+        let routes = Arc::new(Self {
+            registry,
+            cluster,
+            me,
+            lease,
+            held: Mutex::default(),
+            generations: AtomicU64::new(0),
+            waiting: Mutex::default(),
+            next_call: AtomicU64::new(0),
+        });
+        tokio::spawn(receive(Arc::downgrade(&routes), listener));
+        tokio::spawn(renew(Arc::downgrade(&routes)));
+        Ok(routes)
+    }
+
+    /// Leaves the service (a clean stop): this node's chargers are offline at once, not when the
+    /// lease runs out.
+    pub async fn leave(&self) {
+        if let Err(error) = self.cluster.leave(self.me).await {
+            tracing::warn!(%error, "cluster: could not leave");
+        }
+    }
+
+    async fn tell(&self, node: NodeId, message: &Message) -> Result<(), StoreError> {
+        // These messages are plain data: serializing them cannot fail.
+        let text = serde_json::to_string(message).unwrap_or_default();
+        self.cluster.notify(&channel(node), vec![text]).await
+    }
+
+    /// Renews the lease; when it had run out (this process stalled) joins again and notes its
+    /// chargers anew.
+    async fn renew_once(&self) -> Result<(), StoreError> {
+        if self.cluster.renew(self.me, self.lease).await? {
+            return Ok(());
+        }
+        tracing::warn!("cluster: this process's lease had run out; joining again");
+        self.cluster.join(self.me, self.lease).await?;
+        let held: Vec<(ChargerId, i64)> = locked(&self.held).values().copied().collect();
+        for (charger, generation) in held {
+            self.cluster.claim(charger, self.me, generation).await?;
+        }
+        Ok(())
+    }
+
+    /// Carries out a call another node sent, and answers it.
+    async fn serve_call(
+        &self,
+        from: NodeId,
+        id: u64,
+        identity: String,
+        action: String,
+        payload: Value,
+        timeout: Duration,
+    ) {
+        let result = match Command::read(&action, payload) {
+            Ok(command) => match self.registry.call(&identity, command, timeout).await {
+                Ok(answer) => {
+                    serde_json::to_value(answer).map_err(|e| Failure::BadAnswer(e.to_string()))
+                }
+                Err(error) => Err(Failure::from(&error)),
+            },
+            Err(error) => Err(Failure::BadAnswer(error.description)),
+        };
+        if let Err(error) = self.tell(from, &Message::Answer { id, result }).await {
+            tracing::warn!(%error, "cluster: an answer could not be sent back");
+        }
+    }
+}
+
+async fn renew(routes: std::sync::Weak<ClusterRoutes>) {
+    loop {
+        let Some(period) = routes.upgrade().map(|r| r.lease / 3) else {
+            return;
+        };
+        tokio::time::sleep(period).await;
+        let Some(routes) = routes.upgrade() else {
+            return;
+        };
+        if let Err(error) = routes.renew_once().await {
+            tracing::warn!(%error, "cluster: the lease could not be renewed");
+        }
+    }
+}
+
+async fn receive(
+    routes: std::sync::Weak<ClusterRoutes>,
+    mut listener: voltgate_store::cluster::Listener,
+) {
+    loop {
+        let heard = listener.recv().await;
+        let Some(routes) = routes.upgrade() else {
+            return;
+        };
+        let payload = match heard {
+            Ok(Heard::Message { payload, .. }) => payload,
+            Ok(Heard::Gap) => {
+                tracing::warn!(
+                    "cluster: the listening connection was lost; calls meanwhile may time out"
+                );
+                continue;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cluster: listening failed; trying again");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        let Ok(message) = serde_json::from_str::<Message>(&payload) else {
+            tracing::warn!("cluster: a message that could not be read was skipped");
+            continue;
+        };
+        match message {
+            Message::Call {
+                id,
+                from,
+                identity,
+                action,
+                payload,
+                timeout_ms,
+            } => {
+                tokio::spawn(async move {
+                    let timeout = Duration::from_millis(timeout_ms);
+                    routes
+                        .serve_call(from, id, identity, action, payload, timeout)
+                        .await;
+                });
+            }
+            Message::Answer { id, result } => {
+                if let Some(waiter) = locked(&routes.waiting).remove(&id) {
+                    let _ = waiter.send(result);
+                }
+            }
+            Message::Close { identity } => {
+                if routes.registry.close(&identity) {
+                    tracing::info!(charger = %identity, "connection closed: the charger connected to another process");
+                }
+            }
+        }
+    }
+}
+
+/// Takes a waiting call out of the map if its caller gives up.
+struct Waiter<'a> {
+    routes: &'a ClusterRoutes,
+    id: u64,
+}
+
+impl Drop for Waiter<'_> {
+    fn drop(&mut self) {
+        locked(&self.routes.waiting).remove(&self.id);
+    }
+}
+
+#[async_trait]
+impl Routes for ClusterRoutes {
+    async fn connected(&self, charger: &ChargerRef) {
+        let generation = self.generations.fetch_add(1, Ordering::Relaxed) as i64 + 1;
+        locked(&self.held).insert(
+            charger.identity.as_str().to_owned(),
+            (charger.id, generation),
+        );
+        match self.cluster.claim(charger.id, self.me, generation).await {
+            Ok(Some(before)) => {
+                let close = Message::Close {
+                    identity: charger.identity.as_str().to_owned(),
+                };
+                if let Err(error) = self.tell(before, &close).await {
+                    tracing::warn!(%error, "cluster: the charger's old process could not be told to close it");
+                }
+            }
+            Ok(None) => {}
+            Err(error) => {
+                tracing::warn!(charger = %charger.identity, %error, "cluster: the connection could not be noted");
+            }
+        }
+    }
+
+    async fn disconnected(&self, charger: &ChargerRef) -> bool {
+        let identity = charger.identity.as_str();
+        let generation = {
+            let mut held = locked(&self.held);
+            match held.get(identity) {
+                Some((_, generation)) if !self.registry.is_online(identity) => {
+                    let generation = *generation;
+                    held.remove(identity);
+                    generation
+                }
+                _ => return true,
+            }
+        };
+        match self.cluster.release(charger.id, self.me, generation).await {
+            Ok(elsewhere) => elsewhere,
+            Err(error) => {
+                tracing::warn!(charger = %charger.identity, %error, "cluster: the disconnection could not be noted");
+                false
+            }
+        }
+    }
+
+    async fn online(&self, chargers: &[(ChargerId, &str)]) -> HashSet<ChargerId> {
+        let ids: Vec<ChargerId> = chargers.iter().map(|(id, _)| *id).collect();
+        match self.cluster.online(&ids).await {
+            Ok(online) => online.into_iter().collect(),
+            Err(error) => {
+                tracing::warn!(%error, "cluster: which chargers are online could not be read; showing this process's");
+                Local(self.registry.clone()).online(chargers).await
+            }
+        }
+    }
+
+    async fn call(
+        &self,
+        charger: ChargerId,
+        identity: &str,
+        command: Command,
+        timeout: Duration,
+    ) -> Result<Answer, CommandError> {
+        if self.registry.is_online(identity) {
+            return self.registry.call(identity, command, timeout).await;
+        }
+        let holder = match self.cluster.holder(charger).await {
+            Ok(Some(holder)) if holder != self.me => holder,
+            Ok(_) => return Err(CommandError::Offline),
+            Err(error) => {
+                tracing::warn!(%error, "cluster: where the charger is connected could not be read");
+                return Err(CommandError::Offline);
+            }
+        };
+        let action = command.action();
+        let id = self.next_call.fetch_add(1, Ordering::Relaxed);
+        let (tell, answer) = oneshot::channel();
+        locked(&self.waiting).insert(id, tell);
+        let _waiter = Waiter { routes: self, id };
+        let call = Message::Call {
+            id,
+            from: self.me,
+            identity: identity.to_owned(),
+            action: action.to_owned(),
+            payload: command.payload(),
+            timeout_ms: timeout.as_millis() as u64,
+        };
+        if let Err(error) = self.tell(holder, &call).await {
+            tracing::warn!(%error, "cluster: a command could not be sent to the charger's process");
+            return Err(CommandError::Offline);
+        }
+        match tokio::time::timeout(timeout + GRACE, answer).await {
+            Ok(Ok(Ok(payload))) => {
+                Answer::read(action, payload).map_err(|e| CommandError::BadAnswer(e.description))
+            }
+            Ok(Ok(Err(failure))) => Err(failure.into()),
+            Ok(Err(_)) | Err(_) => Err(CommandError::Timeout(timeout)),
+        }
+    }
+
+    async fn reap(&self) -> Vec<Orphan> {
+        match self.cluster.reap(Duration::ZERO).await {
+            Ok(orphans) => orphans,
+            Err(error) => {
+                tracing::warn!(%error, "cluster: processes that stopped could not be looked for");
+                Vec::new()
+            }
+        }
+    }
+}

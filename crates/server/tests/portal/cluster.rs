@@ -1,0 +1,299 @@
+//! Three `voltgate serve` processes on one PostgreSQL act as one service: a command from any process
+//! reaches a charger on any other, a charger that moves replaces its old connection, a process that
+//! dies takes its chargers offline within its lease, and load balancing across processes never goes
+//! over the installation's current. (On SQLite one process is the whole service: nothing to test.)
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use reqwest::redirect::Policy;
+use reqwest::StatusCode;
+use serde_json::json;
+use tokio::process::{Child, Command};
+use tokio_tungstenite::tungstenite::Message;
+use voltgate_domain::InstallationId;
+use voltgate_store::testing::TestDatabase;
+use voltgate_store::Engine;
+
+use crate::charge_point::{add_charger, ChargePoint};
+use crate::fleet::{arm, until, worst, Shared, SimCharger};
+use crate::helpers::Browser;
+use crate::installations::create_installation;
+
+/// Each process's lease, in seconds: short, so that a dead process is noticed quickly.
+const LEASE: u64 = 3;
+
+/// One `voltgate serve` process.
+struct Process {
+    base: String,
+    child: Child,
+}
+
+async fn start(database_url: &str) -> Process {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(env!("CARGO_BIN_EXE_voltgate"))
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .env("DATABASE_URL", database_url)
+        .env("VOLTGATE_CLUSTER_LEASE", LEASE.to_string())
+        .env("VOLTGATE_OCPP_COMMAND_TIMEOUT", "5")
+        .env("VOLTGATE_SIGNUPS_PER_HOUR", "1000")
+        .env("VOLTGATE_LOG", "warn")
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the voltgate binary runs");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    for _ in 0..300 {
+        if client
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return Process { base, child };
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("voltgate serve did not start on {base}");
+}
+
+/// Three processes on a fresh database.
+async fn three() -> (TestDatabase, Vec<Process>) {
+    let database = TestDatabase::new(Engine::Postgres).await;
+    let mut processes = Vec::new();
+    for _ in 0..3 {
+        processes.push(start(&database.url).await);
+    }
+    (database, processes)
+}
+
+/// The same signed-in person on another process (browser sessions live in the database).
+fn on(browser: &Browser, process: &Process) -> Browser {
+    Browser {
+        client: browser.client.clone(),
+        base: process.base.clone(),
+    }
+}
+
+async fn owner_with_installation(first: &Process) -> (Browser, InstallationId) {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap();
+    let owner = Browser {
+        client,
+        base: first.base.clone(),
+    };
+    let response = owner
+        .submit(
+            "/signup",
+            "/signup",
+            &[
+                ("email", "owner@example.no"),
+                ("full_name", "Owner"),
+                ("password", "correct horse battery"),
+            ],
+        )
+        .await;
+    assert!(response.status().is_redirection(), "signed up");
+    let installation = create_installation(&owner, "Borettslag", "go").await;
+    (owner, installation)
+}
+
+/// Whether a process's page of the charger says it is online.
+async fn shown_online(browser: &Browser, charger_id: &str) -> bool {
+    let (status, html) = browser.page(&format!("/chargers/{charger_id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    html.contains("badge online")
+}
+
+/// Sends a restart from `browser`'s process and answers it as `charger`; returns the page's verdict.
+async fn restart(browser: &Browser, charger_id: &str, charger: &mut ChargePoint) -> String {
+    let page = format!("/chargers/{charger_id}");
+    let sending = {
+        let browser = Browser {
+            client: browser.client.clone(),
+            base: browser.base.clone(),
+        };
+        let page = page.clone();
+        tokio::spawn(async move {
+            browser
+                .submit_page(
+                    &page,
+                    &format!("{page}/commands"),
+                    &[("command", "restart")],
+                )
+                .await
+                .1
+        })
+    };
+    let (action, _) = charger.answer_next(json!({"status": "Accepted"})).await;
+    assert_eq!(action, "Reset");
+    sending.await.unwrap()
+}
+
+/// Whether the server closes the connection within a few seconds (load balancing's CALLs on the way
+/// are skipped).
+async fn closes(charger: &mut ChargePoint) -> bool {
+    use futures::StreamExt;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        match tokio::time::timeout_at(deadline, charger.socket.next()).await {
+            Err(_) => return false,
+            Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => return true,
+            Ok(Some(Ok(_))) => continue,
+        }
+    }
+}
+
+async fn eventually(what: &str, within: Duration, mut check: impl AsyncFnMut() -> bool) {
+    let start = Instant::now();
+    while start.elapsed() < within {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("not within {within:?}: {what}");
+}
+
+#[tokio::test]
+async fn commands_reach_chargers_on_every_process_and_survive_a_dead_one() {
+    let (_database, mut processes) = three().await;
+    let (owner, installation) = owner_with_installation(&processes[0]).await;
+    let mut chargers = Vec::new();
+    for (n, process) in processes.iter().enumerate() {
+        let identity = format!("CP-{n}");
+        let (password, id) = add_charger(&owner, installation, &identity, 1).await;
+        let mut charger = ChargePoint::connect(&process.base, &identity, &password).await;
+        charger.boot().await;
+        charger.settle(Duration::from_millis(500)).await;
+        chargers.push((identity, password, id, charger));
+    }
+    for process in &processes {
+        let browser = on(&owner, process);
+        for (identity, _, id, charger) in chargers.iter_mut() {
+            assert!(
+                shown_online(&browser, id).await,
+                "{identity} online everywhere"
+            );
+            let verdict = restart(&browser, id, charger).await;
+            assert!(
+                verdict.contains("The charger answered: Accepted."),
+                "{identity} commanded from {}",
+                process.base
+            );
+        }
+    }
+
+    // A charger that connects to another process replaces its old connection there.
+    let (identity, password, id, old) = &mut chargers[0];
+    let mut moved = ChargePoint::connect(&processes[1].base, identity, password).await;
+    moved.boot().await;
+    assert!(closes(old).await, "the old connection is closed");
+    let verdict = restart(&on(&owner, &processes[2]), id, &mut moved).await;
+    assert!(
+        verdict.contains("The charger answered: Accepted."),
+        "{verdict}"
+    );
+    let id0 = id.clone();
+    chargers[0].3 = moved;
+
+    // Process 2 dies: its charger is offline once the lease runs out, everywhere.
+    let (identity, password, id, _) = &chargers[2];
+    processes[2].child.kill().await.unwrap();
+    let watcher = on(&owner, &processes[0]);
+    eventually(
+        "the dead process's charger shows offline",
+        Duration::from_secs(LEASE * 3),
+        async || !shown_online(&watcher, id).await,
+    )
+    .await;
+    // It reconnects to a live process and is commanded there, from the other one.
+    let mut back = ChargePoint::connect(&processes[0].base, identity, password).await;
+    back.boot().await;
+    let verdict = restart(&on(&owner, &processes[1]), id, &mut back).await;
+    assert!(
+        verdict.contains("The charger answered: Accepted."),
+        "{verdict}"
+    );
+    assert!(shown_online(&on(&owner, &processes[1]), &id0).await);
+}
+
+#[tokio::test]
+async fn load_balancing_across_processes_never_goes_over() {
+    let (_database, processes) = three().await;
+    let (owner, installation) = owner_with_installation(&processes[0]).await;
+    let page = format!("/installations/{installation}");
+    let settings = [
+        ("max_current", "32"),
+        ("available_mode", "all"),
+        ("available_current", "20"),
+        ("phases", "3"),
+    ];
+    let response = owner
+        .submit(&page, &format!("{page}/settings"), &settings)
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let shared = Shared::default();
+    let names = ["CP-A", "CP-B", "CP-C"];
+    let mut passwords = Vec::new();
+    let mut chargers = Vec::new();
+    for (name, process) in names.iter().zip(&processes) {
+        let (password, _) = add_charger(&owner, installation, name, 1).await;
+        chargers.push(SimCharger::start(&process.base, name, &password, &shared).await);
+        passwords.push(password);
+    }
+    until(&shared, "every charger holds a default limit", |truth| {
+        names.iter().all(|name| {
+            truth
+                .connectors
+                .get(&(name.to_string(), 1))
+                .is_some_and(|c| c.default.is_some())
+        })
+    })
+    .await;
+    arm(&shared);
+    // Starts, stops and reconnections in a scrambled but repeatable order, on every process.
+    let mut seed = 0x2545_f491_u64;
+    let mut next = move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    let mut sessions: Vec<Option<i64>> = vec![None; names.len()];
+    for _ in 0..12 {
+        let k = next(names.len() as u64) as usize;
+        match (next(3), sessions[k]) {
+            (0, None) => {
+                let charger = chargers.remove(k);
+                charger.disconnect().await;
+                let process = &processes[next(processes.len() as u64) as usize];
+                let back = SimCharger::start(&process.base, names[k], &passwords[k], &shared).await;
+                chargers.insert(k, back);
+            }
+            (_, None) => {
+                let at = chrono::Utc::now().to_rfc3339();
+                sessions[k] = Some(chargers[k].start_session(&at).await);
+            }
+            (_, Some(transaction)) => {
+                chargers[k].stop_session(transaction).await;
+                sessions[k] = None;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100 * next(5))).await;
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        worst(&shared) <= 20.0 + 1e-9,
+        "the accepted limits never add up to more than 20 A: {} A",
+        worst(&shared)
+    );
+}
