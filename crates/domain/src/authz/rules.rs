@@ -60,6 +60,17 @@ pub fn sees_grant(access: &InstallationAccess, group: GroupId) -> bool {
     access.allows(Action::ManagePermissions).is_ok() || access.via_groups.contains(&group)
 }
 
+impl crate::message::Coded for RoleChangeRefused {
+    fn message(&self) -> crate::message::Message {
+        use crate::message::Message;
+        match self {
+            Self::NotPermitted => Message::new("err-no-longer-manage"),
+            Self::OwnersOnly => Message::new("err-owners-only"),
+            Self::LastOwner(last) => Message::from(*last),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 use voltgate_domain::authz::{LeaveGroup, ManageGroup, ViewGroup, ViewInstallation};
-use voltgate_domain::{Action, Authorized, GroupId, GroupRole, UserId, ValidationErrors};
+use voltgate_domain::{Action, Authorized, GroupId, GroupRole, Message, UserId, ValidationErrors};
 use voltgate_store::{Group, GroupMember, Installation, StoreError};
 
 use super::layout::Layout;
@@ -27,7 +27,10 @@ pub fn router() -> Router<AppState> {
         .route("/groups/{id}/members", post(set_member))
         .route("/groups/{id}/members/remove", post(remove_member))
         .route("/groups/{id}/leave", post(leave))
-        .route("/groups/{id}/lookup-key", post(rotate_key))
+        .route(
+            "/groups/{id}/lookup-key",
+            get(confirm_rotate).post(rotate_key),
+        )
         .route("/groups/{id}/return-urls", post(set_return_urls))
 }
 
@@ -47,7 +50,13 @@ async fn list_page(
     errors: ValidationErrors,
 ) -> Result<GroupsPage, AppError> {
     let groups = app.store.groups_for(auth.user.id).await?;
-    let layout = Layout::new(app, &auth.visit, Some(&auth.user), "User groups").await?;
+    let layout = Layout::new(
+        app,
+        &auth.visit,
+        Some(&auth.user),
+        crate::i18n::Tr(auth.visit.lang).t("nav-groups"),
+    )
+    .await?;
     Ok(GroupsPage {
         layout,
         groups,
@@ -87,6 +96,8 @@ async fn create(
 #[template(path = "group.html")]
 struct GroupPage {
     layout: Layout,
+    /// The full access link partners send to installation owners.
+    access_link: String,
     group: Group,
     role: Option<GroupRole>,
     can_manage: bool,
@@ -131,6 +142,11 @@ async fn page(
     let layout = Layout::new(app, &auth.visit, Some(&auth.user), group.name.clone()).await?;
     Ok(GroupPage {
         layout,
+        access_link: format!(
+            "{}/access/request/{}",
+            app.public_url.trim_end_matches('/'),
+            group.lookup_key
+        ),
         role: seen.facts().role,
         can_manage,
         members,
@@ -153,7 +169,7 @@ async fn refused(
     status: StatusCode,
     mut feedback: Feedback,
     field: &'static str,
-    message: String,
+    message: Message,
 ) -> Result<Response, AppError> {
     let (group, seen) = app.group::<ViewGroup>(&auth.principal(), id).await?;
     feedback.errors.add(field, message);
@@ -174,9 +190,9 @@ async fn show(
 ) -> Result<Response, AppError> {
     let (group, seen) = app.group::<ViewGroup>(&auth.principal(), id).await?;
     let notice = match query.saved.as_deref() {
-        Some("members") => Some("Members updated."),
-        Some("key") => Some("New lookup key made. The old key no longer works."),
-        Some("urls") => Some("Return URLs saved."),
+        Some("members") => Some("notice-members"),
+        Some("key") => Some("notice-key"),
+        Some("urls") => Some("notice-return-urls"),
         _ => None,
     };
     Ok(page(
@@ -236,7 +252,7 @@ async fn set_member(
                 StatusCode::CONFLICT,
                 feedback,
                 "members",
-                rule.to_string(),
+                rule.into(),
             )
             .await
         }
@@ -270,7 +286,7 @@ async fn removed(
                 StatusCode::CONFLICT,
                 Feedback::default(),
                 "members",
-                rule.to_string(),
+                rule.into(),
             )
             .await
         }
@@ -288,7 +304,7 @@ async fn remove_member(
     let user: UserId = input
         .user_id
         .parse()
-        .map_err(|_| AppError::BadRequest("Choose a member to remove.".into()))?;
+        .map_err(|_| AppError::BadRequest(voltgate_domain::Message::new("err-choose-member")))?;
     let outcome = app.store.remove_group_member(&manage, user).await;
     removed(&app, &auth, id, user, outcome).await
 }
@@ -302,6 +318,25 @@ async fn leave(
     let (_, leave) = app.group::<LeaveGroup>(&auth.principal(), id).await?;
     let outcome = app.store.leave_group(&leave).await;
     removed(&app, &auth, id, auth.user.id, outcome).await
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "rotate_key.html")]
+struct RotateKeyPage {
+    layout: Layout,
+    group: Group,
+}
+
+/// "Make a new lookup key?": every link already sent stops working.
+async fn confirm_rotate(
+    State(app): State<AppState>,
+    auth: AuthUser,
+    PathId(id): PathId<GroupId>,
+) -> Result<Response, AppError> {
+    let (group, _) = app.group::<ManageGroup>(&auth.principal(), id).await?;
+    let title = crate::i18n::Tr(auth.visit.lang).t("key-new");
+    let layout = Layout::new(&app, &auth.visit, Some(&auth.user), title).await?;
+    Ok(RotateKeyPage { layout, group }.into_response())
 }
 
 async fn rotate_key(
