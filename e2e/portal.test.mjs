@@ -3,7 +3,10 @@
 // page nothing is wider than the screen. Started by crates/server/tests/portal/browser.rs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 const env = (name) => {
   const value = process.env[name];
@@ -34,13 +37,24 @@ const shoot = async (page, name) => {
   if (SHOTS) await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
 };
 
+// axe-core (WCAG 2 A and AA) finds nothing on the page.
+const accessible = async (page, what) => {
+  await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa'] });
+    return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+  });
+  assert.deepEqual(violations, [], `${what}: ${violations.join('\n')}`);
+};
+
 test("a member's day in German at 390 px", async () => {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
   });
   try {
-    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, locale: 'de-DE' });
+    // The pages forbid inline scripts; axe-core is injected as one, so the test lifts that rule.
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, locale: 'de-DE', bypassCSP: true });
     await page.goto(`${BASE}/login?lang=de`);
     assert.equal(await page.getAttribute('html', 'lang'), 'de');
     await page.getByLabel('E-Mail').fill(EMAIL);
@@ -48,10 +62,12 @@ test("a member's day in German at 390 px", async () => {
     await page.getByRole('button', { name: 'Anmelden' }).click();
     await page.waitForURL((url) => url.pathname === '/installations');
     await fitsTheScreen(page, 'Installationen');
+    await accessible(page, 'Installationen');
     await page.getByRole('link', { name: INSTALLATION }).click();
     await page.getByRole('heading', { name: INSTALLATION }).waitFor();
     assert.equal(await page.getAttribute('nav.tabs a[aria-current=page]', 'href'), new URL(page.url()).pathname);
     await fitsTheScreen(page, 'Übersicht');
+    await accessible(page, 'Übersicht');
     await shoot(page, 'installation-390-de');
 
     await page.goto(`${BASE}/chargers/${CHARGER}`);
@@ -60,6 +76,7 @@ test("a member's day in German at 390 px", async () => {
     await page.locator('#connector-1 [data-live=state]', { hasText: 'Lädt' }).waitFor({ timeout: 30000 });
     assert.equal(await page.evaluate(() => window.stillTheSamePage), true, 'no reload');
     await fitsTheScreen(page, 'Ladegerät');
+    await accessible(page, 'Ladegerät');
     await shoot(page, 'charger-390-de');
     await page.locator('#connector-1').getByRole('button', { name: 'Laden stoppen' }).click();
     await page.getByText(/Das Ladegerät antwortete/).waitFor();
@@ -69,6 +86,7 @@ test("a member's day in German at 390 px", async () => {
       await page.goto(`${BASE}${new URL(page.url()).pathname.startsWith('/chargers') ? '' : ''}`
         + (await page.evaluate(() => document.querySelector('.crumbs a[href^="/installations/"]').getAttribute('href'))) + path);
       await fitsTheScreen(page, path);
+      await accessible(page, path);
       assert.equal(await page.getAttribute('html', 'lang'), 'de');
       await shoot(page, `${path.slice(1)}-390-de`);
     }
