@@ -96,8 +96,9 @@ async fn create(
 #[template(path = "group.html")]
 struct GroupPage {
     layout: Layout,
-    /// The full access link partners send to installation owners.
+    /// The full access link partners send to installation owners, with the builder's parameters.
     access_link: String,
+    link: LinkParts,
     group: Group,
     role: Option<GroupRole>,
     can_manage: bool,
@@ -119,6 +120,7 @@ struct Feedback {
     return_urls: Option<String>,
     errors: ValidationErrors,
     notice: Option<&'static str>,
+    link: LinkParts,
 }
 
 async fn page(
@@ -142,11 +144,15 @@ async fn page(
     let layout = Layout::new(app, &auth.visit, Some(&auth.user), group.name.clone()).await?;
     Ok(GroupPage {
         layout,
-        access_link: format!(
-            "{}/access/request/{}",
-            app.public_url.trim_end_matches('/'),
-            group.lookup_key
+        access_link: feedback.link.link(
+            &format!(
+                "{}/access/request/{}",
+                app.public_url.trim_end_matches('/'),
+                group.lookup_key
+            ),
+            &group,
         ),
+        link: feedback.link.clone(),
         role: seen.facts().role,
         can_manage,
         members,
@@ -180,6 +186,68 @@ async fn refused(
 struct ShowQuery {
     #[serde(default)]
     saved: Option<String>,
+    /// The link builder's fields.
+    #[serde(flatten)]
+    link: LinkParts,
+}
+
+/// What the small link builder on the group page puts into an access link.
+#[derive(Deserialize, Default, Clone)]
+pub(super) struct LinkParts {
+    #[serde(default, rename = "partnerName")]
+    partner_name: String,
+    #[serde(default)]
+    lang: String,
+    #[serde(default, rename = "installationId")]
+    installation_id: String,
+    #[serde(default)]
+    installationtype: String,
+    #[serde(default, rename = "returnUrl")]
+    return_url: String,
+    #[serde(default, rename = "showExisting")]
+    show_existing: String,
+}
+
+impl LinkParts {
+    /// The access link with the parameters that are filled in; a return address only when the group
+    /// registered it, a language only when voltgate speaks it.
+    fn link(&self, base: &str, group: &Group) -> String {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        let partner = self.partner_name.trim();
+        if !partner.is_empty() {
+            pairs.push(("partnerName", partner.to_owned()));
+        }
+        if let Some(lang) = crate::i18n::Lang::parse(&self.lang) {
+            pairs.push(("lang", lang.code().to_owned()));
+        }
+        if let Ok(id) = self
+            .installation_id
+            .trim()
+            .parse::<voltgate_domain::InstallationId>()
+        {
+            pairs.push(("installationId", id.to_string()));
+        }
+        if matches!(self.installationtype.as_str(), "0" | "1") {
+            pairs.push(("installationtype", self.installationtype.clone()));
+        }
+        if group
+            .return_urls
+            .iter()
+            .any(|u| u.as_str() == self.return_url)
+        {
+            pairs.push(("returnUrl", self.return_url.clone()));
+        }
+        if self.show_existing == "true" {
+            pairs.push(("showExisting", "true".to_owned()));
+        }
+        if pairs.is_empty() {
+            return base.to_owned();
+        }
+        format!(
+            "{base}?{}",
+            serde_urlencoded::to_string(&pairs).unwrap_or_default()
+        )
+    }
 }
 
 async fn show(
@@ -202,6 +270,7 @@ async fn show(
         seen,
         Feedback {
             notice,
+            link: query.link,
             ..Feedback::default()
         },
     )

@@ -18,6 +18,7 @@ on_both_engines!(
     a_configuration_value_of_the_wrong_type_is_never_sent,
     the_live_stream_tells_of_a_change_within_a_second,
     the_receipt_cannot_be_forged,
+    the_link_builder_keeps_to_registered_addresses,
 );
 
 fn now() -> String {
@@ -219,4 +220,45 @@ async fn the_receipt_cannot_be_forged(engine: Engine) {
         !html.contains("now has access"),
         "the URL's success=true is not believed"
     );
+}
+
+async fn the_link_builder_keeps_to_registered_addresses(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let (partner, _, key, group, _) = setting(&app).await;
+    let page = format!("/groups/{group}");
+    let (_, html) = partner
+        .page(&format!(
+            "{page}?partnerName=Acme+Energy&lang=de&showExisting=true&returnUrl=https%3A%2F%2Fevil.example%2Fx"
+        ))
+        .await;
+    assert!(
+        html.contains(&format!(
+            "/access/request/{key}?partnerName=Acme+Energy&#38;lang=de&#38;showExisting=true</code>"
+        )),
+        "the built link"
+    );
+    let link = html
+        .split("<code id=\"access-link\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</code>").next())
+        .unwrap_or_default();
+    assert!(
+        !link.contains("evil.example"),
+        "an address the group did not register is left out"
+    );
+    let (_, html) = partner
+        .page(&format!(
+            "{page}?returnUrl=https%3A%2F%2Facme.example%2Fvoltgate%2Freturn"
+        ))
+        .await;
+    assert!(html.contains("?returnUrl=https%3A%2F%2Facme.example%2Fvoltgate%2Freturn</code>"));
+
+    let (status, confirm) = partner.page(&format!("{page}/lookup-key?lang=en")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        confirm.contains(&format!("The key {key} stops working at once")),
+        "asks first"
+    );
+    let (_, still) = partner.page(&page).await;
+    assert!(still.contains(&key), "nothing changed by asking");
 }

@@ -59,6 +59,7 @@ const SAME_EVERYWHERE: &[&str] = &[
     "partnerName",
     "returnUrl",
     "installationId",
+    "installationtype",
     "lang",
     // the test's own data
     "Acme",
