@@ -10,8 +10,9 @@ use voltgate_store::Engine;
 
 use crate::access::{decide, setting};
 use crate::charge_point::{with_charger, ChargePoint};
-use crate::helpers::{csrf_in, location, operator, spawn_app, TestApp};
+use crate::helpers::{csrf_in, location, operator, serve_with_events, spawn_app, TestApp};
 use crate::on_both_engines;
+use voltgate_server::ServeSettings;
 
 on_both_engines!(
     a_command_redirects_and_a_reload_never_resends_it,
@@ -20,6 +21,13 @@ on_both_engines!(
     the_receipt_cannot_be_forged,
     the_link_builder_keeps_to_registered_addresses,
 );
+
+mod cluster {
+    #[tokio::test]
+    async fn the_live_stream_of_one_process_tells_of_a_charger_on_another() {
+        super::the_live_stream_of_one_process_tells_of_a_charger_on_another().await
+    }
+}
 
 fn now() -> String {
     chrono::Utc::now().to_rfc3339()
@@ -261,4 +269,39 @@ async fn the_link_builder_keeps_to_registered_addresses(engine: Engine) {
     );
     let (_, still) = partner.page(&page).await;
     assert!(still.contains(&key), "nothing changed by asking");
+}
+
+/// Two processes on one PostgreSQL: the page is served by one, the charger is connected to the other.
+async fn the_live_stream_of_one_process_tells_of_a_charger_on_another() {
+    let app = spawn_app(Engine::Postgres).await;
+    let (second, _) = serve_with_events(ServeSettings::for_tests(&app.database_url)).await;
+    let (owner, installation, password, _) = with_charger(&app, "CP-1").await;
+    let mut stream = owner
+        .client
+        .get(format!("{}/installations/{installation}/live", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    let mut charger = ChargePoint::connect(&second, "CP-1", &password).await;
+    charger.boot().await;
+    charger
+        .ok("StatusNotification", json!({"connectorId": 1, "errorCode": "NoError", "status": "Charging", "timestamp": now()}))
+        .await;
+    let heard = tokio::time::timeout(Duration::from_secs(5), async {
+        let mut seen = String::new();
+        while let Some(chunk) = stream.chunk().await.unwrap() {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+            if seen.contains("event: refresh") {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(
+        heard,
+        Ok(true),
+        "the other process's charger reached this page"
+    );
 }
