@@ -73,6 +73,12 @@ impl FloodLimit {
     }
 }
 
+impl crate::message::Coded for IdentityError {
+    fn message(&self) -> crate::message::Message {
+        crate::message::Message::new("err-identity")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -65,6 +65,17 @@ impl fmt::Display for Email {
     }
 }
 
+impl crate::message::Coded for EmailError {
+    fn message(&self) -> crate::message::Message {
+        use crate::message::Message;
+        match self {
+            Self::Empty => Message::new("err-email-empty"),
+            Self::TooLong => Message::new("err-too-long").arg("max", 254),
+            Self::Malformed => Message::new("err-email-malformed"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -96,6 +96,12 @@ pub fn delivered_wh(meter_start: f64, samples: &[f64], meter_stop: f64) -> f64 {
     total
 }
 
+impl crate::message::Coded for IdTagError {
+    fn message(&self) -> crate::message::Message {
+        crate::message::Message::new("err-id-tag")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

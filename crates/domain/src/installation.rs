@@ -121,6 +121,18 @@ pub fn keeps_an_owner(
     }
 }
 
+impl crate::message::Coded for UnknownChoice {
+    fn message(&self) -> crate::message::Message {
+        crate::message::Message::new("err-choose-one").arg("choices", self.0)
+    }
+}
+
+impl crate::message::Coded for LastOwner {
+    fn message(&self) -> crate::message::Message {
+        crate::message::Message::new("err-last-owner")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

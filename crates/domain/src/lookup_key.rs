@@ -64,6 +64,18 @@ impl fmt::Display for LookupKey {
     }
 }
 
+impl crate::message::Coded for LookupKeyError {
+    fn message(&self) -> crate::message::Message {
+        use crate::message::Message;
+        match self {
+            Self::Length => Message::new("err-key-length")
+                .arg("min", LookupKey::MIN_LEN)
+                .arg("max", LookupKey::MAX_LEN),
+            Self::Alphabet => Message::new("err-key-alphabet"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -45,6 +45,16 @@ impl fmt::Debug for Password {
     }
 }
 
+impl crate::message::Coded for PasswordError {
+    fn message(&self) -> crate::message::Message {
+        use crate::message::Message;
+        match self {
+            Self::TooShort => Message::new("err-password-short").arg("min", Password::MIN_CHARS),
+            Self::TooLong => Message::new("err-too-long").arg("max", Password::MAX_CHARS),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

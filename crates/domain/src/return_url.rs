@@ -178,6 +178,19 @@ impl fmt::Display for RegisteredReturnUrl {
 /// A group's support web page: held to the same rules as a return URL (https, or local http).
 pub type SupportUrl = RegisteredReturnUrl;
 
+impl crate::message::Coded for ReturnUrlError {
+    fn message(&self) -> crate::message::Message {
+        use crate::message::Message;
+        match self {
+            Self::TooLong => Message::new("err-too-long").arg("max", RegisteredReturnUrl::MAX_LEN),
+            Self::Malformed => Message::new("err-url-malformed"),
+            Self::Scheme => Message::new("err-url-scheme"),
+            Self::UserInfo => Message::new("err-url-userinfo"),
+            Self::Fragment => Message::new("err-url-fragment"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@ use std::fmt;
 
 use serde::Deserialize;
 
+use crate::message::Message;
 use crate::validation::ValidationErrors;
 
 /// Why a current was refused.
@@ -163,11 +164,11 @@ pub struct SettingsInput {
     pub phases: String,
 }
 
-fn parse_flag(raw: Option<&str>) -> Result<bool, &'static str> {
+fn parse_flag(raw: Option<&str>) -> Result<bool, Message> {
     match raw.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
         None | Some("") | Some("false") | Some("no") | Some("off") | Some("0") => Ok(false),
         Some("true") | Some("yes") | Some("on") | Some("1") => Ok(true),
-        Some(_) => Err("Choose yes or no."),
+        Some(_) => Err(Message::new("err-yes-no")),
     }
 }
 
@@ -209,7 +210,7 @@ impl InstallationSettings {
                 }
             }
             _ => {
-                errors.add("available_mode", "Choose all phases or per phase.");
+                errors.add("available_mode", Message::new("err-available-mode"));
                 None
             }
         };
@@ -225,7 +226,7 @@ impl InstallationSettings {
                 .parse()
                 .ok()
                 .and_then(Phases::from_count)
-                .ok_or("Choose 1 or 3 phases."),
+                .ok_or(Message::new("err-phases")),
         );
         match (max, available, authentication_required, phases) {
             (
@@ -240,6 +241,30 @@ impl InstallationSettings {
                 phases,
             }),
             _ => Err(errors),
+        }
+    }
+}
+
+/// The least current a car needs to charge (IEC 61851).
+pub const MIN_CHARGING_CURRENT: f64 = 6.0;
+
+/// The lowest phase's available current when it cannot give each of `charging` connectors the 6 A a
+/// car needs, so some will pause; `None` when it can.
+pub fn too_little_for(available: &AvailableCurrent, charging: usize) -> Option<Amperes> {
+    let lowest = available
+        .phases()
+        .into_iter()
+        .min_by(|a, b| a.get().total_cmp(&b.get()))?;
+    (charging > 0 && lowest.get() < MIN_CHARGING_CURRENT * charging as f64).then_some(lowest)
+}
+
+impl crate::message::Coded for CurrentError {
+    fn message(&self) -> crate::message::Message {
+        use crate::message::Message;
+        match self {
+            Self::NotANumber => Message::new("err-amperes"),
+            Self::OutOfRange => Message::new("err-amperes-range").arg("max", Amperes::MAX),
+            Self::AboveMax(max) => Message::new("err-amperes-above").arg("max", max),
         }
     }
 }
@@ -272,7 +297,7 @@ mod tests {
         let errors = InstallationSettings::from_input(&input("1001", "10")).unwrap_err();
         assert_eq!(
             errors.get("max_current"),
-            Some("Must be between 0 and 1000 A.")
+            Some(&Message::new("err-amperes-range").arg("max", 1000))
         );
         let errors = InstallationSettings::from_input(&input("-1", "10")).unwrap_err();
         assert!(errors.get("max_current").is_some());
@@ -287,7 +312,7 @@ mod tests {
         let errors = InstallationSettings::from_input(&input("16", "20")).unwrap_err();
         assert_eq!(
             errors.get("available_current"),
-            Some("Must not exceed the maximum current (16 A).")
+            Some(&Message::new("err-amperes-above").arg("max", 16))
         );
     }
 
@@ -336,5 +361,24 @@ mod tests {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod starving {
+    use super::*;
+
+    #[test]
+    fn warns_when_six_amps_each_do_not_fit() {
+        let all = |a: f64| AvailableCurrent::AllPhases(Amperes::new(a).unwrap());
+        assert_eq!(too_little_for(&all(16.0), 0), None);
+        assert_eq!(too_little_for(&all(16.0), 2), None);
+        assert_eq!(too_little_for(&all(16.0), 3).map(Amperes::get), Some(16.0));
+        let uneven = AvailableCurrent::PerPhase([
+            Amperes::new(20.0).unwrap(),
+            Amperes::new(10.0).unwrap(),
+            Amperes::new(20.0).unwrap(),
+        ]);
+        assert_eq!(too_little_for(&uneven, 2).map(Amperes::get), Some(10.0));
     }
 }

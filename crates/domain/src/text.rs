@@ -180,6 +180,20 @@ text_type!(
     Address, max = 256, required = false, lines = Lines::One
 );
 
+impl crate::message::Coded for TextError {
+    fn message(&self) -> crate::message::Message {
+        use crate::message::Message;
+        match self {
+            Self::Empty => Message::new("err-required"),
+            Self::TooLong(max) => Message::new("err-too-long").arg("max", max),
+            Self::ControlCharacters => Message::new("err-control"),
+            Self::DirectionControls => Message::new("err-direction"),
+            Self::OnlyInvisible => Message::new("err-invisible"),
+            Self::Date => Message::new("err-date"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

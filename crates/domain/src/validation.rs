@@ -2,11 +2,12 @@
 //! its field.
 
 use std::collections::BTreeMap;
-use std::fmt::Display;
+
+use crate::message::Message;
 
 /// Field name → what is wrong with it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ValidationErrors(BTreeMap<&'static str, String>);
+pub struct ValidationErrors(BTreeMap<&'static str, Message>);
 
 impl ValidationErrors {
     /// An empty collection.
@@ -15,7 +16,11 @@ impl ValidationErrors {
     }
 
     /// Records `result`'s error under `field` and returns its value, if any.
-    pub fn check<T, E: Display>(&mut self, field: &'static str, result: Result<T, E>) -> Option<T> {
+    pub fn check<T, E: Into<Message>>(
+        &mut self,
+        field: &'static str,
+        result: Result<T, E>,
+    ) -> Option<T> {
         match result {
             Ok(value) => Some(value),
             Err(error) => {
@@ -26,13 +31,13 @@ impl ValidationErrors {
     }
 
     /// Records a message for `field`; the first message for a field wins.
-    pub fn add(&mut self, field: &'static str, message: impl Display) {
-        self.0.entry(field).or_insert_with(|| message.to_string());
+    pub fn add(&mut self, field: &'static str, message: impl Into<Message>) {
+        self.0.entry(field).or_insert_with(|| message.into());
     }
 
     /// The message for `field`, if it has one.
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.get(field).map(String::as_str)
+    pub fn get(&self, field: &str) -> Option<&Message> {
+        self.0.get(field)
     }
 
     /// True when nothing was recorded.
@@ -50,10 +55,8 @@ impl ValidationErrors {
     }
 
     /// All messages, by field.
-    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
-        self.0
-            .iter()
-            .map(|(field, message)| (*field, message.as_str()))
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &Message)> {
+        self.0.iter().map(|(field, message)| (*field, message))
     }
 }
 

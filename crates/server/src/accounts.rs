@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use chrono::Utc;
 use voltgate_domain::text::{sanitize, Lines};
 use voltgate_domain::throttle::ThrottlePolicy;
-use voltgate_domain::{Email, Name, Password, ValidationErrors};
+use voltgate_domain::{Email, Message, Name, Password, ValidationErrors};
 use voltgate_store::{NewUser, Store, StoreError, User};
 
 use crate::error::AppError;
@@ -46,10 +46,7 @@ async fn count(
 
 /// The form's errors with the e-mail marked as taken.
 fn taken(mut errors: ValidationErrors) -> ValidationErrors {
-    errors.add(
-        "email",
-        "An account with this e-mail already exists. Log in instead.",
-    );
+    errors.add("email", Message::new("err-email-taken"));
     errors
 }
 
@@ -155,13 +152,13 @@ pub async fn log_in(
 pub async fn account_named(
     store: &dyn Store,
     email: &str,
-) -> Result<Result<User, String>, AppError> {
+) -> Result<Result<User, Message>, AppError> {
     let email = match Email::parse(email) {
         Ok(email) => email,
-        Err(error) => return Ok(Err(error.to_string())),
+        Err(error) => return Ok(Err(error.into())),
     };
     Ok(store
         .user_by_email(&email)
         .await?
-        .ok_or_else(|| "No account has this e-mail. Ask them to sign up first.".to_owned()))
+        .ok_or_else(|| Message::new("err-no-account")))
 }

@@ -17,6 +17,7 @@ use crate::accounts::{self, SignupError, SignupFrom};
 use crate::authz;
 use crate::charging::secrets;
 use crate::groups::{self, GroupInput, GroupRefused};
+use crate::i18n::{Lang, Tr};
 use crate::installations::InstallationInput;
 
 /// What an operator can do from the shell.
@@ -135,7 +136,7 @@ pub enum GroupCommand {
 fn invalid(errors: &ValidationErrors) -> anyhow::Error {
     let lines: Vec<String> = errors
         .iter()
-        .map(|(field, message)| format!("{field}: {message}"))
+        .map(|(field, message)| format!("{field}: {}", Tr(Lang::En).msg(message)))
         .collect();
     anyhow!("{}", lines.join("\n"))
 }

@@ -4,7 +4,7 @@ use askama::Template;
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use voltgate_domain::authz::rules::RoleChangeRefused;
-use voltgate_domain::Denial;
+use voltgate_domain::{Denial, Message};
 use voltgate_store::StoreError;
 
 use crate::i18n::{Lang, Tr};
@@ -28,9 +28,9 @@ pub enum AppError {
     #[error("the form was not sent from this site or has expired")]
     CsrfRejected,
     #[error("{0}")]
-    BadRequest(String),
+    BadRequest(Message),
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Message),
     /// Throttled; try again after this many seconds. The page speaks the visitor's language.
     #[error("too many attempts")]
     TooManyRequests { retry_after: u64, lang: Lang },
@@ -72,10 +72,12 @@ impl From<StoreError> for AppError {
         match error {
             StoreError::NotFound => Self::NotFound,
             StoreError::Refused(rule @ RoleChangeRefused::LastOwner(_)) => {
-                Self::Conflict(rule.to_string())
+                Self::Conflict(rule.into())
             }
             StoreError::Refused(_) => Self::Forbidden,
-            StoreError::Conflict(what) => Self::Conflict(format!("That {what} is already taken.")),
+            StoreError::Conflict(what) => {
+                Self::Conflict(Message::new("err-taken").arg("what", what))
+            }
             other => Self::Internal(other.into()),
         }
     }
@@ -96,8 +98,17 @@ impl From<tower_sessions::session::Error> for AppError {
     }
 }
 
+/// What an error page says, kept on the response so that the portal can draw it inside the site's
+/// frame, in the visitor's language (`web::frame_errors`).
+#[derive(Clone, Debug)]
+pub struct ErrorText {
+    /// The title's catalogue id.
+    pub title: &'static str,
+    pub message: Message,
+}
+
 #[derive(Template)]
-#[template(path = "error.html")]
+#[template(path = "error_bare.html")]
 struct ErrorPage<'a> {
     lang: &'a str,
     title: &'a str,
@@ -105,34 +116,44 @@ struct ErrorPage<'a> {
     back: &'a str,
 }
 
-fn localized(status: StatusCode, tr: Tr, title: &str, message: &str) -> Response {
+/// The page without the site's frame (outside the portal), in `lang`, with its `ErrorText` attached.
+fn page_in(status: StatusCode, lang: Lang, title: &'static str, message: Message) -> Response {
+    let tr = Tr(lang);
+    let title_text = tr.t(title);
+    let message_text = tr.msg(&message);
     let back = tr.t("error-back");
     let body = ErrorPage {
-        lang: tr.0.code(),
-        title,
-        message,
+        lang: lang.code(),
+        title: &title_text,
+        message: &message_text,
         back: &back,
     }
     .render()
-    .unwrap_or_else(|_| message.to_owned());
-    (status, Html(body)).into_response()
+    .unwrap_or_else(|_| message_text.clone());
+    let mut response = (status, Html(body)).into_response();
+    response
+        .extensions_mut()
+        .insert(ErrorText { title, message });
+    response
 }
 
-fn page(status: StatusCode, title: &str, message: &str) -> Response {
-    localized(status, Tr(Lang::En), title, message)
+fn page(status: StatusCode, title: &'static str, message: &'static str) -> Response {
+    page_in(status, Lang::En, title, Message::new(message))
 }
 
 /// The 429 page: how long to wait, in the visitor's language, and the same in `Retry-After`.
 fn too_many(retry_after: u64, lang: Lang) -> Response {
-    let tr = Tr(lang);
     let message = if retry_after < 120 {
-        tr.with("too-many-seconds", &[("seconds", &retry_after.to_string())])
+        Message::new("too-many-seconds").arg("seconds", retry_after)
     } else {
-        let minutes = retry_after.div_ceil(60).to_string();
-        tr.with("too-many-minutes", &[("minutes", &minutes)])
+        Message::new("too-many-minutes").arg("minutes", retry_after.div_ceil(60))
     };
-    let title = tr.t("too-many-title");
-    let mut response = localized(StatusCode::TOO_MANY_REQUESTS, tr, &title, &message);
+    let mut response = page_in(
+        StatusCode::TOO_MANY_REQUESTS,
+        lang,
+        "too-many-title",
+        message,
+    );
     response
         .headers_mut()
         .insert(header::RETRY_AFTER, retry_after.into());
@@ -146,26 +167,52 @@ impl IntoResponse for AppError {
                 let query = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
                 Redirect::to(&format!("/login?{query}")).into_response()
             }
-            Self::NotFound => page(StatusCode::NOT_FOUND, "Not found", "There is nothing here, or you have no access to it."),
-            Self::Forbidden => page(StatusCode::FORBIDDEN, "Not allowed", "You may see this, but not change it."),
-            Self::CsrfRejected => page(
-                StatusCode::FORBIDDEN,
-                "Form expired",
-                "This form was not sent from voltgate or has expired. Go back, reload the page and try again.",
+            Self::NotFound => page(
+                StatusCode::NOT_FOUND,
+                "error-not-found-title",
+                "error-not-found",
             ),
-            Self::BadRequest(message) => page(StatusCode::BAD_REQUEST, "Bad request", &message),
-            Self::Conflict(message) => page(StatusCode::CONFLICT, "Not possible", &message),
+            Self::Forbidden => page(
+                StatusCode::FORBIDDEN,
+                "error-forbidden-title",
+                "error-forbidden",
+            ),
+            Self::CsrfRejected => page(StatusCode::FORBIDDEN, "error-csrf-title", "error-csrf"),
+            Self::BadRequest(message) => page_in(
+                StatusCode::BAD_REQUEST,
+                Lang::En,
+                "error-bad-request-title",
+                message,
+            ),
+            Self::Conflict(message) => page_in(
+                StatusCode::CONFLICT,
+                Lang::En,
+                "error-conflict-title",
+                message,
+            ),
             Self::TooManyRequests { retry_after, lang } => too_many(retry_after, lang),
             Self::Busy => {
-                let mut response = page(StatusCode::SERVICE_UNAVAILABLE, "Busy", "voltgate is very busy right now. Try again in a few seconds.");
-                response.headers_mut().insert(header::RETRY_AFTER, BUSY_RETRY_AFTER.into());
+                let mut response = page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "error-busy-title",
+                    "error-busy",
+                );
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, BUSY_RETRY_AFTER.into());
                 response
             }
             Self::Internal(error) => {
                 tracing::error!(error = format!("{error:#}"), "internal error");
-                page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again in a moment.")
+                page(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "error-internal-title",
+                    "error-internal",
+                )
             }
-            api @ (Self::Unauthorized | Self::Coded { .. } | Self::OAuth { .. }) => ApiError(api).into_response(),
+            api @ (Self::Unauthorized | Self::Coded { .. } | Self::OAuth { .. }) => {
+                ApiError(api).into_response()
+            }
         }
     }
 }
@@ -179,6 +226,11 @@ impl<E: Into<AppError>> From<E> for ApiError {
     fn from(error: E) -> Self {
         Self(error.into())
     }
+}
+
+/// A domain message as the API states it: in English, as Zaptec's `Details` are.
+fn english(message: &voltgate_domain::Message) -> String {
+    crate::i18n::Tr(crate::i18n::Lang::En).msg(message)
 }
 
 /// Zaptec's error body.
@@ -219,8 +271,10 @@ impl IntoResponse for ApiError {
             AppError::Forbidden | AppError::CsrfRejected => {
                 coded(StatusCode::FORBIDDEN, 533, "Forbidden.")
             }
-            AppError::BadRequest(message) => coded(StatusCode::BAD_REQUEST, 529, &message),
-            AppError::Conflict(message) => coded(StatusCode::CONFLICT, 539, &message),
+            AppError::BadRequest(message) => {
+                coded(StatusCode::BAD_REQUEST, 529, &english(&message))
+            }
+            AppError::Conflict(message) => coded(StatusCode::CONFLICT, 539, &english(&message)),
             AppError::Coded {
                 status,
                 code,

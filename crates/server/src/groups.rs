@@ -4,7 +4,7 @@ use serde::Deserialize;
 use voltgate_domain::return_url::SupportUrl;
 use voltgate_domain::text::Description;
 use voltgate_domain::Principal;
-use voltgate_domain::{Email, Name, RegisteredReturnUrl, ValidationErrors};
+use voltgate_domain::{Email, Message, Name, RegisteredReturnUrl, ValidationErrors};
 use voltgate_store::{Group, NewGroup, Store, StoreError, User};
 
 use crate::lookup_keys::with_fresh_key;
@@ -31,19 +31,22 @@ pub struct GroupInput {
 /// Parses return URLs, one per line (blank lines ignored); errors name the line.
 pub fn parse_return_urls<'a>(
     lines: impl IntoIterator<Item = &'a str>,
-) -> Result<Vec<RegisteredReturnUrl>, String> {
+) -> Result<Vec<RegisteredReturnUrl>, Message> {
     let mut urls = Vec::new();
     for (number, line) in lines
         .into_iter()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
     {
-        let url =
-            RegisteredReturnUrl::parse(line).map_err(|e| format!("Line {}: {e}", number + 1))?;
+        let url = RegisteredReturnUrl::parse(line).map_err(|e| {
+            Message::new("err-return-url-line")
+                .arg("line", number + 1)
+                .because(e)
+        })?;
         urls.push(url);
     }
     if urls.len() > MAX_RETURN_URLS {
-        return Err(format!("At most {MAX_RETURN_URLS} return URLs."));
+        return Err(Message::new("err-return-urls-count").arg("max", MAX_RETURN_URLS));
     }
     Ok(urls)
 }
@@ -112,10 +115,7 @@ pub async fn create(
     match created {
         Err(StoreError::Conflict("name")) => {
             let mut errors = ValidationErrors::new();
-            errors.add(
-                "name",
-                "Another group already has this name or one that looks the same. Choose a name that tells your group apart.",
-            );
+            errors.add("name", Message::new("err-group-name-taken"));
             Err(GroupRefused::Invalid(errors))
         }
         other => Ok(other?),

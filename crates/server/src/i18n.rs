@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{langid, LanguageIdentifier, Loader};
+use voltgate_domain::Message;
 
 fluent_templates::static_loader! {
     static LOCALES = {
@@ -110,6 +111,32 @@ impl Tr {
             .collect();
         LOCALES.lookup_with_args(&self.0.id(), id, &args)
     }
+
+    /// A domain message (id and arguments) in this language.
+    pub fn msg(&self, message: &Message) -> String {
+        let reason = message.reason.as_ref().map(|inner| self.msg(inner));
+        let mut args: Vec<(&'static str, &str)> = message
+            .args
+            .iter()
+            .map(|(name, value)| (*name, value.as_str()))
+            .collect();
+        if let Some(reason) = &reason {
+            args.push(("reason", reason));
+        }
+        self.with(message.id, &args)
+    }
+
+    /// A role's name (`owner`, `admin`, `user`, `member`).
+    pub fn role(&self, role: impl std::fmt::Display) -> String {
+        self.t(&format!("role-{role}"))
+    }
+
+    /// A message with a count: `id` with `$count` (the catalogue picks the plural form).
+    pub fn n(&self, id: &str, count: usize) -> String {
+        let mut args: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
+        args.insert(Cow::Borrowed("count"), FluentValue::from(count));
+        LOCALES.lookup_with_args(&self.0.id(), id, &args)
+    }
 }
 
 #[cfg(test)]
@@ -136,6 +163,26 @@ mod tests {
             Lang::from_accept_language("de;q=0, en;q=0.1"),
             Some(Lang::En)
         );
+    }
+
+    #[test]
+    fn every_message_a_template_names_exists() {
+        let english = include_str!("../locales/en/main.ftl");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            for call in [".t(\"", ".with(\"", ".n(\""] {
+                for piece in text.split(call).skip(1) {
+                    let id = piece.split('"').next().unwrap_or_default();
+                    assert!(
+                        english.lines().any(|l| l.starts_with(&format!("{id} = "))),
+                        "{} names {id}, which the catalogue lacks",
+                        path.display()
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -85,6 +85,17 @@ pub fn zaptec_roles(access: &InstallationAccess) -> u32 {
     direct | service | operator
 }
 
+impl crate::message::Coded for RoleChangeRefused {
+    fn message(&self) -> crate::message::Message {
+        use crate::message::Message;
+        match self {
+            Self::NotPermitted => Message::new("err-no-longer-manage"),
+            Self::OwnersOnly => Message::new("err-owners-only"),
+            Self::LastOwner(last) => Message::from(*last),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

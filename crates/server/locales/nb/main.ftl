@@ -97,3 +97,421 @@ account-never = aldri
 account-revoke = Trekk tilbake
 account-everywhere = Logg ut overalt
 account-everywhere-help = Trekker tilbake alle API-nøklene dine og logger deg ut her.
+## Feil og kontroller
+error-not-found-title = Ikke funnet
+error-not-found = Det finnes ingenting her, eller du har ikke tilgang til det.
+error-forbidden-title = Ikke tillatt
+error-forbidden = Du kan se dette, men ikke endre det.
+error-csrf-title = Skjemaet er utløpt
+error-csrf = Dette skjemaet ble ikke sendt fra voltgate eller er utløpt. Gå tilbake, last inn siden på nytt og prøv igjen.
+error-bad-request-title = Det gikk ikke
+error-conflict-title = Ikke mulig
+error-busy-title = Opptatt
+error-busy = voltgate er svært opptatt akkurat nå. Prøv igjen om noen sekunder.
+error-internal-title = Noe gikk galt
+error-internal = Prøv igjen om et øyeblikk.
+err-required = Dette feltet må fylles ut.
+err-too-long = Høyst { $max } tegn.
+err-control = Kontrolltegn er ikke tillatt.
+err-direction = Tegn som endrer skriveretningen, er ikke tillatt.
+err-invisible = Skriv synlige tegn, ikke bare mellomrom eller usynlige tegn.
+err-date = Skriv en dato som 2026-11-25, mellom årene 1970 og 9999.
+err-url-malformed = Skriv en fullstendig nettadresse, for eksempel https://partner.example/return.
+err-url-scheme = Bruk https:// (http:// er bare tillatt for localhost og 127.0.0.1).
+err-url-userinfo = En returadresse kan ikke inneholde brukernavn eller passord.
+err-url-fragment = En returadresse kan ikke inneholde et #fragment.
+err-key-length = En oppslagsnøkkel har { $min } til { $max } tegn.
+err-key-alphabet = En oppslagsnøkkel har bare bokstaver og sifre (uten 0, O, 1, I og L).
+err-amperes = Skriv et antall ampere, for eksempel 16 eller 16,5.
+err-amperes-range = Må være mellom 0 og { $max } A.
+err-amperes-above = Kan ikke være høyere enn hovedsikringen ({ $max } A).
+err-choose-one = Velg en av: { $choices }.
+err-last-owner = Den siste eieren kan ikke fjernes eller nedgraderes; gjør først noen andre til eier.
+err-no-longer-manage = Du administrerer ikke lenger personene i dette anlegget.
+err-owners-only = Bare en eier kan gi, endre eller fjerne eierrollen.
+err-email-empty = Skriv en e-postadresse.
+err-email-malformed = Dette er ikke en gyldig e-postadresse.
+err-email-taken = Det finnes allerede en konto med denne e-postadressen. Logg inn i stedet.
+err-password-short = Minst { $min } tegn.
+err-id-tag = En RFID-brikke har 1 til 20 skrivbare tegn, slik laderen rapporterer den.
+err-identity = En ladepunkt-ID har 1 til 48 skrivbare tegn uten mellomrom.
+err-identity-taken = En annen lader bruker allerede denne ID-en.
+err-yes-no = Velg ja eller nei.
+err-available-mode = Velg «alle faser» eller «per fase».
+err-phases = Velg 1 eller 3 faser.
+err-connectors = Velg 1 til 16 uttak.
+err-connector = Velg et uttak fra 1 til { $max }.
+err-nothing-charging = Ingenting lader på dette uttaket.
+err-command = Velg en kommando.
+err-no-account = Ingen konto har denne e-postadressen. Be personen registrere seg først.
+err-group-name-taken = En annen gruppe har allerede dette navnet eller et som ligner til forveksling. Velg et navn som skiller gruppen din fra andre.
+err-token-holder = Brikker tilhører personer med tilgang til dette anlegget.
+err-taken = { $what ->
+    [email] Denne e-postadressen er allerede i bruk.
+    [identity] Denne ladepunkt-ID-en er allerede i bruk.
+    [lookup_key] Denne oppslagsnøkkelen er allerede i bruk.
+   *[other] Dette navnet er allerede i bruk.
+}
+err-filter-date = Datoen «{ $reason }» er ugyldig: skriv en dato som 2026-11-25.
+err-filter-charger = Velg en lader i dette anlegget.
+err-page = Sidetallet må være et helt tall fra 1.
+err-choose-member = Velg et medlem som skal fjernes.
+err-choose-person = Velg en person som skal fjernes.
+err-choose-language = Velg English, Deutsch eller Norsk bokmål.
+err-choose-decision = Velg «Godkjenn» eller «Avslå».
+err-receipt = Denne kvitteringslenken er ugyldig. Åpne fanen «Tilganger» for anlegget for å se hvem som har tilgang.
+err-form-too-large = Skjemaet er større enn { $kib } KiB.
+err-form-unreadable = Skjemaet kunne ikke leses. Last inn siden på nytt og prøv igjen.
+err-config-shape = En nøkkel har 1 til 50 tegn og en verdi høyst 500, på én linje, uten kontrolltegn.
+err-config-integer = Skriv et helt tall fra { $min } til { $max }.
+err-config-boolean = Skriv true eller false.
+err-config-list = Skriv en kommaseparert liste med navn, for eksempel Energy.Active.Import.Register,Power.Active.Import.
+
+## Ramme, faner, vanlige ord
+tab-overview = Oversikt
+tab-history = Ladehistorikk
+tab-permissions = Tilganger
+tab-audit = Logg
+save = Lagre
+cancel = Avbryt
+yes = Ja
+no = Nei
+optional = valgfritt
+copy = Kopier
+show = Vis
+from = Fra
+to = Til
+pages = Sider
+newer = Nyere
+older = Eldre
+page-of = side { $page } av { $pages }
+never = aldri
+online = tilkoblet
+offline = frakoblet
+details = Opplysninger
+description = Beskrivelse
+installation = Anlegg
+col-name = Navn
+col-address = Adresse
+col-type = Type
+col-your-access = Din tilgang
+col-your-role = Din rolle
+col-role = Rolle
+col-since = Siden
+col-actions = Handlinger
+col-created = Opprettet
+col-state = Tilstand
+col-group = Gruppe
+col-granted = Gitt
+col-when = Når
+col-who = Hvem
+col-what = Hva
+col-outcome = Utfall
+col-user-token = Hvem ladet
+col-started = Startet
+col-stopped = Stoppet
+col-energy = Energi
+col-reason = Årsak
+role-owner = eier
+role-admin = administrator
+role-user = bruker
+role-member = medlem
+through-groups = gjennom 👥 { $groups }
+
+## Anlegg
+count-installations = { $count ->
+    [one] 1 anlegg
+   *[other] { $count } anlegg
+}
+installations-empty = Du har ingen anlegg ennå. Opprett et nedenfor, eller be eieren av et anlegg om å legge deg til.
+installation-new = Nytt anlegg
+installation-create = Opprett anlegg
+groups-link = Opprett eller administrer en brukergruppe
+groups-link-hint = for partnere som drifter anlegg for andre.
+settings = Innstillinger
+max-current = Hovedsikring
+available-current = Tilgjengelig strøm
+same-all-phases = Lik på alle faser
+all-phases = Alle faser
+per-phase = Per fase
+phase-n = Fase { $n }
+auth-required = Lading krever autentisering
+network-phases = Nettfaser
+one-phase = 1 fase
+three-phases = 3 faser
+settings-save = Lagre innstillinger
+settings-owners-only = Bare anleggets eiere og administratorer kan endre innstillingene.
+settings-six-amps = Med { $amps } A tilgjengelig kan ikke de { $count } uttakene som lader nå, alle få de 6 A en bil trenger; noen blir satt på pause.
+chargers = Ladere
+charger = Lader
+count-chargers = { $count ->
+    [one] 1 lader
+   *[other] { $count } ladere
+}
+chargers-empty = Ingen ladere ennå.
+chargers-empty-add = Legg til en nedenfor, og sett den opp med OCPP-adressen og passordet som vises.
+last-heard = Sist hørt fra
+tokens = RFID-brikker
+count-tokens = { $count ->
+    [one] 1 brikke
+   *[other] { $count } brikker
+}
+tokens-hint = når anlegget krever autentisering, kan bare disse lade
+token = Brikke
+belongs-to = Tilhører
+remove-token = Fjern { $token }
+token-email = E-post til personen den tilhører
+token-register = Registrer brikke
+people = Personer
+count-people = { $count ->
+    [one] 1 person
+   *[other] { $count } personer
+}
+people-add = Legg til en person eller endre en rolle
+member-email = E-post til voltgate-kontoen deres
+people-hint = Eiere og administratorer endrer innstillinger og personer; brukere kan bare se. Bare eiere gir, endrer eller fjerner eierrollen, og et anlegg har alltid minst én eier.
+people-manage-link = Legg til, endre eller fjern personer i fanen «Oversikt»
+remove-person = Fjern { $email }
+notice-settings = Innstillingene er lagret.
+notice-people = Personene er oppdatert.
+notice-tokens = RFID-brikkene er oppdatert.
+notice-members = Medlemmene er oppdatert.
+notice-key = Ny oppslagsnøkkel laget. Den gamle nøkkelen virker ikke lenger.
+notice-return-urls = Returadressene er lagret.
+notice-revoked = Tilgangen er fjernet. Gruppens medlemmer mistet den ved sin neste forespørsel.
+
+## Ladere
+connectors = Uttak
+connectors-none = Laderen har ikke rapportert uttakene sine ennå.
+connector-n = Uttak { $n }
+connector-line = Uttak { $n }: { $text }
+power = Effekt
+current-per-phase = Strøm L1 / L2 / L3
+session-energy = Energi denne økten
+session-duration = Lader i
+session-label = økt #{ $number }, { $energy }
+state-available = Ledig
+state-preparing = Bil tilkoblet, venter på start
+state-charging = Lader
+state-paused-limit = Satt på pause av anleggets grense
+state-paused-you = Satt på pause av deg
+state-paused-car = Satt på pause av bilen
+state-finishing = Avslutter
+state-reserved = Reservert
+state-faulted = Feil
+state-unavailable = Utilgjengelig
+state-unknown = Ukjent
+pending-start = Starter …
+pending-stop = Stopper …
+pending-pause = Settes på pause …
+pending-resume = Fortsetter …
+pending-unlock = Låses opp …
+pending-restart = Starter på nytt …
+pending-enable = Aktiveres …
+pending-disable = Deaktiveres …
+cmd-start = Start lading
+cmd-stop = Stopp lading
+cmd-pause = Sett på pause
+cmd-resume = Fortsett
+cmd-unlock = Lås opp kabelen
+cmd-restart = Start på nytt
+cmd-refresh = Spør om tilstand
+cmd-enable = Aktiver
+cmd-disable = Deaktiver
+start-with = Start med brikke
+start-without-token = uten brikke (autentisering er av)
+charger-whole = Hele laderen
+charger-whole-hint = Disse virker på laderen og alle uttakene samtidig.
+confirm-restart-title = Starte { $charger } på nytt?
+confirm-restart = Laderen starter på nytt nå. Lading på alle uttak stopper, og laderen er frakoblet i et par minutter.
+confirm-restart-button = Start på nytt nå
+confirm-disable-title = Deaktivere { $charger }?
+confirm-disable = Ingen kan lade på { $charger } før den aktiveres igjen. Lading på alle uttak stopper.
+confirm-disable-button = Deaktiver laderen
+charger-details = Om denne laderen
+charger-identity = Ladepunkt-ID
+charger-identity-hint = slik den er satt opp i laderen, 1–48 tegn
+charger-ocpp-url = OCPP-adresse
+charger-protocol = Protokoll
+charger-protocol-value = OCPP 1.6J, sikkerhetsprofil 1 (HTTP Basic)
+charger-user = Brukernavn
+charger-vendor-model = Produsent / modell
+charger-serial = Serienummer
+charger-firmware = Fastvare
+charger-new-password = Lag et nytt passord
+charger-configure-with = Sett opp laderen med disse
+charger-password-once = Passordet vises bare nå; voltgate tar bare vare på hashen. Lag et nytt hvis det går tapt.
+charger-add = Legg til en lader
+configuration = Oppsett
+limit-amps = grense { $amps } A
+limit-rejected = Laderen avviste strømgrensen sin.
+limit-offline = Laderen er frakoblet; strømgrensen ble ikke sendt.
+limit-unconfirmed = Laderen bekreftet ikke strømgrensen sin.
+outcome-answered = Laderen svarte: { $answer }.
+answer-accepted = godtatt
+answer-rejected = avvist
+answer-reboot-required = godtatt, gjelder etter omstart
+answer-not-supported = støttes ikke
+answer-scheduled = planlagt
+answer-unlocked = låst opp
+answer-unlock-failed = kunne ikke låse opp
+outcome-limit-accepted = Laderen godtok den nye grensen.
+outcome-limit-rejected = Laderen avviste den nye grensen.
+outcome-limit-offline = Laderen er frakoblet; grensen sendes når den er tilbake.
+outcome-limit-unknown = Laderen bekreftet ikke den nye grensen.
+outcome-limit-none = Ferdig; grensen gjaldt allerede eller venter på ledig strøm.
+outcome-ended = Ladeøkten ble avsluttet.
+outcome-offline = Intet resultat: laderen er frakoblet.
+outcome-busy = Intet resultat: laderen er opptatt. Prøv igjen om et øyeblikk.
+outcome-timeout = Intet resultat: laderen svarte ikke i tide.
+outcome-disconnected = Intet resultat: laderens forbindelse ble brutt før den svarte.
+outcome-no-answer = Intet resultat: laderens svar kunne ikke leses.
+outcome-nothing-charging = Ingenting lader på dette uttaket.
+outcome-no-session = Den ladeøkten pågår ikke på denne laderen.
+outcome-not-recorded = Intet resultat: kommandoen kunne ikke loggføres, så den ble ikke sendt.
+
+## Oppsett
+config-title = Oppsett av { $charger }
+config-count = { $count ->
+    [one] 1 nøkkel, slik laderen rapporterer den
+   *[other] { $count } nøkler, slik laderen rapporterer dem
+}
+config-key = Nøkkel
+config-value = Verdi
+config-change = Endre
+config-readonly = skrivebeskyttet
+config-unreadable = Oppsettet kunne ikke leses.
+config-refused = { $key } ble ikke sendt: { $reason }
+config-range = Verdier: { $min } til { $max }{ $unit }.
+config-boolean = Verdier: true eller false.
+config-list = Verdier: en kommaseparert liste.
+unit-seconds = sekunder
+config-help-HeartbeatInterval = Hvor ofte laderen melder at den fortsatt er der.
+config-help-ConnectionTimeOut = Hvor lenge laderen venter på en bil etter godkjenning.
+config-help-MeterValueSampleInterval = Hvor ofte laderen sender målerverdier under lading (0: aldri).
+config-help-ClockAlignedDataInterval = Målerverdier til faste klokkeslett (0: av).
+config-help-WebSocketPingInterval = Hvor ofte forbindelsen sjekkes (0: av).
+config-help-MinimumStatusDuration = Hvor lenge en tilstand må vare før laderen rapporterer den.
+config-help-TransactionMessageAttempts = Hvor mange ganger laderen prøver en mislykket øktmelding på nytt.
+config-help-TransactionMessageRetryInterval = Ventetiden mellom disse forsøkene.
+config-help-ResetRetries = Hvor mange ganger laderen prøver en mislykket omstart på nytt.
+config-help-MeterValuesSampledData = Hva laderen måler under lading.
+config-help-MeterValuesAlignedData = Hva laderen måler til faste klokkeslett.
+config-help-AuthorizeRemoteTxRequests = Om en start fra voltgate sjekkes som en RFID-brikke.
+config-help-LocalAuthorizeOffline = Om kjente brikker kan lade mens laderen er frakoblet.
+config-help-LocalPreAuthorize = Om kjente brikker starter med en gang, uten å spørre voltgate først.
+config-help-AllowOfflineTxForUnknownId = Om ukjente brikker kan lade mens laderen er frakoblet.
+config-help-StopTransactionOnEVSideDisconnect = Om utplugging ved bilen avslutter økten.
+config-help-StopTransactionOnInvalidId = Om en økt avsluttes når brikken viser seg å være ugyldig.
+config-help-UnlockConnectorOnEVSideDisconnect = Om kabelen slippes når den trekkes ut ved bilen.
+
+## Logg
+audit-empty = Ingenting har skjedd her ennå.
+audit-operator = driftsansvarlig (kommandolinje)
+audit-removed-account = en slettet konto
+audit-installation-created = Opprettet anlegget «{ $name }»
+audit-settings-changed = Endret anleggets innstillinger
+audit-role-set = Ga { $email } rollen { $role }
+audit-role-removed = Fjernet { $email } (var { $role })
+audit-access-approved = Godkjente tilgang for 👥 { $group }
+audit-access-denied = Avslo tilgang for 👥 { $group }
+audit-access-revoked = Fjernet tilgangen til 👥 { $group }
+audit-charger-added = La til laderen { $charger }
+audit-charger-password = Lagde et nytt passord for { $charger }
+audit-cmd-start = Startet lading på { $charger }, uttak { $connector }
+audit-cmd-stop = Stoppet lading på { $charger }
+audit-cmd-pause = Satte lading på { $charger }, uttak { $connector }, på pause
+audit-cmd-resume = Fortsatte lading på { $charger }, uttak { $connector }
+audit-cmd-end = Avsluttet en ladeøkt på { $charger }
+audit-cmd-unlock = Låste opp uttak { $connector } på { $charger }
+audit-cmd-restart = Startet { $charger } på nytt
+audit-cmd-availability = Aktiverte eller deaktiverte { $charger }
+audit-cmd-configure = Endret { $key } på { $charger }
+audit-cmd-read-configuration = Leste oppsettet til { $charger }
+audit-cmd-refresh = Spurte { $charger } om tilstanden
+audit-cmd-other = Sendte { $command } til { $charger }
+audit-other = Noe annet skjedde
+audit-outcome-accepted = Godtatt
+audit-outcome-rejected = Avvist
+audit-outcome-none = Intet svar
+count-events = { $count ->
+    [one] 1 hendelse, nyeste først
+   *[other] { $count } hendelser, nyeste først
+}
+
+## Tilganger
+partner-groups = Partnergrupper
+count-groups-access = { $count ->
+    [one] 1 gruppe med tilgang
+   *[other] { $count } grupper med tilgang
+}
+grants-empty = Ingen partnergruppe har tilgang. En partner ber om det med en lenke; du godkjenner.
+grants-owners-only = Bare anleggets eiere og administratorer ser hvem andre som har tilgang.
+granted-by = av { $name }
+revoke = Fjern tilgang
+revoke-title = Fjerne tilgangen til 👥 { $group }?
+revoke-what = Alle medlemmer av { $group } mister muligheten til å se { $installation } og ladehistorikken, endre innstillingene og styre eller sette opp laderne — fra sin neste forespørsel.
+revoke-again = For å få tilgang igjen må gruppen sende en ny forespørsel som en eier eller administrator godkjenner.
+revoke-button = Fjern tilgangen
+
+## Brukergrupper
+count-groups = { $count ->
+    [one] 1 gruppe
+   *[other] { $count } grupper
+}
+groups-empty = Du er ikke med i noen brukergruppe. En partner — en operatør, en installatør, en integrator — oppretter en gruppe slik at eiere av anlegg kan gi den tilgang.
+group-new = Ny brukergruppe
+group-create = Opprett gruppe
+support-email = Støtte-e-post
+support-url = Støtteside
+return-urls = Returadresser
+return-urls-hint = én per linje; https://, eller http://localhost under utvikling
+return-urls-explain = Etter at en eier har godkjent eller avslått tilgangsforespørselen din, sender voltgate nettleseren bare tilbake til en av disse adressene.
+return-urls-save = Lagre returadresser
+one-per-line = Én per linje
+access-link = Tilgangslenke
+key-new = Lag en ny oppslagsnøkkel
+key-new-hint = En ny nøkkel erstatter den gamle med en gang: lenker med den gamle nøkkelen slutter å virke.
+key-new-confirm = Nøkkelen { $key } slutter å virke med en gang: alle tilgangslenker du allerede har sendt, fører ingen steder. Anlegg som allerede har gitt tilgang, beholder den.
+members = Medlemmer
+count-members = { $count ->
+    [one] 1 medlem
+   *[other] { $count } medlemmer
+}
+members-add = Legg til et medlem eller endre en rolle
+group-owner = Eier av gruppen
+group-leave = Forlat denne gruppen
+group-has-access = { $count ->
+    [one] Denne gruppen har tilgang til 1 anlegg.
+   *[other] Denne gruppen har tilgang til { $count } anlegg.
+}
+group-installations-empty = Send tilgangslenken ovenfor til eiere av anlegg; når de godkjenner, vises anlegget deres her.
+give-up-access = Gi fra deg tilgangen
+
+## Ladehistorikk
+all-chargers = Alle ladere
+filter-user = Person (e-post)
+count-sessions = { $count ->
+    [one] 1 ladeøkt
+   *[other] { $count } ladeøkter
+}
+kwh-in-all = { $kwh } kWh totalt
+download-csv = Last ned CSV
+history-empty = Ingen ladeøkter passer. Økter vises her når ladere starter og stopper lading.
+not-authorised = ikke godkjent
+
+## Varighet
+duration-under-minute = under ett minutt
+duration-minutes = { $m } min
+duration-hours = { $h } t { $m } min
+receipt-no-longer = { $group } har ikke tilgang til { $installation } nå.
+err-return-url-line = Linje { $line }: { $reason }
+err-return-urls-count = Høyst { $max } returadresser.
+nav-main = Hovedmeny
+outcome-expired = Intet resultat: laderen var opptatt til fristen gikk ut; kommandoen ble ikke sendt.
+outcome-refused = Intet resultat: laderen nektet kommandoen ({ $why }).
+builder = Sett sammen en lenke
+builder-partner = navnet deres, vist før innlogging
+builder-return = bare adresser som er registrert nedenfor
+builder-show-existing = vis også anlegg som allerede har gitt tilgang
+builder-make = Lag lenken

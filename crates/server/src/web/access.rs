@@ -10,12 +10,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use voltgate_domain::access_request::{
     offered, param, picker, Candidate, Choice, NothingToGrant, ParamError, RequestParams,
 };
 use voltgate_domain::authz::{ManagePermissions, ViewInstallation};
-use voltgate_domain::{Action, InstallationId, LookupKey, RegisteredReturnUrl, ReturnTarget};
+use voltgate_domain::{
+    Action, GroupId, InstallationId, LookupKey, Message, RegisteredReturnUrl, ReturnTarget,
+};
 use voltgate_store::{Group, Installation, RequestContext};
 
 use super::layout::Layout;
@@ -343,6 +345,38 @@ fn after_decision(link: &Link, approved: Option<InstallationId>) -> String {
     )
 }
 
+/// The last decision of this browser session, kept on the server: the receipt page reads it from here,
+/// never from its URL, so a link cannot make it claim anything.
+#[derive(Serialize, Deserialize)]
+struct Decision {
+    approved: bool,
+    group: GroupId,
+    group_name: String,
+    installation: Option<InstallationId>,
+    return_refused: bool,
+}
+
+const DECISION_KEY: &str = "access_decision";
+
+async fn remember_decision(
+    auth: &AuthUser,
+    link: &Link,
+    installation: Option<InstallationId>,
+    approved: bool,
+    target: &str,
+) -> Result<(), AppError> {
+    let decision = Decision {
+        approved,
+        group: link.group.id,
+        group_name: link.group.name.clone(),
+        installation,
+        return_refused: target.starts_with("/access/receipt?")
+            && target.contains("returnRefused=true"),
+    };
+    auth.visit.session.insert(DECISION_KEY, decision).await?;
+    Ok(())
+}
+
 async fn decide_link(
     app: AppState,
     client: SocketAddr,
@@ -368,16 +402,13 @@ async fn decide_link(
     let principal = auth.principal();
     match form.decision.as_str() {
         "approve" => {
-            let id = chosen.ok_or_else(|| {
-                AppError::BadRequest(Tr(auth.visit.lang).t("choose-installation"))
-            })?;
+            let id =
+                chosen.ok_or_else(|| AppError::BadRequest(Message::new("choose-installation")))?;
             let (installation, manage) = app
                 .installation::<ManagePermissions>(&principal, id)
                 .await?;
             if !offered(id, installation.installation_type, &link.params) {
-                return Err(AppError::BadRequest(
-                    Tr(auth.visit.lang).t("nothing-pro-needs-id"),
-                ));
+                return Err(AppError::BadRequest(Message::new("nothing-pro-needs-id")));
             }
             let new = app
                 .store
@@ -389,7 +420,9 @@ async fn decide_link(
                     group: link.group.id,
                 });
             }
-            Ok(Redirect::to(&after_decision(&link, Some(id))).into_response())
+            let target = after_decision(&link, Some(id));
+            remember_decision(&auth, &link, Some(id), true, &target).await?;
+            Ok(Redirect::to(&target).into_response())
         }
         "deny" => {
             let about = match chosen {
@@ -403,9 +436,11 @@ async fn decide_link(
             app.store
                 .record_denial(&principal, about.as_ref(), link.group.id, &context)
                 .await?;
-            Ok(Redirect::to(&after_decision(&link, None)).into_response())
+            let target = after_decision(&link, None);
+            remember_decision(&auth, &link, chosen, false, &target).await?;
+            Ok(Redirect::to(&target).into_response())
         }
-        _ => Err(AppError::BadRequest("Choose Approve or Deny.".into())),
+        _ => Err(AppError::BadRequest(Message::new("err-choose-decision"))),
     }
 }
 
@@ -441,30 +476,16 @@ struct ReceiptPage {
     permissions: Option<String>,
 }
 
-async fn receipt(
-    State(app): State<AppState>,
-    auth: AuthUser,
-    RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+async fn receipt(State(app): State<AppState>, auth: AuthUser) -> Result<Response, AppError> {
     let tr = Tr(auth.visit.lang);
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(query.as_deref().unwrap_or_default())
-            .map_err(|_| AppError::BadRequest("The receipt's address is malformed.".into()))?;
-    let approved = match param(&pairs, "success") {
-        Some("true") => true,
-        Some("false") => false,
-        _ => {
-            return Err(AppError::BadRequest(
-                "success must be true or false.".into(),
-            ))
-        }
-    };
-    let group = match param(&pairs, "lookup").map(LookupKey::parse) {
-        Some(Ok(key)) => app.store.group_by_lookup_key(&key).await?,
-        _ => None,
-    };
-    let group_name = group.map_or_else(|| "—".to_owned(), |g| g.name);
-    let installation = match param(&pairs, "installationId").and_then(|id| id.parse().ok()) {
+    let decision: Decision = auth
+        .visit
+        .session
+        .get(DECISION_KEY)
+        .await?
+        .ok_or(AppError::BadRequest(Message::new("err-receipt")))?;
+    let group_name = decision.group_name.clone();
+    let installation = match decision.installation {
         Some(id) => app
             .installation::<ViewInstallation>(&auth.principal(), id)
             .await
@@ -475,28 +496,38 @@ async fn receipt(
     let installation_name = installation
         .as_ref()
         .map_or_else(|| tr.t("receipt-some-installation"), |i| i.name.clone());
-    let (sentence, next_step) = if approved {
-        let args = [
-            ("group", group_name.as_str()),
-            ("installation", installation_name.as_str()),
-        ];
-        (
+    let holds = match &installation {
+        Some(i) => app
+            .store
+            .group_grants(decision.group)
+            .await?
+            .contains(&i.id),
+        None => false,
+    };
+    let args = [
+        ("group", group_name.as_str()),
+        ("installation", installation_name.as_str()),
+    ];
+    let approved = decision.approved && holds;
+    let (sentence, next_step) = match (decision.approved, holds) {
+        (true, true) => (
             tr.with("receipt-approved", &args),
             tr.t("receipt-approved-next"),
-        )
-    } else {
-        (
+        ),
+        (true, false) => (tr.with("receipt-no-longer", &args), String::new()),
+        (false, _) => (
             tr.with("receipt-denied", &[("group", group_name.as_str())]),
             tr.t("receipt-denied-next"),
-        )
+        ),
     };
+    let return_refused = decision.return_refused;
     let layout = Layout::new(&app, &auth.visit, Some(&auth.user), tr.t("review-title")).await?;
     Ok(ReceiptPage {
         layout,
         approved,
         sentence,
         next_step,
-        return_refused: param(&pairs, "returnRefused") == Some("true"),
+        return_refused,
         permissions: installation.map(|i| format!("/installations/{}/permissions", i.id)),
     }
     .into_response())

@@ -239,8 +239,9 @@ async fn choose_language(
     visitor: MaybeUser,
     CsrfForm(form): CsrfForm<LanguageForm>,
 ) -> Result<Response, AppError> {
-    let lang = Lang::parse(&form.lang)
-        .ok_or_else(|| AppError::BadRequest("Choose en, de or nb.".into()))?;
+    let lang = Lang::parse(&form.lang).ok_or_else(|| {
+        AppError::BadRequest(voltgate_domain::Message::new("err-choose-language"))
+    })?;
     if let Some(user) = &visitor.user {
         if user.language.as_deref() != Some(lang.code()) {
             app.store.set_language(user.id, lang.code()).await?;

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -22,7 +22,7 @@ use voltgate_domain::authz::{ControlChargers, ManageUsers, Right, ViewInstallati
 use voltgate_domain::text::{check_line, reported, Name};
 use voltgate_domain::{
     Action, Authorized, ChargePointIdentity, ChargerId, IdTag, InstallationAccess, InstallationId,
-    ValidationErrors,
+    Message, UserId, ValidationErrors,
 };
 use voltgate_ocpp::{Answer, Command};
 use voltgate_store::{
@@ -31,10 +31,14 @@ use voltgate_store::{
 
 use super::layout::Layout;
 use super::session::{AuthUser, CsrfForm, NoFields, PathId};
-use crate::charging::commands::CommandResult;
+use super::words;
 use crate::charging::{secrets, ChargerCommand, ChargerControl, CommandOutcome};
 use crate::error::AppError;
+use crate::i18n::Tr;
 use crate::state::AppState;
+use axum::response::Redirect;
+use chrono::{DateTime, Utc};
+use voltgate_domain::charger_config::{self, KeyKind};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -42,55 +46,11 @@ pub fn router() -> Router<AppState> {
         .route("/chargers/{id}", get(show))
         .route("/chargers/{id}/password", post(new_password))
         .route("/chargers/{id}/commands", post(command))
+        .route("/chargers/{id}/confirm", get(confirm))
         .route(
             "/chargers/{id}/configuration",
             get(configuration).post(change_configuration),
         )
-}
-
-/// What a connector is charging now: "session #12, 3.4 kWh" (energy from the meter since the start).
-pub fn session_label(
-    running: &[RunningSession],
-    charger: &Charger,
-    connector: &ConnectorState,
-) -> Option<String> {
-    let session = running
-        .iter()
-        .find(|s| s.charger_id == charger.id && s.connector_id == connector.connector_id)?;
-    let energy = connector
-        .energy_wh
-        .map(|wh| {
-            format!(
-                ", {:.1} kWh",
-                ((wh - session.meter_start as f64) / 1000.0).max(0.0)
-            )
-        })
-        .unwrap_or_default();
-    Some(format!("session #{}{energy}", session.transaction))
-}
-
-/// Each connector's current limit from load balancing, and why it did not arrive if it did not:
-/// "Connector 1: limit 16 A", "Connector 2: limit 6.6 A (The charger rejected its current limit.)".
-pub fn limit_lines(limits: &[ConnectorLimit], charger: &Charger) -> Vec<String> {
-    let mut lines: Vec<(i32, String)> = limits
-        .iter()
-        .filter(|l| l.charger_id == charger.id)
-        .filter_map(|limit| {
-            let amps = limit.tx_accepted.or(limit.default_accepted);
-            let text = match (amps, &limit.problem) {
-                (Some(amps), None) => format!("limit {amps:.1} A"),
-                (Some(amps), Some(problem)) => format!("limit {amps:.1} A ({problem})"),
-                (None, Some(problem)) => problem.clone(),
-                (None, None) => return None,
-            };
-            Some((
-                limit.connector_id,
-                format!("Connector {}: {text}", limit.connector_id),
-            ))
-        })
-        .collect();
-    lines.sort();
-    lines.into_iter().map(|(_, line)| line).collect()
 }
 
 /// A charger and its installation, with the capability to do `R` there.
@@ -146,7 +106,7 @@ fn parse_new(form: &NewChargerForm) -> Result<(Name, ChargePointIdentity, u8), V
             .parse::<u8>()
             .ok()
             .filter(|n| (1..=16).contains(n))
-            .ok_or("Choose 1 to 16 connectors."),
+            .ok_or(Message::new("err-connectors")),
     );
     match (name, identity, connectors) {
         (Some(name), Some(identity), Some(connectors)) => Ok((name, identity, connectors)),
@@ -162,7 +122,13 @@ async fn refused(
     form: NewChargerForm,
     errors: ValidationErrors,
 ) -> Result<Response, AppError> {
-    let layout = Layout::new(app, &auth.visit, Some(&auth.user), "Add a charger").await?;
+    let layout = Layout::new(
+        app,
+        &auth.visit,
+        Some(&auth.user),
+        crate::i18n::Tr(auth.visit.lang).t("charger-add"),
+    )
+    .await?;
     let page = NewChargerPage {
         layout,
         installation,
@@ -188,17 +154,43 @@ async fn add(
     let (new, password) = secrets::new_charger(identity, name, connectors);
     match app.store.create_charger(&manage, &new).await {
         Ok(charger) => {
-            let page =
-                charger_page(&app, &auth, charger, installation, Some(password), None).await?;
+            let page = charger_page(
+                &app,
+                &auth,
+                charger,
+                installation,
+                Some(password),
+                None,
+                Vec::new(),
+            )
+            .await?;
             Ok((StatusCode::CREATED, page).into_response())
         }
         Err(StoreError::Conflict(_)) => {
             let mut errors = ValidationErrors::new();
-            errors.add("identity", "Another charger already uses this identity.");
+            errors.add("identity", Message::new("err-identity-taken"));
             refused(&app, &auth, installation, form, errors).await
         }
         Err(other) => Err(other.into()),
     }
+}
+
+/// One connector as its card shows it.
+struct ConnectorCard {
+    id: i32,
+    state: String,
+    icon: &'static str,
+    tone: &'static str,
+    power: String,
+    current: String,
+    energy: String,
+    duration: String,
+    /// A session runs on it (Stop, Pause/Resume instead of Start).
+    charging: bool,
+    paused: bool,
+    /// "Stopping…" until the charger reports after a command.
+    pending: Option<String>,
+    limit: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -207,25 +199,169 @@ struct ChargerPage {
     layout: Layout,
     installation: Installation,
     charger: Charger,
-    connectors: Vec<ConnectorState>,
+    cards: Vec<ConnectorCard>,
     online: bool,
     ocpp_url: String,
     can_control: bool,
     can_manage: bool,
     new_password: Option<String>,
     outcome: Option<String>,
-    running: Vec<RunningSession>,
-    limits: Vec<ConnectorLimit>,
+    /// "Restarting…" for a command on the whole charger.
+    charger_pending: Option<String>,
+    last_seen: String,
+    authentication_required: bool,
+    /// The installation's RFID tokens and whose they are.
+    tokens: Vec<(String, String)>,
 }
 
-impl ChargerPage {
-    fn session(&self, connector: &ConnectorState) -> Option<String> {
-        session_label(&self.running, &self.charger, connector)
-    }
+/// A command just sent whose effect the charger has not reported yet.
+#[derive(Clone, Debug)]
+struct Pending {
+    /// 0 for the whole charger.
+    connector: i32,
+    command: String,
+    at: DateTime<Utc>,
+}
 
-    fn limits(&self) -> Vec<String> {
-        limit_lines(&self.limits, &self.charger)
+/// What the redirect after a command carries: the command, when it was sent, what came of it, signed
+/// for this user and charger so that a link cannot make the page claim an outcome. A reload shows
+/// the same and sends nothing.
+#[derive(Deserialize, Default)]
+struct DoneQuery {
+    command: Option<String>,
+    #[serde(default)]
+    connector: i32,
+    /// Milliseconds since 1970.
+    at: Option<i64>,
+    said: Option<String>,
+    /// Whether the charger took the command (then the page waits for its report).
+    #[serde(default)]
+    ok: bool,
+    sig: Option<String>,
+}
+
+fn done_payload(user: UserId, charger: ChargerId, q: &DoneQuery) -> String {
+    format!(
+        "charger-outcome|{user}|{charger}|{}|{}|{}|{}|{}",
+        q.command.as_deref().unwrap_or_default(),
+        q.connector,
+        q.at.unwrap_or_default(),
+        q.ok,
+        q.said.as_deref().unwrap_or_default()
+    )
+}
+
+/// The outcome and pending command a signed redirect carries; nothing when unsigned or forged.
+fn done_of(
+    app: &AppState,
+    user: UserId,
+    charger: ChargerId,
+    q: &DoneQuery,
+) -> (Option<String>, Vec<Pending>) {
+    let Some(sig) = &q.sig else {
+        return (None, Vec::new());
+    };
+    if !app.csrf.verify(&done_payload(user, charger, q), sig) {
+        return (None, Vec::new());
     }
+    let pending = match (
+        &q.command,
+        q.at.and_then(DateTime::<Utc>::from_timestamp_millis),
+    ) {
+        (Some(command), Some(at)) if q.ok => vec![Pending {
+            connector: q.connector,
+            command: command.clone(),
+            at,
+        }],
+        _ => Vec::new(),
+    };
+    (q.said.clone(), pending)
+}
+
+const FLASH_KEY: &str = "charger_flash";
+/// How long "Stopping…" is shown at most when the charger never reports.
+const PENDING_FOR: chrono::TimeDelta = chrono::TimeDelta::seconds(90);
+
+fn pending_word(tr: Tr, command: &str) -> Option<String> {
+    let id = match command {
+        "start" => "pending-start",
+        "stop" => "pending-stop",
+        "pause" => "pending-pause",
+        "resume" => "pending-resume",
+        "unlock" => "pending-unlock",
+        "restart" => "pending-restart",
+        "enable" => "pending-enable",
+        "disable" => "pending-disable",
+        _ => return None,
+    };
+    Some(tr.t(id))
+}
+
+/// The connectors as cards (connector 0 is the charger itself, not a card).
+fn cards(
+    tr: Tr,
+    charger: &Charger,
+    states: &[ConnectorState],
+    running: &[RunningSession],
+    limits: &[ConnectorLimit],
+    pending: &[Pending],
+    now: DateTime<Utc>,
+) -> Vec<ConnectorCard> {
+    states
+        .iter()
+        .filter(|state| state.connector_id >= 1)
+        .map(|state| {
+            let session = running
+                .iter()
+                .find(|s| s.charger_id == charger.id && s.connector_id == state.connector_id);
+            let paused = session.is_some_and(|s| s.paused);
+            let words = words::connector_state(tr, state, paused);
+            let live = session.is_some() || state.status == "Charging";
+            let power = match state.power_w {
+                Some(w) if live => format!("{} kW", words::decimal(tr, w / 1000.0, 1)),
+                _ => "—".into(),
+            };
+            let current = if live && state.has_currents() {
+                let phases: Vec<String> = state
+                    .current
+                    .iter()
+                    .map(|a| a.map_or("–".into(), |a| words::decimal(tr, a, 1)))
+                    .collect();
+                format!("{} A", phases.join(" / "))
+            } else {
+                "—".into()
+            };
+            let energy = session
+                .and_then(|s| words::session_energy(tr, s, state))
+                .unwrap_or_else(|| "—".into());
+            let duration = session
+                .map(|s| words::duration(tr, s.started_at, now))
+                .unwrap_or_else(|| "—".into());
+            let pending = pending
+                .iter()
+                .filter(|p| p.connector == state.connector_id)
+                .find(|p| state.updated_at <= p.at && now - p.at < PENDING_FOR)
+                .and_then(|p| pending_word(tr, &p.command));
+            let limit = limits
+                .iter()
+                .find(|l| l.charger_id == charger.id && l.connector_id == state.connector_id)
+                .and_then(|l| words::limit_line(tr, l));
+            ConnectorCard {
+                id: state.connector_id,
+                state: words.text,
+                icon: words.icon,
+                tone: words.tone,
+                power,
+                current,
+                energy,
+                duration,
+                charging: session.is_some(),
+                paused,
+                pending,
+                limit: limit.filter(|_| session.is_some()),
+            }
+        })
+        .collect()
 }
 
 async fn charger_page(
@@ -235,11 +371,13 @@ async fn charger_page(
     installation: Installation,
     new_password: Option<String>,
     outcome: Option<String>,
+    pending: Vec<Pending>,
 ) -> Result<ChargerPage, AppError> {
     let (_, seen) = app
         .installation::<ViewInstallation>(&auth.principal(), installation.id)
         .await?;
-    let connectors = app
+    let tr = Tr(auth.visit.lang);
+    let states = app
         .store
         .chargers(installation.id)
         .await?
@@ -247,16 +385,40 @@ async fn charger_page(
         .find(|(c, _)| c.id == charger.id)
         .map(|(_, states)| states)
         .unwrap_or_default();
+    let running = app.store.running_sessions(installation.id).await?;
+    let limits = app.store.connector_limits(installation.id).await?;
+    let now = Utc::now();
+    let charger_pending = pending
+        .iter()
+        .filter(|p| p.connector == 0)
+        .find(|p| charger.last_seen_at.is_none_or(|seen| seen <= p.at) && now - p.at < PENDING_FOR)
+        .and_then(|p| pending_word(tr, &p.command));
+    let can_control = seen.may(Action::ControlChargers);
+    let tokens = if can_control {
+        app.store
+            .id_tags(installation.id)
+            .await?
+            .into_iter()
+            .map(|(tag, holder)| (tag, holder.full_name))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let layout = Layout::new(app, &auth.visit, Some(&auth.user), charger.name.clone()).await?;
     Ok(ChargerPage {
         layout,
         online: app.charging.is_online(charger.id, &charger.identity).await,
         ocpp_url: ocpp_url(app, &charger.identity),
-        can_control: seen.may(Action::ControlChargers),
+        can_control,
         can_manage: seen.may(Action::ManageUsers),
-        connectors,
-        running: app.store.running_sessions(installation.id).await?,
-        limits: app.store.connector_limits(installation.id).await?,
+        cards: cards(tr, &charger, &states, &running, &limits, &pending, now),
+        charger_pending,
+        last_seen: charger.last_seen_at.map_or_else(
+            || tr.t("never"),
+            |seen| seen.format("%Y-%m-%d %H:%M").to_string(),
+        ),
+        authentication_required: installation.settings.authentication_required,
+        tokens,
         installation,
         charger,
         new_password,
@@ -268,11 +430,15 @@ async fn show(
     State(app): State<AppState>,
     auth: AuthUser,
     PathId(id): PathId<ChargerId>,
+    Query(done): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
     let (charger, installation, _) = charger_for::<ViewInstallation>(&app, &auth, id).await?;
-    Ok(charger_page(&app, &auth, charger, installation, None, None)
-        .await?
-        .into_response())
+    let (outcome, pending) = done_of(&app, auth.user.id, id, &done);
+    Ok(
+        charger_page(&app, &auth, charger, installation, None, outcome, pending)
+            .await?
+            .into_response(),
+    )
 }
 
 async fn new_password(
@@ -286,11 +452,17 @@ async fn new_password(
     app.store
         .set_charger_password(&manage, id, &secrets::hash(&password))
         .await?;
-    Ok(
-        charger_page(&app, &auth, charger, installation, Some(password), None)
-            .await?
-            .into_response(),
+    Ok(charger_page(
+        &app,
+        &auth,
+        charger,
+        installation,
+        Some(password),
+        None,
+        Vec::new(),
     )
+    .await?
+    .into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -305,28 +477,42 @@ struct CommandForm {
     transaction: String,
 }
 
-/// The command a portal button stands for.
-fn to_command(form: &CommandForm, charger: &Charger) -> Result<ChargerCommand, String> {
-    let connector = || -> Result<u32, String> {
+/// The RFID token a start without authentication uses.
+const PORTAL_TAG: &str = "VOLTGATE";
+
+/// The command a portal button stands for; a stop finds the connector's running session itself.
+fn to_command(
+    form: &CommandForm,
+    charger: &Charger,
+    running: &[RunningSession],
+) -> Result<ChargerCommand, Message> {
+    let connector = || -> Result<u32, Message> {
         form.connector
             .trim()
             .parse::<u32>()
             .ok()
             .filter(|c| (1..=charger.connectors as u32).contains(c))
-            .ok_or_else(|| format!("Choose a connector from 1 to {}.", charger.connectors))
+            .ok_or_else(|| Message::new("err-connector").arg("max", charger.connectors))
     };
-    let transaction = || -> Result<i32, String> {
-        form.transaction
-            .trim()
-            .parse()
-            .map_err(|_| "Enter the number of the session.".to_owned())
+    let transaction = || -> Result<i32, Message> {
+        if let Ok(number) = form.transaction.trim().parse() {
+            return Ok(number);
+        }
+        let connector = connector()? as i32;
+        running
+            .iter()
+            .find(|s| s.charger_id == charger.id && s.connector_id == connector)
+            .map(|s| s.transaction)
+            .ok_or_else(|| Message::new("err-nothing-charging"))
     };
     let ocpp = ChargerCommand::Ocpp;
     Ok(match form.command.as_str() {
         "start" => {
-            let id_tag = IdTag::parse(&form.id_tag).map_err(|_| {
-                "Enter the RFID token (1 to 20 printable characters) to charge with.".to_owned()
-            })?;
+            let raw = match form.id_tag.trim() {
+                "" => PORTAL_TAG,
+                tag => tag,
+            };
+            let id_tag = IdTag::parse(raw)?;
             ocpp(Command::RemoteStartTransaction(
                 RemoteStartTransactionRequest {
                     connector_id: Some(connector()?),
@@ -368,16 +554,55 @@ fn to_command(form: &CommandForm, charger: &Charger) -> Result<ChargerCommand, S
         "end" => ChargerCommand::EndSession {
             transaction: transaction()?,
         },
-        _ => return Err("Choose a command.".into()),
+        _ => return Err(Message::new("err-command")),
     })
 }
 
-/// What came of a command, in a sentence.
-fn said(result: &CommandResult) -> String {
-    match result {
-        Ok(outcome) => outcome.summary(),
-        Err(failure) => failure.summary(),
+#[derive(Template, WebTemplate)]
+#[template(path = "charger_confirm.html")]
+struct ConfirmPage {
+    layout: Layout,
+    charger: Charger,
+    command: &'static str,
+    explanation: String,
+    button: String,
+}
+
+#[derive(Deserialize, Default)]
+struct ConfirmQuery {
+    #[serde(default)]
+    command: String,
+}
+
+/// "Restart Carport left?": the step before a command that stops every connector.
+async fn confirm(
+    State(app): State<AppState>,
+    auth: AuthUser,
+    PathId(id): PathId<ChargerId>,
+    Query(query): Query<ConfirmQuery>,
+) -> Result<Response, AppError> {
+    let (charger, _, _) = charger_for::<ControlChargers>(&app, &auth, id).await?;
+    let tr = Tr(auth.visit.lang);
+    let (command, id) = match query.command.as_str() {
+        "restart" => ("restart", "confirm-restart"),
+        "disable" => ("disable", "confirm-disable"),
+        _ => return Err(AppError::NotFound),
+    };
+    let layout = Layout::new(
+        &app,
+        &auth.visit,
+        Some(&auth.user),
+        tr.with(&format!("{id}-title"), &[("charger", &charger.name)]),
+    )
+    .await?;
+    Ok(ConfirmPage {
+        layout,
+        explanation: tr.with(id, &[("charger", &charger.name)]),
+        button: tr.t(&format!("{id}-button")),
+        charger,
+        command,
     }
+    .into_response())
 }
 
 async fn command(
@@ -387,26 +612,61 @@ async fn command(
     CsrfForm(form): CsrfForm<CommandForm>,
 ) -> Result<Response, AppError> {
     let (charger, installation, on) = charger_for::<ControlChargers>(&app, &auth, id).await?;
-    let control = ChargerControl::new(on, charger.clone())?;
-    let command = match to_command(&form, &charger) {
+    let tr = Tr(auth.visit.lang);
+    let running = app.store.running_sessions(installation.id).await?;
+    let command = match to_command(&form, &charger, &running) {
         Ok(command) => command,
         Err(message) => {
-            let page =
-                charger_page(&app, &auth, charger, installation, None, Some(message)).await?;
+            let page = charger_page(
+                &app,
+                &auth,
+                charger,
+                installation,
+                None,
+                Some(tr.msg(&message)),
+                Vec::new(),
+            )
+            .await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
+    let control = ChargerControl::new(on, charger.clone())?;
+    let at = Utc::now();
     let result = app.charging.send_command(&control, command).await;
-    Ok(charger_page(
-        &app,
-        &auth,
-        charger,
-        installation,
-        None,
-        Some(said(&result)),
-    )
-    .await?
-    .into_response())
+    let mut done = DoneQuery {
+        command: Some(form.command.clone()),
+        connector: match form.command.as_str() {
+            "restart" | "hard_restart" | "enable" | "disable" | "refresh" => 0,
+            _ => form.connector.trim().parse().unwrap_or(0),
+        },
+        at: Some(at.timestamp_millis()),
+        said: Some(words::outcome(tr, &result)),
+        ok: result.is_ok(),
+        sig: None,
+    };
+    done.sig = Some(
+        app.csrf
+            .token_for(&done_payload(auth.user.id, charger.id, &done)),
+    );
+    let query = serde_urlencoded::to_string([
+        ("command", done.command.clone().unwrap_or_default()),
+        ("connector", done.connector.to_string()),
+        ("at", at.timestamp_millis().to_string()),
+        ("said", done.said.clone().unwrap_or_default()),
+        ("ok", done.ok.to_string()),
+        ("sig", done.sig.clone().unwrap_or_default()),
+    ])
+    .unwrap_or_default();
+    Ok(Redirect::to(&format!("/chargers/{}?{query}", charger.id)).into_response())
+}
+
+/// One row of the configuration page.
+struct ConfigRow {
+    key: String,
+    value: String,
+    readonly: bool,
+    /// What the key does, its unit and range, for keys this service knows.
+    help: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -414,24 +674,49 @@ async fn command(
 struct ConfigurationPage {
     layout: Layout,
     charger: Charger,
-    /// (key, value, read-only)
-    keys: Vec<(String, String, bool)>,
+    keys: Vec<ConfigRow>,
     problem: Option<String>,
     outcome: Option<String>,
+    /// The refused key and why.
+    refused: Option<(String, String)>,
+}
+
+/// The help line of a known key: what it does, and the values it takes.
+fn key_help(tr: Tr, key: &str) -> Option<String> {
+    let known = charger_config::known_key(key)?;
+    let what = tr.t(&format!("config-help-{}", known.name));
+    let values = match known.kind {
+        KeyKind::Integer { min, max, unit } => {
+            let unit = unit.map(|u| format!(" {}", tr.t(u))).unwrap_or_default();
+            tr.with(
+                "config-range",
+                &[
+                    ("min", &min.to_string()),
+                    ("max", &max.to_string()),
+                    ("unit", &unit),
+                ],
+            )
+        }
+        KeyKind::Boolean => tr.t("config-boolean"),
+        KeyKind::List => tr.t("config-list"),
+    };
+    Some(format!("{what} {values}"))
 }
 
 /// The configuration as the charger reports it, cleaned for showing.
-fn configuration_keys(answer: &GetConfigurationResponse) -> Vec<(String, String, bool)> {
+fn configuration_keys(tr: Tr, answer: &GetConfigurationResponse) -> Vec<ConfigRow> {
     answer
         .configuration_key
         .iter()
         .flatten()
         .map(|entry| {
-            (
-                reported(&entry.key).into_owned(),
-                reported(entry.value.as_deref().unwrap_or_default()).into_owned(),
-                entry.readonly,
-            )
+            let key = reported(&entry.key).into_owned();
+            ConfigRow {
+                help: key_help(tr, &key),
+                value: reported(entry.value.as_deref().unwrap_or_default()).into_owned(),
+                readonly: entry.readonly,
+                key,
+            }
         })
         .collect()
 }
@@ -441,20 +726,23 @@ async fn configuration_page(
     auth: &AuthUser,
     control: &ChargerControl,
     outcome: Option<String>,
+    refused: Option<(String, String)>,
 ) -> Result<Response, AppError> {
+    let tr = Tr(auth.visit.lang);
     let read = ChargerCommand::Ocpp(Command::GetConfiguration(GetConfigurationRequest {
         key: None,
     }));
     let answer = app.charging.send_command(control, read).await;
     let (keys, problem) = match answer {
         Ok(CommandOutcome::Answered(Answer::GetConfiguration(answer))) => {
-            (configuration_keys(&answer), None)
+            (configuration_keys(tr, &answer), None)
         }
         other => (
             Vec::new(),
             Some(format!(
-                "The configuration could not be read. {}",
-                said(&other)
+                "{} {}",
+                tr.t("config-unreadable"),
+                words::outcome(tr, &other)
             )),
         ),
     };
@@ -463,17 +751,26 @@ async fn configuration_page(
         app,
         &auth.visit,
         Some(&auth.user),
-        format!("Configuration · {}", charger.name),
+        tr.with("config-title", &[("charger", &charger.name)]),
     )
     .await?;
-    Ok(ConfigurationPage {
-        layout,
-        charger,
-        keys,
-        problem,
-        outcome,
-    }
-    .into_response())
+    let status = if refused.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        ConfigurationPage {
+            layout,
+            charger,
+            keys,
+            problem,
+            outcome,
+            refused,
+        },
+    )
+        .into_response())
 }
 
 async fn configuration(
@@ -483,7 +780,8 @@ async fn configuration(
 ) -> Result<Response, AppError> {
     let (charger, _, on) = charger_for::<ControlChargers>(&app, &auth, id).await?;
     let control = ChargerControl::new(on, charger)?;
-    configuration_page(&app, &auth, &control, None).await
+    let flash: Option<String> = auth.visit.session.remove(FLASH_KEY).await?;
+    configuration_page(&app, &auth, &control, flash, None).await
 }
 
 #[derive(Deserialize, Default)]
@@ -495,19 +793,17 @@ struct ChangeForm {
 }
 
 /// A configuration change as OCPP allows it: a key of 1 to 50 characters, a value of at most 500,
-/// neither with control characters.
-fn parse_change(form: &ChangeForm) -> Result<ChangeConfigurationRequest, AppError> {
+/// neither with control characters, and a value of the key's type when the key is a known one.
+fn parse_change(form: &ChangeForm) -> Result<ChangeConfigurationRequest, Message> {
     let key = form.key.trim();
     let fits = |text: &str, max: usize| text.chars().count() <= max && check_line(text).is_ok();
     if key.is_empty() || !fits(key, 50) || !fits(&form.value, 500) {
-        return Err(AppError::BadRequest(
-            "A key has 1 to 50 characters and a value at most 500, on one line, without control characters."
-                .into(),
-        ));
+        return Err(Message::new("err-config-shape"));
     }
+    charger_config::check_value(key, &form.value)?;
     Ok(ChangeConfigurationRequest {
         key: key.to_owned(),
-        value: form.value.clone(),
+        value: form.value.trim().to_owned(),
     })
 }
 
@@ -519,10 +815,22 @@ async fn change_configuration(
 ) -> Result<Response, AppError> {
     let (charger, _, on) = charger_for::<ControlChargers>(&app, &auth, id).await?;
     let control = ChargerControl::new(on, charger)?;
-    let change = parse_change(&form)?;
-    let key = reported(&change.key).into_owned();
+    let tr = Tr(auth.visit.lang);
+    let key = reported(form.key.trim()).into_owned();
+    let change = match parse_change(&form) {
+        Ok(change) => change,
+        // Not a configuration change at all: no need to ask the charger again.
+        Err(problem) if problem.id == "err-config-shape" => {
+            return Err(AppError::BadRequest(problem));
+        }
+        Err(problem) => {
+            let refused = Some((key, tr.msg(&problem)));
+            return configuration_page(&app, &auth, &control, None, refused).await;
+        }
+    };
     let command = ChargerCommand::Ocpp(Command::ChangeConfiguration(change));
     let result = app.charging.send_command(&control, command).await;
-    let said = format!("{key}: {}", said(&result));
-    configuration_page(&app, &auth, &control, Some(said)).await
+    let said = format!("{key}: {}", words::outcome(tr, &result));
+    auth.visit.session.insert(FLASH_KEY, said).await?;
+    Ok(Redirect::to(&format!("/chargers/{id}/configuration")).into_response())
 }

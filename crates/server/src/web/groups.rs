@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 use voltgate_domain::authz::{LeaveGroup, ManageGroup, ViewGroup, ViewInstallation};
-use voltgate_domain::{Action, Authorized, GroupId, GroupRole, UserId, ValidationErrors};
+use voltgate_domain::{Action, Authorized, GroupId, GroupRole, Message, UserId, ValidationErrors};
 use voltgate_store::{Group, GroupMember, Installation, StoreError};
 
 use super::layout::Layout;
@@ -27,7 +27,10 @@ pub fn router() -> Router<AppState> {
         .route("/groups/{id}/members", post(set_member))
         .route("/groups/{id}/members/remove", post(remove_member))
         .route("/groups/{id}/leave", post(leave))
-        .route("/groups/{id}/lookup-key", post(rotate_key))
+        .route(
+            "/groups/{id}/lookup-key",
+            get(confirm_rotate).post(rotate_key),
+        )
         .route("/groups/{id}/return-urls", post(set_return_urls))
 }
 
@@ -47,7 +50,13 @@ async fn list_page(
     errors: ValidationErrors,
 ) -> Result<GroupsPage, AppError> {
     let groups = app.store.groups_for(auth.user.id).await?;
-    let layout = Layout::new(app, &auth.visit, Some(&auth.user), "User groups").await?;
+    let layout = Layout::new(
+        app,
+        &auth.visit,
+        Some(&auth.user),
+        crate::i18n::Tr(auth.visit.lang).t("nav-groups"),
+    )
+    .await?;
     Ok(GroupsPage {
         layout,
         groups,
@@ -87,6 +96,9 @@ async fn create(
 #[template(path = "group.html")]
 struct GroupPage {
     layout: Layout,
+    /// The full access link partners send to installation owners, with the builder's parameters.
+    access_link: String,
+    link: LinkParts,
     group: Group,
     role: Option<GroupRole>,
     can_manage: bool,
@@ -108,6 +120,7 @@ struct Feedback {
     return_urls: Option<String>,
     errors: ValidationErrors,
     notice: Option<&'static str>,
+    link: LinkParts,
 }
 
 async fn page(
@@ -131,6 +144,15 @@ async fn page(
     let layout = Layout::new(app, &auth.visit, Some(&auth.user), group.name.clone()).await?;
     Ok(GroupPage {
         layout,
+        access_link: feedback.link.link(
+            &format!(
+                "{}/access/request/{}",
+                app.public_url.trim_end_matches('/'),
+                group.lookup_key
+            ),
+            &group,
+        ),
+        link: feedback.link.clone(),
         role: seen.facts().role,
         can_manage,
         members,
@@ -153,7 +175,7 @@ async fn refused(
     status: StatusCode,
     mut feedback: Feedback,
     field: &'static str,
-    message: String,
+    message: Message,
 ) -> Result<Response, AppError> {
     let (group, seen) = app.group::<ViewGroup>(&auth.principal(), id).await?;
     feedback.errors.add(field, message);
@@ -164,6 +186,68 @@ async fn refused(
 struct ShowQuery {
     #[serde(default)]
     saved: Option<String>,
+    /// The link builder's fields.
+    #[serde(flatten)]
+    link: LinkParts,
+}
+
+/// What the small link builder on the group page puts into an access link.
+#[derive(Deserialize, Default, Clone)]
+pub(super) struct LinkParts {
+    #[serde(default, rename = "partnerName")]
+    partner_name: String,
+    #[serde(default)]
+    lang: String,
+    #[serde(default, rename = "installationId")]
+    installation_id: String,
+    #[serde(default)]
+    installationtype: String,
+    #[serde(default, rename = "returnUrl")]
+    return_url: String,
+    #[serde(default, rename = "showExisting")]
+    show_existing: String,
+}
+
+impl LinkParts {
+    /// The access link with the parameters that are filled in; a return address only when the group
+    /// registered it, a language only when voltgate speaks it.
+    fn link(&self, base: &str, group: &Group) -> String {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        let partner = self.partner_name.trim();
+        if !partner.is_empty() {
+            pairs.push(("partnerName", partner.to_owned()));
+        }
+        if let Some(lang) = crate::i18n::Lang::parse(&self.lang) {
+            pairs.push(("lang", lang.code().to_owned()));
+        }
+        if let Ok(id) = self
+            .installation_id
+            .trim()
+            .parse::<voltgate_domain::InstallationId>()
+        {
+            pairs.push(("installationId", id.to_string()));
+        }
+        if matches!(self.installationtype.as_str(), "0" | "1") {
+            pairs.push(("installationtype", self.installationtype.clone()));
+        }
+        if group
+            .return_urls
+            .iter()
+            .any(|u| u.as_str() == self.return_url)
+        {
+            pairs.push(("returnUrl", self.return_url.clone()));
+        }
+        if self.show_existing == "true" {
+            pairs.push(("showExisting", "true".to_owned()));
+        }
+        if pairs.is_empty() {
+            return base.to_owned();
+        }
+        format!(
+            "{base}?{}",
+            serde_urlencoded::to_string(&pairs).unwrap_or_default()
+        )
+    }
 }
 
 async fn show(
@@ -174,9 +258,9 @@ async fn show(
 ) -> Result<Response, AppError> {
     let (group, seen) = app.group::<ViewGroup>(&auth.principal(), id).await?;
     let notice = match query.saved.as_deref() {
-        Some("members") => Some("Members updated."),
-        Some("key") => Some("New lookup key made. The old key no longer works."),
-        Some("urls") => Some("Return URLs saved."),
+        Some("members") => Some("notice-members"),
+        Some("key") => Some("notice-key"),
+        Some("urls") => Some("notice-return-urls"),
         _ => None,
     };
     Ok(page(
@@ -186,6 +270,7 @@ async fn show(
         seen,
         Feedback {
             notice,
+            link: query.link,
             ..Feedback::default()
         },
     )
@@ -236,7 +321,7 @@ async fn set_member(
                 StatusCode::CONFLICT,
                 feedback,
                 "members",
-                rule.to_string(),
+                rule.into(),
             )
             .await
         }
@@ -270,7 +355,7 @@ async fn removed(
                 StatusCode::CONFLICT,
                 Feedback::default(),
                 "members",
-                rule.to_string(),
+                rule.into(),
             )
             .await
         }
@@ -288,7 +373,7 @@ async fn remove_member(
     let user: UserId = input
         .user_id
         .parse()
-        .map_err(|_| AppError::BadRequest("Choose a member to remove.".into()))?;
+        .map_err(|_| AppError::BadRequest(voltgate_domain::Message::new("err-choose-member")))?;
     let outcome = app.store.remove_group_member(&manage, user).await;
     removed(&app, &auth, id, user, outcome).await
 }
@@ -302,6 +387,25 @@ async fn leave(
     let (_, leave) = app.group::<LeaveGroup>(&auth.principal(), id).await?;
     let outcome = app.store.leave_group(&leave).await;
     removed(&app, &auth, id, auth.user.id, outcome).await
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "rotate_key.html")]
+struct RotateKeyPage {
+    layout: Layout,
+    group: Group,
+}
+
+/// "Make a new lookup key?": every link already sent stops working.
+async fn confirm_rotate(
+    State(app): State<AppState>,
+    auth: AuthUser,
+    PathId(id): PathId<GroupId>,
+) -> Result<Response, AppError> {
+    let (group, _) = app.group::<ManageGroup>(&auth.principal(), id).await?;
+    let title = crate::i18n::Tr(auth.visit.lang).t("key-new");
+    let layout = Layout::new(&app, &auth.visit, Some(&auth.user), title).await?;
+    Ok(RotateKeyPage { layout, group }.into_response())
 }
 
 async fn rotate_key(

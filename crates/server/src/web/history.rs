@@ -11,7 +11,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use serde::Deserialize;
 use voltgate_domain::authz::ViewChargeHistory;
 use voltgate_domain::text::calendar_date;
-use voltgate_domain::{Email, InstallationId};
+use voltgate_domain::{Email, InstallationId, Message};
 use voltgate_store::{ChargeSession, Charger, HistoryFilter, Installation};
 
 use super::layout::Layout;
@@ -59,12 +59,19 @@ struct HistoryPage {
     csv_link: String,
 }
 
-fn day(raw: &str, name: &str) -> Result<Option<NaiveDate>, AppError> {
+impl HistoryPage {
+    /// The total energy, never "-0.0".
+    fn total_kwh_text(&self) -> String {
+        format!("{:.1}", self.total_kwh.max(0.0) + 0.0)
+    }
+}
+
+fn day(raw: &str, name: &'static str) -> Result<Option<NaiveDate>, AppError> {
     match raw.trim() {
         "" => Ok(None),
-        text => calendar_date(text)
-            .map(Some)
-            .map_err(|e| AppError::BadRequest(format!("{name}: {e}"))),
+        text => calendar_date(text).map(Some).map_err(|_| {
+            AppError::BadRequest(Message::new("err-filter-date").because(Message::new(name)))
+        }),
     }
 }
 
@@ -73,14 +80,13 @@ async fn filter_of(app: &AppState, query: &HistoryQuery) -> Result<HistoryFilter
         "" => None,
         raw => Some(
             raw.parse()
-                .map_err(|_| AppError::BadRequest("charger must be a charger id.".into()))?,
+                .map_err(|_| AppError::BadRequest(Message::new("err-filter-charger")))?,
         ),
     };
     let user = match query.user.trim() {
         "" => None,
         raw => {
-            let email =
-                Email::parse(raw).map_err(|e| AppError::BadRequest(format!("user: {e}")))?;
+            let email = Email::parse(raw).map_err(|e| AppError::BadRequest(e.into()))?;
             Some(
                 app.store
                     .user_by_email(&email)
@@ -169,7 +175,7 @@ async fn history(
             .parse::<usize>()
             .ok()
             .filter(|p| *p >= 1)
-            .ok_or_else(|| AppError::BadRequest("page must be a whole number from 1.".into()))?,
+            .ok_or_else(|| AppError::BadRequest(Message::new("err-page")))?,
     };
     let pages = all.len().div_ceil(PAGE).max(1);
     let total_kwh = all.iter().filter_map(ChargeSession::energy_kwh).sum();
@@ -205,7 +211,11 @@ async fn history(
         &app,
         &auth.visit,
         Some(&auth.user),
-        format!("Charging history · {}", installation.name),
+        format!(
+            "{} · {}",
+            crate::i18n::Tr(auth.visit.lang).t("tab-history"),
+            installation.name
+        ),
     )
     .await?;
     Ok(HistoryPage {

@@ -14,17 +14,17 @@ use voltgate_domain::authz::rules::{may_hold_id_tag, RoleChangeRefused};
 use voltgate_domain::authz::{ChangeSettings, ManageUsers, ViewInstallation, ViewPeople};
 use voltgate_domain::settings::{AvailableCurrent, InstallationSettings, SettingsInput};
 use voltgate_domain::{
-    Action, Authorized, Email, GroupId, IdTag, InstallationAccess, InstallationId, Principal, Role,
-    UserId, ValidationErrors,
+    Action, Authorized, Email, GroupId, IdTag, InstallationAccess, InstallationId, Message,
+    Principal, Role, UserId, ValidationErrors,
 };
 use voltgate_store::{
     Charger, ConnectorLimit, ConnectorState, Installation, InstallationMember, RunningSession,
     StoreError, User,
 };
 
-use super::chargers::{limit_lines, session_label};
 use super::layout::Layout;
 use super::session::{AuthUser, CsrfForm, PathId};
+use super::words;
 use crate::accounts;
 use crate::error::AppError;
 use crate::events::Event;
@@ -60,7 +60,13 @@ async fn list_page(
 ) -> Result<InstallationsPage, AppError> {
     let installations = app.visible_installations(&auth.principal()).await?;
     let group_names = app.group_names(auth.user.id).await?;
-    let layout = Layout::new(app, &auth.visit, Some(&auth.user), "Installations").await?;
+    let layout = Layout::new(
+        app,
+        &auth.visit,
+        Some(&auth.user),
+        crate::i18n::Tr(auth.visit.lang).t("nav-installations"),
+    )
+    .await?;
     Ok(InstallationsPage {
         layout,
         installations,
@@ -221,11 +227,82 @@ struct InstallationPage {
 
 impl InstallationPage {
     fn session(&self, charger: &Charger, connector: &ConnectorState) -> Option<String> {
-        session_label(&self.running, charger, connector)
+        let session = self
+            .running
+            .iter()
+            .find(|s| s.charger_id == charger.id && s.connector_id == connector.connector_id)?;
+        Some(words::session_label(self.layout.tr, session, connector))
+    }
+
+    /// A connector's state in words, with its icon.
+    fn state(&self, charger: &Charger, connector: &ConnectorState) -> String {
+        let paused = self.running.iter().any(|s| {
+            s.charger_id == charger.id && s.connector_id == connector.connector_id && s.paused
+        });
+        let words = words::connector_state(self.layout.tr, connector, paused);
+        format!("{} {}", words.icon, words.text)
+    }
+
+    /// The warning when the available current cannot give every charging connector 6 A.
+    fn six_amps(&self) -> Option<String> {
+        let charging = self.running.iter().filter(|s| !s.paused).count();
+        let lowest = voltgate_domain::settings::too_little_for(
+            &self.installation.settings.available_current,
+            charging,
+        )?;
+        Some(self.layout.tr.with(
+            "settings-six-amps",
+            &[
+                ("amps", &lowest.to_string()),
+                ("count", &charging.to_string()),
+            ],
+        ))
+    }
+
+    /// A connector in one line: "Connector 1: ⚡ Charging · 7.4 kW · 16.0 / – / – A · session #5, 2.5 kWh".
+    /// Power and current show only while something charges.
+    fn connector_line(&self, charger: &Charger, connector: &ConnectorState) -> String {
+        let tr = self.layout.tr;
+        let mut parts = vec![self.state(charger, connector)];
+        let session = self.session(charger, connector);
+        if session.is_some() || connector.status == "Charging" {
+            if let Some(w) = connector.power_w {
+                parts.push(format!("{} kW", words::decimal(tr, w / 1000.0, 1)));
+            }
+            if connector.has_currents() {
+                let phases: Vec<String> = connector
+                    .current
+                    .iter()
+                    .map(|a| a.map_or("–".into(), |a| words::decimal(tr, a, 1)))
+                    .collect();
+                parts.push(format!("{} A", phases.join(" / ")));
+            }
+        }
+        parts.extend(session);
+        tr.with(
+            "connector-line",
+            &[
+                ("n", &connector.connector_id.to_string()),
+                ("text", &parts.join(" · ")),
+            ],
+        )
     }
 
     fn limits(&self, charger: &Charger) -> Vec<String> {
-        limit_lines(&self.limits, charger)
+        let mut limits: Vec<_> = self
+            .limits
+            .iter()
+            .filter(|l| l.charger_id == charger.id)
+            .filter_map(|l| {
+                let line = words::limit_line(self.layout.tr, l)?;
+                Some(self.layout.tr.with(
+                    "connector-line",
+                    &[("n", &l.connector_id.to_string()), ("text", &line)],
+                ))
+            })
+            .collect();
+        limits.sort();
+        limits
     }
 }
 
@@ -347,9 +424,9 @@ async fn show(
         .installation::<ViewInstallation>(&auth.principal(), id)
         .await?;
     let notice = match query.saved.as_deref() {
-        Some("settings") => Some("Settings saved."),
-        Some("members") => Some("People updated."),
-        Some("tokens") => Some("RFID tokens updated."),
+        Some("settings") => Some("notice-settings"),
+        Some("members") => Some("notice-people"),
+        Some("tokens") => Some("notice-tokens"),
         _ => None,
     };
     Ok(page(
@@ -415,7 +492,7 @@ async fn member_problem(
     input: MemberInput,
     status: StatusCode,
     field: &'static str,
-    message: String,
+    message: Message,
 ) -> Result<Response, AppError> {
     let mut errors = ValidationErrors::new();
     errors.add(field, message);
@@ -445,8 +522,7 @@ async fn set_member(
     let role = match input.role.parse::<Role>() {
         Ok(role) => role,
         Err(e) => {
-            return member_problem(&app, &auth, id, input, unprocessable, "role", e.to_string())
-                .await
+            return member_problem(&app, &auth, id, input, unprocessable, "role", e.into()).await
         }
     };
     let user = match accounts::account_named(app.store.as_ref(), &input.email).await? {
@@ -469,7 +545,7 @@ async fn set_member(
         }
         Err(StoreError::Refused(rule)) => {
             let status = refusal_status(rule);
-            member_problem(&app, &auth, id, input, status, "role", rule.to_string()).await
+            member_problem(&app, &auth, id, input, status, "role", rule.into()).await
         }
         Err(other) => Err(other.into()),
     }
@@ -487,7 +563,7 @@ async fn remove_member(
     let user: UserId = input
         .user_id
         .parse()
-        .map_err(|_| AppError::BadRequest("Choose a person to remove.".into()))?;
+        .map_err(|_| AppError::BadRequest(voltgate_domain::Message::new("err-choose-person")))?;
     match app.store.remove_installation_role(&manage, user).await {
         Ok(()) => {
             app.events.publish(Event::AccessChanged {
@@ -505,7 +581,7 @@ async fn remove_member(
                 MemberInput::default(),
                 status,
                 "members",
-                rule.to_string(),
+                rule.into(),
             )
             .await
         }
@@ -551,10 +627,7 @@ async fn add_id_tag(
     let holder = match holder {
         Some(user) if may_hold(&app, &user, id).await? => Some(user),
         Some(_) | None if errors.get("token_email").is_none() => {
-            errors.add(
-                "token_email",
-                "Tokens belong to people with access to this installation.",
-            );
+            errors.add("token_email", Message::new("err-token-holder"));
             None
         }
         _ => None,

@@ -8,9 +8,11 @@ mod groups;
 mod history;
 mod installations;
 mod layout;
+mod live;
 mod ocpp;
 mod permissions;
 mod session;
+mod words;
 
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -21,11 +23,18 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::csrf::{self, SecureCookies};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorText};
+use crate::i18n::Tr;
 use crate::state::AppState;
+use askama::Template;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::middleware::Next;
+use layout::Layout;
 use session::MaybeUser;
 
 const STYLESHEET: &str = include_str!("../../static/style.css");
+const SCRIPT: &str = include_str!("../../static/live.js");
 
 /// Every portal route, with security headers, anonymous CSRF cookies and request tracing.
 pub fn router(state: AppState, secure: SecureCookies) -> Router {
@@ -55,10 +64,16 @@ pub fn router(state: AppState, secure: SecureCookies) -> Router {
         .merge(chargers::router())
         .merge(history::router())
         .merge(crate::api::router())
+        .merge(live::router())
         .route("/", get(home))
         .route("/healthz", get(health))
         .route("/static/style.css", get(stylesheet))
+        .route("/static/live.js", get(script))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            frame_errors,
+        ))
         .with_state(state);
     for (name, value) in security_headers {
         router = router.layer(SetResponseHeaderLayer::if_not_present(
@@ -72,6 +87,45 @@ pub fn router(state: AppState, secure: SecureCookies) -> Router {
             csrf::anonymous_cookie,
         ))
         .layer(TraceLayer::new_for_http())
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: Layout,
+    message: String,
+}
+
+/// Draws every error page inside the site's frame (navigation when signed in, the language switch),
+/// in the visitor's language. The request's parts are kept aside only to know who asks.
+async fn frame_errors(State(app): State<AppState>, request: Request, next: Next) -> Response {
+    let mut kept = Request::new(());
+    *kept.method_mut() = request.method().clone();
+    *kept.uri_mut() = request.uri().clone();
+    *kept.headers_mut() = request.headers().clone();
+    *kept.extensions_mut() = request.extensions().clone();
+    let response = next.run(request).await;
+    let Some(text) = response.extensions().get::<ErrorText>().cloned() else {
+        return response;
+    };
+    let (mut parts, ()) = kept.into_parts();
+    let Ok((visit, user)) = session::current_user(&mut parts, &app).await else {
+        return response;
+    };
+    let tr = Tr(visit.lang);
+    let Ok(layout) = Layout::new(&app, &visit, user.as_ref(), tr.t(text.title)).await else {
+        return response;
+    };
+    let Ok(body) = (ErrorPage {
+        layout,
+        message: tr.msg(&text.message),
+    })
+    .render() else {
+        return response;
+    };
+    let (mut head, _) = response.into_parts();
+    head.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(head, Body::from(body))
 }
 
 async fn home(visitor: MaybeUser) -> Redirect {
@@ -100,6 +154,16 @@ async fn stylesheet() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         STYLESHEET,
+    )
+}
+
+async fn script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        SCRIPT,
     )
 }
 

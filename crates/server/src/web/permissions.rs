@@ -17,6 +17,7 @@ use super::layout::Layout;
 use super::session::{AuthUser, CsrfForm, NoFields, PathId};
 use crate::error::AppError;
 use crate::events::Event;
+use crate::i18n::Tr;
 use crate::state::AppState;
 
 /// Audit events per page.
@@ -83,7 +84,11 @@ async fn permissions(
         &app,
         &auth.visit,
         Some(&auth.user),
-        format!("Permissions · {}", installation.name),
+        format!(
+            "{} · {}",
+            crate::i18n::Tr(auth.visit.lang).t("tab-permissions"),
+            installation.name
+        ),
     )
     .await?;
     let notice = query.revoked.is_some();
@@ -131,7 +136,13 @@ async fn confirm_revoke(
     Path(ids): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let (installation, grant, _) = revocation(&app, &auth, ids).await?;
-    let layout = Layout::new(&app, &auth.visit, Some(&auth.user), "Revoke access").await?;
+    let layout = Layout::new(
+        &app,
+        &auth.visit,
+        Some(&auth.user),
+        crate::i18n::Tr(auth.visit.lang).t("revoke-button"),
+    )
+    .await?;
     Ok(RevokePage {
         layout,
         installation,
@@ -176,12 +187,33 @@ struct AuditPage {
     total: i64,
     page: i64,
     pages: i64,
+    /// Names of the groups that hold access, for "through 👥 Acme Charging".
+    group_names: std::collections::HashMap<GroupId, String>,
 }
 
 impl AuditPage {
+    /// "through 👥 Acme Charging" when the actor acted through a group's grant.
+    fn through(&self, event: &AuditEvent) -> Option<String> {
+        let group = event.group?;
+        let name = self
+            .group_names
+            .get(&group)
+            .cloned()
+            .or_else(|| event.detail["group_name"].as_str().map(str::to_owned))?;
+        Some(self.layout.tr.with("through-groups", &[("groups", &name)]))
+    }
+
     /// The event in a few words, for the template.
     fn describe(&self, event: &AuditEvent) -> String {
-        describe(event)
+        describe(self.layout.tr, event)
+    }
+
+    fn total_usize(&self) -> usize {
+        usize::try_from(self.total).unwrap_or_default()
+    }
+
+    fn outcome(&self, event: &AuditEvent) -> String {
+        outcome_of(self.layout.tr, event)
     }
 }
 
@@ -200,13 +232,14 @@ async fn audit(
     let (installation, manage) = app
         .installation::<ManagePermissions>(&auth.principal(), id)
         .await?;
-    let page =
-        match query.page.as_deref() {
-            None | Some("") => 1,
-            Some(raw) => raw.parse::<i64>().ok().filter(|p| *p >= 1).ok_or_else(|| {
-                AppError::BadRequest("page must be a whole number from 1.".into())
-            })?,
-        };
+    let page = match query.page.as_deref() {
+        None | Some("") => 1,
+        Some(raw) => raw
+            .parse::<i64>()
+            .ok()
+            .filter(|p| *p >= 1)
+            .ok_or_else(|| AppError::BadRequest(voltgate_domain::Message::new("err-page")))?,
+    };
     let total = app.store.installation_audit_count(&manage).await?;
     let pages = ((total + AUDIT_PAGE - 1) / AUDIT_PAGE).max(1);
     let events = app
@@ -217,11 +250,23 @@ async fn audit(
         &app,
         &auth.visit,
         Some(&auth.user),
-        format!("Audit log · {}", installation.name),
+        format!(
+            "{} · {}",
+            crate::i18n::Tr(auth.visit.lang).t("tab-audit"),
+            installation.name
+        ),
     )
     .await?;
+    let group_names = app
+        .store
+        .installation_grants(installation.id)
+        .await?
+        .into_iter()
+        .map(|grant| (grant.group.id, grant.group.name))
+        .collect();
     Ok(AuditPage {
         layout,
+        group_names,
         installation,
         events,
         total,
@@ -231,33 +276,74 @@ async fn audit(
     .into_response())
 }
 
-/// What an audit event says, in a few words.
-fn describe(event: &AuditEvent) -> String {
+/// What an audit event says, in a sentence in the reader's language.
+fn describe(tr: Tr, event: &AuditEvent) -> String {
     let detail = &event.detail;
     let text = |key: &str| detail[key].as_str().unwrap_or("?").to_owned();
+    let group = || format!("{} ({})", text("group_name"), text("lookup_key"));
     match event.kind.as_str() {
-        "installation_created" => format!("Created the installation “{}”", text("name")),
-        "settings_changed" => format!(
-            "Changed settings from {} to {}",
-            detail["before"], detail["after"]
+        "installation_created" => tr.with("audit-installation-created", &[("name", &text("name"))]),
+        "settings_changed" => tr.t("audit-settings-changed"),
+        "role_set" => tr.with(
+            "audit-role-set",
+            &[("email", &text("email")), ("role", &text("role"))],
         ),
-        "role_set" => format!("Gave {} the role {}", text("email"), text("role")),
-        "role_removed" => format!("Removed {} (was {})", text("email"), text("previous")),
-        "access_approved" => format!(
-            "Approved access for 👥 {} ({})",
-            text("group_name"),
-            text("lookup_key")
+        "role_removed" => tr.with(
+            "audit-role-removed",
+            &[("email", &text("email")), ("role", &text("previous"))],
         ),
-        "access_denied" => format!(
-            "Denied access to 👥 {} ({})",
-            text("group_name"),
-            text("lookup_key")
+        "access_approved" => tr.with("audit-access-approved", &[("group", &group())]),
+        "access_denied" => tr.with("audit-access-denied", &[("group", &group())]),
+        "access_revoked" => tr.with("audit-access-revoked", &[("group", &group())]),
+        "charger_added" => tr.with("audit-charger-added", &[("charger", &text("charger_name"))]),
+        "charger_password_changed" => tr.with(
+            "audit-charger-password",
+            &[("charger", &text("charger_name"))],
         ),
-        "access_revoked" => format!(
-            "Revoked the access of 👥 {} ({})",
-            text("group_name"),
-            text("lookup_key")
-        ),
-        other => other.replace('_', " "),
+        "charger_command" => {
+            let command = match text("command").as_str() {
+                "RemoteStartTransaction" => "audit-cmd-start",
+                "RemoteStopTransaction" => "audit-cmd-stop",
+                "Pause" => "audit-cmd-pause",
+                "Resume" => "audit-cmd-resume",
+                "EndSession" => "audit-cmd-end",
+                "UnlockConnector" => "audit-cmd-unlock",
+                "Reset" => "audit-cmd-restart",
+                "ChangeAvailability" => "audit-cmd-availability",
+                "ChangeConfiguration" => "audit-cmd-configure",
+                "GetConfiguration" => "audit-cmd-read-configuration",
+                "TriggerMessage" => "audit-cmd-refresh",
+                _ => "audit-cmd-other",
+            };
+            let connector = detail["request"]["connectorId"]
+                .as_i64()
+                .map(|n| n.to_string())
+                .unwrap_or_else(|| "—".into());
+            tr.with(
+                command,
+                &[
+                    ("charger", &text("charger_name")),
+                    ("connector", &connector),
+                    ("key", detail["request"]["key"].as_str().unwrap_or("?")),
+                    ("command", &text("command")),
+                ],
+            )
+        }
+        _ => tr.t("audit-other"),
+    }
+}
+
+/// The outcome of a charger command as the audit log stored it: Accepted, Rejected or no answer.
+fn outcome_of(tr: Tr, event: &AuditEvent) -> String {
+    if event.kind != "charger_command" {
+        return String::new();
+    }
+    match event.detail["outcome"].as_str() {
+        None => tr.t("audit-outcome-none"),
+        Some(said) if said.contains("Rejected") || said.contains("rejected") => {
+            tr.t("audit-outcome-rejected")
+        }
+        Some(said) if said.starts_with("No result") => tr.t("audit-outcome-none"),
+        Some(_) => tr.t("audit-outcome-accepted"),
     }
 }

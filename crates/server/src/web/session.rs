@@ -134,7 +134,7 @@ fn language(parts: &Parts, asked: Option<Lang>, chosen: Option<Lang>, user: Opti
     asked.or(chosen).or(saved).or(accepted).unwrap_or_default()
 }
 
-async fn current_user(
+pub(super) async fn current_user(
     parts: &mut Parts,
     app: &AppState,
 ) -> Result<(Visit, Option<User>), AppError> {
@@ -257,10 +257,10 @@ where
         let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
             .await
             .map_err(|_| {
-                AppError::BadRequest(format!(
-                    "The form is larger than {} KiB.",
-                    MAX_FORM_BYTES / 1024
-                ))
+                AppError::BadRequest(
+                    voltgate_domain::Message::new("err-form-too-large")
+                        .arg("kib", MAX_FORM_BYTES / 1024),
+                )
             })?;
         let sent = serde_urlencoded::from_bytes::<CsrfField>(&bytes)
             .ok()
@@ -279,7 +279,7 @@ where
         }
         serde_urlencoded::from_bytes(&bytes)
             .map(CsrfForm)
-            .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}.")))
+            .map_err(|_| AppError::BadRequest(voltgate_domain::Message::new("err-form-unreadable")))
     }
 }
 

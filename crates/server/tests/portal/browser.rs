@@ -8,6 +8,7 @@ use axum::extract::RawQuery;
 use axum::routing::get;
 use voltgate_store::Engine;
 
+use crate::charge_point::add_charger;
 use crate::groups::create_group;
 use crate::helpers::spawn_app;
 use crate::installations::create_installation;
@@ -53,6 +54,19 @@ async fn an_owner_approves_through_the_link_in_a_real_browser(engine: Engine) {
         .0
         .lookup_key;
 
+    // A member's day: a charger that a car is plugged into a few seconds after the browser opened its
+    // page, so the page must change by itself.
+    let (password, charger_id) = add_charger(&owner, installation, "CP-SIM", 2).await;
+    let simulator = tokio::spawn(voltgate_server::sim::run(voltgate_server::sim::SimArgs {
+        url: format!("{}/ocpp", app.base.replacen("http://", "ws://", 1)),
+        id: "CP-SIM".into(),
+        password,
+        connectors: 2,
+        plug_in_after: Some(8),
+        id_tag: "SIM-TAG".into(),
+        meter_interval: 1,
+    }));
+
     let e2e = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../e2e");
     assert!(
         e2e.join("node_modules/playwright-core").exists(),
@@ -62,7 +76,13 @@ async fn an_owner_approves_through_the_link_in_a_real_browser(engine: Engine) {
     let key_text = key.to_string();
     let output = tokio::task::spawn_blocking(move || {
         Command::new("node")
-            .args(["--test", "--test-reporter=spec", "access.test.mjs"])
+            .args([
+                "--test",
+                "--test-concurrency=1",
+                "--test-reporter=spec",
+                "access.test.mjs",
+                "portal.test.mjs",
+            ])
             .current_dir(&e2e)
             .env("VOLTGATE_BASE_URL", &base)
             .env("VOLTGATE_LOOKUP_KEY", &key_text)
@@ -70,6 +90,7 @@ async fn an_owner_approves_through_the_link_in_a_real_browser(engine: Engine) {
             .env("VOLTGATE_OWNER_EMAIL", "kari@example.no")
             .env("VOLTGATE_OWNER_PASSWORD", "correct horse battery")
             .env("VOLTGATE_INSTALLATION_NAME", "Garage Nord")
+            .env("VOLTGATE_CHARGER_ID", &charger_id)
             .output()
             .expect("node runs (install Node.js)")
     })
@@ -85,9 +106,10 @@ async fn an_owner_approves_through_the_link_in_a_real_browser(engine: Engine) {
         "the browser test failed:\n{report}"
     );
     assert!(
-        report.contains("pass 2") && report.contains("fail 0"),
+        report.contains("pass 3") && report.contains("fail 0"),
         "{report}"
     );
+    simulator.abort();
     let grants = app
         .db
         .store

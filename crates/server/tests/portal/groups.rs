@@ -97,7 +97,7 @@ async fn bad_groups_are_refused_and_nothing_is_written(engine: Engine) {
         ),
         (
             &[("name", "Acme"), ("support_url", "javascript:alert(1)")],
-            "Enter an absolute URL",
+            "Enter an absolute web address",
         ),
         (
             &[("name", "Acme"), ("return_urls", "http://acme.example/cb")],
@@ -111,7 +111,7 @@ async fn bad_groups_are_refused_and_nothing_is_written(engine: Engine) {
                     "https://ok.example/\nhttps://good@evil.example/",
                 ),
             ],
-            "Line 2: A return URL must not contain a user name",
+            "Line 2: A return address must not contain a user name",
         ),
         (
             &[("name", "Acme"), ("return_urls", &long_url)],

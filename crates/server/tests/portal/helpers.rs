@@ -170,7 +170,8 @@ impl Browser {
         self.post(action, &all).await
     }
 
-    /// Submits and returns status and body.
+    /// Submits and returns status and body. A charger command answers with post/redirect/get: then
+    /// the body is the charger page it leads to (where its outcome is shown once).
     pub async fn submit_page(
         &self,
         page: &str,
@@ -178,7 +179,16 @@ impl Browser {
         fields: &[(&str, &str)],
     ) -> (StatusCode, String) {
         let response = self.submit(page, action, fields).await;
+        self.follow_to_charger(response).await
+    }
+
+    /// The status, and the body or, after a redirect to a charger page, that page's body.
+    pub async fn follow_to_charger(&self, response: Response) -> (StatusCode, String) {
         let status = response.status();
+        let target = location(&response);
+        if status == StatusCode::SEE_OTHER && target.starts_with("/chargers/") {
+            return (status, self.page(&target).await.1);
+        }
         (status, response.text().await.unwrap())
     }
 }

@@ -110,7 +110,7 @@ async fn an_independent_charge_point_charges_and_obeys(engine: Engine) {
         )
         .await;
     assert!(
-        html.contains("The charger answered: Accepted."),
+        html.contains("The charger answered: accepted."),
         "RemoteStopTransaction accepted"
     );
     assert_eq!(next_line(&mut lines).await, "STOPPED");
@@ -123,7 +123,7 @@ async fn an_independent_charge_point_charges_and_obeys(engine: Engine) {
         .and_then(|rest| rest.split("</p>").next())
         .unwrap_or("no outcome");
     assert!(
-        html.contains("The charger answered: Accepted."),
+        html.contains("The charger answered: accepted."),
         "Reset accepted: {notice}"
     );
     assert_eq!(next_line(&mut lines).await, "RESET");
