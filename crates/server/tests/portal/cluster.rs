@@ -185,7 +185,7 @@ async fn commands_reach_chargers_on_every_process_and_survive_a_dead_one() {
             );
             let verdict = restart(&browser, id, charger).await;
             assert!(
-                verdict.contains("The charger answered: Accepted."),
+                verdict.contains("The charger answered: accepted."),
                 "{identity} commanded from {}",
                 process.base
             );
@@ -199,7 +199,7 @@ async fn commands_reach_chargers_on_every_process_and_survive_a_dead_one() {
     assert!(closes(old).await, "the old connection is closed");
     let verdict = restart(&on(&owner, &processes[2]), id, &mut moved).await;
     assert!(
-        verdict.contains("The charger answered: Accepted."),
+        verdict.contains("The charger answered: accepted."),
         "{verdict}"
     );
     let id0 = id.clone();
@@ -220,7 +220,7 @@ async fn commands_reach_chargers_on_every_process_and_survive_a_dead_one() {
     back.boot().await;
     let verdict = restart(&on(&owner, &processes[1]), id, &mut back).await;
     assert!(
-        verdict.contains("The charger answered: Accepted."),
+        verdict.contains("The charger answered: accepted."),
         "{verdict}"
     );
     assert!(shown_online(&on(&owner, &processes[1]), &id0).await);
