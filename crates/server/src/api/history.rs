@@ -14,7 +14,7 @@ use voltgate_domain::authz::ViewChargeHistory;
 use voltgate_domain::{ChargerId, InstallationId, UserId};
 use voltgate_store::{ChargeSession, HistoryFilter};
 
-use super::zaptec::{bad_request, query_id, query_time, timestamp, Paging, MAX_PAGE_SIZE};
+use super::zaptec::{bad_request, query_id, query_time, timestamp, Paging};
 use super::{ApiUser, Query};
 use crate::error::{ApiError, AppError};
 use crate::state::AppState;
@@ -144,6 +144,20 @@ async fn scope(
     Ok((installation, filter))
 }
 
+/// The charge point identity of each charger of an installation, for the history's `DeviceId`.
+async fn identities(
+    app: &AppState,
+    installation: InstallationId,
+) -> Result<HashMap<ChargerId, String>, ApiError> {
+    Ok(app
+        .store
+        .charger_list(installation)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.identity))
+        .collect())
+}
+
 fn energy_details(samples: &[(DateTime<Utc>, f64)], start_wh: f64) -> Vec<EnergyDetail> {
     let mut previous = start_wh;
     samples
@@ -186,13 +200,7 @@ pub async fn history(
         .store
         .charge_history(installation, &filter, paging.size, paging.offset())
         .await?;
-    let identities: HashMap<ChargerId, String> = app
-        .store
-        .charger_list(installation)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.identity))
-        .collect();
+    let identities = identities(&app, installation).await?;
     let detailed = query.detaillevel.is_some_and(|level| level & 1 == 1);
     let mut data = Vec::with_capacity(sessions.len());
     for session in sessions {
@@ -350,13 +358,7 @@ pub async fn archived(
             "Give exactly one of InstallationId and ChargerId.",
         ));
     }
-    let size = query.pagesize.unwrap_or(100);
-    if !(1..=MAX_PAGE_SIZE).contains(&size) {
-        return Err(bad_request(
-            529,
-            format!("PageSize must be 1 to {MAX_PAGE_SIZE}."),
-        ));
-    }
+    let size = Paging::parse(None, query.pagesize)?.size;
     let offset: i64 = match query
         .cursor
         .as_deref()
@@ -386,13 +388,7 @@ pub async fn archived(
         .await?;
     let has_more = sessions.len() as i64 > size;
     sessions.truncate(usize::try_from(size).unwrap_or(usize::MAX));
-    let identities: HashMap<ChargerId, String> = app
-        .store
-        .charger_list(installation)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.identity))
-        .collect();
+    let identities = identities(&app, installation).await?;
     let mut out = Vec::with_capacity(sessions.len());
     for session in &sessions {
         let samples = app.store.meter_samples(session.id).await?;
