@@ -46,6 +46,27 @@ async fn user_id(app: &TestApp, email: &str) -> UserId {
         .id
 }
 
+/// The owner (owner@example.no) revokes `group`'s access to `installation`, as the Permissions tab does.
+pub async fn owner_revokes(app: &TestApp, installation: InstallationId, group: GroupId) {
+    let principal = Principal::User(user_id(app, "owner@example.no").await);
+    let store = app.db.store.as_ref();
+    let (_, on_installation) = store
+        .installation_for(&principal, installation)
+        .await
+        .unwrap()
+        .unwrap();
+    let (_, on_group) = store.group_for(&principal, group).await.unwrap().unwrap();
+    let revoke = authorize::<RevokeGrant>(
+        &principal,
+        GrantAccess {
+            installation: on_installation,
+            group: on_group,
+        },
+    )
+    .unwrap();
+    store.revoke_access(&revoke).await.unwrap();
+}
+
 async fn world(app: TestApp) -> World {
     let (_owner, installation, _password, charger) = with_charger(&app, "CP-API-1").await;
     let partner = app.signed_up("cpo@acme.example", "Acme Admin").await;
@@ -489,24 +510,7 @@ async fn revocation_takes_effect_on_the_very_next_call(engine: voltgate_store::E
         StatusCode::OK
     );
 
-    let owner = user_id(app, "owner@example.no").await;
-    let principal = Principal::User(owner);
-    let store = app.db.store.as_ref();
-    let (_, on_installation) = store
-        .installation_for(&principal, inst)
-        .await
-        .unwrap()
-        .unwrap();
-    let (_, on_group) = store.group_for(&principal, w.group).await.unwrap().unwrap();
-    let revoke = authorize::<RevokeGrant>(
-        &principal,
-        GrantAccess {
-            installation: on_installation,
-            group: on_group,
-        },
-    )
-    .unwrap();
-    store.revoke_access(&revoke).await.unwrap();
+    owner_revokes(app, inst, w.group).await;
 
     let (status, body) = get(app, &t, &format!("/api/installation/{inst}/hierarchy")).await;
     assert_eq!((status, body), (StatusCode::NO_CONTENT, Value::Null));

@@ -8,11 +8,12 @@ use std::time::Duration;
 
 use serde_json::json;
 use tokio::process::Command;
-use voltgate_domain::authz::{ManageGroup, ManagePermissions, RevokeGrant};
-use voltgate_domain::{authorize, Email, GrantAccess, GroupRole, Principal};
+use voltgate_domain::authz::{ManageGroup, ManagePermissions};
+use voltgate_domain::{Email, GroupRole, Principal};
 use voltgate_store::testing::on_group;
 use voltgate_store::{Engine, RequestContext};
 
+use crate::api::owner_revokes;
 use crate::charge_point::{with_charger, ChargePoint};
 use crate::groups::create_group;
 use crate::helpers::{operator, spawn_app, TestApp};
@@ -137,30 +138,7 @@ async fn pyzaptec_builds_polls_commands_and_loses_a_revoked_installation(engine:
         "set_limit_current arrived"
     );
 
-    let owner = app
-        .db
-        .store
-        .user_by_email(&Email::parse("owner@example.no").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    let principal = Principal::User(owner.id);
-    let store = app.db.store.as_ref();
-    let (_, on_installation) = store
-        .installation_for(&principal, installation)
-        .await
-        .unwrap()
-        .unwrap();
-    let (_, on_group) = store.group_for(&principal, group).await.unwrap().unwrap();
-    let revoke = authorize::<RevokeGrant>(
-        &principal,
-        GrantAccess {
-            installation: on_installation,
-            group: on_group,
-        },
-    )
-    .unwrap();
-    store.revoke_access(&revoke).await.unwrap();
+    owner_revokes(&app, installation, group).await;
     let out = drive(&app, "revoked").await;
     assert!(
         out.lines().any(|l| l == "BUILT 0 0"),
