@@ -2,7 +2,7 @@
 //! the maximum, a negative value clears the override), the charger operation mode a connector's OCPP
 //! status stands for, and which command a charger's state allows (Zaptec's "command validation").
 
-use crate::settings::{Amperes, AvailableCurrent, InstallationSettings};
+use crate::settings::{Amperes, AvailableCurrent, InstallationSettings, Phases};
 
 /// `POST /api/installation/{id}/update` as sent (keys already matched case-insensitively).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -186,6 +186,116 @@ impl ZaptecCommand {
     }
 }
 
+/// The most a charger takes per phase (A), as Zaptec's chargers do.
+pub const CHARGER_MAX_AMPERES: f64 = 32.0;
+
+/// `POST /api/chargers/{id}/update` as sent (keys already matched case-insensitively).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ChargerUpdate {
+    pub max_charge_current: Option<f64>,
+    pub min_charge_current: Option<f64>,
+    pub max_charge_phases: Option<i64>,
+    pub offline_charge_current: Option<f64>,
+    pub offline_charge_phase: Option<i64>,
+    pub meter_value_interval: Option<i64>,
+}
+
+/// A charger's own limits, checked: what the update asks for, each `None` when not sent.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ChargerLimits {
+    /// The most the charger may draw per phase; 0 stops charging.
+    pub max_current: Option<Amperes>,
+    /// The least it charges with when it charges at all; 0 for no minimum.
+    pub min_current: Option<Amperes>,
+    /// 1 or 3.
+    pub max_phases: Option<Phases>,
+    /// What it may draw while it cannot reach the service; `None` inside means automatic (Zaptec's −1).
+    pub offline_current: Option<Option<Amperes>>,
+    /// The phases it charges on offline; `None` inside means automatic (Zaptec's 0).
+    pub offline_phases: Option<Option<Phases>>,
+    /// Seconds between meter values; 0 turns them off.
+    pub meter_value_interval: Option<u32>,
+}
+
+impl ChargerLimits {
+    /// Whether a current limit (one that goes to the charger as a charging profile) was asked for.
+    pub fn changes_profile(&self) -> bool {
+        self.max_current.is_some() || self.min_current.is_some() || self.max_phases.is_some()
+    }
+}
+
+/// A charger current: 0 (none) or 6–32 A.
+fn charger_amperes(field: &str, value: f64) -> Result<Amperes, UpdateRefused> {
+    let valid =
+        value == 0.0 || (crate::balancing::MIN_CURRENT..=CHARGER_MAX_AMPERES).contains(&value);
+    if !valid {
+        return Err(UpdateRefused::Invalid(format!(
+            "{field} must be 0 or 6 to 32 A (got {value})."
+        )));
+    }
+    Amperes::new(value).map_err(|e| UpdateRefused::Invalid(format!("{field}: {e}")))
+}
+
+fn phases(field: &str, value: i64) -> Result<Phases, UpdateRefused> {
+    Phases::from_count(value)
+        .ok_or_else(|| UpdateRefused::Invalid(format!("{field} must be 1 or 3 (got {value}).")))
+}
+
+impl ChargerUpdate {
+    /// Checks every value: currents 0 or 6–32 A (offline −1 for automatic), phases 1 or 3 (offline 0
+    /// for automatic), a minimum not above the maximum, a meter value interval of 0 to 86400 s.
+    pub fn check(&self) -> Result<ChargerLimits, UpdateRefused> {
+        let max_current = self
+            .max_charge_current
+            .map(|v| charger_amperes("maxChargeCurrent", v))
+            .transpose()?;
+        let min_current = self
+            .min_charge_current
+            .map(|v| charger_amperes("minChargeCurrent", v))
+            .transpose()?;
+        if let (Some(min), Some(max)) = (min_current, max_current) {
+            if max.get() > 0.0 && min > max {
+                return Err(UpdateRefused::Invalid(
+                    "minChargeCurrent must not exceed maxChargeCurrent.".into(),
+                ));
+            }
+        }
+        let max_phases = self
+            .max_charge_phases
+            .map(|v| phases("maxChargePhases", v))
+            .transpose()?;
+        let offline_current = match self.offline_charge_current {
+            None => None,
+            Some(v) if v == -1.0 => Some(None),
+            Some(v) => Some(Some(charger_amperes("offlineChargeCurrent", v)?)),
+        };
+        let offline_phases = match self.offline_charge_phase {
+            None => None,
+            Some(0) => Some(None),
+            Some(v) => Some(Some(phases("offlineChargePhase", v)?)),
+        };
+        let meter_value_interval =
+            match self.meter_value_interval {
+                None => None,
+                Some(v) => Some(u32::try_from(v).ok().filter(|v| *v <= 86_400).ok_or_else(
+                    || {
+                        UpdateRefused::Invalid(
+                            "meterValueInterval must be 0 to 86400 seconds.".into(),
+                        )
+                    },
+                )?),
+            };
+        Ok(ChargerLimits {
+            max_current,
+            min_current,
+            max_phases,
+            offline_current,
+            offline_phases,
+            meter_value_interval,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -307,5 +417,118 @@ mod tests {
             OperationMode::Disconnected
         );
         assert_eq!(OperationMode::of(None, false), OperationMode::Unknown);
+    }
+
+    fn charger(update: ChargerUpdate) -> Result<ChargerLimits, UpdateRefused> {
+        update.check()
+    }
+
+    #[test]
+    fn charger_currents_are_0_or_6_to_32_amperes() {
+        for ok in [0.0, 6.0, 16.5, 32.0] {
+            let update = ChargerUpdate {
+                max_charge_current: Some(ok),
+                ..Default::default()
+            };
+            assert_eq!(charger(update).unwrap().max_current.unwrap().get(), ok);
+        }
+        for bad in [-1.0, 3.0, 5.9, 32.1, 100.0, f64::NAN, f64::INFINITY] {
+            let update = ChargerUpdate {
+                max_charge_current: Some(bad),
+                ..Default::default()
+            };
+            assert!(
+                matches!(charger(update), Err(UpdateRefused::Invalid(_))),
+                "{bad}"
+            );
+            let update = ChargerUpdate {
+                min_charge_current: Some(bad),
+                ..Default::default()
+            };
+            assert!(charger(update).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_minimum_does_not_exceed_the_maximum() {
+        let update = ChargerUpdate {
+            max_charge_current: Some(10.0),
+            min_charge_current: Some(16.0),
+            ..Default::default()
+        };
+        assert!(charger(update).is_err());
+        let update = ChargerUpdate {
+            max_charge_current: Some(16.0),
+            min_charge_current: Some(10.0),
+            ..Default::default()
+        };
+        let limits = charger(update).unwrap();
+        assert!(limits.changes_profile());
+        assert_eq!(limits.min_current.unwrap().get(), 10.0);
+    }
+
+    #[test]
+    fn phases_are_1_or_3_and_offline_values_may_be_automatic() {
+        for (value, expected) in [(1, Phases::One), (3, Phases::Three)] {
+            let update = ChargerUpdate {
+                max_charge_phases: Some(value),
+                ..Default::default()
+            };
+            assert_eq!(charger(update).unwrap().max_phases, Some(expected));
+        }
+        for bad in [0, 2, 4, -1] {
+            let update = ChargerUpdate {
+                max_charge_phases: Some(bad),
+                ..Default::default()
+            };
+            assert!(charger(update).is_err(), "{bad}");
+        }
+        let automatic = ChargerUpdate {
+            offline_charge_current: Some(-1.0),
+            offline_charge_phase: Some(0),
+            ..Default::default()
+        };
+        let limits = charger(automatic).unwrap();
+        assert_eq!(
+            (limits.offline_current, limits.offline_phases),
+            (Some(None), Some(None))
+        );
+        assert!(!limits.changes_profile());
+        let set = ChargerUpdate {
+            offline_charge_current: Some(10.0),
+            offline_charge_phase: Some(1),
+            ..Default::default()
+        };
+        let limits = charger(set).unwrap();
+        assert_eq!(limits.offline_phases, Some(Some(Phases::One)));
+        assert_eq!(limits.offline_current.unwrap().unwrap().get(), 10.0);
+        for bad in [
+            ChargerUpdate {
+                offline_charge_current: Some(-2.0),
+                ..Default::default()
+            },
+            ChargerUpdate {
+                offline_charge_current: Some(40.0),
+                ..Default::default()
+            },
+            ChargerUpdate {
+                offline_charge_phase: Some(2),
+                ..Default::default()
+            },
+            ChargerUpdate {
+                meter_value_interval: Some(-1),
+                ..Default::default()
+            },
+            ChargerUpdate {
+                meter_value_interval: Some(86_401),
+                ..Default::default()
+            },
+        ] {
+            assert!(charger(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            charger(ChargerUpdate::default()).unwrap(),
+            ChargerLimits::default()
+        );
     }
 }

@@ -10,7 +10,7 @@ use voltgate_domain::{
     authorize, Authorized, GrantAccess, GroupAccess, GroupId, InstallationAccess, InstallationId,
     Principal, UserId,
 };
-use voltgate_store::{Group, Installation, Store};
+use voltgate_store::{Group, Installation, Store, User};
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -30,6 +30,28 @@ where
         .await?
         .ok_or(AppError::NotFound)?;
     Ok((installation, authorize(principal, access)?))
+}
+
+/// For an API call: the holder of the access token with this hash, the installation, and the
+/// holder's capability to do `R` on it, from one query that loads the token and the holder's relation
+/// to the installation together (nothing is cached: a revoked token or grant fails at once).
+/// `Unauthorized` for a bad token, `NotFound` for an unknown installation.
+pub async fn installation_by_token<R>(
+    store: &dyn Store,
+    token_hash: &str,
+    client_address: &str,
+    id: InstallationId,
+) -> Result<(User, Installation, Authorized<R>), AppError>
+where
+    R: Right<Facts = InstallationAccess>,
+{
+    let (holder, found) = store
+        .access_token_on(token_hash, client_address, chrono::Utc::now(), id)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    let (installation, access) = found.ok_or(AppError::NotFound)?;
+    let principal = Principal::Api(holder.user.id);
+    Ok((holder.user, installation, authorize(&principal, access)?))
 }
 
 /// The group, with `principal`'s capability to do `R` on it.

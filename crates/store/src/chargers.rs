@@ -25,6 +25,45 @@ pub struct Charger {
     pub created_at: DateTime<Utc>,
 }
 
+/// A charger with what the API's charger list shows of it: its connectors' last state and its running
+/// sessions.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChargerOverview {
+    pub charger: Charger,
+    /// By connector.
+    pub connectors: Vec<ConnectorState>,
+    /// In the order the server heard of them.
+    pub running: Vec<RunningSession>,
+}
+
+/// A charger's own settings as set through the API, in Zaptec's terms; `None` is not set.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ChargerSettings {
+    /// A: 0 stops charging, else 6–32.
+    pub max_current: Option<f64>,
+    /// A: 0 for none, else 6–32.
+    pub min_current: Option<f64>,
+    /// 1 or 3.
+    pub max_phases: Option<i32>,
+    /// A while offline; −1 automatic.
+    pub offline_current: Option<f64>,
+    /// Phases while offline; 0 automatic.
+    pub offline_phases: Option<i32>,
+}
+
+impl ChargerSettings {
+    /// `newer`'s values where it has them, else these.
+    pub fn merged(self, newer: &ChargerSettings) -> ChargerSettings {
+        ChargerSettings {
+            max_current: newer.max_current.or(self.max_current),
+            min_current: newer.min_current.or(self.min_current),
+            max_phases: newer.max_phases.or(self.max_phases),
+            offline_current: newer.offline_current.or(self.offline_current),
+            offline_phases: newer.offline_phases.or(self.offline_phases),
+        }
+    }
+}
+
 /// A charger to register; its password is given only as a hash.
 #[derive(Clone, Debug)]
 pub struct NewCharger {
@@ -246,6 +285,16 @@ pub trait ChargerStore: Send + Sync {
         id: ChargerId,
         password_hash: &str,
     ) -> Result<()>;
+    /// Stores a charger's own settings (audited); each `None` leaves one as it is. `NotFound` for a
+    /// charger of another installation.
+    async fn set_charger_settings(
+        &self,
+        on: &Authorized<ControlChargers>,
+        id: ChargerId,
+        settings: &ChargerSettings,
+    ) -> Result<()>;
+    /// A charger's own settings as stored (all `None` when never set).
+    async fn charger_settings(&self, id: ChargerId) -> Result<ChargerSettings>;
     /// One charger.
     async fn charger(&self, id: ChargerId) -> Result<Option<Charger>>;
     /// The charger with this identity and its password hash, for authenticating a connection.
@@ -257,6 +306,15 @@ pub trait ChargerStore: Send + Sync {
         &self,
         installation: InstallationId,
     ) -> Result<Vec<(Charger, Vec<ConnectorState>)>>;
+    /// One page of an installation's chargers by name (`limit` rows from `offset`, or all when
+    /// `limit` is `None`) with their connectors and running sessions, in one query, and how many
+    /// chargers the installation has.
+    async fn charger_page(
+        &self,
+        installation: InstallationId,
+        limit: Option<i64>,
+        offset: i64,
+    ) -> Result<(Vec<ChargerOverview>, i64)>;
     /// Stores what a BootNotification said.
     async fn record_boot(&self, id: ChargerId, boot: &BootInfo, at: DateTime<Utc>) -> Result<()>;
     /// Writes at once what the charger hot path left waiting in memory (see [`crate::batch`]); reads of
@@ -343,6 +401,11 @@ pub trait ChargerStore: Send + Sync {
         samples: &[(DateTime<Utc>, f64)],
     ) -> Result<()>;
     /// The energy samples of a session, in time order.
+    /// The meter samples of each of these sessions, in one query (a page of a history).
+    async fn meter_samples_of(
+        &self,
+        transactions: &[i32],
+    ) -> Result<std::collections::HashMap<i32, Vec<(DateTime<Utc>, f64)>>>;
     async fn meter_samples(&self, transaction: i32) -> Result<Vec<(DateTime<Utc>, f64)>>;
     /// An installation's charge sessions, newest first.
     async fn charge_history(

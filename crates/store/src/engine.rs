@@ -68,6 +68,22 @@ pub(crate) async fn audit(
     Ok(())
 }
 
+/// Moves `user`'s session epoch on and revokes their API tokens; answers the new epoch.
+async fn end_sessions_in(tx: &mut Tx<'_>, user: UserId, now: DateTime<Utc>) -> Result<i64> {
+    let epoch: Option<i64> =
+        sqlx::query_scalar("UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1 RETURNING session_epoch")
+            .bind(user.as_uuid())
+            .fetch_optional(&mut **tx)
+            .await?;
+    let epoch = epoch.ok_or(StoreError::NotFound)?;
+    sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
+        .bind(user.as_uuid())
+        .bind(now.timestamp_millis())
+        .execute(&mut **tx)
+        .await?;
+    Ok(epoch)
+}
+
 /// Takes the row lock (PostgreSQL) or the write lock (SQLite) of an installation or a group before a
 /// read-then-write, so concurrent role changes cannot both remove "the other" owner. `NotFound` if the
 /// row does not exist. `table` and `column` are constants of this file, never input.
@@ -324,6 +340,42 @@ impl Store for EngineStore {
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.map(|r| (r.user.into(), r.password_hash)))
+    }
+
+    async fn user_in_epoch(&self, id: UserId, epoch: i64) -> Result<Option<User>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1 AND u.session_epoch = $2");
+        let row = sqlx::query_as::<_, UserRow>(&sql).bind(id.as_uuid()).bind(epoch).fetch_optional(&self.pool).await?;
+        Ok(row.map(User::from))
+    }
+
+    async fn session_epoch(&self, user: UserId) -> Result<i64> {
+        let epoch: Option<i64> = sqlx::query_scalar("SELECT session_epoch FROM users WHERE id = $1")
+            .bind(user.as_uuid())
+            .fetch_optional(&self.pool)
+            .await?;
+        epoch.ok_or(StoreError::NotFound)
+    }
+
+    async fn end_sessions(&self, user: UserId, now: DateTime<Utc>) -> Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        let epoch = end_sessions_in(&mut tx, user, now).await?;
+        tx.commit().await?;
+        Ok(epoch)
+    }
+
+    async fn change_password(&self, user: UserId, password_hash: &str, now: DateTime<Utc>) -> Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+            .bind(user.as_uuid())
+            .bind(password_hash)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let epoch = end_sessions_in(&mut tx, user, now).await?;
+        tx.commit().await?;
+        Ok(epoch)
     }
 
     async fn set_language(&self, user: UserId, language: &str) -> Result<()> {

@@ -28,6 +28,58 @@ const HISTORY_WHERE: &str = "FROM charge_sessions s JOIN chargers c ON c.id = s.
 const CHARGER_COLUMNS: &str = "c.id, c.installation_id, c.identity, c.name, c.connectors, c.vendor, c.model, \
      c.serial_number, c.firmware_version, c.booted_at, c.last_seen_at, c.created_at";
 
+/// A row of [`ChargerStore::charger_page`]: a charger with one of its connectors' state and one of
+/// its running sessions (or none).
+#[derive(sqlx::FromRow)]
+struct OverviewRow {
+    #[sqlx(flatten)]
+    charger: ChargerRow,
+    total: i64,
+    state_connector: Option<i32>,
+    state_status: Option<String>,
+    state_error_code: Option<String>,
+    state_power_w: Option<f64>,
+    state_l1: Option<f64>,
+    state_l2: Option<f64>,
+    state_l3: Option<f64>,
+    state_energy_wh: Option<f64>,
+    state_updated_at: Option<DateTime<Utc>>,
+    run_id: Option<i32>,
+    run_connector: Option<i32>,
+    run_started_at: Option<DateTime<Utc>>,
+    run_received_at: Option<DateTime<Utc>>,
+    run_meter_start: Option<i64>,
+    run_paused: Option<bool>,
+}
+
+impl OverviewRow {
+    fn connector(&self) -> Option<ConnectorState> {
+        Some(ConnectorState {
+            connector_id: self.state_connector?,
+            status: self.state_status.clone()?,
+            error_code: self.state_error_code.clone()?,
+            power_w: self.state_power_w,
+            current: [self.state_l1, self.state_l2, self.state_l3],
+            energy_wh: self.state_energy_wh,
+            updated_at: self.state_updated_at?,
+        })
+    }
+
+    fn running(&self, charger: &Charger) -> Option<RunningSession> {
+        let started_at = self.run_started_at?;
+        Some(RunningSession {
+            transaction: self.run_id?,
+            charger_id: charger.id,
+            identity: charger.identity.clone(),
+            connector_id: self.run_connector?,
+            started_at,
+            received_at: self.run_received_at.unwrap_or(started_at),
+            meter_start: self.run_meter_start?,
+            paused: self.run_paused?,
+        })
+    }
+}
+
 impl EngineStore {
     async fn charger_where(&self, condition: &str, bind: Uuid) -> Result<Option<(Charger, String)>> {
         let sql = format!("SELECT {CHARGER_COLUMNS}, c.password_hash FROM chargers c WHERE {condition}");
@@ -89,6 +141,68 @@ impl ChargerStore for EngineStore {
         Ok(())
     }
 
+    async fn set_charger_settings(
+        &self,
+        on: &Authorized<ControlChargers>,
+        id: ChargerId,
+        settings: &ChargerSettings,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let ours: Option<Uuid> = sqlx::query_scalar("SELECT id FROM chargers WHERE id = $1 AND installation_id = $2")
+            .bind(id.as_uuid())
+            .bind(on.id().as_uuid())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if ours.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query(
+            "INSERT INTO charger_settings (charger_id, max_current, min_current, max_phases, offline_current, \
+             offline_phases, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (charger_id) DO UPDATE SET \
+             max_current = COALESCE(excluded.max_current, charger_settings.max_current), \
+             min_current = COALESCE(excluded.min_current, charger_settings.min_current), \
+             max_phases = COALESCE(excluded.max_phases, charger_settings.max_phases), \
+             offline_current = COALESCE(excluded.offline_current, charger_settings.offline_current), \
+             offline_phases = COALESCE(excluded.offline_phases, charger_settings.offline_phases), \
+             updated_at = excluded.updated_at",
+        )
+        .bind(id.as_uuid())
+        .bind(settings.max_current)
+        .bind(settings.min_current)
+        .bind(settings.max_phases)
+        .bind(settings.offline_current)
+        .bind(settings.offline_phases)
+        .bind(Utc::now())
+        .execute(&mut *tx)
+        .await?;
+        let subject = Subject { installation: Some(on.id()), group: None };
+        let detail = json!({
+            "charger": id,
+            "max_current": settings.max_current,
+            "min_current": settings.min_current,
+            "max_phases": settings.max_phases,
+            "offline_current": settings.offline_current,
+            "offline_phases": settings.offline_phases,
+        });
+        audit(&mut tx, on.principal(), subject, "charger_settings_changed", detail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn charger_settings(&self, id: ChargerId) -> Result<ChargerSettings> {
+        type Row = (Option<f64>, Option<f64>, Option<i32>, Option<f64>, Option<i32>);
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT max_current, min_current, max_phases, offline_current, offline_phases \
+             FROM charger_settings WHERE charger_id = $1",
+        )
+        .bind(id.as_uuid())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map_or_else(ChargerSettings::default, |(max_current, min_current, max_phases, offline_current, offline_phases)| {
+            ChargerSettings { max_current, min_current, max_phases, offline_current, offline_phases }
+        }))
+    }
+
     async fn charger(&self, id: ChargerId) -> Result<Option<Charger>> {
         // Commands look chargers up here: they do not wait for the batch (its `last_seen_at` may be a
         // quarter second old); pages read `chargers`, which writes the batch first.
@@ -134,6 +248,65 @@ impl ChargerStore for EngineStore {
                 (charger, connectors)
             })
             .collect())
+    }
+
+    async fn charger_page(
+        &self,
+        installation: InstallationId,
+        limit: Option<i64>,
+        offset: i64,
+    ) -> Result<(Vec<ChargerOverview>, i64)> {
+        self.flush_pending().await?;
+        let sql = format!(
+            "SELECT p.id, p.installation_id, p.identity, p.name, p.connectors, p.vendor, p.model, p.serial_number, \
+             p.firmware_version, p.booted_at, p.last_seen_at, p.created_at, NULL AS password_hash, p.total, \
+             s.connector_id AS state_connector, s.status AS state_status, s.error_code AS state_error_code, \
+             s.power_w AS state_power_w, s.current_l1 AS state_l1, s.current_l2 AS state_l2, \
+             s.current_l3 AS state_l3, s.energy_wh AS state_energy_wh, s.updated_at AS state_updated_at, \
+             r.id AS run_id, r.connector_id AS run_connector, r.started_at AS run_started_at, \
+             r.received_at AS run_received_at, r.meter_start AS run_meter_start, r.paused AS run_paused \
+             FROM (SELECT {CHARGER_COLUMNS}, COUNT(*) OVER () AS total FROM chargers c \
+                   WHERE c.installation_id = $1 ORDER BY c.name, c.identity LIMIT $2 OFFSET $3) p \
+             LEFT JOIN connector_states s ON s.charger_id = p.id \
+             LEFT JOIN charge_sessions r ON r.charger_id = p.id AND r.stopped_at IS NULL \
+             ORDER BY p.name, p.identity, s.connector_id, COALESCE(r.received_at, r.started_at), r.id"
+        );
+        let rows = sqlx::query_as::<_, OverviewRow>(&sql)
+            .bind(installation.as_uuid())
+            .bind(limit.unwrap_or(i64::MAX))
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut total = rows.first().map(|row| row.total);
+        let mut page: Vec<ChargerOverview> = Vec::new();
+        for row in rows {
+            let connector = row.connector();
+            let charger = Charger::from(row.charger.clone());
+            let running = row.running(&charger);
+            if page.last().is_none_or(|last| last.charger.id != charger.id) {
+                page.push(ChargerOverview { charger, connectors: Vec::new(), running: Vec::new() });
+            }
+            let Some(entry) = page.last_mut() else { continue };
+            if let Some(connector) = connector {
+                if !entry.connectors.iter().any(|c| c.connector_id == connector.connector_id) {
+                    entry.connectors.push(connector);
+                }
+            }
+            if let Some(session) = running {
+                if !entry.running.iter().any(|s| s.transaction == session.transaction) {
+                    entry.running.push(session);
+                }
+            }
+        }
+        if total.is_none() && offset > 0 {
+            total = Some(
+                sqlx::query_scalar("SELECT COUNT(*) FROM chargers WHERE installation_id = $1")
+                    .bind(installation.as_uuid())
+                    .fetch_one(&self.pool)
+                    .await?,
+            );
+        }
+        Ok((page, total.unwrap_or(0)))
     }
 
     async fn record_boot(&self, id: ChargerId, boot: &BootInfo, at: DateTime<Utc>) -> Result<()> {
@@ -361,6 +534,32 @@ impl ChargerStore for EngineStore {
     async fn add_meter_samples(&self, charger: ChargerId, transaction: i32, samples: &[(DateTime<Utc>, f64)]) -> Result<()> {
         self.pending.samples(charger, transaction, samples);
         Ok(())
+    }
+
+    async fn meter_samples_of(
+        &self,
+        transactions: &[i32],
+    ) -> Result<std::collections::HashMap<i32, Vec<(DateTime<Utc>, f64)>>> {
+        let mut by_session: std::collections::HashMap<i32, Vec<(DateTime<Utc>, f64)>> =
+            transactions.iter().map(|id| (*id, Vec::new())).collect();
+        if transactions.is_empty() {
+            return Ok(by_session);
+        }
+        self.flush_pending().await?;
+        let placeholders: Vec<String> = (1..=transactions.len()).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "SELECT session_id, sampled_at, energy_wh FROM meter_samples WHERE session_id IN ({}) \
+             ORDER BY session_id, sampled_at",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query_as::<_, (i32, DateTime<Utc>, f64)>(&sql);
+        for id in transactions {
+            query = query.bind(*id);
+        }
+        for (session, at, wh) in query.fetch_all(&self.pool).await? {
+            by_session.entry(session).or_default().push((at, wh));
+        }
+        Ok(by_session)
     }
 
     async fn meter_samples(&self, transaction: i32) -> Result<Vec<(DateTime<Utc>, f64)>> {

@@ -6,12 +6,12 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
-use voltgate_domain::UserId;
+use voltgate_domain::{GroupId, InstallationAccess, InstallationId, Principal, UserId};
 
-use super::USER_COLUMNS;
+use super::{INSTALLATION_COLUMNS, USER_COLUMNS};
 use crate::error::Result;
-use crate::model::User;
-use crate::rows::UserRow;
+use crate::model::{Installation, User};
+use crate::rows::{parse_role, InstallationRow, UserRow};
 use crate::tokens::*;
 
 /// A token's use is written down at most this often (milliseconds), so reads stay reads.
@@ -31,7 +31,46 @@ struct HolderRow {
     client_address: Option<String>,
 }
 
+/// A token's holder with an installation and their relation to it: one row per group granting them
+/// access (or one row without a group). User columns are prefixed, as installations have the same names.
+#[derive(sqlx::FromRow)]
+struct HolderOnRow {
+    user_id: Uuid,
+    user_email: String,
+    user_full_name: String,
+    user_language: Option<String>,
+    user_created_at: DateTime<Utc>,
+    token_id: Uuid,
+    family_id: Uuid,
+    last_used_at: Option<i64>,
+    client_address: Option<String>,
+    #[sqlx(flatten)]
+    installation: InstallationRow,
+    role: Option<String>,
+    via_group: Option<Uuid>,
+}
+
 impl EngineStore {
+    /// Notes a token's use when the last note is a minute old or came from another address.
+    async fn note_use(
+        &self,
+        token: Uuid,
+        (last_used_at, last_address): (Option<i64>, Option<&str>),
+        client_address: &str,
+        now_ms: i64,
+    ) -> Result<()> {
+        let stale = last_used_at.is_none_or(|last| now_ms - last >= NOTE_USE_EVERY_MS);
+        if stale || last_address != Some(client_address) {
+            sqlx::query("UPDATE api_tokens SET last_used_at = $2, client_address = $3 WHERE id = $1")
+                .bind(token)
+                .bind(now_ms)
+                .bind(client_address)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
     async fn insert_pair(
         tx: &mut sqlx::Transaction<'_, super::Db>,
         user: Uuid,
@@ -84,16 +123,58 @@ impl TokenStore for EngineStore {
         else {
             return Ok(None);
         };
-        let stale = row.last_used_at.is_none_or(|last| now_ms - last >= NOTE_USE_EVERY_MS);
-        if stale || row.client_address.as_deref() != Some(client_address) {
-            sqlx::query("UPDATE api_tokens SET last_used_at = $2, client_address = $3 WHERE id = $1")
-                .bind(row.token_id)
-                .bind(now_ms)
-                .bind(client_address)
-                .execute(&self.pool)
-                .await?;
-        }
+        self.note_use(row.token_id, (row.last_used_at, row.client_address.as_deref()), client_address, now_ms).await?;
         Ok(Some(TokenHolder { user: User::from(row.user), family: row.family_id }))
+    }
+
+    async fn access_token_on(
+        &self,
+        hash: &str,
+        client_address: &str,
+        now: DateTime<Utc>,
+        installation: InstallationId,
+    ) -> Result<Option<(TokenHolder, Option<(Installation, InstallationAccess)>)>> {
+        // The installation is joined, not left-joined: no row means a bad token or no installation,
+        // and only then a second query tells which.
+        let sql = format!(
+            "SELECT u.id AS user_id, u.email AS user_email, u.full_name AS user_full_name, \
+             u.language AS user_language, u.created_at AS user_created_at, \
+             t.id AS token_id, t.family_id, t.last_used_at, t.client_address, \
+             {INSTALLATION_COLUMNS}, r.role, gm.group_id AS via_group \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN installations i ON i.id = $3 \
+             LEFT JOIN installation_roles r ON r.installation_id = i.id AND r.user_id = t.user_id \
+             LEFT JOIN (installation_grants g JOIN group_members gm ON gm.group_id = g.group_id) \
+               ON g.installation_id = i.id AND gm.user_id = t.user_id \
+             WHERE t.token_hash = $1 AND t.kind = 'access' AND t.revoked_at IS NULL AND t.expires_at > $2 \
+             ORDER BY gm.group_id"
+        );
+        let now_ms = now.timestamp_millis();
+        let rows = sqlx::query_as::<_, HolderOnRow>(&sql)
+            .bind(hash)
+            .bind(now_ms)
+            .bind(installation.as_uuid())
+            .fetch_all(&self.pool)
+            .await?;
+        let via_groups: Vec<GroupId> = rows.iter().filter_map(|row| row.via_group.map(GroupId::from_uuid)).collect();
+        let Some(row) = rows.into_iter().next() else {
+            return Ok(self.access_token(hash, client_address, now).await?.map(|holder| (holder, None)));
+        };
+        self.note_use(row.token_id, (row.last_used_at, row.client_address.as_deref()), client_address, now_ms).await?;
+        let user = User {
+            id: UserId::from_uuid(row.user_id),
+            email: row.user_email,
+            full_name: row.user_full_name,
+            language: row.user_language,
+            created_at: row.user_created_at,
+        };
+        let access = InstallationAccess {
+            principal: Principal::Api(user.id),
+            installation,
+            role: parse_role(row.role)?,
+            via_groups,
+        };
+        let holder = TokenHolder { user, family: row.family_id };
+        Ok(Some((holder, Some((Installation::try_from(row.installation)?, access)))))
     }
 
     async fn refresh_tokens(&self, old_hash: &str, pair: &NewTokenPair) -> Result<Refreshed> {

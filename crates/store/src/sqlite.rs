@@ -41,8 +41,11 @@ pub(crate) async fn connect(url: &str) -> Result<Database> {
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10));
+    // A connection of this pool cannot go away underneath (it is a file), so it is not pinged each
+    // time it is taken: that ping was a round trip to the connection's thread per query.
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
+        .test_before_acquire(false)
         .connect_with(options)
         .await?;
     sqlx::migrate!("./migrations/sqlite").run(&pool).await?;

@@ -43,6 +43,23 @@ pub trait Store:
     /// The account and its password hash, for logging in.
     async fn credentials(&self, email: &Email) -> Result<Option<(User, String)>>;
 
+    /// The account with this id, if `epoch` is still the epoch of its browser sessions (see
+    /// [`Store::end_sessions`]): a session from an older epoch has ended.
+    async fn user_in_epoch(&self, id: UserId, epoch: i64) -> Result<Option<User>>;
+    /// The epoch a new browser session of `user` starts in.
+    async fn session_epoch(&self, user: UserId) -> Result<i64>;
+    /// Ends every browser session and revokes every API token of `user`, in one transaction: the
+    /// sessions' epoch moves on. Answers the new epoch (for a session that is to stay).
+    async fn end_sessions(&self, user: UserId, now: DateTime<Utc>) -> Result<i64>;
+    /// Replaces `user`'s password hash and, in the same transaction, ends their sessions and tokens as
+    /// [`Store::end_sessions`] does. Answers the new epoch.
+    async fn change_password(
+        &self,
+        user: UserId,
+        password_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64>;
+
     /// Saves the portal language a user chose (`en`, `de`, `nb`).
     async fn set_language(&self, user: UserId, language: &str) -> Result<()>;
 

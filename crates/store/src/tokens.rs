@@ -5,10 +5,10 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
-use voltgate_domain::UserId;
+use voltgate_domain::{InstallationAccess, InstallationId, UserId};
 
 use crate::error::Result;
-use crate::model::User;
+use crate::model::{Installation, User};
 
 /// Which of a family's tokens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,6 +85,17 @@ pub trait TokenStore: Send + Sync {
         client_address: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<TokenHolder>>;
+    /// In one query: the holder of an unrevoked, unexpired access token (as [`Self::access_token`],
+    /// noting its use as seldom) and, when the installation exists, the facts `authorize()` needs
+    /// about the holder's relation to it (their role, the groups granting them access). `None` when
+    /// the token is not valid; `Some((holder, None))` when the installation does not exist.
+    async fn access_token_on(
+        &self,
+        hash: &str,
+        client_address: &str,
+        now: DateTime<Utc>,
+        installation: InstallationId,
+    ) -> Result<Option<(TokenHolder, Option<(Installation, InstallationAccess)>)>>;
     /// Exchanges a refresh token for `pair` in one transaction: the old refresh token is used up and
     /// the new pair joins its family. A refresh token that was already used revokes its family.
     async fn refresh_tokens(&self, old_hash: &str, pair: &NewTokenPair) -> Result<Refreshed>;

@@ -2,6 +2,8 @@
 //! `POST /api/chargers/{id}/update`, `POST /api/chargers/{id}/sendCommand/{commandId}` and
 //! `GET /api/chargerFirmware/installation/{id}`.
 
+use std::collections::HashSet;
+
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -19,14 +21,15 @@ use uuid::Uuid;
 use voltgate_domain::authz::rules::zaptec_roles;
 use voltgate_domain::authz::ViewInstallation;
 use voltgate_domain::balancing::Delivery;
-use voltgate_domain::zaptec::{OperationMode, ZaptecCommand};
+use voltgate_domain::settings::{Amperes, Phases};
+use voltgate_domain::zaptec::{ChargerLimits, OperationMode, ZaptecCommand, CHARGER_MAX_AMPERES};
 use voltgate_domain::{Authorized, ChargerId, InstallationId};
 use voltgate_ocpp::{Command, CommandError};
-use voltgate_store::{Charger, ConnectorState, Installation, RunningSession};
+use voltgate_store::{Charger, ChargerSettings, ConnectorState, Installation, RunningSession};
 
 use super::zaptec::{self, bad_request, path_id, query_id, timestamp, Page, Paging};
-use super::{ApiUser, Json, Query};
-use crate::charging::{ChargerCommand, ChargerControl, CommandFailure, CommandOutcome};
+use super::{ApiToken, ApiUser, Json, Query};
+use crate::charging::{profiles, ChargerCommand, ChargerControl, CommandFailure, CommandOutcome};
 use crate::error::{ApiError, AppError};
 use crate::state::AppState;
 
@@ -103,7 +106,17 @@ impl Seen {
     }
 }
 
-fn view(app: &AppState, seen: &Seen) -> ChargerView {
+/// Which of these chargers are connected to some process of the service (the cluster's routing
+/// table on PostgreSQL, this process's connections on SQLite).
+async fn online_among(app: &AppState, chargers: &[&Charger]) -> HashSet<ChargerId> {
+    let ids: Vec<(ChargerId, &str)> = chargers
+        .iter()
+        .map(|c| (c.id, c.identity.as_str()))
+        .collect();
+    app.charging.online(&ids).await
+}
+
+fn view(seen: &Seen, online: &HashSet<ChargerId>) -> ChargerView {
     let installation = &seen.installation;
     ChargerView {
         id: seen.charger.id.as_uuid(),
@@ -119,28 +132,34 @@ fn view(app: &AppState, seen: &Seen) -> ChargerView {
         authentication_type: 0,
         is_authorization_required: installation.settings.authentication_required,
         operating_mode: seen.mode(seen.connector()) as i32,
-        is_online: app.registry.is_online(&seen.charger.identity),
+        is_online: online.contains(&seen.charger.id),
     }
 }
 
-/// Every charger of an installation the caller may see, with what its views need.
+/// Chargers of an installation the caller may see (a page of them, or all), with what their views
+/// need, and how many the installation has.
 async fn seen_on(
     app: &AppState,
-    installation: Installation,
-    cap: Authorized<ViewInstallation>,
-) -> Result<Vec<Seen>, ApiError> {
-    let chargers = app.store.chargers(installation.id).await?;
-    let running = app.store.running_sessions(installation.id).await?;
-    Ok(chargers
+    installation: &Installation,
+    cap: &Authorized<ViewInstallation>,
+    page: Option<Paging>,
+) -> Result<(Vec<Seen>, i64), ApiError> {
+    let (limit, offset) = page.map_or((None, 0), |p| (Some(p.size), p.offset()));
+    let (chargers, total) = app
+        .store
+        .charger_page(installation.id, limit, offset)
+        .await?;
+    let seen = chargers
         .into_iter()
-        .map(|(charger, connectors)| Seen {
+        .map(|overview| Seen {
             installation: installation.clone(),
             cap: cap.clone(),
-            charger,
-            connectors,
-            running: running.clone(),
+            charger: overview.charger,
+            connectors: overview.connectors,
+            running: overview.running,
         })
-        .collect())
+        .collect();
+    Ok((seen, total))
 }
 
 /// One charger the caller may see (404 otherwise, as if it did not exist).
@@ -149,8 +168,9 @@ async fn seen(app: &AppState, caller: &ApiUser, raw: &str) -> Result<Seen, ApiEr
     let charger = app.store.charger(id).await?.ok_or(AppError::Forbidden)?;
     let (installation, cap) =
         super::installation::<ViewInstallation>(app, caller, charger.installation_id).await?;
-    seen_on(app, installation, cap)
+    seen_on(app, &installation, &cap, None)
         .await?
+        .0
         .into_iter()
         .find(|seen| seen.charger.id == id)
         .ok_or(ApiError(AppError::Forbidden))
@@ -175,29 +195,56 @@ pub struct ListQuery {
     responses((status = 200, body = Page<ChargerView>), (status = 400, description = "Invalid query"), (status = 401, description = "No valid token"), (status = 403, description = "No right"), (status = 404, description = "Unknown installation, or no relation to it")))]
 pub async fn list(
     State(app): State<AppState>,
-    caller: ApiUser,
+    token: ApiToken,
     Query(query): Query<ListQuery>,
 ) -> Result<axum::Json<Page<ChargerView>>, ApiError> {
     let paging = Paging::parse(query.pageindex, query.pagesize)?;
-    let principal = caller.principal();
-    let installations =
-        match query_id::<InstallationId>("InstallationId", query.installationid.as_deref())? {
-            Some(id) => vec![super::installation::<ViewInstallation>(&app, &caller, id).await?],
-            None => app.visible_installations(&principal).await?,
-        };
+    let id = query_id::<InstallationId>("InstallationId", query.installationid.as_deref())?;
     let filter = query.namefilter.as_deref().map(str::to_lowercase);
-    let mut rows = Vec::new();
-    for (installation, cap) in installations {
-        for seen in seen_on(&app, installation, cap).await? {
-            if filter
-                .as_deref()
-                .is_none_or(|f| seen.charger.name.to_lowercase().contains(f))
-            {
-                rows.push(view(&app, &seen));
-            }
-        }
+    if let (Some(id), None) = (id, &filter) {
+        // The common call: one query for the caller and their relation, one for the page.
+        let (_, installation, cap) = token.installation::<ViewInstallation>(&app, id).await?;
+        let (seen, total) = seen_on(&app, &installation, &cap, Some(paging)).await?;
+        let chargers: Vec<&Charger> = seen.iter().map(|seen| &seen.charger).collect();
+        let online = online_among(&app, &chargers).await;
+        return Ok(axum::Json(Page {
+            pages: paging.pages(total),
+            data: seen.iter().map(|seen| view(seen, &online)).collect(),
+            message: None,
+        }));
     }
-    Ok(axum::Json(paging.page(rows)))
+    let installations = match id {
+        Some(id) => {
+            let (_, installation, cap) = token.installation::<ViewInstallation>(&app, id).await?;
+            vec![(installation, cap)]
+        }
+        None => {
+            let caller = token.holder(&app).await?;
+            app.visible_installations(&caller.principal()).await?
+        }
+    };
+    let mut seen = Vec::new();
+    for (installation, cap) in &installations {
+        seen.extend(
+            seen_on(&app, installation, cap, None)
+                .await?
+                .0
+                .into_iter()
+                .filter(|seen| {
+                    filter
+                        .as_deref()
+                        .is_none_or(|f| seen.charger.name.to_lowercase().contains(f))
+                }),
+        );
+    }
+    let page = paging.page(seen);
+    let chargers: Vec<&Charger> = page.data.iter().map(|seen| &seen.charger).collect();
+    let online = online_among(&app, &chargers).await;
+    Ok(axum::Json(Page {
+        pages: page.pages,
+        data: page.data.iter().map(|seen| view(seen, &online)).collect(),
+        message: None,
+    }))
 }
 
 /// One charger.
@@ -210,7 +257,8 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<axum::Json<ChargerView>, ApiError> {
     let seen = seen(&app, &caller, &id).await?;
-    Ok(axum::Json(view(&app, &seen)))
+    let online = online_among(&app, &[&seen.charger]).await;
+    Ok(axum::Json(view(&seen, &online)))
 }
 
 /// One observation of a charger's state; values are always strings.
@@ -241,7 +289,10 @@ pub async fn state(
         .find(|c| c.connector_id == connector as i32);
     let at = timestamp(state.map_or_else(Utc::now, |s| s.updated_at));
     let session = seen.session(connector);
-    let online = app.registry.is_online(&seen.charger.identity);
+    let online = app
+        .charging
+        .is_online(seen.charger.id, &seen.charger.identity)
+        .await;
     let current = |phase: usize| state.and_then(|s| s.current[phase]).unwrap_or(0.0);
     let power: f64 = seen.connectors.iter().filter_map(|c| c.power_w).sum();
     let session_kwh = match (session, state.and_then(|s| s.energy_wh)) {
@@ -407,29 +458,35 @@ pub async fn send_command(
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default)]
 pub struct ChargerUpdate {
-    /// Seconds between meter values (OCPP `MeterValueSampleInterval`); 0 turns them off.
+    /// Seconds between meter values (OCPP `MeterValueSampleInterval`), 0 to 86400; 0 turns them off.
     #[schema(rename = "meterValueInterval")]
     metervalueinterval: Option<i64>,
-    /// Not supported yet: use the installation's available current.
+    /// The most the charger may draw per phase: 0 (no charging) or 6 to 32 A.
     #[schema(rename = "maxChargeCurrent")]
     maxchargecurrent: Option<f64>,
+    /// 1 or 3.
     #[schema(rename = "maxChargePhases")]
     maxchargephases: Option<i64>,
+    /// The least the charger charges with: 0 (none) or 6 to 32 A, not above the maximum.
     #[schema(rename = "minChargeCurrent")]
     minchargecurrent: Option<f64>,
+    /// What the charger may draw while it cannot reach the service: −1 automatic, 0 or 6 to 32 A.
     #[schema(rename = "offlineChargeCurrent")]
     offlinechargecurrent: Option<f64>,
+    /// The phases it charges on offline: 0 automatic, 1 or 3.
     #[schema(rename = "offlineChargePhase")]
     offlinechargephase: Option<i64>,
 }
 
-/// Changes a charger's settings. `meterValueInterval` becomes the OCPP configuration key
-/// `MeterValueSampleInterval`; the current settings answer 400 (code 527, not supported) — set the
-/// installation's available current instead, which load balancing shares among the chargers.
+/// Changes a charger's own settings. `maxChargeCurrent`, `minChargeCurrent` and `maxChargePhases`
+/// become one OCPP ChargePointMaxProfile on connector 0 (the charger-wide cap, under which load
+/// balancing shares the installation's current); `meterValueInterval` the configuration key
+/// `MeterValueSampleInterval`; the offline current and phases are stored (OCPP 1.6 has no key for
+/// them). What the charger must take is sent first: nothing is stored when it refuses or is offline.
 #[utoipa::path(post, path = "/api/chargers/{id}/update", tag = "zaptec",
     params(("id" = Uuid, Path, description = "The charger")), request_body = ChargerUpdate,
     security(("bearer" = [])),
-    responses((status = 200, description = "Done"), (status = 400, description = "Invalid (529) or not supported (527)"), (status = 401, description = "No valid token"), (status = 403, description = "No right"), (status = 404, description = "Unknown, or no relation to it"), (status = 409, description = "Refused or offline"), (status = 504, description = "No answer")))]
+    responses((status = 200, description = "Done"), (status = 400, description = "Invalid (529)"), (status = 401, description = "No valid token"), (status = 403, description = "No right"), (status = 404, description = "Unknown, or no relation to it"), (status = 409, description = "Refused or offline"), (status = 504, description = "No answer")))]
 pub async fn update(
     State(app): State<AppState>,
     caller: ApiUser,
@@ -440,31 +497,70 @@ pub async fn update(
     let control = ChargerControl::check(app.store.as_ref(), &caller.principal(), id)
         .await
         .map_err(super::hidden)?;
-    let unsupported = body.maxchargecurrent.is_some()
-        || body.maxchargephases.is_some()
-        || body.minchargecurrent.is_some()
-        || body.offlinechargecurrent.is_some()
-        || body.offlinechargephase.is_some();
-    if unsupported {
-        return Err(bad_request(
-            527,
-            "Charger currents are not supported; set the installation's AvailableCurrent.",
-        ));
+    let limits = voltgate_domain::zaptec::ChargerUpdate {
+        max_charge_current: body.maxchargecurrent,
+        min_charge_current: body.minchargecurrent,
+        max_charge_phases: body.maxchargephases,
+        offline_charge_current: body.offlinechargecurrent,
+        offline_charge_phase: body.offlinechargephase,
+        meter_value_interval: body.metervalueinterval,
     }
-    let Some(interval) = body.metervalueinterval else {
-        return Ok(StatusCode::OK);
-    };
-    if !(0..=86_400).contains(&interval) {
-        return Err(bad_request(
-            529,
-            "meterValueInterval must be 0 to 86400 seconds.",
-        ));
+    .check()
+    .map_err(|refused| bad_request(529, refused.to_string()))?;
+    let sent = settings_of(&limits);
+    if limits.changes_profile() {
+        let profile = app.store.charger_settings(id).await?.merged(&sent);
+        let amps = |value: Option<f64>, or: f64| Amperes::new(value.unwrap_or(or)).ok();
+        let max = amps(profile.max_current, CHARGER_MAX_AMPERES).unwrap_or(Amperes::ZERO);
+        let min = amps(profile.min_current, 0.0).filter(|min| min.get() > 0.0);
+        if min.is_some_and(|min| max.get() > 0.0 && min > max) {
+            return Err(bad_request(
+                529,
+                "minChargeCurrent must not exceed maxChargeCurrent.",
+            ));
+        }
+        let phases = profile
+            .max_phases
+            .and_then(|n| Phases::from_count(n.into()));
+        let request = profiles::charge_point_max(max, min, phases);
+        outcome(
+            app.charging
+                .send_command(
+                    &control,
+                    ChargerCommand::Ocpp(Command::SetChargingProfile(request)),
+                )
+                .await,
+        )?;
     }
-    let change = ChargerCommand::Ocpp(Command::ChangeConfiguration(ChangeConfigurationRequest {
-        key: "MeterValueSampleInterval".into(),
-        value: interval.to_string(),
-    }));
-    outcome(app.charging.send_command(&control, change).await)
+    if let Some(interval) = limits.meter_value_interval {
+        let change =
+            ChargerCommand::Ocpp(Command::ChangeConfiguration(ChangeConfigurationRequest {
+                key: "MeterValueSampleInterval".into(),
+                value: interval.to_string(),
+            }));
+        outcome(app.charging.send_command(&control, change).await)?;
+    }
+    if sent != ChargerSettings::default() {
+        app.store
+            .set_charger_settings(control.capability(), id, &sent)
+            .await?;
+    }
+    Ok(StatusCode::OK)
+}
+
+/// The checked limits in the store's (Zaptec's) terms: automatic offline values as −1 and 0.
+fn settings_of(limits: &ChargerLimits) -> ChargerSettings {
+    ChargerSettings {
+        max_current: limits.max_current.map(Amperes::get),
+        min_current: limits.min_current.map(Amperes::get),
+        max_phases: limits.max_phases.map(Phases::count),
+        offline_current: limits
+            .offline_current
+            .map(|current| current.map_or(-1.0, Amperes::get)),
+        offline_phases: limits
+            .offline_phases
+            .map(|phases| phases.map_or(0, Phases::count)),
+    }
 }
 
 /// Firmware of one charger.
@@ -494,6 +590,7 @@ pub async fn firmware(
     let (installation, _) = super::installation::<ViewInstallation>(&app, &caller, id).await?;
     let device_type = zaptec::device_type(installation.installation_type);
     let chargers = app.store.charger_list(id).await?;
+    let online = online_among(&app, &chargers.iter().collect::<Vec<_>>()).await;
     Ok(axum::Json(
         chargers
             .into_iter()
@@ -501,7 +598,7 @@ pub async fn firmware(
                 let version = charger.firmware_version.clone().unwrap_or_default();
                 Firmware {
                     charger_id: charger.id.as_uuid(),
-                    is_online: app.registry.is_online(&charger.identity),
+                    is_online: online.contains(&charger.id),
                     device_id: charger.identity,
                     device_type,
                     current_version: version.clone(),

@@ -202,16 +202,22 @@ pub async fn history(
         .await?;
     let identities = identities(&app, installation).await?;
     let detailed = query.detaillevel.is_some_and(|level| level & 1 == 1);
-    let mut data = Vec::with_capacity(sessions.len());
-    for session in sessions {
-        let details = if detailed {
-            let samples = app.store.meter_samples(session.id).await?;
-            Some(energy_details(&samples, session.meter_start as f64))
-        } else {
-            None
-        };
-        data.push(entry(&session, &identities, details));
-    }
+    let mut samples = if detailed {
+        let ids: Vec<i32> = sessions.iter().map(|s| s.id).collect();
+        app.store.meter_samples_of(&ids).await?
+    } else {
+        HashMap::new()
+    };
+    let data = sessions
+        .iter()
+        .map(|session| {
+            let details = detailed.then(|| {
+                let taken = samples.remove(&session.id).unwrap_or_default();
+                energy_details(&taken, session.meter_start as f64)
+            });
+            entry(session, &identities, details)
+        })
+        .collect();
     Ok(axum::Json(HistoryPage {
         pages: paging.pages(totals.sessions),
         data,
@@ -389,10 +395,12 @@ pub async fn archived(
     let has_more = sessions.len() as i64 > size;
     sessions.truncate(usize::try_from(size).unwrap_or(usize::MAX));
     let identities = identities(&app, installation).await?;
+    let ids: Vec<i32> = sessions.iter().map(|s| s.id).collect();
+    let mut samples = app.store.meter_samples_of(&ids).await?;
     let mut out = Vec::with_capacity(sessions.len());
     for session in &sessions {
-        let samples = app.store.meter_samples(session.id).await?;
-        let details = energy_details(&samples, session.meter_start as f64);
+        let taken = samples.remove(&session.id).unwrap_or_default();
+        let details = energy_details(&taken, session.meter_start as f64);
         let basic = entry(session, &identities, None);
         out.push(ArchivedSession {
             id: basic.id,

@@ -27,7 +27,7 @@ use voltgate_store::Installation;
 use crate::error::{ApiError, AppError};
 use crate::state::AppState;
 
-pub use tokens::ApiUser;
+pub use tokens::{ApiToken, ApiUser};
 
 /// The largest JSON body accepted.
 const MAX_BODY_BYTES: usize = 64 * 1024;

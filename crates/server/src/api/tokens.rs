@@ -13,10 +13,12 @@ use axum::Router;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use voltgate_domain::Principal;
-use voltgate_store::{NewTokenPair, Refreshed, User};
+use voltgate_domain::authz::Right;
+use voltgate_domain::{Authorized, InstallationAccess, InstallationId, Principal};
+use voltgate_store::{Installation, NewTokenPair, Refreshed, User};
 
 use crate::accounts::{self, LoginOutcome};
+use crate::authz;
 use crate::error::{ApiError, AppError};
 use crate::i18n::Lang;
 use crate::state::AppState;
@@ -227,6 +229,43 @@ impl ApiUser {
     }
 }
 
+/// A bearer token as presented: counted against its rate limit, not yet checked. Nothing about the
+/// caller can be had from it without the database: [`ApiToken::holder`] checks it alone,
+/// [`ApiToken::installation`] together with the caller's relation to an installation, in one query.
+pub struct ApiToken {
+    hash: String,
+    client: String,
+}
+
+impl ApiToken {
+    /// The token's holder; 401 unless it is valid now.
+    pub async fn holder(&self, app: &AppState) -> Result<ApiUser, ApiError> {
+        let holder = app
+            .store
+            .access_token(&self.hash, &self.client, Utc::now())
+            .await?
+            .ok_or(ApiError(AppError::Unauthorized))?;
+        Ok(ApiUser { user: holder.user })
+    }
+
+    /// The token's holder, the installation and their capability to do `R` on it: 401 for a bad
+    /// token, and as [`super::installation`] answers otherwise.
+    pub async fn installation<R>(
+        &self,
+        app: &AppState,
+        id: InstallationId,
+    ) -> Result<(ApiUser, Installation, Authorized<R>), ApiError>
+    where
+        R: Right<Facts = InstallationAccess>,
+    {
+        let (user, installation, cap) =
+            authz::installation_by_token::<R>(app.store.as_ref(), &self.hash, &self.client, id)
+                .await
+                .map_err(super::hidden)?;
+        Ok((ApiUser { user }, installation, cap))
+    }
+}
+
 fn bearer(parts: &Parts) -> Option<&str> {
     let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
@@ -234,7 +273,7 @@ fn bearer(parts: &Parts) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-impl FromRequestParts<AppState> for ApiUser {
+impl FromRequestParts<AppState> for ApiToken {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
@@ -246,11 +285,17 @@ impl FromRequestParts<AppState> for ApiUser {
             .get::<ConnectInfo<SocketAddr>>()
             .map(|info| info.0.ip().to_string())
             .unwrap_or_default();
-        let holder = app
-            .store
-            .access_token(&hash, &client, Utc::now())
+        Ok(Self { hash, client })
+    }
+}
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
+        ApiToken::from_request_parts(parts, app)
             .await?
-            .ok_or(ApiError(AppError::Unauthorized))?;
-        Ok(Self { user: holder.user })
+            .holder(app)
+            .await
     }
 }

@@ -132,6 +132,44 @@ pub fn limit(
     }
 }
 
+/// The profile id of the charger-wide limit set through the API.
+pub const CHARGE_POINT_MAX_ID: i32 = 900;
+
+/// The ChargePointMaxProfile (connector 0, stack level 0, amperes) that caps the whole charger at
+/// `max` per phase, on `phases` phases when given, never charging below `min` when given: how
+/// Zaptec's `maxChargeCurrent`, `maxChargePhases` and `minChargeCurrent` reach an OCPP 1.6 charger.
+/// Load balancing's own limits stay below it.
+pub fn charge_point_max(
+    max: Amperes,
+    min: Option<Amperes>,
+    phases: Option<Phases>,
+) -> SetChargingProfileRequest {
+    SetChargingProfileRequest {
+        connector_id: 0,
+        cs_charging_profiles: ChargingProfile {
+            charging_profile_id: CHARGE_POINT_MAX_ID,
+            transaction_id: None,
+            stack_level: 0,
+            charging_profile_purpose: ChargingProfilePurposeType::ChargePointMaxProfile,
+            charging_profile_kind: ChargingProfileKindType::Relative,
+            recurrency_kind: None,
+            valid_from: None,
+            valid_to: None,
+            charging_schedule: ChargingSchedule {
+                duration: None,
+                start_schedule: None,
+                charging_rate_unit: ChargingRateUnitType::A,
+                charging_schedule_period: vec![ChargingSchedulePeriod {
+                    start_period: 0,
+                    limit: decimal(max.get()),
+                    number_phases: phases.map(Phases::count),
+                }],
+                min_charging_rate: min.map(|min| decimal(min.get())),
+            },
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,5 +228,21 @@ mod tests {
         );
         assert_eq!(profile.transaction_id, None);
         assert!(caps("x", "A,W").amperes && caps("3", "Current,Power").max_stack_level == 3);
+    }
+
+    #[test]
+    fn the_charger_wide_limit_is_a_charge_point_max_profile() {
+        let sent = charge_point_max(
+            Amperes::new(16.0).unwrap(),
+            Some(Amperes::new(8.0).unwrap()),
+            Some(Phases::One),
+        );
+        assert_eq!(
+            serde_json::to_value(&sent).unwrap(),
+            json!({"connectorId": 0, "csChargingProfiles": {"chargingProfileId": 900, "stackLevel": 0,
+                "chargingProfilePurpose": "ChargePointMaxProfile", "chargingProfileKind": "Relative",
+                "chargingSchedule": {"chargingRateUnit": "A", "minChargingRate": 8,
+                    "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16, "numberPhases": 1}]}}})
+        );
     }
 }

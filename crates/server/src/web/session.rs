@@ -19,6 +19,10 @@ use crate::state::AppState;
 
 const USER_KEY: &str = "user_id";
 const CSRF_KEY: &str = "csrf_token";
+/// The epoch of the user's sessions this session was started in (see `Store::end_sessions`); a
+/// session from before the key existed is of epoch 0. Kept as text: numbers do not survive the
+/// session store's encoding (serde_json's arbitrary precision is on in this build).
+const EPOCH_KEY: &str = "session_epoch";
 /// The cookie that remembers a language chosen with the language switch.
 pub const LANG_COOKIE: &str = "voltgate_lang";
 /// The largest form body accepted.
@@ -66,11 +70,27 @@ pub async fn sign_in(app: &AppState, visit: &Visit, user: &User) -> Result<(), A
     session.cycle_id().await?;
     session.insert(CSRF_KEY, fresh_token()).await?;
     session.insert(USER_KEY, user.id).await?;
+    session
+        .insert(
+            EPOCH_KEY,
+            app.store.session_epoch(user.id).await?.to_string(),
+        )
+        .await?;
     if let Some(chosen) = visit.chosen_lang {
         if user.language.as_deref() != Some(chosen.code()) {
             app.store.set_language(user.id, chosen.code()).await?;
         }
     }
+    Ok(())
+}
+
+/// Keeps this session signed in after the user's sessions moved on to `epoch` (every other one has
+/// ended): a new session id and a new CSRF token, as at a login.
+pub async fn keep_session(visit: &Visit, epoch: i64) -> Result<(), AppError> {
+    let session = &visit.session;
+    session.cycle_id().await?;
+    session.insert(CSRF_KEY, fresh_token()).await?;
+    session.insert(EPOCH_KEY, epoch.to_string()).await?;
     Ok(())
 }
 
@@ -141,7 +161,14 @@ pub(super) async fn current_user(
     let session = session_of(parts).await?;
     let signed_in = session.get::<UserId>(USER_KEY).await?;
     let user = match signed_in {
-        Some(id) => app.store.user(id).await?,
+        Some(id) => {
+            let epoch = session
+                .get::<String>(EPOCH_KEY)
+                .await?
+                .and_then(|epoch| epoch.parse().ok())
+                .unwrap_or(0);
+            app.store.user_in_epoch(id, epoch).await?
+        }
         None => None,
     };
     if signed_in.is_some() && user.is_none() {

@@ -12,7 +12,7 @@ use voltgate_domain::{
 use voltgate_store::testing::on_group;
 use voltgate_store::{NewChargeSession, RequestContext, StopReport};
 
-use crate::charge_point::with_charger;
+use crate::charge_point::{with_charger, ChargePoint};
 use crate::groups::create_group;
 use crate::helpers::{operator, spawn_app, spawn_app_with, TestApp};
 
@@ -24,6 +24,10 @@ crate::on_both_engines!(
     paging_has_edges_and_history_totals_come_from_sql,
     api_calls_and_token_requests_are_rate_limited,
     the_account_page_lists_and_revokes_tokens,
+    a_new_password_ends_every_other_session_and_token,
+    logging_out_everywhere_ends_every_browser_session,
+    the_charger_list_pages_in_sql,
+    charger_settings_reach_the_charger_as_a_profile,
 );
 
 const PASSWORD: &str = "correct horse battery";
@@ -871,4 +875,426 @@ async fn the_account_page_lists_and_revokes_tokens(engine: voltgate_store::Engin
         StatusCode::SEE_OTHER,
         "signed out here too"
     );
+}
+
+/// A second browser signed in to an existing account through the login form.
+async fn logged_in(app: &TestApp, email: &str, password: &str) -> crate::helpers::Browser {
+    let browser = app.browser();
+    let response = browser
+        .submit(
+            "/login",
+            "/login",
+            &[("email", email), ("password", password)],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "login of {email}");
+    browser
+}
+
+async fn a_new_password_ends_every_other_session_and_token(engine: voltgate_store::Engine) {
+    let app = spawn_app(engine).await;
+    let here = app.signed_up("kari@example.no", "Kari").await;
+    let elsewhere = logged_in(&app, "kari@example.no", PASSWORD).await;
+    let old_token = token(&app, "kari@example.no").await;
+    let change = |current: &'static str, new: &'static str, again: &'static str| {
+        let here = &here;
+        async move {
+            let response = here
+                .submit(
+                    "/account",
+                    "/account/password",
+                    &[
+                        ("current_password", current),
+                        ("new_password", new),
+                        ("new_password_again", again),
+                    ],
+                )
+                .await;
+            let status = response.status();
+            (status, response.text().await.unwrap())
+        }
+    };
+
+    let (status, page) = change(
+        "not my password",
+        "a brand new passphrase",
+        "a brand new passphrase",
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("This is not your current password."),
+        "{page}"
+    );
+    let (status, page) = change(PASSWORD, "a brand new passphrase", "a brand new passfrase").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("The two new passwords differ."), "{page}");
+    let (status, page) = change(PASSWORD, "short", "short").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("At least 10 characters."), "{page}");
+    // Without its CSRF token the form changes nothing.
+    let forged = here
+        .post(
+            "/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "a brand new passphrase"),
+                ("new_password_again", "a brand new passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        get(&app, &old_token, "/api/installation").await.0,
+        StatusCode::OK
+    );
+    assert_eq!(elsewhere.get("/account").await.status(), StatusCode::OK);
+
+    let (status, _) = change(PASSWORD, "a brand new passphrase", "a brand new passphrase").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, page) = here.page("/account?password=changed").await;
+    assert_eq!(status, StatusCode::OK, "this session stays");
+    assert!(page.contains("Your password is changed."), "{page}");
+    assert_eq!(
+        get(&app, &old_token, "/api/installation").await.0,
+        StatusCode::UNAUTHORIZED,
+        "the old token fails on its next call"
+    );
+    assert_eq!(
+        elsewhere.get("/account").await.status(),
+        StatusCode::SEE_OTHER,
+        "the other browser is logged out"
+    );
+    let (status, _) = grant(
+        &app,
+        &[
+            ("grant_type", "password"),
+            ("username", "kari@example.no"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "the old password is refused"
+    );
+    logged_in(&app, "kari@example.no", "a brand new passphrase").await;
+    let (_, german) = here.page("/account?lang=de").await;
+    assert!(german.contains("Passwort ändern"), "{german}");
+    let (_, norwegian) = here.page("/account?lang=nb").await;
+    assert!(norwegian.contains("Bytt passord"), "{norwegian}");
+
+    // Guessing the current password is throttled like logging in.
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(
+            change(
+                "still guessing",
+                "another new passphrase",
+                "another new passphrase",
+            )
+            .await
+            .0,
+        );
+    }
+    assert_eq!(
+        statuses.last(),
+        Some(&StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses[..4]
+            .iter()
+            .all(|s| *s == StatusCode::UNPROCESSABLE_ENTITY),
+        "{statuses:?}"
+    );
+}
+
+async fn logging_out_everywhere_ends_every_browser_session(engine: voltgate_store::Engine) {
+    let app = spawn_app(engine).await;
+    let here = app.signed_up("kari@example.no", "Kari").await;
+    let elsewhere = logged_in(&app, "kari@example.no", PASSWORD).await;
+    let someone_else = app.signed_up("ola@example.no", "Ola").await;
+    let t = token(&app, "kari@example.no").await;
+    let out = here
+        .submit("/account", "/account/logout-everywhere", &[])
+        .await;
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    assert_eq!(here.get("/account").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        elsewhere.get("/account").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        get(&app, &t, "/api/installation").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        someone_else.get("/account").await.status(),
+        StatusCode::OK,
+        "only hers"
+    );
+    let again = logged_in(&app, "kari@example.no", PASSWORD).await;
+    assert_eq!(
+        again.get("/account").await.status(),
+        StatusCode::OK,
+        "a new login works"
+    );
+}
+
+async fn the_charger_list_pages_in_sql(engine: voltgate_store::Engine) {
+    let w = world(spawn_app(engine).await).await;
+    let (app, inst) = (&w.app, w.installation);
+    let manage = operator::<ManageUsers>(&app.db, inst).await;
+    for n in 0..4 {
+        app.db
+            .store
+            .create_charger(
+                &manage,
+                &voltgate_store::NewCharger {
+                    identity: voltgate_domain::ChargePointIdentity::parse(&format!("CP-PAGE-{n}"))
+                        .unwrap(),
+                    name: voltgate_domain::text::Name::parse(&format!("Bay {n}")).unwrap(),
+                    connectors: 2,
+                    password_hash: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let t = token(app, "member@acme.example").await;
+    let list = |query: &'static str| {
+        let t = t.clone();
+        async move {
+            get(
+                app,
+                &t,
+                &format!("/api/chargers?InstallationId={inst}{query}"),
+            )
+            .await
+        }
+    };
+    let (status, all) = list("").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(all["Pages"], 1);
+    let names: Vec<&str> = all["Data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["Name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 5);
+    assert_eq!(&names[..4], ["Bay 0", "Bay 1", "Bay 2", "Bay 3"], "by name");
+    assert_eq!(
+        all["Data"][0]["CurrentUserRoles"], 4,
+        "a group member shows as Maintainer"
+    );
+    let (_, second) = list("&PageSize=2&PageIndex=1").await;
+    assert_eq!(second["Pages"], 3);
+    let second: Vec<&str> = second["Data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["Name"].as_str().unwrap())
+        .collect();
+    assert_eq!(second, ["Bay 2", "Bay 3"]);
+    let (_, last) = list("&PageSize=2&PageIndex=2").await;
+    assert_eq!(last["Data"].as_array().unwrap().len(), 1);
+    let (_, beyond) = list("&PageSize=2&PageIndex=7").await;
+    assert_eq!(
+        (beyond["Data"].clone(), beyond["Pages"].clone()),
+        (json!([]), json!(3))
+    );
+    let (_, filtered) = list("&NameFilter=bay%202").await;
+    assert_eq!(filtered["Data"].as_array().unwrap().len(), 1);
+    assert_eq!(filtered["Data"][0]["Name"], "Bay 2");
+    let (status, _) = get(
+        app,
+        "not a token",
+        &format!("/api/chargers?InstallationId={inst}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, body) = get(
+        app,
+        &t,
+        &format!("/api/chargers?InstallationId={}", uuid::Uuid::new_v4()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let outsider = token(app, "outsider@example.org").await;
+    let (status, body) = get(
+        app,
+        &outsider,
+        &format!("/api/chargers?InstallationId={inst}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(body.get("Data").is_none(), "no data: {body}");
+    owner_revokes(app, inst, w.group).await;
+    assert_eq!(
+        list("").await.0,
+        StatusCode::FORBIDDEN,
+        "revoked on the very next call"
+    );
+}
+
+async fn charger_settings_reach_the_charger_as_a_profile(engine: voltgate_store::Engine) {
+    let app = spawn_app(engine).await;
+    let (_owner, inst, password, charger) = with_charger(&app, "CP-UPD-1").await;
+    let t = token(&app, "owner@example.no").await;
+    let path = format!("/api/chargers/{charger}/update");
+    for bad in [
+        json!({"maxChargeCurrent": 40}),
+        json!({"maxChargeCurrent": 3}),
+        json!({"MaxChargeCurrent": -1}),
+        json!({"maxChargePhases": 2}),
+        json!({"minChargeCurrent": 16, "maxChargeCurrent": 10}),
+        json!({"offlineChargeCurrent": -3}),
+        json!({"offlineChargePhase": 2}),
+        json!({"meterValueInterval": -5}),
+        json!({"maxChargeCurrent": "lots"}),
+    ] {
+        let (status, body) = call(&app, &t, "POST", &path, Some(bad.clone())).await;
+        assert_eq!(
+            (status, body["Code"].as_i64()),
+            (StatusCode::BAD_REQUEST, Some(529)),
+            "{bad}: {body}"
+        );
+    }
+    // A limit cannot reach a charger that is not connected; the offline settings are only stored.
+    let (status, body) = call(
+        &app,
+        &t,
+        "POST",
+        &path,
+        Some(json!({"maxChargeCurrent": 16})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["Code"].as_i64()),
+        (StatusCode::CONFLICT, Some(520)),
+        "{body}"
+    );
+    let (status, _) = call(
+        &app,
+        &t,
+        "POST",
+        &path,
+        Some(json!({"offlineChargeCurrent": 10, "offlineChargePhase": 1})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let mut cp = ChargePoint::connect(&app.base, "CP-UPD-1", &password).await;
+    cp.boot().await;
+    let update = call(
+        &app,
+        &t,
+        "POST",
+        &path,
+        Some(json!({"maxChargeCurrent": 16, "maxChargePhases": 1, "minChargeCurrent": 6})),
+    );
+    let ((status, body), (action, sent)) =
+        tokio::join!(update, cp.answer_next(json!({"status": "Accepted"})));
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(action, "SetChargingProfile");
+    assert_eq!(sent["connectorId"], 0);
+    let profile = &sent["csChargingProfiles"];
+    assert_eq!(profile["chargingProfilePurpose"], "ChargePointMaxProfile");
+    let schedule = &profile["chargingSchedule"];
+    assert_eq!(schedule["chargingRateUnit"], "A");
+    assert_eq!(schedule["minChargingRate"].as_f64(), Some(6.0));
+    assert_eq!(
+        schedule["chargingSchedulePeriod"][0]["limit"].as_f64(),
+        Some(16.0)
+    );
+    assert_eq!(schedule["chargingSchedulePeriod"][0]["numberPhases"], 1);
+
+    // A later maximum keeps the phases set before; a refused profile stores nothing.
+    let update = call(
+        &app,
+        &t,
+        "POST",
+        &path,
+        Some(json!({"maxChargeCurrent": 10})),
+    );
+    let ((status, _), (_, sent)) =
+        tokio::join!(update, cp.answer_next(json!({"status": "Rejected"})));
+    assert_eq!(status, StatusCode::CONFLICT);
+    let period = &sent["csChargingProfiles"]["chargingSchedule"]["chargingSchedulePeriod"][0];
+    assert_eq!(
+        (period["limit"].as_f64(), period["numberPhases"].clone()),
+        (Some(10.0), json!(1))
+    );
+    let stored = app
+        .db
+        .store
+        .charger_settings(charger.parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            stored.max_current,
+            stored.min_current,
+            stored.max_phases,
+            stored.offline_current,
+            stored.offline_phases
+        ),
+        (Some(16.0), Some(6.0), Some(1), Some(10.0), Some(1))
+    );
+    // The meter value interval is a configuration key.
+    let update = call(
+        &app,
+        &t,
+        "POST",
+        &path,
+        Some(json!({"meterValueInterval": 60})),
+    );
+    let ((status, _), (action, sent)) =
+        tokio::join!(update, cp.answer_next(json!({"status": "Accepted"})));
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (
+            action.as_str(),
+            sent["key"].as_str(),
+            sent["value"].as_str()
+        ),
+        (
+            "ChangeConfiguration",
+            Some("MeterValueSampleInterval"),
+            Some("60")
+        )
+    );
+
+    let log = app
+        .db
+        .store
+        .installation_audit(&operator::<ManagePermissions>(&app.db, inst).await, 100, 0)
+        .await
+        .unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.kind == "charger_settings_changed" && e.detail["via"] == "api"),
+        "{log:#?}"
+    );
+    // A user of the installation may not change a charger.
+    app.signed_up("user@example.no", "User").await;
+    let manage = operator::<ManageUsers>(&app.db, inst).await;
+    app.db
+        .store
+        .set_installation_role(&manage, user_id(&app, "user@example.no").await, Role::User)
+        .await
+        .unwrap();
+    let user = token(&app, "user@example.no").await;
+    let (status, _) = call(
+        &app,
+        &user,
+        "POST",
+        &path,
+        Some(json!({"offlineChargePhase": 3})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }
