@@ -49,6 +49,8 @@ on_both_engines!(
     access_decisions_are_audited_with_the_links_words,
     api_tokens_rotate_and_a_reused_refresh_token_revokes_its_family,
     api_tokens_are_revoked_listed_and_expire,
+    a_token_and_its_holders_relation_come_in_one_call,
+    ending_sessions_moves_the_epoch_and_revokes_tokens,
 );
 
 async fn open(engine: Engine) -> (TestDatabase, Database) {
@@ -1332,4 +1334,188 @@ async fn api_tokens_are_revoked_listed_and_expire(engine: Engine) {
         .await
         .unwrap()
         .is_empty());
+}
+
+async fn a_token_and_its_holders_relation_come_in_one_call(engine: Engine) {
+    let (_t, db) = open(engine).await;
+    let store = db.store.as_ref();
+    let now = Utc::now();
+    let owner = user(&db, "owner@example.com").await;
+    let partner = user(&db, "partner@acme.example").await;
+    let outsider = user(&db, "outsider@example.com").await;
+    let inst = store
+        .create_installation(
+            owner.id,
+            &installation("Garage"),
+            &Principal::User(owner.id),
+        )
+        .await
+        .unwrap();
+    let acme = store
+        .create_group(
+            partner.id,
+            &group("Acme", &[]),
+            &LookupKey::parse("ACME").unwrap(),
+            &Principal::User(partner.id),
+        )
+        .await
+        .unwrap();
+    let beta = store
+        .create_group(
+            partner.id,
+            &group("Beta", &[]),
+            &LookupKey::parse("BETA").unwrap(),
+            &Principal::User(partner.id),
+        )
+        .await
+        .unwrap();
+    for g in [acme.id, beta.id] {
+        store
+            .grant_access(
+                &op::<ManagePermissions>(&db, inst.id).await,
+                g,
+                &RequestContext::default(),
+            )
+            .await
+            .unwrap();
+    }
+    for (who, name) in [(&owner, "o"), (&partner, "p"), (&outsider, "x")] {
+        store.create_tokens(&pair(who, name, now)).await.unwrap();
+    }
+
+    let (holder, found) = store
+        .access_token_on("access-o", "192.0.2.1", now, inst.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(holder.user.id, owner.id);
+    let (found, access) = found.unwrap();
+    assert_eq!(found.id, inst.id);
+    assert_eq!(
+        (access.role, access.via_groups.len()),
+        (Some(Role::Owner), 0)
+    );
+    assert_eq!(access.principal, Principal::Api(owner.id));
+
+    let (_, found) = store
+        .access_token_on("access-p", "192.0.2.1", now, inst.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let (_, access) = found.unwrap();
+    let mut expected = vec![acme.id, beta.id];
+    expected.sort_by_key(|g| g.as_uuid());
+    assert_eq!(
+        (access.role, access.via_groups),
+        (None, expected),
+        "both granting groups"
+    );
+
+    let (_, found) = store
+        .access_token_on("access-x", "192.0.2.1", now, inst.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let (_, access) = found.unwrap();
+    assert!(
+        access.role.is_none() && access.via_groups.is_empty(),
+        "no relation"
+    );
+    let unknown = InstallationId::from_uuid(uuid::Uuid::new_v4());
+    let (holder, found) = store
+        .access_token_on("access-x", "192.0.2.1", now, unknown)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (holder.user.id, found.is_none()),
+        (outsider.id, true),
+        "no such installation"
+    );
+    assert!(store
+        .access_token_on("never-issued", "192.0.2.1", now, inst.id)
+        .await
+        .unwrap()
+        .is_none());
+    store
+        .revoke_access(&revocation(&db, &owner, inst.id, acme.id).await)
+        .await
+        .unwrap();
+    let (_, found) = store
+        .access_token_on("access-p", "192.0.2.1", now, inst.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        found.unwrap().1.via_groups,
+        vec![beta.id],
+        "a revoked grant is gone at once"
+    );
+    store.revoke_user_tokens(partner.id, now).await.unwrap();
+    assert!(store
+        .access_token_on("access-p", "192.0.2.1", now, inst.id)
+        .await
+        .unwrap()
+        .is_none());
+}
+
+async fn ending_sessions_moves_the_epoch_and_revokes_tokens(engine: Engine) {
+    let (_t, db) = open(engine).await;
+    let store = db.store.as_ref();
+    let now = Utc::now();
+    let alice = user(&db, "alice@example.com").await;
+    let bob = user(&db, "bob@example.com").await;
+    store.create_tokens(&pair(&alice, "a", now)).await.unwrap();
+    store.create_tokens(&pair(&bob, "b", now)).await.unwrap();
+    assert_eq!(store.session_epoch(alice.id).await.unwrap(), 0);
+    assert!(store.user_in_epoch(alice.id, 0).await.unwrap().is_some());
+
+    let epoch = store.end_sessions(alice.id, now).await.unwrap();
+    assert_eq!(epoch, 1);
+    assert!(
+        store.user_in_epoch(alice.id, 0).await.unwrap().is_none(),
+        "the old sessions ended"
+    );
+    assert!(store.user_in_epoch(alice.id, 1).await.unwrap().is_some());
+    assert!(store
+        .access_token("access-a", "192.0.2.1", now)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(
+        store
+            .access_token("access-b", "192.0.2.1", now)
+            .await
+            .unwrap()
+            .is_some(),
+        "only hers"
+    );
+    assert!(store.user_in_epoch(bob.id, 0).await.unwrap().is_some());
+
+    store.create_tokens(&pair(&alice, "a2", now)).await.unwrap();
+    let epoch = store
+        .change_password(alice.id, "$argon2id$new", now)
+        .await
+        .unwrap();
+    assert_eq!(epoch, 2);
+    let (_, hash) = store
+        .credentials(&Email::parse("alice@example.com").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(hash, "$argon2id$new");
+    assert!(store
+        .access_token("access-a2", "192.0.2.1", now)
+        .await
+        .unwrap()
+        .is_none());
+    let nobody = voltgate_domain::UserId::from_uuid(uuid::Uuid::new_v4());
+    assert!(matches!(
+        store.change_password(nobody, "x", now).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.end_sessions(nobody, now).await,
+        Err(StoreError::NotFound)
+    ));
 }
