@@ -266,7 +266,7 @@ impl ChargerUpdate {
             .transpose()?;
         let offline_current = match self.offline_charge_current {
             None => None,
-            Some(v) if v == -1.0 => Some(None),
+            Some(-1.0) => Some(None),
             Some(v) => Some(Some(charger_amperes("offlineChargeCurrent", v)?)),
         };
         let offline_phases = match self.offline_charge_phase {

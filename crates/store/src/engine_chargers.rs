@@ -28,55 +28,118 @@ const HISTORY_WHERE: &str = "FROM charge_sessions s JOIN chargers c ON c.id = s.
 const CHARGER_COLUMNS: &str = "c.id, c.installation_id, c.identity, c.name, c.connectors, c.vendor, c.model, \
      c.serial_number, c.firmware_version, c.booted_at, c.last_seen_at, c.created_at";
 
-/// A row of [`ChargerStore::charger_page`]: a charger with one of its connectors' state and one of
-/// its running sessions (or none).
-#[derive(sqlx::FromRow)]
-struct OverviewRow {
-    #[sqlx(flatten)]
-    charger: ChargerRow,
-    total: i64,
-    state_connector: Option<i32>,
-    state_status: Option<String>,
-    state_error_code: Option<String>,
-    state_power_w: Option<f64>,
-    state_l1: Option<f64>,
-    state_l2: Option<f64>,
-    state_l3: Option<f64>,
-    state_energy_wh: Option<f64>,
-    state_updated_at: Option<DateTime<Utc>>,
-    run_id: Option<i32>,
-    run_connector: Option<i32>,
-    run_started_at: Option<DateTime<Utc>>,
-    run_received_at: Option<DateTime<Utc>>,
-    run_meter_start: Option<i64>,
-    run_paused: Option<bool>,
+/// One charger of [`ChargerStore::charger_page`] as the query's JSON gives it.
+#[derive(serde::Deserialize)]
+struct OverviewJson {
+    /// Its place in the page, in the database's order of names.
+    position: i64,
+    id: String,
+    identity: String,
+    name: String,
+    connectors: i32,
+    vendor: Option<String>,
+    model: Option<String>,
+    serial_number: Option<String>,
+    firmware_version: Option<String>,
+    booted_at: Option<String>,
+    last_seen_at: Option<String>,
+    created_at: String,
+    states: Option<Vec<StateJson>>,
+    running: Option<Vec<RunningJson>>,
 }
 
-impl OverviewRow {
-    fn connector(&self) -> Option<ConnectorState> {
-        Some(ConnectorState {
-            connector_id: self.state_connector?,
-            status: self.state_status.clone()?,
-            error_code: self.state_error_code.clone()?,
-            power_w: self.state_power_w,
-            current: [self.state_l1, self.state_l2, self.state_l3],
-            energy_wh: self.state_energy_wh,
-            updated_at: self.state_updated_at?,
-        })
-    }
+#[derive(serde::Deserialize)]
+struct StateJson {
+    connector_id: i32,
+    status: String,
+    error_code: String,
+    power_w: Option<f64>,
+    current_l1: Option<f64>,
+    current_l2: Option<f64>,
+    current_l3: Option<f64>,
+    energy_wh: Option<f64>,
+    updated_at: String,
+}
 
-    fn running(&self, charger: &Charger) -> Option<RunningSession> {
-        let started_at = self.run_started_at?;
-        Some(RunningSession {
-            transaction: self.run_id?,
-            charger_id: charger.id,
-            identity: charger.identity.clone(),
-            connector_id: self.run_connector?,
-            started_at,
-            received_at: self.run_received_at.unwrap_or(started_at),
-            meter_start: self.run_meter_start?,
-            paused: self.run_paused?,
+#[derive(serde::Deserialize)]
+struct RunningJson {
+    id: i32,
+    connector_id: i32,
+    started_at: String,
+    received_at: Option<String>,
+    meter_start: i64,
+    /// A boolean on PostgreSQL, 0 or 1 on SQLite.
+    paused: serde_json::Value,
+}
+
+/// A time as the engines write it into JSON (RFC 3339, or SQLite's `YYYY-MM-DD HH:MM:SS`).
+fn json_time(text: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|at| at.with_timezone(&Utc))
+        .or_else(|_| {
+            chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").map(|at| at.and_utc())
         })
+        .map_err(|_| StoreError::Corrupt(format!("a time: {text:?}")))
+}
+
+fn json_uuid(text: &str) -> Result<Uuid> {
+    Uuid::parse_str(text).map_err(|_| StoreError::Corrupt(format!("an id: {text:?}")))
+}
+
+impl OverviewJson {
+    fn into_overview(self, installation: InstallationId) -> Result<ChargerOverview> {
+        let optional = |at: Option<String>| at.as_deref().map(json_time).transpose();
+        let charger = Charger {
+            id: ChargerId::from_uuid(json_uuid(&self.id)?),
+            installation_id: installation,
+            identity: self.identity,
+            name: self.name,
+            connectors: self.connectors,
+            vendor: self.vendor,
+            model: self.model,
+            serial_number: self.serial_number,
+            firmware_version: self.firmware_version,
+            booted_at: optional(self.booted_at)?,
+            last_seen_at: optional(self.last_seen_at)?,
+            created_at: json_time(&self.created_at)?,
+        };
+        let mut connectors = self
+            .states
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| {
+                Ok(ConnectorState {
+                    connector_id: s.connector_id,
+                    status: s.status,
+                    error_code: s.error_code,
+                    power_w: s.power_w,
+                    current: [s.current_l1, s.current_l2, s.current_l3],
+                    energy_wh: s.energy_wh,
+                    updated_at: json_time(&s.updated_at)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        connectors.sort_by_key(|c| c.connector_id);
+        let mut running = self
+            .running
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| {
+                let started_at = json_time(&r.started_at)?;
+                Ok(RunningSession {
+                    transaction: r.id,
+                    charger_id: charger.id,
+                    identity: charger.identity.clone(),
+                    connector_id: r.connector_id,
+                    started_at,
+                    received_at: optional(r.received_at)?.unwrap_or(started_at),
+                    meter_start: r.meter_start,
+                    paused: r.paused.as_bool().unwrap_or_else(|| r.paused.as_i64().is_some_and(|n| n != 0)),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        running.sort_by_key(|r| (r.received_at, r.transaction));
+        Ok(ChargerOverview { charger, connectors, running })
     }
 }
 
@@ -256,57 +319,44 @@ impl ChargerStore for EngineStore {
         limit: Option<i64>,
         offset: i64,
     ) -> Result<(Vec<ChargerOverview>, i64)> {
+        use super::dialect::{uuid_text, JSON_ARRAY_AGG as AGG, JSON_EMBED as EMBED, JSON_OBJECT as OBJ};
         self.flush_pending().await?;
+        // One row for the whole page: its chargers with their connectors and running sessions as JSON.
         let sql = format!(
-            "SELECT p.id, p.installation_id, p.identity, p.name, p.connectors, p.vendor, p.model, p.serial_number, \
-             p.firmware_version, p.booted_at, p.last_seen_at, p.created_at, NULL AS password_hash, p.total, \
-             s.connector_id AS state_connector, s.status AS state_status, s.error_code AS state_error_code, \
-             s.power_w AS state_power_w, s.current_l1 AS state_l1, s.current_l2 AS state_l2, \
-             s.current_l3 AS state_l3, s.energy_wh AS state_energy_wh, s.updated_at AS state_updated_at, \
-             r.id AS run_id, r.connector_id AS run_connector, r.started_at AS run_started_at, \
-             r.received_at AS run_received_at, r.meter_start AS run_meter_start, r.paused AS run_paused \
-             FROM (SELECT {CHARGER_COLUMNS}, COUNT(*) OVER () AS total FROM chargers c \
-                   WHERE c.installation_id = $1 ORDER BY c.name, c.identity LIMIT $2 OFFSET $3) p \
-             LEFT JOIN connector_states s ON s.charger_id = p.id \
-             LEFT JOIN charge_sessions r ON r.charger_id = p.id AND r.stopped_at IS NULL \
-             ORDER BY p.name, p.identity, s.connector_id, COALESCE(r.received_at, r.started_at), r.id"
+            "SELECT (SELECT COUNT(*) FROM chargers WHERE installation_id = $1) AS total, \
+             CAST((SELECT {AGG}({OBJ}('position', p.position, 'id', {id}, 'identity', p.identity, 'name', p.name, 'connectors', p.connectors, \
+               'vendor', p.vendor, 'model', p.model, 'serial_number', p.serial_number, \
+               'firmware_version', p.firmware_version, 'booted_at', p.booted_at, 'last_seen_at', p.last_seen_at, \
+               'created_at', p.created_at, \
+               'states', {EMBED}((SELECT {AGG}({OBJ}('connector_id', s.connector_id, 'status', s.status, \
+                 'error_code', s.error_code, 'power_w', s.power_w, 'current_l1', s.current_l1, \
+                 'current_l2', s.current_l2, 'current_l3', s.current_l3, 'energy_wh', s.energy_wh, \
+                 'updated_at', s.updated_at)) FROM connector_states s WHERE s.charger_id = p.id)), \
+               'running', {EMBED}((SELECT {AGG}({OBJ}('id', r.id, 'connector_id', r.connector_id, \
+                 'started_at', r.started_at, 'received_at', r.received_at, 'meter_start', r.meter_start, \
+                 'paused', r.paused)) FROM charge_sessions r WHERE r.charger_id = p.id AND r.stopped_at IS NULL)))) \
+              FROM (SELECT c.id, c.identity, c.name, c.connectors, c.vendor, c.model, c.serial_number, \
+                    c.firmware_version, c.booted_at, c.last_seen_at, c.created_at, \
+                    ROW_NUMBER() OVER (ORDER BY c.name, c.identity) AS position FROM chargers c \
+                    WHERE c.installation_id = $1 ORDER BY c.name, c.identity LIMIT $2 OFFSET $3) p) AS TEXT) AS page",
+            id = uuid_text("p.id"),
         );
-        let rows = sqlx::query_as::<_, OverviewRow>(&sql)
+        let (total, page): (i64, Option<String>) = sqlx::query_as(&sql)
             .bind(installation.as_uuid())
             .bind(limit.unwrap_or(i64::MAX))
             .bind(offset)
-            .fetch_all(&self.pool)
+            .fetch_one(&self.pool)
             .await?;
-        let mut total = rows.first().map(|row| row.total);
-        let mut page: Vec<ChargerOverview> = Vec::new();
-        for row in rows {
-            let connector = row.connector();
-            let charger = Charger::from(row.charger.clone());
-            let running = row.running(&charger);
-            if page.last().is_none_or(|last| last.charger.id != charger.id) {
-                page.push(ChargerOverview { charger, connectors: Vec::new(), running: Vec::new() });
-            }
-            let Some(entry) = page.last_mut() else { continue };
-            if let Some(connector) = connector {
-                if !entry.connectors.iter().any(|c| c.connector_id == connector.connector_id) {
-                    entry.connectors.push(connector);
-                }
-            }
-            if let Some(session) = running {
-                if !entry.running.iter().any(|s| s.transaction == session.transaction) {
-                    entry.running.push(session);
-                }
-            }
-        }
-        if total.is_none() && offset > 0 {
-            total = Some(
-                sqlx::query_scalar("SELECT COUNT(*) FROM chargers WHERE installation_id = $1")
-                    .bind(installation.as_uuid())
-                    .fetch_one(&self.pool)
-                    .await?,
-            );
-        }
-        Ok((page, total.unwrap_or(0)))
+        let mut page: Vec<OverviewJson> = match page {
+            Some(text) => serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("a charger page: {e}")))?,
+            None => Vec::new(),
+        };
+        page.sort_by_key(|charger| charger.position);
+        let page = page
+            .into_iter()
+            .map(|charger| charger.into_overview(installation))
+            .collect::<Result<Vec<_>>>()?;
+        Ok((page, total))
     }
 
     async fn record_boot(&self, id: ChargerId, boot: &BootInfo, at: DateTime<Utc>) -> Result<()> {

@@ -21,6 +21,22 @@ pub(crate) struct EngineStore {
 /// Where tower-sessions keeps browser sessions on this engine.
 const SESSIONS_TABLE: &str = "tower_sessions.session";
 
+/// The few SQL words that differ between the engines, for the queries that answer a whole page as one
+/// JSON value.
+mod dialect {
+    /// Aggregates rows into a JSON array (NULL for none).
+    pub(crate) const JSON_ARRAY_AGG: &str = "json_agg";
+    /// A JSON object from key, value pairs.
+    pub(crate) const JSON_OBJECT: &str = "json_build_object";
+    /// Embeds a subquery's JSON as JSON (PostgreSQL keeps its type: nothing to do).
+    pub(crate) const JSON_EMBED: &str = "";
+
+    /// A UUID column as text.
+    pub(crate) fn uuid_text(column: &str) -> String {
+        format!("{column}::text")
+    }
+}
+
 include!("engine.rs");
 
 mod chargers_sql {

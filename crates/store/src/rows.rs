@@ -221,7 +221,7 @@ pub(crate) struct GrantRow {
     pub granted_at: DateTime<Utc>,
 }
 
-#[derive(sqlx::FromRow, Clone)]
+#[derive(sqlx::FromRow)]
 pub(crate) struct ChargerRow {
     id: Uuid,
     installation_id: Uuid,

@@ -21,6 +21,22 @@ pub(crate) struct EngineStore {
 /// Where tower-sessions keeps browser sessions on this engine.
 const SESSIONS_TABLE: &str = "tower_sessions";
 
+/// The few SQL words that differ between the engines, for the queries that answer a whole page as one
+/// JSON value (SQLite hands each row to the async side through a thread switch).
+mod dialect {
+    /// Aggregates rows into a JSON array (`[]` for none).
+    pub(crate) const JSON_ARRAY_AGG: &str = "json_group_array";
+    /// A JSON object from key, value pairs.
+    pub(crate) const JSON_OBJECT: &str = "json_object";
+    /// Embeds a subquery's JSON as JSON (SQLite forgets that a subquery's text is JSON).
+    pub(crate) const JSON_EMBED: &str = "json";
+
+    /// A UUID column as text (a BLOB here).
+    pub(crate) fn uuid_text(column: &str) -> String {
+        format!("lower(hex({column}))")
+    }
+}
+
 include!("engine.rs");
 
 mod chargers_sql {
