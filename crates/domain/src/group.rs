@@ -105,7 +105,11 @@ mod tests {
     #[test]
     fn capitals_that_look_latin_are_look_alikes() {
         let real = name_skeleton("Bob Partners");
-        for fake in ["\u{0412}\u{043E}b Partners", "\u{0412}OB PARTNERS", "B\u{043E}b Partners"] {
+        for fake in [
+            "\u{0412}\u{043E}b Partners",
+            "\u{0412}OB PARTNERS",
+            "B\u{043E}b Partners",
+        ] {
             assert_eq!(name_skeleton(fake), real, "{fake:?}");
         }
     }
