@@ -47,9 +47,12 @@ impl fmt::Display for GroupRole {
 }
 
 /// What a group's name looks like, for telling look-alikes apart: the Unicode TR39 skeleton of the
-/// name in lower case, with invisible characters dropped and runs of spaces made one. Two names with
-/// the same skeleton can pass for each other ("Acme", "ACME", "Αcme" with a Greek Alpha, "Ac\u{200B}me"),
-/// so a new group may not take a name whose skeleton another group has.
+/// name, lower-cased and skeletoned again, with invisible characters dropped and runs of spaces made
+/// one. Letters outside ASCII are skeletoned before lower-casing as well as after, because some
+/// capitals look like a Latin letter while their small forms do not (Cyrillic "В" looks like "B", "в"
+/// like nothing); ASCII letters are not, so "I" stays "i" rather than becoming "l". Two
+/// names with the same skeleton can pass for each other ("Acme", "ACME", "Αcme" with a Greek Alpha,
+/// "Ac\u{200B}me"), so a new group may not take a name whose skeleton another group has.
 pub fn name_skeleton(name: &str) -> String {
     let words: Vec<String> = name
         .split(char::is_whitespace)
@@ -60,7 +63,15 @@ pub fn name_skeleton(name: &str) -> String {
         })
         .filter(|word| !word.is_empty())
         .collect();
-    let folded = words.join(" ").to_lowercase();
+    let joined = words.join(" ");
+    let folded = joined
+        .chars()
+        .flat_map(|c| match c.is_ascii() {
+            true => vec![c],
+            false => unicode_security::skeleton(&c.to_string()).collect(),
+        })
+        .collect::<String>()
+        .to_lowercase();
     unicode_security::skeleton(&folded)
         .collect::<String>()
         .to_lowercase()
@@ -81,10 +92,25 @@ mod tests {
             "Acme Charg\u{0456}ng",
             "Ac\u{200B}me Charging",
             "Acrne Charging",
+            "\u{0410}\u{0441}m\u{0435} Charging",
+            "\u{0410}CME CHARGING",
+            "\u{FF21}cme Charging",
         ] {
             assert_eq!(name_skeleton(fake), real, "{fake:?}");
         }
         assert_ne!(name_skeleton("Acme Energy"), real);
         assert_ne!(name_skeleton("Acme Chargers"), real);
+    }
+
+    #[test]
+    fn capitals_that_look_latin_are_look_alikes() {
+        let real = name_skeleton("Bob Partners");
+        for fake in [
+            "\u{0412}\u{043E}b Partners",
+            "\u{0412}OB PARTNERS",
+            "B\u{043E}b Partners",
+        ] {
+            assert_eq!(name_skeleton(fake), real, "{fake:?}");
+        }
     }
 }

@@ -8,6 +8,7 @@ pub mod authz;
 pub mod balancing;
 pub mod charger;
 pub mod charger_config;
+pub mod clock;
 pub mod email;
 pub mod group;
 pub mod id_tag;

@@ -23,6 +23,7 @@ use rust_ocpp::v1_6::types::{
     RegistrationStatus,
 };
 use voltgate_domain::authz::rules::may_hold_id_tag;
+use voltgate_domain::clock::charger_time;
 use voltgate_domain::id_tag::{tag_status, Registration, TagStatus};
 use voltgate_domain::text::reported;
 use voltgate_domain::{InstallationId, Principal, UserId};
@@ -187,7 +188,9 @@ impl Charging {
         status: StatusNotification,
     ) -> Result<ChargerResponse, Failure> {
         let received = now();
-        let at = status.timestamp.map_or(received, |t| t.0.min(received));
+        let at = status
+            .timestamp
+            .map_or(received, |t| charger_time(t.0, received).min(received));
         let connector = status.connector_id as i32;
         let (name, error_code) = (wire_name(&status.status), wire_name(&status.error_code));
         let stored = self
@@ -229,16 +232,17 @@ impl Charging {
         let id_tag = reported(&start.id_tag).into_owned();
         let (status, user) = self.check_tag(charger, &id_tag).await?;
         let connector = start.connector_id as i32;
-        self.end_open(charger, Some(connector), start.timestamp.0)
-            .await?;
+        let received = now();
+        let started_at = charger_time(start.timestamp.0, received);
+        self.end_open(charger, Some(connector), started_at).await?;
         let new = NewChargeSession {
             connector_id: connector,
             id_tag,
             user,
-            started_at: start.timestamp.0,
+            started_at,
             meter_start: start.meter_start,
             authorized: status == TagStatus::Accepted,
-            received_at: Utc::now(),
+            received_at: received,
         };
         let transaction = self.store.start_charge_session(charger.id, &new).await?;
         self.events.publish(Event::SessionStarted {
@@ -246,7 +250,7 @@ impl Charging {
             charger: charger.id,
             connector: start.connector_id,
             transaction,
-            at: start.timestamp.0,
+            at: started_at,
         });
         self.rebalance(charger.installation);
         Ok(ChargerResponse::StartTransaction(
@@ -263,11 +267,13 @@ impl Charging {
         stop: StopTransaction,
     ) -> Result<ChargerResponse, Failure> {
         let data = stop.transaction_data.as_deref().unwrap_or_default();
-        let samples = samples(readable(data));
+        let received = now();
+        let samples = samples(readable(data), received);
+        let stopped_at = charger_time(stop.timestamp.0, received);
         let reason = stop.reason.as_ref().map(wire_name);
         let report = StopReport {
             transaction: stop.transaction_id,
-            at: stop.timestamp.0,
+            at: stopped_at,
             meter_stop: stop.meter_stop,
             reason: reason.as_deref(),
             samples: &samples,
@@ -279,7 +285,7 @@ impl Charging {
                 charger: charger.id,
                 transaction: stop.transaction_id,
                 confirmed: true,
-                at: stop.timestamp.0,
+                at: stopped_at,
             });
         }
         if stopped == Stopped::Stopped {
@@ -348,7 +354,7 @@ impl Charging {
                     });
                 }
                 if let Some(transaction) = meter.transaction_id {
-                    let samples = samples(values.iter().copied());
+                    let samples = samples(values.iter().copied(), now());
                     if !samples.is_empty() {
                         self.store
                             .add_meter_samples(id, transaction, &samples)

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use rust_ocpp::v1_6::types::{Measurand, Phase, UnitOfMeasure, ValueFormat};
+use voltgate_domain::clock::charger_time;
 use voltgate_ocpp::request::{readable, MeterValue, Reported, SampledValue};
 use voltgate_store::MeterReading;
 
@@ -67,11 +68,15 @@ fn energy(value: &MeterValue) -> Option<f64> {
     (!phases.is_empty()).then(|| phases.iter().sum())
 }
 
-/// The energy register over time, in Wh.
-pub fn samples<'a>(values: impl IntoIterator<Item = &'a MeterValue>) -> Vec<(DateTime<Utc>, f64)> {
+/// The energy register over time, in Wh, each at the time the charger gave it unless its clock is not
+/// believable (see [`charger_time`]), then at `received`.
+pub fn samples<'a>(
+    values: impl IntoIterator<Item = &'a MeterValue>,
+    received: DateTime<Utc>,
+) -> Vec<(DateTime<Utc>, f64)> {
     values
         .into_iter()
-        .filter_map(|value| Some((value.timestamp.0, energy(value)?)))
+        .filter_map(|value| Some((charger_time(value.timestamp.0, received), energy(value)?)))
         .collect()
 }
 
@@ -127,7 +132,10 @@ mod tests {
         assert_eq!(reading.energy_wh, Some(12500.0));
         assert_eq!(reading.power_w, Some(7200.0));
         assert_eq!(reading.current, [Some(10.0), Some(11.0), None]);
-        assert_eq!(samples(&meter), vec![(meter[0].timestamp.0, 12500.0)]);
+        assert_eq!(
+            samples(&meter, Utc::now()),
+            vec![(meter[0].timestamp.0, 12500.0)]
+        );
     }
 
     #[test]
@@ -135,9 +143,9 @@ mod tests {
         let meter = values(
             json!([{"timestamp": "2026-11-25T12:00:00Z", "sampledValue": [{"value": "4000"}]}]),
         );
-        assert_eq!(samples(&meter)[0].1, 4000.0);
+        assert_eq!(samples(&meter, Utc::now())[0].1, 4000.0);
         let empty = values(json!([{"timestamp": "2026-11-25T12:00:00Z", "sampledValue": []}]));
-        assert!(readings(&empty).is_none() && samples(&empty).is_empty());
+        assert!(readings(&empty).is_none() && samples(&empty, Utc::now()).is_empty());
     }
 
     #[test]
@@ -149,13 +157,17 @@ mod tests {
                 {"value": "2000", "measurand": "Energy.Active.Import.Register", "phase": "L3", "unit": "Wh"},
             ]}]),
         );
-        assert_eq!(samples(&meter)[0].1, 4500.0);
+        assert_eq!(samples(&meter, Utc::now())[0].1, 4500.0);
         let both = values(
             json!([{"timestamp": "2026-11-25T12:00:00Z", "sampledValue": [
                 {"value": "1000", "measurand": "Energy.Active.Import.Register", "phase": "L1"},
                 {"value": "9000", "measurand": "Energy.Active.Import.Register"},
             ]}]),
         );
-        assert_eq!(samples(&both)[0].1, 9000.0, "a total wins over phases");
+        assert_eq!(
+            samples(&both, Utc::now())[0].1,
+            9000.0,
+            "a total wins over phases"
+        );
     }
 }

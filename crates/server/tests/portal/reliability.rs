@@ -16,6 +16,7 @@ on_both_engines!(
     what_the_schema_allows_is_accepted,
     no_session_stays_open_and_no_energy_goes_missing,
     transactions_only_on_connectors_the_charger_has,
+    times_from_unset_or_absurd_clocks_are_not_believed,
     stale_statuses_do_not_overwrite_newer_ones,
     commands_that_timed_out_are_never_sent_afterwards,
     a_replaced_connection_closes_at_once,
@@ -204,6 +205,48 @@ async fn transactions_only_on_connectors_the_charger_has(engine: Engine) {
         );
     }
     assert!(history(&app).await.is_empty());
+}
+
+/// Spec-valid times that cannot be true (an unset clock, the year 0 or 9999) are accepted, but the
+/// session is recorded at the time the server heard of it: no negative durations, nothing from 9999
+/// sorting first; nanoseconds are kept alike on both engines.
+async fn times_from_unset_or_absurd_clocks_are_not_believed(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let (_, _, password, _) = with_charger(&app, "CP-1").await;
+    let mut charger = ChargePoint::connect(&app.base, "CP-1", &password).await;
+    let before = chrono::Utc::now() - chrono::Duration::seconds(1);
+    let start = json!({"connectorId": 1, "idTag": "T", "meterStart": -5, "timestamp": "9999-12-31T23:59:59Z"});
+    let absurd = charger.ok("StartTransaction", start).await["transactionId"].clone();
+    let sample = json!({"connectorId": 1, "transactionId": absurd, "meterValue": [{"timestamp": "0000-01-01T00:00:00Z", "sampledValue": [{"value": "10"}]}]});
+    charger.ok("MeterValues", sample).await;
+    let stop =
+        json!({"transactionId": absurd, "meterStop": 100, "timestamp": "0001-01-01T00:00:00Z"});
+    charger.ok("StopTransaction", stop).await;
+    let start = json!({"connectorId": 1, "idTag": "T", "meterStart": 0, "timestamp": "2026-11-20T07:00:00.123456789Z"});
+    let real = charger.ok("StartTransaction", start).await["transactionId"].clone();
+    let after = chrono::Utc::now() + chrono::Duration::seconds(1);
+    let sessions = history(&app).await;
+    let absurd = sessions
+        .iter()
+        .find(|s| json!(s.id) == absurd)
+        .expect("the absurd session is recorded");
+    let stopped = absurd.stopped_at.expect("stopped");
+    assert!(
+        before <= absurd.started_at && absurd.started_at <= stopped && stopped <= after,
+        "recorded when heard: {:?} – {stopped:?}",
+        absurd.started_at
+    );
+    let samples = app.db.store.meter_samples(absurd.id).await.unwrap();
+    assert!(samples.iter().all(|(at, _)| before <= *at && *at <= after));
+    let real = sessions
+        .iter()
+        .find(|s| json!(s.id) == real)
+        .expect("the real session is recorded");
+    assert_eq!(
+        real.started_at.to_rfc3339(),
+        "2026-11-20T07:00:00.123456+00:00",
+        "believable times are kept, to the microsecond on both engines"
+    );
 }
 
 async fn stale_statuses_do_not_overwrite_newer_ones(engine: Engine) {
