@@ -420,6 +420,24 @@ pub async fn send_command(
     command
         .allowed(seen.mode(connector), session.is_some())
         .map_err(|why| refused(StatusCode::CONFLICT, 528, why))?;
+    let limit_only = matches!(
+        command,
+        ZaptecCommand::StopChargingFinal | ZaptecCommand::ResumeCharging
+    );
+    if limit_only
+        && !app
+            .charging
+            .is_online(seen.charger.id, &seen.charger.identity)
+            .await
+    {
+        // A pause or resume is a new limit that would wait for the charger to come back; the caller
+        // must not believe charging stopped while the charger, unreachable, goes on.
+        return Err(refused(
+            StatusCode::CONFLICT,
+            520,
+            "The charger is offline.",
+        ));
+    }
     let ocpp = ChargerCommand::Ocpp;
     let to_send = match (command, session) {
         (ZaptecCommand::RestartCharger, _) => ocpp(Command::Reset(ResetRequest {

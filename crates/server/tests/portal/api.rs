@@ -28,6 +28,7 @@ crate::on_both_engines!(
     logging_out_everywhere_ends_every_browser_session,
     the_charger_list_pages_in_sql,
     charger_settings_reach_the_charger_as_a_profile,
+    pausing_a_charger_that_went_offline_is_refused,
 );
 
 const PASSWORD: &str = "correct horse battery";
@@ -1297,4 +1298,43 @@ async fn charger_settings_reach_the_charger_as_a_profile(engine: voltgate_store:
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+/// Pause (and resume) are limits that would wait for the charger to come back: while it is offline the
+/// API says so (409, 520) instead of answering 200 as if charging had stopped.
+async fn pausing_a_charger_that_went_offline_is_refused(engine: voltgate_store::Engine) {
+    let app = spawn_app(engine).await;
+    let (_owner, _inst, password, charger) = with_charger(&app, "CP-OFF-1").await;
+    let t = token(&app, "owner@example.no").await;
+    let mut cp = ChargePoint::connect(&app.base, "CP-OFF-1", &password).await;
+    cp.boot().await;
+    let start = json!({"connectorId": 1, "idTag": "T", "meterStart": 0, "timestamp": Utc::now().to_rfc3339()});
+    cp.ok("StartTransaction", start).await;
+    let charging = json!({"connectorId": 1, "errorCode": "NoError", "status": "Charging"});
+    cp.ok("StatusNotification", charging).await;
+    drop(cp);
+    let state = format!("/api/chargers/{charger}");
+    let mut online = true;
+    for _ in 0..100 {
+        let (_, body) = get(&app, &t, &state).await;
+        online = body["IsOnline"] == json!(true);
+        if !online {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(!online, "the server noticed the closed connection");
+    let (status, body) = call(
+        &app,
+        &t,
+        "POST",
+        &format!("/api/chargers/{charger}/sendCommand/506"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, body["Code"].as_i64()),
+        (StatusCode::CONFLICT, Some(520)),
+        "{body}"
+    );
 }
