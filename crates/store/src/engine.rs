@@ -68,6 +68,25 @@ pub(crate) async fn audit(
     Ok(())
 }
 
+/// The conditions of an audit filter after `WHERE a.<scope> = $1`: the actor is `$2`, the group `$3`.
+fn audit_conditions(filter: &AuditFilter) -> String {
+    let mut sql = String::from(" AND ($2 IS NULL OR a.actor_id = $2) AND ($3 IS NULL OR a.group_id = $3)");
+    let kinds: Vec<String> = filter
+        .kinds
+        .iter()
+        .filter(|kind| kind.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+        .map(|kind| format!("'{kind}'"))
+        .collect();
+    if !filter.kinds.is_empty() {
+        if kinds.is_empty() {
+            sql.push_str(" AND FALSE");
+        } else {
+            sql.push_str(&format!(" AND a.kind IN ({})", kinds.join(", ")));
+        }
+    }
+    sql
+}
+
 /// Takes the row lock (PostgreSQL) or the write lock (SQLite) of an installation or a group before a
 /// read-then-write, so concurrent role changes cannot both remove "the other" owner. `NotFound` if the
 /// row does not exist. `table` and `column` are constants of this file, never input.
@@ -254,13 +273,29 @@ impl EngineStore {
     }
 
     async fn audit_of(&self, column: &str, id: Uuid, limit: i64, offset: i64) -> Result<Vec<AuditEvent>> {
+        self.audit_where(column, id, &AuditFilter::default(), limit, offset).await
+    }
+
+    /// An audit log's events that pass `filter`. `column` is a constant of this file; the filter's kinds
+    /// are the domain's constants, checked to be plain words before they are written into the statement.
+    async fn audit_where(
+        &self,
+        column: &str,
+        id: Uuid,
+        filter: &AuditFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<AuditEvent>> {
         let sql = format!(
             "SELECT a.id, a.at, a.actor_id, u.email AS actor_email, a.installation_id, a.group_id, a.kind, \
              a.detail FROM audit_events a LEFT JOIN users u ON u.id = a.actor_id \
-             WHERE a.{column} = $1 ORDER BY a.id DESC LIMIT $2 OFFSET $3"
+             WHERE a.{column} = $1 {} ORDER BY a.id DESC LIMIT $4 OFFSET $5",
+            audit_conditions(filter)
         );
         let rows = sqlx::query_as::<_, AuditRow>(&sql)
             .bind(id)
+            .bind(filter.actor.map(|u| u.as_uuid()))
+            .bind(filter.group.map(|g| g.as_uuid()))
             .bind(limit)
             .bind(offset)
             .fetch_all(&self.pool)
@@ -814,6 +849,55 @@ impl Store for EngineStore {
             .bind(id.as_uuid())
             .fetch_one(&self.pool)
             .await?)
+    }
+
+    async fn installation_audit_filtered(
+        &self,
+        on: &Authorized<ManagePermissions>,
+        filter: &AuditFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<AuditEvent>> {
+        self.audit_where("installation_id", on.id().as_uuid(), filter, limit, offset).await
+    }
+
+    async fn installation_audit_filtered_count(
+        &self,
+        on: &Authorized<ManagePermissions>,
+        filter: &AuditFilter,
+    ) -> Result<i64> {
+        let sql = format!(
+            "SELECT COUNT(*) FROM audit_events a WHERE a.installation_id = $1 {}",
+            audit_conditions(filter)
+        );
+        Ok(sqlx::query_scalar(&sql)
+            .bind(on.id().as_uuid())
+            .bind(filter.actor.map(|u| u.as_uuid()))
+            .bind(filter.group.map(|g| g.as_uuid()))
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn installation_audit_names(&self, on: &Authorized<ManagePermissions>) -> Result<AuditNames> {
+        let id = on.id().as_uuid();
+        let people: Vec<(Uuid, String)> = sqlx::query_as(
+            "SELECT DISTINCT u.id, u.email FROM audit_events a JOIN users u ON u.id = a.actor_id \
+             WHERE a.installation_id = $1 ORDER BY u.email",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let groups: Vec<(Uuid, String)> = sqlx::query_as(
+            "SELECT DISTINCT g.id, g.name FROM audit_events a JOIN user_groups g ON g.id = a.group_id \
+             WHERE a.installation_id = $1 ORDER BY g.name",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(AuditNames {
+            people: people.into_iter().map(|(id, email)| (UserId::from_uuid(id), email)).collect(),
+            groups: groups.into_iter().map(|(id, name)| (GroupId::from_uuid(id), name)).collect(),
+        })
     }
 
     async fn group_audit(&self, id: GroupId, limit: i64, offset: i64) -> Result<Vec<AuditEvent>> {

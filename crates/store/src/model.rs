@@ -107,6 +107,24 @@ pub struct AuditEvent {
     pub detail: serde_json::Value,
 }
 
+/// Which events of an audit log to show; `None`/empty means no restriction.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Only what this person did.
+    pub actor: Option<UserId>,
+    /// Only what concerns this group (or was done through it).
+    pub group: Option<GroupId>,
+    /// Only events of these stored kinds (constants from `voltgate_domain::audit`).
+    pub kinds: &'static [&'static str],
+}
+
+/// The people and groups an audit log names, for its filters: (id, e-mail or name), sorted.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditNames {
+    pub people: Vec<(UserId, String)>,
+    pub groups: Vec<(GroupId, String)>,
+}
+
 /// Where an access decision came from, for the audit log: the link's own words.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RequestContext {

@@ -185,6 +185,25 @@ pub trait Store:
     ) -> Result<Vec<AuditEvent>>;
     /// How many events an installation's audit log holds.
     async fn installation_audit_count(&self, on: &Authorized<ManagePermissions>) -> Result<i64>;
+    /// The events of an installation's audit log that pass `filter`, newest first.
+    async fn installation_audit_filtered(
+        &self,
+        on: &Authorized<ManagePermissions>,
+        filter: &AuditFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<AuditEvent>>;
+    /// How many events of an installation's audit log pass `filter`.
+    async fn installation_audit_filtered_count(
+        &self,
+        on: &Authorized<ManagePermissions>,
+        filter: &AuditFilter,
+    ) -> Result<i64>;
+    /// The people (still with an account) and groups an installation's audit log names.
+    async fn installation_audit_names(
+        &self,
+        on: &Authorized<ManagePermissions>,
+    ) -> Result<AuditNames>;
     /// A group's audit log, newest first.
     async fn group_audit(&self, id: GroupId, limit: i64, offset: i64) -> Result<Vec<AuditEvent>>;
 }

@@ -434,6 +434,27 @@ audit-other = Etwas anderes ist passiert
 audit-outcome-accepted = Angenommen
 audit-outcome-rejected = Abgelehnt
 audit-outcome-none = Keine Antwort
+audit-changed = Hat { $what } geändert: { $before } → { $after }
+audit-what-max-current = die maximale Stromstärke
+audit-what-available-current = die verfügbare Stromstärke
+audit-what-phases = die Phasen
+audit-what-authentication = die Authentifizierung
+audit-on = ein
+audit-off = aus
+audit-role-changed = Hat die Rolle von { $email } geändert: { $before } → { $after }
+audit-cmd-configure-value = Hat { $key } an { $charger } auf „{ $value }“ gesetzt
+audit-filter-all = Alle
+audit-filter-apply = Filtern
+audit-filter-clear = Alles zeigen
+audit-kind-settings = Einstellungen
+audit-kind-people = Personen und Rollen
+audit-kind-access = Gruppenzugriff
+audit-kind-chargers = Ladestationen
+audit-kind-commands = Befehle an Ladestationen
+audit-filtered-empty = Nichts passt zu diesen Filtern.
+err-audit-kind = Wählen Sie eine Art von Ereignis aus der Liste.
+err-audit-person = Wählen Sie eine Person aus der Liste.
+err-audit-group = Wählen Sie eine Gruppe aus der Liste.
 count-events = { $count ->
     [one] 1 Ereignis, neueste zuerst
    *[other] { $count } Ereignisse, neueste zuerst

@@ -434,6 +434,27 @@ audit-other = Something else happened
 audit-outcome-accepted = Accepted
 audit-outcome-rejected = Rejected
 audit-outcome-none = No answer
+audit-changed = Changed { $what } { $before } → { $after }
+audit-what-max-current = maximum current
+audit-what-available-current = available current
+audit-what-phases = phases
+audit-what-authentication = authentication
+audit-on = on
+audit-off = off
+audit-role-changed = Changed the role of { $email } { $before } → { $after }
+audit-cmd-configure-value = Changed { $key } on { $charger } to “{ $value }”
+audit-filter-all = All
+audit-filter-apply = Filter
+audit-filter-clear = Show everything
+audit-kind-settings = Settings
+audit-kind-people = People and roles
+audit-kind-access = Group access
+audit-kind-chargers = Chargers
+audit-kind-commands = Charger commands
+audit-filtered-empty = Nothing matches these filters.
+err-audit-kind = Choose a kind of event from the list.
+err-audit-person = Choose a person from the list.
+err-audit-group = Choose a group from the list.
 count-events = { $count ->
     [one] 1 event, newest first
    *[other] { $count } events, newest first

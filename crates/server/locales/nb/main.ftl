@@ -434,6 +434,27 @@ audit-other = Noe annet skjedde
 audit-outcome-accepted = Godtatt
 audit-outcome-rejected = Avvist
 audit-outcome-none = Intet svar
+audit-changed = Endret { $what } { $before } → { $after }
+audit-what-max-current = maksimal strøm
+audit-what-available-current = tilgjengelig strøm
+audit-what-phases = faser
+audit-what-authentication = autentisering
+audit-on = på
+audit-off = av
+audit-role-changed = Endret rollen til { $email } { $before } → { $after }
+audit-cmd-configure-value = Endret { $key } på { $charger } til «{ $value }»
+audit-filter-all = Alle
+audit-filter-apply = Filtrer
+audit-filter-clear = Vis alt
+audit-kind-settings = Innstillinger
+audit-kind-people = Personer og roller
+audit-kind-access = Gruppetilgang
+audit-kind-chargers = Ladere
+audit-kind-commands = Kommandoer til ladere
+audit-filtered-empty = Ingenting passer til disse filtrene.
+err-audit-kind = Velg en type hendelse fra listen.
+err-audit-person = Velg en person fra listen.
+err-audit-group = Velg en gruppe fra listen.
 count-events = { $count ->
     [one] 1 hendelse, nyeste først
    *[other] { $count } hendelser, nyeste først
