@@ -262,6 +262,14 @@ impl AuditPage {
         outcome_of(self.layout.tr, event)
     }
 
+    /// The charger's answer in a sentence, under Accepted/Rejected.
+    fn outcome_detail(&self, event: &AuditEvent) -> Option<String> {
+        if event.kind != "charger_command" {
+            return None;
+        }
+        super::words::stored_outcome(self.layout.tr, &event.detail["outcome"])
+    }
+
     fn kinds(&self) -> [AuditKind; 5] {
         AuditKind::ALL
     }
@@ -535,13 +543,10 @@ fn outcome_of(tr: Tr, event: &AuditEvent) -> String {
     if event.kind != "charger_command" {
         return String::new();
     }
-    match event.detail["outcome"].as_str() {
+    match super::words::outcome_accepted(&event.detail["outcome"]) {
+        Some(true) => tr.t("audit-outcome-accepted"),
+        Some(false) => tr.t("audit-outcome-rejected"),
         None => tr.t("audit-outcome-none"),
-        Some(said) if said.contains("Rejected") || said.contains("rejected") => {
-            tr.t("audit-outcome-rejected")
-        }
-        Some(said) if said.starts_with("No result") => tr.t("audit-outcome-none"),
-        Some(_) => tr.t("audit-outcome-accepted"),
     }
 }
 
