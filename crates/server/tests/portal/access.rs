@@ -355,7 +355,11 @@ async fn parameters_shape_the_review(engine: Engine) {
 
     decide(&owner, &request, "approve", &hytta.to_string()).await;
     let (_, html) = owner.page(&request).await;
-    assert!(html.contains("Acme Charging already has access to every installation you administer."));
+    assert!(
+        html.contains("Acme Charging already has access to Garage Nord, Hytta.")
+            && !html.contains("every installation"),
+        "the Pro installation is not shared, so no claim about every installation"
+    );
 
     let (status, html) = owner
         .page(&format!("/access/request?lookup={}", key.to_lowercase()))

@@ -24,4 +24,5 @@ mod interop;
 mod languages;
 mod reliability;
 mod resources;
+mod review;
 mod throttles;
