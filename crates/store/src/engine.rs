@@ -620,6 +620,53 @@ impl Store for EngineStore {
         Ok(group)
     }
 
+    async fn set_group_details(&self, on: &Authorized<ManageGroup>, details: &GroupDetails) -> Result<()> {
+        let (id, actor) = (on.id(), on.principal());
+        let mut tx = self.pool.begin().await?;
+        lock_group(&mut tx, id).await?;
+        let before: (String, String, Option<String>, Option<String>) = sqlx::query_as(
+            "SELECT name, description, support_email, support_url FROM user_groups WHERE id = $1",
+        )
+        .bind(id.as_uuid())
+        .fetch_one(&mut *tx)
+        .await?;
+        let after = (
+            details.name.as_str(),
+            details.description.as_str(),
+            details.support_email.as_ref().map(Email::as_str),
+            details.support_url.as_ref().map(|u| u.as_str()),
+        );
+        sqlx::query(
+            "UPDATE user_groups SET name = $2, description = $3, support_email = $4, support_url = $5, \
+             name_skeleton = $6 WHERE id = $1",
+        )
+        .bind(id.as_uuid())
+        .bind(after.0)
+        .bind(after.1)
+        .bind(after.2)
+        .bind(after.3)
+        .bind(name_skeleton(after.0))
+        .execute(&mut *tx)
+        .await
+        .map_err(|error| {
+            let name_taken = matches!(&error, sqlx::Error::Database(db)
+                if db.is_unique_violation() && db.message().contains("name_skeleton"));
+            if name_taken {
+                StoreError::Conflict("name")
+            } else {
+                error.into()
+            }
+        })?;
+        let detail = json!({
+            "before": { "name": before.0, "description": before.1, "support_email": before.2, "support_url": before.3 },
+            "after": { "name": after.0, "description": after.1, "support_email": after.2, "support_url": after.3 },
+            "group_name": after.0,
+        });
+        audit(&mut tx, actor, Subject { installation: None, group: Some(id) }, "group_details_changed", detail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn group_for(&self, principal: &Principal, id: GroupId) -> Result<Option<(Group, GroupAccess)>> {
         let sql = format!(
             "SELECT {GROUP_COLUMNS}, m.role FROM user_groups g \

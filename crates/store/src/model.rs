@@ -83,6 +83,15 @@ pub struct NewGroup {
     pub return_urls: Vec<RegisteredReturnUrl>,
 }
 
+/// What a group's owners may change about how the group presents itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupDetails {
+    pub name: Name,
+    pub description: Description,
+    pub support_email: Option<Email>,
+    pub support_url: Option<SupportUrl>,
+}
+
 /// A member of a user group.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GroupMember {

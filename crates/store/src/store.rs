@@ -146,6 +146,13 @@ pub trait Store:
     async fn rotate_lookup_key(&self, on: &Authorized<ManageGroup>, key: &LookupKey) -> Result<()>;
     /// Marks a group as checked by the operator, or takes the mark away (audited).
     async fn set_group_verified(&self, on: &Authorized<VerifyGroup>, verified: bool) -> Result<()>;
+    /// Changes a group's name, description and support contacts (audited with the values before and
+    /// after); `Conflict("name")` when another group's name looks the same.
+    async fn set_group_details(
+        &self,
+        on: &Authorized<ManageGroup>,
+        details: &GroupDetails,
+    ) -> Result<()>;
     /// Replaces a group's registered return URLs (audited).
     async fn set_return_urls(
         &self,

@@ -503,6 +503,8 @@ count-members = { $count ->
 members-add = Mitglied hinzufügen oder Rolle ändern
 group-owner = Eigentümer der Gruppe
 group-leave = Diese Gruppe verlassen
+group-edit-details = Name, Beschreibung und Support-Kontakte ändern
+notice-group-details = Die Angaben der Gruppe sind gespeichert.
 group-has-access = { $count ->
     [one] Diese Gruppe hat Zugriff auf 1 Installation.
    *[other] Diese Gruppe hat Zugriff auf { $count } Installationen.

@@ -503,6 +503,8 @@ count-members = { $count ->
 members-add = Add a member or change a role
 group-owner = Owner of the group
 group-leave = Leave this group
+group-edit-details = Change name, description and support contacts
+notice-group-details = The group's details are saved.
 group-has-access = { $count ->
     [one] This group has access to 1 installation.
    *[other] This group has access to { $count } installations.

@@ -503,6 +503,8 @@ count-members = { $count ->
 members-add = Legg til et medlem eller endre en rolle
 group-owner = Eier av gruppen
 group-leave = Forlat denne gruppen
+group-edit-details = Endre navn, beskrivelse og støttekontakter
+notice-group-details = Gruppens opplysninger er lagret.
 group-has-access = { $count ->
     [one] Denne gruppen har tilgang til 1 anlegg.
    *[other] Denne gruppen har tilgang til { $count } anlegg.

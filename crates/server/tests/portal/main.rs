@@ -16,6 +16,7 @@ mod control;
 mod events;
 mod exposure;
 mod fleet;
+mod group_details;
 mod groups;
 mod helpers;
 mod hostile_text;
