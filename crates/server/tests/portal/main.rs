@@ -15,6 +15,7 @@ mod conformance;
 mod control;
 mod events;
 mod exposure;
+mod field_errors;
 mod fleet;
 mod group_details;
 mod groups;
