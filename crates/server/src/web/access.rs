@@ -213,6 +213,8 @@ struct ReviewPage {
     domains: Vec<String>,
     /// How many installations have given the group access.
     approvals: usize,
+    /// When the reviewer has no installation to offer: where to create one and come back.
+    create_link: Option<String>,
 }
 
 /// The registered return URL that admits the link's `returnUrl`, if any.
@@ -312,6 +314,12 @@ async fn review(app: &AppState, auth: &AuthUser, link: Link) -> Result<Response,
             .map(|at| at.format("%Y-%m-%d").to_string()),
         domains,
         approvals: granted.len(),
+        create_link: matches!(shown.nothing, Some(NothingToGrant::NoInstallations)).then(|| {
+            format!(
+                "/installations?{}#new",
+                serde_urlencoded::to_string([("next", &auth.visit.here)]).unwrap_or_default()
+            )
+        }),
         group: link.group,
     };
     // A Back after a decision must show what is true now, not the page as it was before it.

@@ -6,13 +6,14 @@ use reqwest::StatusCode;
 use voltgate_store::Engine;
 
 use crate::access::{decide, setting};
-use crate::helpers::spawn_app;
+use crate::helpers::{location, spawn_app};
 use crate::installations::create_installation;
 use crate::on_both_engines;
 
 on_both_engines!(
     a_back_after_approving_shows_what_is_true_now,
     errors_in_the_flow_keep_the_way_back,
+    a_new_owner_creates_an_installation_and_comes_back,
 );
 
 async fn a_back_after_approving_shows_what_is_true_now(engine: Engine) {
@@ -93,5 +94,93 @@ async fn errors_in_the_flow_keep_the_way_back(engine: Engine) {
     assert!(
         html.contains("Zurück zur Anfrage") && html.contains("<html lang=\"de\">"),
         "{html}"
+    );
+}
+
+async fn a_new_owner_creates_an_installation_and_comes_back(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let (_, _, key, group, _) = setting(&app).await;
+    let request = format!("/access/request/{key}?partnerName=Acme");
+    let visitor = app.browser();
+    let login = location(&visitor.get(&request).await);
+    let next = login
+        .split_once("next=")
+        .map(|(_, n)| n)
+        .unwrap_or_default();
+    let signup = format!("/signup?next={next}");
+    let response = visitor
+        .submit(
+            &signup,
+            "/signup",
+            &[
+                ("email", "new@example.no"),
+                ("full_name", "New Owner"),
+                ("password", "correct horse battery"),
+                ("next", &request),
+            ],
+        )
+        .await;
+    assert_eq!(
+        location(&response),
+        request,
+        "sign-up leads back to the request"
+    );
+    let (_, html) = visitor.page(&request).await;
+    assert!(html.contains("You own or administer no installation"));
+    let marker = "href=\"/installations?next=";
+    let at = html
+        .find(marker)
+        .expect("a way to create an installation from the empty state");
+    let create = html[at + 6..]
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    let (status, page) = visitor.page(&create).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Acme asks for access to your installation")
+            && page.contains(&format!("name=\"next\" value=\"{request}\"")),
+        "the banner, and the request to come back to"
+    );
+    let created = visitor
+        .submit(
+            &create,
+            "/installations",
+            &[
+                ("name", "Hytta"),
+                ("address", ""),
+                ("installation_type", "go"),
+                ("next", &request),
+            ],
+        )
+        .await;
+    assert_eq!(location(&created), request, "back to the same request");
+    let (_, html) = visitor.page(&request).await;
+    assert!(html.contains("Hytta") && html.contains("value=\"approve\""));
+    let installation = html
+        .split("name=\"installation_id\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    crate::access::decide(&visitor, &request, "approve", &installation).await;
+    let grants = app.db.store.group_grants(group).await.unwrap();
+    assert_eq!(grants.len(), 1, "the new installation was shared");
+
+    let elsewhere = visitor
+        .submit(
+            "/installations",
+            "/installations",
+            &[
+                ("name", "Garasje"),
+                ("installation_type", "go"),
+                ("next", "https://evil.example/access/request"),
+            ],
+        )
+        .await;
+    assert!(
+        location(&elsewhere).starts_with("/installations/"),
+        "a next that is not an access request is ignored"
     );
 }
