@@ -217,9 +217,13 @@ impl Charging {
         command: ChargerCommand,
     ) -> CommandResult {
         let charger = control.charger();
+        let mut request = command.request();
+        if let Some(connector) = self.stopped_connector(charger, &command).await {
+            request["connectorId"] = json!(connector);
+        }
         let audit = CommandAudit {
             command: command.name().to_owned(),
-            request: command.request(),
+            request,
         };
         let event = self
             .store
@@ -238,6 +242,25 @@ impl Charging {
             tracing::error!(%error, event, "a command's outcome could not be added to its audit event");
         }
         result
+    }
+
+    /// For the audit log's "Stopped charging on Carport left, connector 1": the connector of the
+    /// session a RemoteStopTransaction or EndSession names, when it is running on this charger.
+    async fn stopped_connector(&self, charger: &Charger, command: &ChargerCommand) -> Option<i32> {
+        let transaction = match command {
+            ChargerCommand::Ocpp(Command::RemoteStopTransaction(stop)) => stop.transaction_id,
+            ChargerCommand::EndSession { transaction } => *transaction,
+            _ => return None,
+        };
+        let running = self
+            .store
+            .running_sessions(charger.installation_id)
+            .await
+            .ok()?;
+        running
+            .iter()
+            .find(|s| s.charger_id == charger.id && s.transaction == transaction)
+            .map(|s| s.connector_id)
     }
 
     async fn carry_out(&self, charger: &Charger, command: ChargerCommand) -> CommandResult {

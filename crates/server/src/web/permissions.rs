@@ -447,8 +447,11 @@ fn describe(tr: Tr, event: &AuditEvent) -> String {
                 "TriggerMessage" => "audit-cmd-refresh",
                 _ => "audit-cmd-other",
             };
+            let connector_known = detail["request"]["connectorId"].is_i64();
             let command = match (command, detail["request"]["value"].as_str()) {
                 ("audit-cmd-configure", Some(_)) => "audit-cmd-configure-value",
+                ("audit-cmd-stop", _) if connector_known => "audit-cmd-stop-connector",
+                ("audit-cmd-end", _) if connector_known => "audit-cmd-end-connector",
                 (other, _) => other,
             };
             let connector = detail["request"]["connectorId"]
