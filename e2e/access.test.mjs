@@ -65,7 +65,8 @@ test('the same link in German', async () => {
     await page.getByRole('button', { name: 'Anmelden' }).click();
     await page.waitForURL((url) => url.pathname === `/access/request/${KEY}`);
     await page.getByRole('heading', { name: /Acme Charging bittet um Zugriff/ }).waitFor();
-    await page.getByText('Acme Charging hat bereits Zugriff auf alle Installationen, die Sie verwalten.').waitFor();
+    await page.getByText('Acme Charging hat bereits Zugriff auf Garage Nord.').waitFor();
+    assert.equal(await page.getByText('Die Gruppe kann dann').count(), 0, 'no rights listed when nothing can be granted');
     await page.getByRole('button', { name: 'Ablehnen' }).waitFor();
   } finally {
     await browser.close();

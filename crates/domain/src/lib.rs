@@ -4,6 +4,7 @@
 //! reached from a unit or property test without a database.
 
 pub mod access_request;
+pub mod audit;
 pub mod authz;
 pub mod balancing;
 pub mod charger;

@@ -207,6 +207,7 @@ async fn installation_command(
                 name,
                 address,
                 installation_type,
+                next: String::new(),
             }
             .parse()
             .map_err(|e| invalid(&e))?;

@@ -5,7 +5,7 @@ use voltgate_domain::return_url::SupportUrl;
 use voltgate_domain::text::Description;
 use voltgate_domain::Principal;
 use voltgate_domain::{Email, Message, Name, RegisteredReturnUrl, ValidationErrors};
-use voltgate_store::{Group, NewGroup, Store, StoreError, User};
+use voltgate_store::{Group, GroupDetails, NewGroup, Store, StoreError, User};
 
 use crate::lookup_keys::with_fresh_key;
 
@@ -87,6 +87,33 @@ impl GroupInput {
                 return_urls,
             }),
             _ => Err(errors),
+        }
+    }
+}
+
+impl GroupInput {
+    /// Checks the fields a group's owners may change later: name, description, support contacts.
+    pub fn details(&self) -> Result<GroupDetails, ValidationErrors> {
+        let only_details = GroupInput {
+            return_urls: String::new(),
+            ..self.clone()
+        };
+        only_details.parse().map(|new| GroupDetails {
+            name: new.name,
+            description: new.description,
+            support_email: new.support_email,
+            support_url: new.support_url,
+        })
+    }
+
+    /// The group's details as the edit form shows them first.
+    pub fn of(group: &Group) -> Self {
+        Self {
+            name: group.name.clone(),
+            description: group.description.clone(),
+            support_email: group.support_email.clone().unwrap_or_default(),
+            support_url: group.support_url.clone().unwrap_or_default(),
+            return_urls: String::new(),
         }
     }
 }

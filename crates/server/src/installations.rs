@@ -15,6 +15,19 @@ pub struct InstallationInput {
     /// `go` or `pro`.
     #[serde(default)]
     pub installation_type: String,
+    /// Where to go once it exists: an access request the person came from (see
+    /// [`InstallationInput::back_to_request`]); anything else is ignored.
+    #[serde(default)]
+    pub next: String,
+}
+
+impl InstallationInput {
+    /// The access request to return to after creating the installation: a local
+    /// `/access/request…` path, never another site or page.
+    pub fn back_to_request(&self) -> Option<voltgate_domain::LocalPath> {
+        voltgate_domain::LocalPath::parse(&self.next)
+            .filter(|path| path.as_str().starts_with("/access/request"))
+    }
 }
 
 impl InstallationInput {

@@ -45,19 +45,147 @@ const VOLTS: f64 = 230.0;
 struct Connector {
     transaction: Option<i32>,
     energy_wh: f64,
-    /// The TxDefaultProfile's limit (A), if one was set.
-    default_limit: Option<f64>,
-    /// The TxProfile's limit (A) and its transaction.
-    tx_limit: Option<(i32, f64)>,
     available: bool,
 }
 
-impl Connector {
-    /// The limit in force: the running transaction's own, else the default.
-    fn limit(&self) -> Option<f64> {
-        match (self.transaction, self.tx_limit) {
-            (Some(running), Some((transaction, limit))) if running == transaction => Some(limit),
-            _ => self.default_limit,
+/// What a charging profile is for (OCPP 1.6 `ChargingProfilePurposeType`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProfilePurpose {
+    /// A cap on the whole charge point (connector 0 only).
+    ChargePointMax,
+    /// The default for new transactions, on one connector or (connector 0) all of them.
+    TxDefault,
+    /// The limit of one running transaction.
+    Tx,
+}
+
+impl ProfilePurpose {
+    fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "ChargePointMaxProfile" => Some(Self::ChargePointMax),
+            "TxDefaultProfile" => Some(Self::TxDefault),
+            "TxProfile" => Some(Self::Tx),
+            _ => None,
+        }
+    }
+}
+
+/// One installed charging profile, reduced to what the simulator obeys: its first period's limit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Profile {
+    pub id: i64,
+    /// 0 for the charge point as a whole.
+    pub connector: u32,
+    pub purpose: ProfilePurpose,
+    pub stack_level: i64,
+    /// The transaction a TxProfile belongs to.
+    pub transaction: Option<i32>,
+    /// Amperes per phase.
+    pub amps: f64,
+}
+
+/// Which profiles a ClearChargingProfile names; each criterion left out matches every profile.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ClearCriteria {
+    pub id: Option<i64>,
+    pub connector: Option<u32>,
+    pub purpose: Option<ProfilePurpose>,
+    pub stack_level: Option<i64>,
+}
+
+/// The charging profiles installed on the simulated charger, applied as OCPP 1.6 §3.13 says: within
+/// a purpose the highest stack level wins; a TxProfile of the running transaction overrides the
+/// TxDefaultProfile (one on the connector itself before one on connector 0); ChargePointMaxProfile
+/// caps the whole charge point, shared by the connectors that charge.
+#[derive(Clone, Debug, Default)]
+pub struct ProfileStack {
+    profiles: Vec<Profile>,
+}
+
+impl ProfileStack {
+    /// Installs `profile`, replacing one with the same id, or with the same connector, purpose and
+    /// stack level.
+    pub fn set(&mut self, profile: Profile) {
+        self.profiles.retain(|p| {
+            p.id != profile.id
+                && !(p.connector == profile.connector
+                    && p.purpose == profile.purpose
+                    && p.stack_level == profile.stack_level)
+        });
+        self.profiles.push(profile);
+    }
+
+    /// Removes the profiles `criteria` match (by id alone when an id is given); how many went.
+    pub fn clear(&mut self, criteria: &ClearCriteria) -> usize {
+        let before = self.profiles.len();
+        self.profiles.retain(|p| !criteria.matches(p));
+        before - self.profiles.len()
+    }
+
+    /// How many profiles `criteria` would remove.
+    pub fn matching(&self, criteria: &ClearCriteria) -> usize {
+        self.profiles.iter().filter(|p| criteria.matches(p)).count()
+    }
+
+    /// A transaction ended: its TxProfiles go with it.
+    pub fn transaction_ended(&mut self, transaction: i32) {
+        self.profiles
+            .retain(|p| !(p.purpose == ProfilePurpose::Tx && p.transaction == Some(transaction)));
+    }
+
+    fn top(
+        &self,
+        purpose: ProfilePurpose,
+        connector: u32,
+        keep: impl Fn(&Profile) -> bool,
+    ) -> Option<f64> {
+        self.profiles
+            .iter()
+            .filter(|p| p.purpose == purpose && p.connector == connector && keep(p))
+            .max_by_key(|p| p.stack_level)
+            .map(|p| p.amps)
+    }
+
+    /// The limit in force on `connector` while `transaction` runs there and `charging` connectors
+    /// charge in all; `None` when no profile applies.
+    pub fn limit(&self, connector: u32, transaction: Option<i32>, charging: usize) -> Option<f64> {
+        let tx = transaction.and_then(|running| {
+            self.top(ProfilePurpose::Tx, connector, |p| {
+                p.transaction.is_none_or(|t| t == running)
+            })
+        });
+        let own = tx
+            .or_else(|| self.top(ProfilePurpose::TxDefault, connector, |_| true))
+            .or_else(|| self.top(ProfilePurpose::TxDefault, 0, |_| true));
+        let cap = self
+            .top(ProfilePurpose::ChargePointMax, 0, |_| true)
+            .map(|amps| amps / charging.max(1) as f64);
+        match (own, cap) {
+            (Some(own), Some(cap)) => Some(own.min(cap)),
+            (own, cap) => own.or(cap),
+        }
+    }
+}
+
+impl ClearCriteria {
+    fn matches(&self, profile: &Profile) -> bool {
+        if let Some(id) = self.id {
+            return profile.id == id;
+        }
+        self.connector.is_none_or(|c| c == profile.connector)
+            && self.purpose.is_none_or(|p| p == profile.purpose)
+            && self.stack_level.is_none_or(|s| s == profile.stack_level)
+    }
+
+    /// The criteria of a ClearChargingProfile request.
+    fn of(payload: &Value) -> Self {
+        Self {
+            id: payload["id"].as_i64(),
+            connector: payload["connectorId"].as_u64().map(|c| c as u32),
+            purpose: payload["chargingProfilePurpose"]
+                .as_str()
+                .and_then(ProfilePurpose::parse),
+            stack_level: payload["stackLevel"].as_i64(),
         }
     }
 }
@@ -67,6 +195,7 @@ struct Sim {
     args: SimArgs,
     connectors: BTreeMap<u32, Connector>,
     configuration: BTreeMap<String, (String, bool)>,
+    profiles: ProfileStack,
     next_id: u64,
     reset: bool,
 }
@@ -83,8 +212,6 @@ impl Sim {
                     Connector {
                         transaction: None,
                         energy_wh: 0.0,
-                        default_limit: None,
-                        tx_limit: None,
                         available: true,
                     },
                 )
@@ -109,6 +236,7 @@ impl Sim {
             args,
             connectors,
             configuration,
+            profiles: ProfileStack::default(),
             next_id: 0,
             reset: false,
         }
@@ -149,8 +277,17 @@ impl Sim {
         }
     }
 
-    fn power_w(&self, connector: &Connector) -> f64 {
-        let amps = connector.limit().unwrap_or(16.0).clamp(0.0, 32.0);
+    fn power_w(&self, number: u32, connector: &Connector) -> f64 {
+        let charging = self
+            .connectors
+            .values()
+            .filter(|c| c.transaction.is_some())
+            .count();
+        let amps = self
+            .profiles
+            .limit(number, connector.transaction, charging)
+            .unwrap_or(16.0)
+            .clamp(0.0, 32.0);
         amps * VOLTS * 3.0
     }
 
@@ -201,6 +338,7 @@ impl Sim {
         else {
             return Ok(());
         };
+        self.profiles.transaction_ended(transaction);
         let payload = json!({"transactionId": transaction, "meterStop": meter as i64, "reason": reason,
                              "timestamp": chrono::Utc::now().to_rfc3339()});
         self.call(socket, "StopTransaction", payload).await?;
@@ -217,7 +355,7 @@ impl Sim {
             .map(|(n, _)| *n)
             .collect();
         for n in charging {
-            let Some(power) = self.connectors.get(&n).map(|c| self.power_w(c)) else {
+            let Some(power) = self.connectors.get(&n).map(|c| self.power_w(n, c)) else {
                 continue;
             };
             let Some(c) = self.connectors.get_mut(&n) else {
@@ -303,7 +441,10 @@ impl Sim {
                 json!({"status": status})
             }
             "SetChargingProfile" => json!({"status": "Accepted"}),
-            "ClearChargingProfile" => json!({"status": "Accepted"}),
+            "ClearChargingProfile" => {
+                let found = self.profiles.matching(&ClearCriteria::of(payload)) > 0;
+                json!({"status": if found { "Accepted" } else { "Unknown" }})
+            }
             "TriggerMessage" => json!({"status": "Accepted"}),
             _ => {
                 let error = json!([
@@ -370,28 +511,32 @@ impl Sim {
                     Some("W") => limit.map(|watts| watts / VOLTS / 3.0),
                     _ => limit,
                 };
-                let transaction = profile["transactionId"].as_i64().map(|t| t as i32);
-                for (n, c) in self.connectors.iter_mut() {
-                    if !connector.is_none_or(|x| x == 0 || x == *n) {
-                        continue;
-                    }
-                    match profile["chargingProfilePurpose"].as_str() {
-                        Some("TxProfile") => {
-                            if let (Some(amps), Some(running)) =
-                                (amps, transaction.or(c.transaction))
-                            {
-                                c.tx_limit = Some((running, amps));
-                            }
-                        }
-                        _ => c.default_limit = amps,
-                    }
+                let purpose = profile["chargingProfilePurpose"]
+                    .as_str()
+                    .and_then(ProfilePurpose::parse);
+                let number = connector.unwrap_or(0);
+                let running = self.connectors.get(&number).and_then(|c| c.transaction);
+                if let (Some(amps), Some(purpose), Some(id)) =
+                    (amps, purpose, profile["chargingProfileId"].as_i64())
+                {
+                    self.profiles.set(Profile {
+                        id,
+                        connector: number,
+                        purpose,
+                        stack_level: profile["stackLevel"].as_i64().unwrap_or(0),
+                        transaction: profile["transactionId"].as_i64().map(|t| t as i32).or(
+                            if purpose == ProfilePurpose::Tx {
+                                running
+                            } else {
+                                None
+                            },
+                        ),
+                        amps,
+                    });
                 }
             }
             "ClearChargingProfile" => {
-                for c in self.connectors.values_mut() {
-                    c.default_limit = None;
-                    c.tx_limit = None;
-                }
+                self.profiles.clear(&ClearCriteria::of(payload));
             }
             _ => {}
         }
@@ -481,4 +626,154 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile(id: i64, connector: u32, purpose: ProfilePurpose, level: i64, amps: f64) -> Profile {
+        Profile {
+            id,
+            connector,
+            purpose,
+            stack_level: level,
+            transaction: None,
+            amps,
+        }
+    }
+
+    #[test]
+    fn a_tx_profile_overrides_the_default_and_the_highest_stack_level_wins() {
+        let mut stack = ProfileStack::default();
+        stack.set(profile(1, 0, ProfilePurpose::TxDefault, 0, 16.0));
+        assert_eq!(
+            stack.limit(1, Some(7), 1),
+            Some(16.0),
+            "connector 0's default applies"
+        );
+        stack.set(profile(2, 1, ProfilePurpose::TxDefault, 0, 10.0));
+        assert_eq!(
+            stack.limit(1, Some(7), 1),
+            Some(10.0),
+            "the connector's own default first"
+        );
+        assert_eq!(stack.limit(2, Some(8), 2), Some(16.0));
+        stack.set(Profile {
+            transaction: Some(7),
+            ..profile(3, 1, ProfilePurpose::Tx, 0, 0.0)
+        });
+        assert_eq!(
+            stack.limit(1, Some(7), 1),
+            Some(0.0),
+            "paused by its TxProfile"
+        );
+        stack.set(Profile {
+            transaction: Some(7),
+            ..profile(4, 1, ProfilePurpose::Tx, 2, 6.0)
+        });
+        assert_eq!(
+            stack.limit(1, Some(7), 1),
+            Some(6.0),
+            "stack level 2 over 0"
+        );
+        assert_eq!(
+            stack.limit(1, Some(9), 1),
+            Some(10.0),
+            "another transaction's TxProfile does not apply"
+        );
+    }
+
+    #[test]
+    fn the_charge_point_max_caps_what_the_connectors_share() {
+        let mut stack = ProfileStack::default();
+        stack.set(profile(1, 0, ProfilePurpose::TxDefault, 0, 32.0));
+        stack.set(profile(2, 0, ProfilePurpose::ChargePointMax, 0, 20.0));
+        assert_eq!(stack.limit(1, Some(1), 1), Some(20.0));
+        assert_eq!(
+            stack.limit(1, Some(1), 2),
+            Some(10.0),
+            "two charging share the cap"
+        );
+        stack.set(profile(3, 0, ProfilePurpose::ChargePointMax, 0, 40.0));
+        assert_eq!(
+            stack.limit(1, Some(1), 1),
+            Some(32.0),
+            "the same purpose and stack level replaces the older profile"
+        );
+    }
+
+    #[test]
+    fn clearing_removes_only_the_matching_profiles() {
+        let mut stack = ProfileStack::default();
+        stack.set(profile(1, 0, ProfilePurpose::TxDefault, 0, 16.0));
+        stack.set(Profile {
+            transaction: Some(5),
+            ..profile(2, 1, ProfilePurpose::Tx, 0, 0.0)
+        });
+        stack.set(Profile {
+            transaction: Some(5),
+            ..profile(3, 1, ProfilePurpose::Tx, 1, 4.0)
+        });
+        // Resume after pause: the pause's TxProfile (stack level 1) is cleared, not the default.
+        let resume = ClearCriteria {
+            connector: Some(1),
+            purpose: Some(ProfilePurpose::Tx),
+            stack_level: Some(1),
+            ..ClearCriteria::default()
+        };
+        assert_eq!(stack.clear(&resume), 1);
+        assert_eq!(
+            stack.limit(1, Some(5), 1),
+            Some(0.0),
+            "the other TxProfile stays"
+        );
+        assert_eq!(
+            stack.clear(&ClearCriteria {
+                id: Some(2),
+                ..ClearCriteria::default()
+            }),
+            1
+        );
+        assert_eq!(
+            stack.limit(1, Some(5), 1),
+            Some(16.0),
+            "back to the default, not more"
+        );
+        assert_eq!(
+            stack.clear(&ClearCriteria {
+                id: Some(99),
+                ..ClearCriteria::default()
+            }),
+            0
+        );
+        assert_eq!(stack.limit(1, Some(5), 1), Some(16.0));
+    }
+
+    #[test]
+    fn a_tx_profile_ends_with_its_transaction() {
+        let mut stack = ProfileStack::default();
+        stack.set(Profile {
+            transaction: Some(5),
+            ..profile(1, 1, ProfilePurpose::Tx, 0, 8.0)
+        });
+        stack.transaction_ended(5);
+        assert_eq!(stack.limit(1, Some(6), 1), None);
+    }
+
+    #[test]
+    fn clear_criteria_read_the_request() {
+        let criteria = ClearCriteria::of(
+            &json!({"connectorId": 1, "chargingProfilePurpose": "TxProfile", "stackLevel": 3}),
+        );
+        assert_eq!(
+            criteria,
+            ClearCriteria {
+                id: None,
+                connector: Some(1),
+                purpose: Some(ProfilePurpose::Tx),
+                stack_level: Some(3)
+            }
+        );
+    }
 }

@@ -434,13 +434,14 @@ pub trait ChargerStore: Send + Sync {
         charger: &Charger,
         command: &CommandAudit,
     ) -> Result<i64>;
-    /// Adds the outcome to a command's audit event.
+    /// Adds the outcome to a command's audit event: a code with arguments the portal translates
+    /// (`{"id": "outcome-answered", "args": {"status": "Accepted"}}`); its text is cleaned like the rest.
     async fn finish_charger_command(
         &self,
         event: i64,
         charger: &Charger,
         command: &CommandAudit,
-        outcome: &str,
+        outcome: &serde_json::Value,
     ) -> Result<()>;
     /// The charging limits of an installation's connectors.
     async fn connector_limits(&self, installation: InstallationId) -> Result<Vec<ConnectorLimit>>;

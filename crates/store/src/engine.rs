@@ -84,6 +84,25 @@ async fn end_sessions_in(tx: &mut Tx<'_>, user: UserId, now: DateTime<Utc>) -> R
     Ok(epoch)
 }
 
+/// The conditions of an audit filter after `WHERE a.<scope> = $1`: the actor is `$2`, the group `$3`.
+fn audit_conditions(filter: &AuditFilter) -> String {
+    let mut sql = String::from(" AND ($2 IS NULL OR a.actor_id = $2) AND ($3 IS NULL OR a.group_id = $3)");
+    let kinds: Vec<String> = filter
+        .kinds
+        .iter()
+        .filter(|kind| kind.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+        .map(|kind| format!("'{kind}'"))
+        .collect();
+    if !filter.kinds.is_empty() {
+        if kinds.is_empty() {
+            sql.push_str(" AND FALSE");
+        } else {
+            sql.push_str(&format!(" AND a.kind IN ({})", kinds.join(", ")));
+        }
+    }
+    sql
+}
+
 /// Takes the row lock (PostgreSQL) or the write lock (SQLite) of an installation or a group before a
 /// read-then-write, so concurrent role changes cannot both remove "the other" owner. `NotFound` if the
 /// row does not exist. `table` and `column` are constants of this file, never input.
@@ -270,13 +289,29 @@ impl EngineStore {
     }
 
     async fn audit_of(&self, column: &str, id: Uuid, limit: i64, offset: i64) -> Result<Vec<AuditEvent>> {
+        self.audit_where(column, id, &AuditFilter::default(), limit, offset).await
+    }
+
+    /// An audit log's events that pass `filter`. `column` is a constant of this file; the filter's kinds
+    /// are the domain's constants, checked to be plain words before they are written into the statement.
+    async fn audit_where(
+        &self,
+        column: &str,
+        id: Uuid,
+        filter: &AuditFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<AuditEvent>> {
         let sql = format!(
             "SELECT a.id, a.at, a.actor_id, u.email AS actor_email, a.installation_id, a.group_id, a.kind, \
              a.detail FROM audit_events a LEFT JOIN users u ON u.id = a.actor_id \
-             WHERE a.{column} = $1 ORDER BY a.id DESC LIMIT $2 OFFSET $3"
+             WHERE a.{column} = $1 {} ORDER BY a.id DESC LIMIT $4 OFFSET $5",
+            audit_conditions(filter)
         );
         let rows = sqlx::query_as::<_, AuditRow>(&sql)
             .bind(id)
+            .bind(filter.actor.map(|u| u.as_uuid()))
+            .bind(filter.group.map(|g| g.as_uuid()))
             .bind(limit)
             .bind(offset)
             .fetch_all(&self.pool)
@@ -637,6 +672,53 @@ impl Store for EngineStore {
         Ok(group)
     }
 
+    async fn set_group_details(&self, on: &Authorized<ManageGroup>, details: &GroupDetails) -> Result<()> {
+        let (id, actor) = (on.id(), on.principal());
+        let mut tx = self.pool.begin().await?;
+        lock_group(&mut tx, id).await?;
+        let before: (String, String, Option<String>, Option<String>) = sqlx::query_as(
+            "SELECT name, description, support_email, support_url FROM user_groups WHERE id = $1",
+        )
+        .bind(id.as_uuid())
+        .fetch_one(&mut *tx)
+        .await?;
+        let after = (
+            details.name.as_str(),
+            details.description.as_str(),
+            details.support_email.as_ref().map(Email::as_str),
+            details.support_url.as_ref().map(|u| u.as_str()),
+        );
+        sqlx::query(
+            "UPDATE user_groups SET name = $2, description = $3, support_email = $4, support_url = $5, \
+             name_skeleton = $6 WHERE id = $1",
+        )
+        .bind(id.as_uuid())
+        .bind(after.0)
+        .bind(after.1)
+        .bind(after.2)
+        .bind(after.3)
+        .bind(name_skeleton(after.0))
+        .execute(&mut *tx)
+        .await
+        .map_err(|error| {
+            let name_taken = matches!(&error, sqlx::Error::Database(db)
+                if db.is_unique_violation() && db.message().contains("name_skeleton"));
+            if name_taken {
+                StoreError::Conflict("name")
+            } else {
+                error.into()
+            }
+        })?;
+        let detail = json!({
+            "before": { "name": before.0, "description": before.1, "support_email": before.2, "support_url": before.3 },
+            "after": { "name": after.0, "description": after.1, "support_email": after.2, "support_url": after.3 },
+            "group_name": after.0,
+        });
+        audit(&mut tx, actor, Subject { installation: None, group: Some(id) }, "group_details_changed", detail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn group_for(&self, principal: &Principal, id: GroupId) -> Result<Option<(Group, GroupAccess)>> {
         let sql = format!(
             "SELECT {GROUP_COLUMNS}, m.role FROM user_groups g \
@@ -866,6 +948,55 @@ impl Store for EngineStore {
             .bind(id.as_uuid())
             .fetch_one(&self.pool)
             .await?)
+    }
+
+    async fn installation_audit_filtered(
+        &self,
+        on: &Authorized<ManagePermissions>,
+        filter: &AuditFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<AuditEvent>> {
+        self.audit_where("installation_id", on.id().as_uuid(), filter, limit, offset).await
+    }
+
+    async fn installation_audit_filtered_count(
+        &self,
+        on: &Authorized<ManagePermissions>,
+        filter: &AuditFilter,
+    ) -> Result<i64> {
+        let sql = format!(
+            "SELECT COUNT(*) FROM audit_events a WHERE a.installation_id = $1 {}",
+            audit_conditions(filter)
+        );
+        Ok(sqlx::query_scalar(&sql)
+            .bind(on.id().as_uuid())
+            .bind(filter.actor.map(|u| u.as_uuid()))
+            .bind(filter.group.map(|g| g.as_uuid()))
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn installation_audit_names(&self, on: &Authorized<ManagePermissions>) -> Result<AuditNames> {
+        let id = on.id().as_uuid();
+        let people: Vec<(Uuid, String)> = sqlx::query_as(
+            "SELECT DISTINCT u.id, u.email FROM audit_events a JOIN users u ON u.id = a.actor_id \
+             WHERE a.installation_id = $1 ORDER BY u.email",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let groups: Vec<(Uuid, String)> = sqlx::query_as(
+            "SELECT DISTINCT g.id, g.name FROM audit_events a JOIN user_groups g ON g.id = a.group_id \
+             WHERE a.installation_id = $1 ORDER BY g.name",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(AuditNames {
+            people: people.into_iter().map(|(id, email)| (UserId::from_uuid(id), email)).collect(),
+            groups: groups.into_iter().map(|(id, name)| (GroupId::from_uuid(id), name)).collect(),
+        })
     }
 
     async fn group_audit(&self, id: GroupId, limit: i64, offset: i64) -> Result<Vec<AuditEvent>> {

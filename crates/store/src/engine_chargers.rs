@@ -729,7 +729,7 @@ impl ChargerStore for EngineStore {
         .await?)
     }
 
-    async fn finish_charger_command(&self, event: i64, charger: &Charger, command: &CommandAudit, outcome: &str) -> Result<()> {
+    async fn finish_charger_command(&self, event: i64, charger: &Charger, command: &CommandAudit, outcome: &serde_json::Value) -> Result<()> {
         let mut detail = command_detail(charger, command, Some(outcome));
         // Keep what the first write said about the way the actor came (the API, the command line).
         let stored: Option<sqlx::types::Json<serde_json::Value>> =
@@ -790,7 +790,7 @@ impl ChargerStore for EngineStore {
 }
 
 /// The JSON of a command's audit event, every string cleaned of what the databases cannot hold.
-fn command_detail(charger: &Charger, command: &CommandAudit, outcome: Option<&str>) -> serde_json::Value {
+fn command_detail(charger: &Charger, command: &CommandAudit, outcome: Option<&serde_json::Value>) -> serde_json::Value {
     let mut detail = json!({
         "charger": charger.id, "charger_name": charger.name, "command": command.command,
         "request": command.request, "outcome": outcome,

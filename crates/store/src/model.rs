@@ -83,6 +83,15 @@ pub struct NewGroup {
     pub return_urls: Vec<RegisteredReturnUrl>,
 }
 
+/// What a group's owners may change about how the group presents itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupDetails {
+    pub name: Name,
+    pub description: Description,
+    pub support_email: Option<Email>,
+    pub support_url: Option<SupportUrl>,
+}
+
 /// A member of a user group.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GroupMember {
@@ -105,6 +114,24 @@ pub struct AuditEvent {
     pub kind: String,
     /// The particulars, as JSON.
     pub detail: serde_json::Value,
+}
+
+/// Which events of an audit log to show; `None`/empty means no restriction.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Only what this person did.
+    pub actor: Option<UserId>,
+    /// Only what concerns this group (or was done through it).
+    pub group: Option<GroupId>,
+    /// Only events of these stored kinds (constants from `voltgate_domain::audit`).
+    pub kinds: &'static [&'static str],
+}
+
+/// The people and groups an audit log names, for its filters: (id, e-mail or name), sorted.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditNames {
+    pub people: Vec<(UserId, String)>,
+    pub groups: Vec<(GroupId, String)>,
 }
 
 /// Where an access decision came from, for the audit log: the link's own words.

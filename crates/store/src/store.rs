@@ -163,6 +163,13 @@ pub trait Store:
     async fn rotate_lookup_key(&self, on: &Authorized<ManageGroup>, key: &LookupKey) -> Result<()>;
     /// Marks a group as checked by the operator, or takes the mark away (audited).
     async fn set_group_verified(&self, on: &Authorized<VerifyGroup>, verified: bool) -> Result<()>;
+    /// Changes a group's name, description and support contacts (audited with the values before and
+    /// after); `Conflict("name")` when another group's name looks the same.
+    async fn set_group_details(
+        &self,
+        on: &Authorized<ManageGroup>,
+        details: &GroupDetails,
+    ) -> Result<()>;
     /// Replaces a group's registered return URLs (audited).
     async fn set_return_urls(
         &self,
@@ -202,6 +209,25 @@ pub trait Store:
     ) -> Result<Vec<AuditEvent>>;
     /// How many events an installation's audit log holds.
     async fn installation_audit_count(&self, on: &Authorized<ManagePermissions>) -> Result<i64>;
+    /// The events of an installation's audit log that pass `filter`, newest first.
+    async fn installation_audit_filtered(
+        &self,
+        on: &Authorized<ManagePermissions>,
+        filter: &AuditFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<AuditEvent>>;
+    /// How many events of an installation's audit log pass `filter`.
+    async fn installation_audit_filtered_count(
+        &self,
+        on: &Authorized<ManagePermissions>,
+        filter: &AuditFilter,
+    ) -> Result<i64>;
+    /// The people (still with an account) and groups an installation's audit log names.
+    async fn installation_audit_names(
+        &self,
+        on: &Authorized<ManagePermissions>,
+    ) -> Result<AuditNames>;
     /// A group's audit log, newest first.
     async fn group_audit(&self, id: GroupId, limit: i64, offset: i64) -> Result<Vec<AuditEvent>>;
 }

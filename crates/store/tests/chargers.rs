@@ -742,14 +742,22 @@ async fn command_audits_hold_any_text(engine: Engine) {
         "written before sending"
     );
     store
-        .finish_charger_command(event, &cp, &command, "Accepted\u{0}")
+        .finish_charger_command(
+            event,
+            &cp,
+            &command,
+            &serde_json::json!({"id": "outcome-answered", "args": {"status": "Accepted\u{0}"}}),
+        )
         .await
         .unwrap();
     let audit = store
         .installation_audit(&owner.also::<ManagePermissions>().unwrap(), 1, 0)
         .await
         .unwrap();
-    assert_eq!(audit[0].detail["outcome"], "Accepted\u{fffd}");
+    assert_eq!(
+        audit[0].detail["outcome"]["args"]["status"],
+        "Accepted\u{fffd}"
+    );
     assert_eq!(audit[0].detail["request"]["key"], "Evil\u{fffd}Key");
     assert_eq!(audit[0].actor, Some(site.owner.id));
 }

@@ -130,15 +130,23 @@ fn apply<K: Eq>(connectors: &mut [Connector<K>], outcomes: &[(Send<K>, Delivery)
     }
 }
 
-/// Why a connector's last limit did not arrive, in words for the installation page.
+/// Why a connector's last limit did not arrive, as the catalogue id the installation page translates
+/// (`crate::web::words::problem`); rows stored before codes hold English sentences, still understood.
 fn problem(delivery: &Delivery) -> Option<String> {
     match delivery {
         Delivery::Accepted => None,
-        Delivery::Rejected => Some("The charger rejected its current limit.".into()),
-        Delivery::NotSent => Some("The charger is offline; its current limit was not sent.".into()),
-        Delivery::Unknown => Some("The charger did not confirm its current limit.".into()),
+        Delivery::Rejected => Some(PROBLEM_REJECTED.into()),
+        Delivery::NotSent => Some(PROBLEM_OFFLINE.into()),
+        Delivery::Unknown => Some(PROBLEM_UNCONFIRMED.into()),
     }
 }
+
+/// A connector's limit was refused by its charger.
+pub const PROBLEM_REJECTED: &str = "limit-rejected";
+/// A connector's limit could not be sent: its charger is offline.
+pub const PROBLEM_OFFLINE: &str = "limit-offline";
+/// A connector's charger did not answer whether it took its limit.
+pub const PROBLEM_UNCONFIRMED: &str = "limit-unconfirmed";
 
 #[derive(Default)]
 struct Waiting {

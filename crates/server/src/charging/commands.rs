@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use voltgate_domain::authz::ControlChargers;
 use voltgate_domain::balancing::{Delivery, Purpose};
 use voltgate_domain::text::reported;
-use voltgate_domain::{Authorized, ChargerId, Principal};
+use voltgate_domain::{Authorized, ChargerId, Message, Principal};
 use voltgate_ocpp::{Answer, Command, CommandError};
 use voltgate_store::{Charger, CommandAudit, Store, StoreError};
 
@@ -136,26 +136,31 @@ pub enum CommandOutcome {
 }
 
 impl CommandOutcome {
-    /// The outcome in a sentence (what the charger said is cleaned for showing).
-    pub fn summary(&self) -> String {
+    /// The outcome as a catalogue code with arguments (`outcome-answered`, status `Accepted`); the
+    /// portal translates it, the audit log stores it (see [`message_json`]).
+    pub fn message(&self) -> Message {
         match self {
             Self::Answered(answer) => {
-                format!("The charger answered: {}.", reported(&answer.summary()))
+                Message::new("outcome-answered").arg("status", reported(&answer.summary()))
             }
-            Self::Limit(Some(Delivery::Accepted)) => "The charger accepted its new limit.".into(),
-            Self::Limit(Some(Delivery::Rejected)) => "The charger rejected its new limit.".into(),
-            Self::Limit(Some(Delivery::NotSent)) => {
-                "The charger is offline; the limit will be sent when it is back.".into()
-            }
-            Self::Limit(Some(Delivery::Unknown)) => {
-                "The charger did not confirm its new limit.".into()
-            }
-            Self::Limit(None) => {
-                "Done; the limit was already in place or waits for free current.".into()
-            }
-            Self::Ended => "The session was ended.".into(),
+            Self::Limit(Some(Delivery::Accepted)) => Message::new("outcome-limit-accepted"),
+            Self::Limit(Some(Delivery::Rejected)) => Message::new("outcome-limit-rejected"),
+            Self::Limit(Some(Delivery::NotSent)) => Message::new("outcome-limit-offline"),
+            Self::Limit(Some(Delivery::Unknown)) => Message::new("outcome-limit-unknown"),
+            Self::Limit(None) => Message::new("outcome-limit-none"),
+            Self::Ended => Message::new("outcome-ended"),
         }
     }
+}
+
+/// A code as the audit log stores it: `{"id": …, "args": {name: value}}`.
+pub fn message_json(message: &Message) -> Value {
+    let args: serde_json::Map<String, Value> = message
+        .args
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), Value::String(value.clone())))
+        .collect();
+    json!({ "id": message.id, "args": args })
 }
 
 /// Why a command achieved nothing.
@@ -176,13 +181,26 @@ pub enum CommandFailure {
 }
 
 impl CommandFailure {
-    /// The failure in a sentence (what the charger said is cleaned for showing).
-    pub fn summary(&self) -> String {
+    /// The failure as a catalogue code with arguments (what the charger said is cleaned).
+    pub fn message(&self) -> Message {
         match self {
-            Self::Store(_) => {
-                "No result: the command could not be recorded, so it was not sent.".into()
-            }
-            other => format!("No result: {}.", reported(&other.to_string())),
+            Self::Charger(error) => match error {
+                CommandError::Offline => Message::new("outcome-offline"),
+                CommandError::Expired => Message::new("outcome-expired"),
+                CommandError::Busy => Message::new("outcome-busy"),
+                CommandError::Timeout(_) => Message::new("outcome-timeout"),
+                CommandError::Dropped | CommandError::Disconnected | CommandError::Replaced => {
+                    Message::new("outcome-disconnected")
+                }
+                CommandError::Refused(code, description) => {
+                    let why = format!("{} {description}", code.as_str());
+                    Message::new("outcome-refused").arg("why", reported(why.trim()))
+                }
+                _ => Message::new("outcome-no-answer"),
+            },
+            Self::NothingCharging(_) => Message::new("outcome-nothing-charging"),
+            Self::NoSuchSession(_) => Message::new("outcome-no-session"),
+            Self::Store(_) => Message::new("outcome-not-recorded"),
         }
     }
 }
@@ -199,19 +217,23 @@ impl Charging {
         command: ChargerCommand,
     ) -> CommandResult {
         let charger = control.charger();
+        let mut request = command.request();
+        if let Some(connector) = self.stopped_connector(charger, &command).await {
+            request["connectorId"] = json!(connector);
+        }
         let audit = CommandAudit {
             command: command.name().to_owned(),
-            request: command.request(),
+            request,
         };
         let event = self
             .store
             .begin_charger_command(control.capability(), charger, &audit)
             .await?;
         let result = self.carry_out(charger, command).await;
-        let said = match &result {
-            Ok(outcome) => outcome.summary(),
-            Err(failure) => failure.summary(),
-        };
+        let said = message_json(&match &result {
+            Ok(outcome) => outcome.message(),
+            Err(failure) => failure.message(),
+        });
         if let Err(error) = self
             .store
             .finish_charger_command(event, charger, &audit, &said)
@@ -220,6 +242,25 @@ impl Charging {
             tracing::error!(%error, event, "a command's outcome could not be added to its audit event");
         }
         result
+    }
+
+    /// For the audit log's "Stopped charging on Carport left, connector 1": the connector of the
+    /// session a RemoteStopTransaction or EndSession names, when it is running on this charger.
+    async fn stopped_connector(&self, charger: &Charger, command: &ChargerCommand) -> Option<i32> {
+        let transaction = match command {
+            ChargerCommand::Ocpp(Command::RemoteStopTransaction(stop)) => stop.transaction_id,
+            ChargerCommand::EndSession { transaction } => *transaction,
+            _ => return None,
+        };
+        let running = self
+            .store
+            .running_sessions(charger.installation_id)
+            .await
+            .ok()?;
+        running
+            .iter()
+            .find(|s| s.charger_id == charger.id && s.transaction == transaction)
+            .map(|s| s.connector_id)
     }
 
     async fn carry_out(&self, charger: &Charger, command: ChargerCommand) -> CommandResult {

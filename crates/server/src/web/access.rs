@@ -104,6 +104,10 @@ async fn resolve(
 struct LinkErrorPage {
     layout: Layout,
     message: String,
+    /// Who asks, when the error happened in the middle of a request's flow.
+    banner: Option<String>,
+    /// The way back to the request.
+    back: Option<String>,
 }
 
 async fn link_error(
@@ -129,7 +133,56 @@ async fn link_error(
         ),
     };
     let layout = Layout::new(app, visit, user, title).await?;
-    Ok((status, LinkErrorPage { layout, message }).into_response())
+    Ok((
+        status,
+        LinkErrorPage {
+            layout,
+            message,
+            banner: None,
+            back: None,
+        },
+    )
+        .into_response())
+}
+
+/// An error met while deciding a request (no installation chosen, one not theirs, a Pro one the link
+/// does not name): the page keeps the request banner and the way back to the request. Other errors
+/// (the database, CSRF) go to the site's error page as everywhere.
+async fn flow_error(
+    app: &AppState,
+    auth: &AuthUser,
+    error: AppError,
+) -> Result<Response, AppError> {
+    let tr = Tr(auth.visit.lang);
+    let (status, title, message) = match error {
+        AppError::BadRequest(message) => (
+            StatusCode::BAD_REQUEST,
+            tr.t("error-bad-request-title"),
+            tr.msg(&message),
+        ),
+        AppError::NotFound => (
+            StatusCode::NOT_FOUND,
+            tr.t("error-not-found-title"),
+            tr.t("error-not-found"),
+        ),
+        AppError::Forbidden => (
+            StatusCode::FORBIDDEN,
+            tr.t("error-forbidden-title"),
+            tr.t("error-forbidden"),
+        ),
+        other => return Err(other),
+    };
+    let layout = Layout::new(app, &auth.visit, Some(&auth.user), title).await?;
+    Ok((
+        status,
+        LinkErrorPage {
+            layout,
+            message,
+            banner: super::accounts::request_banner(&auth.visit.here, tr),
+            back: Some(auth.visit.here.clone()),
+        },
+    )
+        .into_response())
 }
 
 /// One installation in the picker.
@@ -160,6 +213,8 @@ struct ReviewPage {
     domains: Vec<String>,
     /// How many installations have given the group access.
     approvals: usize,
+    /// When the reviewer has no installation to offer: where to create one and come back.
+    create_link: Option<String>,
 }
 
 /// The registered return URL that admits the link's `returnUrl`, if any.
@@ -218,9 +273,20 @@ async fn review(app: &AppState, auth: &AuthUser, link: Link) -> Result<Response,
         })
         .collect();
     let group_name = link.group.name.as_str();
+    let granted_here: Vec<&str> = administered
+        .iter()
+        .filter(|i| granted.contains(&i.id) && offered(i.id, i.installation_type, &link.params))
+        .map(|i| i.name.as_str())
+        .collect();
     let nothing = shown.nothing.map(|reason| match reason {
         NothingToGrant::NoInstallations => tr.t("nothing-no-installations"),
-        NothingToGrant::AllGranted => tr.with("nothing-all-granted", &[("group", group_name)]),
+        NothingToGrant::AllGranted => tr.with(
+            "nothing-granted-to",
+            &[
+                ("group", group_name),
+                ("installations", &granted_here.join(", ")),
+            ],
+        ),
         NothingToGrant::ProNeedsInstallationId => tr.t("nothing-pro-needs-id"),
     });
     let link_name = link
@@ -248,9 +314,16 @@ async fn review(app: &AppState, auth: &AuthUser, link: Link) -> Result<Response,
             .map(|at| at.format("%Y-%m-%d").to_string()),
         domains,
         approvals: granted.len(),
+        create_link: matches!(shown.nothing, Some(NothingToGrant::NoInstallations)).then(|| {
+            format!(
+                "/installations?{}#new",
+                serde_urlencoded::to_string([("next", &auth.visit.here)]).unwrap_or_default()
+            )
+        }),
         group: link.group,
     };
-    Ok(page.into_response())
+    // A Back after a decision must show what is true now, not the page as it was before it.
+    Ok(([(axum::http::header::CACHE_CONTROL, "no-store")], page).into_response())
 }
 
 /// 429 when `client` has opened too many access-request pages: lookup keys are not to be enumerated.
@@ -390,6 +463,19 @@ async fn decide_link(
         Ok(link) => link,
         Err(error) => return link_error(&app, &auth.visit, Some(&auth.user), error).await,
     };
+    match decide_on(&app, &auth, &link, form).await {
+        Ok(response) => Ok(response),
+        Err(error) => flow_error(&app, &auth, error).await,
+    }
+}
+
+/// Records an approval or denial of `link` and sends the browser on.
+async fn decide_on(
+    app: &AppState,
+    auth: &AuthUser,
+    link: &Link,
+    form: DecisionForm,
+) -> Result<Response, AppError> {
     let context = RequestContext {
         partner_name: link
             .params
@@ -420,8 +506,8 @@ async fn decide_link(
                     group: link.group.id,
                 });
             }
-            let target = after_decision(&link, Some(id));
-            remember_decision(&auth, &link, Some(id), true, &target).await?;
+            let target = after_decision(link, Some(id));
+            remember_decision(auth, link, Some(id), true, &target).await?;
             Ok(Redirect::to(&target).into_response())
         }
         "deny" => {
@@ -436,8 +522,8 @@ async fn decide_link(
             app.store
                 .record_denial(&principal, about.as_ref(), link.group.id, &context)
                 .await?;
-            let target = after_decision(&link, None);
-            remember_decision(&auth, &link, chosen, false, &target).await?;
+            let target = after_decision(link, None);
+            remember_decision(auth, link, chosen, false, &target).await?;
             Ok(Redirect::to(&target).into_response())
         }
         _ => Err(AppError::BadRequest(Message::new("err-choose-decision"))),

@@ -29,7 +29,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// When the person is on their way to an access request: who asks, in the link's own words.
-fn request_banner(next: &str, tr: Tr) -> Option<String> {
+pub(super) fn request_banner(next: &str, tr: Tr) -> Option<String> {
     let (path, query) = next.split_once('?').unwrap_or((next, ""));
     if !path.starts_with("/access/request") {
         return None;

@@ -681,6 +681,15 @@ struct ConfigurationPage {
     refused: Option<(String, String)>,
 }
 
+impl ConfigurationPage {
+    /// Whether the refusal shown is about this key's field (it then points at the error).
+    fn refused_here(&self, key: &str) -> bool {
+        self.refused
+            .as_ref()
+            .is_some_and(|(refused, _)| refused == key)
+    }
+}
+
 /// The help line of a known key: what it does, and the values it takes.
 fn key_help(tr: Tr, key: &str) -> Option<String> {
     let known = charger_config::known_key(key)?;

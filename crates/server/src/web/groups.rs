@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
             get(confirm_rotate).post(rotate_key),
         )
         .route("/groups/{id}/return-urls", post(set_return_urls))
+        .route("/groups/{id}/details", post(set_details))
 }
 
 #[derive(Template, WebTemplate)]
@@ -108,6 +109,10 @@ struct GroupPage {
     member_email: String,
     member_owner: bool,
     return_urls: String,
+    /// The details form: the group's as stored, or as typed when refused.
+    details: GroupInput,
+    /// The details form opens by itself when it was refused.
+    details_open: bool,
     errors: ValidationErrors,
     notice: Option<&'static str>,
 }
@@ -118,6 +123,7 @@ struct Feedback {
     member_email: String,
     member_owner: bool,
     return_urls: Option<String>,
+    details: Option<GroupInput>,
     errors: ValidationErrors,
     notice: Option<&'static str>,
     link: LinkParts,
@@ -162,6 +168,8 @@ async fn page(
         return_urls: feedback
             .return_urls
             .unwrap_or_else(|| group.return_urls.join("\n")),
+        details_open: feedback.details.is_some(),
+        details: feedback.details.unwrap_or_else(|| GroupInput::of(&group)),
         errors: feedback.errors,
         notice: feedback.notice,
         group,
@@ -261,6 +269,7 @@ async fn show(
         Some("members") => Some("notice-members"),
         Some("key") => Some("notice-key"),
         Some("urls") => Some("notice-return-urls"),
+        Some("details") => Some("notice-group-details"),
         _ => None,
     };
     Ok(page(
@@ -455,4 +464,35 @@ async fn set_return_urls(
             .await
         }
     }
+}
+
+async fn set_details(
+    State(app): State<AppState>,
+    auth: AuthUser,
+    PathId(id): PathId<GroupId>,
+    CsrfForm(input): CsrfForm<GroupInput>,
+) -> Result<Response, AppError> {
+    let (group, manage) = app.group::<ManageGroup>(&auth.principal(), id).await?;
+    let errors = match input.details() {
+        Ok(details) => match app.store.set_group_details(&manage, &details).await {
+            Ok(()) => {
+                return Ok(Redirect::to(&format!("/groups/{id}?saved=details")).into_response())
+            }
+            Err(StoreError::Conflict("name")) => {
+                let mut errors = ValidationErrors::new();
+                errors.add("name", Message::new("err-group-name-taken"));
+                errors
+            }
+            Err(other) => return Err(other.into()),
+        },
+        Err(errors) => errors,
+    };
+    let (_, seen) = app.group::<ViewGroup>(&auth.principal(), id).await?;
+    let feedback = Feedback {
+        details: Some(input),
+        errors,
+        ..Feedback::default()
+    };
+    let page = page(&app, &auth, group, seen, feedback).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }

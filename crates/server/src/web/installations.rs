@@ -50,6 +50,8 @@ struct InstallationsPage {
     group_names: HashMap<GroupId, String>,
     form: InstallationInput,
     errors: ValidationErrors,
+    /// Who asks, when the person came here from an access request to create an installation.
+    banner: Option<String>,
 }
 
 async fn list_page(
@@ -67,20 +69,39 @@ async fn list_page(
         crate::i18n::Tr(auth.visit.lang).t("nav-installations"),
     )
     .await?;
+    let banner = form.back_to_request().and_then(|next| {
+        super::accounts::request_banner(next.as_str(), crate::i18n::Tr(auth.visit.lang))
+    });
     Ok(InstallationsPage {
         layout,
         installations,
         group_names,
         form,
         errors,
+        banner,
     })
 }
 
-async fn list(State(app): State<AppState>, auth: AuthUser) -> Result<Response, AppError> {
-    let form = InstallationInput {
+#[derive(serde::Deserialize, Default)]
+struct ListQuery {
+    /// The access request to come back to after creating an installation.
+    #[serde(default)]
+    next: String,
+}
+
+async fn list(
+    State(app): State<AppState>,
+    auth: AuthUser,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let mut form = InstallationInput {
         installation_type: "go".into(),
+        next: query.next,
         ..InstallationInput::default()
     };
+    if form.back_to_request().is_none() {
+        form.next = String::new();
+    }
     Ok(list_page(&app, &auth, form, ValidationErrors::new())
         .await?
         .into_response())
@@ -97,7 +118,11 @@ async fn create(
                 .store
                 .create_installation(auth.user.id, &new, &auth.principal())
                 .await?;
-            Ok(Redirect::to(&format!("/installations/{}", installation.id)).into_response())
+            let to = match form.back_to_request() {
+                Some(request) => request.as_str().to_owned(),
+                None => format!("/installations/{}", installation.id),
+            };
+            Ok(Redirect::to(&to).into_response())
         }
         Err(errors) => {
             let page = list_page(&app, &auth, form, errors).await?;

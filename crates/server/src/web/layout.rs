@@ -21,7 +21,7 @@ pub struct Layout {
     pub user: Option<User>,
     /// This session's CSRF token, for the hidden field of every form on the page.
     pub csrf: String,
-    /// The User groups tab appears only for users who own a group.
+    /// The User groups tab: always there for people logged in (its page explains what a group is for).
     pub groups_tab: bool,
     /// The page's language.
     pub tr: Tr,
@@ -56,10 +56,7 @@ impl Layout {
         user: Option<&User>,
         title: impl Into<String>,
     ) -> Result<Self, AppError> {
-        let groups_tab = match user {
-            Some(user) => app.store.owns_a_group(user.id).await?,
-            None => false,
-        };
+        let groups_tab = user.is_some();
         let languages = Lang::ALL
             .into_iter()
             .map(|lang| LangLink {

@@ -7,11 +7,15 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
+use voltgate_domain::audit::AuditKind;
 use voltgate_domain::authz::rules::sees_grant;
 use voltgate_domain::authz::RevokeGrant;
 use voltgate_domain::authz::{ManagePermissions, ViewInstallation, ViewPeople};
+use voltgate_domain::UserId;
 use voltgate_domain::{Action, Authorized, GroupId, InstallationId};
-use voltgate_store::{AuditEvent, GroupGrant, Installation, InstallationMember, StoreError};
+use voltgate_store::{
+    AuditEvent, AuditFilter, AuditNames, GroupGrant, Installation, InstallationMember, StoreError,
+};
 
 use super::layout::Layout;
 use super::session::{AuthUser, CsrfForm, NoFields, PathId};
@@ -189,6 +193,48 @@ struct AuditPage {
     pages: i64,
     /// Names of the groups that hold access, for "through 👥 Acme Charging".
     group_names: std::collections::HashMap<GroupId, String>,
+    /// The people and groups the log names, for the filters.
+    names: AuditNames,
+    /// The filters chosen, as the URL gave them (validated).
+    chosen: AuditChoice,
+}
+
+/// The audit filters chosen, validated, in the form the filter row and the page links need.
+#[derive(Default)]
+struct AuditChoice {
+    person: Option<UserId>,
+    group: Option<GroupId>,
+    kind: Option<AuditKind>,
+}
+
+impl AuditChoice {
+    fn filter(&self) -> AuditFilter {
+        AuditFilter {
+            actor: self.person,
+            group: self.group,
+            kinds: self.kind.map(AuditKind::stored).unwrap_or_default(),
+        }
+    }
+
+    fn any(&self) -> bool {
+        self.person.is_some() || self.group.is_some() || self.kind.is_some()
+    }
+
+    /// The query string of this choice on another page: `?person=…&page=2`.
+    fn query(&self, page: i64) -> String {
+        let mut parts = Vec::new();
+        if let Some(person) = self.person {
+            parts.push(format!("person={person}"));
+        }
+        if let Some(group) = self.group {
+            parts.push(format!("group={group}"));
+        }
+        if let Some(kind) = self.kind {
+            parts.push(format!("kind={}", kind.as_str()));
+        }
+        parts.push(format!("page={page}"));
+        format!("?{}", parts.join("&"))
+    }
 }
 
 impl AuditPage {
@@ -215,12 +261,74 @@ impl AuditPage {
     fn outcome(&self, event: &AuditEvent) -> String {
         outcome_of(self.layout.tr, event)
     }
+
+    /// The charger's answer in a sentence, under Accepted/Rejected.
+    fn outcome_detail(&self, event: &AuditEvent) -> Option<String> {
+        if event.kind != "charger_command" {
+            return None;
+        }
+        super::words::stored_outcome(self.layout.tr, &event.detail["outcome"])
+    }
+
+    fn kinds(&self) -> [AuditKind; 5] {
+        AuditKind::ALL
+    }
+
+    fn kind_label(&self, kind: &AuditKind) -> String {
+        self.layout.tr.t(&format!("audit-kind-{}", kind.as_str()))
+    }
+
+    fn is_person(&self, id: &UserId) -> bool {
+        self.chosen.person == Some(*id)
+    }
+
+    fn is_group(&self, id: &GroupId) -> bool {
+        self.chosen.group == Some(*id)
+    }
+
+    fn is_kind(&self, kind: &AuditKind) -> bool {
+        self.chosen.kind == Some(*kind)
+    }
+
+    fn page_link(&self, page: i64) -> String {
+        self.chosen.query(page)
+    }
 }
 
 #[derive(Deserialize, Default)]
 struct AuditQuery {
     #[serde(default)]
     page: Option<String>,
+    #[serde(default)]
+    person: Option<String>,
+    #[serde(default)]
+    group: Option<String>,
+    #[serde(default)]
+    kind: Option<String>,
+}
+
+impl AuditQuery {
+    /// The filters, or which one is not one of the choices offered.
+    fn choice(&self) -> Result<AuditChoice, AppError> {
+        fn id<T: std::str::FromStr>(
+            raw: &Option<String>,
+            error: &'static str,
+        ) -> Result<Option<T>, AppError> {
+            match raw.as_deref() {
+                None | Some("") => Ok(None),
+                Some(raw) => raw
+                    .parse()
+                    .map(Some)
+                    .map_err(|_| AppError::BadRequest(voltgate_domain::Message::new(error))),
+            }
+        }
+        Ok(AuditChoice {
+            person: id(&self.person, "err-audit-person")?,
+            group: id(&self.group, "err-audit-group")?,
+            kind: AuditKind::parse(self.kind.as_deref().unwrap_or_default())
+                .map_err(AppError::BadRequest)?,
+        })
+    }
 }
 
 async fn audit(
@@ -240,12 +348,23 @@ async fn audit(
             .filter(|p| *p >= 1)
             .ok_or_else(|| AppError::BadRequest(voltgate_domain::Message::new("err-page")))?,
     };
-    let total = app.store.installation_audit_count(&manage).await?;
+    let chosen = query.choice()?;
+    let filter = chosen.filter();
+    let total = app
+        .store
+        .installation_audit_filtered_count(&manage, &filter)
+        .await?;
     let pages = ((total + AUDIT_PAGE - 1) / AUDIT_PAGE).max(1);
     let events = app
         .store
-        .installation_audit(&manage, AUDIT_PAGE, (page - 1).saturating_mul(AUDIT_PAGE))
+        .installation_audit_filtered(
+            &manage,
+            &filter,
+            AUDIT_PAGE,
+            (page - 1).saturating_mul(AUDIT_PAGE),
+        )
         .await?;
+    let names = app.store.installation_audit_names(&manage).await?;
     let layout = Layout::new(
         &app,
         &auth.visit,
@@ -272,6 +391,8 @@ async fn audit(
         total,
         page,
         pages,
+        names,
+        chosen,
     }
     .into_response())
 }
@@ -283,11 +404,22 @@ fn describe(tr: Tr, event: &AuditEvent) -> String {
     let group = || format!("{} ({})", text("group_name"), text("lookup_key"));
     match event.kind.as_str() {
         "installation_created" => tr.with("audit-installation-created", &[("name", &text("name"))]),
-        "settings_changed" => tr.t("audit-settings-changed"),
-        "role_set" => tr.with(
-            "audit-role-set",
-            &[("email", &text("email")), ("role", &text("role"))],
-        ),
+        "settings_changed" => settings_changes(tr, &detail["before"], &detail["after"])
+            .unwrap_or_else(|| tr.t("audit-settings-changed")),
+        "role_set" => match detail["previous"].as_str() {
+            Some(previous) if previous != text("role") => tr.with(
+                "audit-role-changed",
+                &[
+                    ("email", &text("email")),
+                    ("before", &tr.role(previous)),
+                    ("after", &tr.role(text("role"))),
+                ],
+            ),
+            _ => tr.with(
+                "audit-role-set",
+                &[("email", &text("email")), ("role", &tr.role(text("role")))],
+            ),
+        },
         "role_removed" => tr.with(
             "audit-role-removed",
             &[("email", &text("email")), ("role", &text("previous"))],
@@ -315,6 +447,13 @@ fn describe(tr: Tr, event: &AuditEvent) -> String {
                 "TriggerMessage" => "audit-cmd-refresh",
                 _ => "audit-cmd-other",
             };
+            let connector_known = detail["request"]["connectorId"].is_i64();
+            let command = match (command, detail["request"]["value"].as_str()) {
+                ("audit-cmd-configure", Some(_)) => "audit-cmd-configure-value",
+                ("audit-cmd-stop", _) if connector_known => "audit-cmd-stop-connector",
+                ("audit-cmd-end", _) if connector_known => "audit-cmd-end-connector",
+                (other, _) => other,
+            };
             let connector = detail["request"]["connectorId"]
                 .as_i64()
                 .map(|n| n.to_string())
@@ -325,6 +464,7 @@ fn describe(tr: Tr, event: &AuditEvent) -> String {
                     ("charger", &text("charger_name")),
                     ("connector", &connector),
                     ("key", detail["request"]["key"].as_str().unwrap_or("?")),
+                    ("value", detail["request"]["value"].as_str().unwrap_or("?")),
                     ("command", &text("command")),
                 ],
             )
@@ -333,17 +473,126 @@ fn describe(tr: Tr, event: &AuditEvent) -> String {
     }
 }
 
+/// "Changed available current 32 A → 20 A; Changed phases 3 → 1": each setting whose stored value
+/// differs between `before` and `after`. `None` when the event holds no values (or none changed).
+fn settings_changes(
+    tr: Tr,
+    before: &serde_json::Value,
+    after: &serde_json::Value,
+) -> Option<String> {
+    let amps = |value: &serde_json::Value| {
+        let value = value.as_f64()?;
+        let places = if value.fract() == 0.0 { 0 } else { 1 };
+        Some(format!("{} A", super::words::decimal(tr, value, places)))
+    };
+    let available = |settings: &serde_json::Value| {
+        let phases = settings["available_current"].as_array()?;
+        if settings["available_current_mode"].as_str() == Some("all") {
+            amps(phases.first()?)
+        } else {
+            let each: Option<Vec<String>> = phases.iter().map(amps).collect();
+            Some(each?.join(" / "))
+        }
+    };
+    let switch = |value: &serde_json::Value| {
+        value
+            .as_bool()
+            .map(|on| tr.t(if on { "audit-on" } else { "audit-off" }))
+    };
+    let number = |value: &serde_json::Value| value.as_i64().map(|n| n.to_string());
+    let pairs = [
+        (
+            "audit-what-max-current",
+            amps(&before["max_current"]),
+            amps(&after["max_current"]),
+        ),
+        (
+            "audit-what-available-current",
+            available(before),
+            available(after),
+        ),
+        (
+            "audit-what-phases",
+            number(&before["phases"]),
+            number(&after["phases"]),
+        ),
+        (
+            "audit-what-authentication",
+            switch(&before["authentication_required"]),
+            switch(&after["authentication_required"]),
+        ),
+    ];
+    let changes: Vec<String> = pairs
+        .into_iter()
+        .filter_map(|(what, before, after)| {
+            let (before, after) = (before?, after?);
+            (before != after).then(|| {
+                tr.with(
+                    "audit-changed",
+                    &[
+                        ("what", &tr.t(what)),
+                        ("before", &before),
+                        ("after", &after),
+                    ],
+                )
+            })
+        })
+        .collect();
+    (!changes.is_empty()).then(|| changes.join("; "))
+}
+
 /// The outcome of a charger command as the audit log stored it: Accepted, Rejected or no answer.
 fn outcome_of(tr: Tr, event: &AuditEvent) -> String {
     if event.kind != "charger_command" {
         return String::new();
     }
-    match event.detail["outcome"].as_str() {
+    match super::words::outcome_accepted(&event.detail["outcome"]) {
+        Some(true) => tr.t("audit-outcome-accepted"),
+        Some(false) => tr.t("audit-outcome-rejected"),
         None => tr.t("audit-outcome-none"),
-        Some(said) if said.contains("Rejected") || said.contains("rejected") => {
-            tr.t("audit-outcome-rejected")
-        }
-        Some(said) if said.starts_with("No result") => tr.t("audit-outcome-none"),
-        Some(_) => tr.t("audit-outcome-accepted"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+    use serde_json::json;
+
+    fn settings(
+        max: f64,
+        available: [f64; 3],
+        mode: &str,
+        phases: i64,
+        auth: bool,
+    ) -> serde_json::Value {
+        json!({
+            "max_current": max, "available_current_mode": mode, "available_current": available,
+            "authentication_required": auth, "phases": phases,
+        })
+    }
+
+    #[test]
+    fn settings_changes_name_each_value_before_and_after() {
+        let before = settings(32.0, [32.0, 32.0, 32.0], "all", 3, false);
+        let after = settings(32.0, [20.0, 20.0, 20.0], "all", 3, false);
+        assert_eq!(
+            settings_changes(Tr(Lang::En), &before, &after).as_deref(),
+            Some("Changed available current 32 A → 20 A")
+        );
+        let after = settings(40.0, [16.5, 10.0, 0.0], "per_phase", 1, true);
+        let said = settings_changes(Tr(Lang::De), &before, &after).unwrap();
+        assert!(said.contains("32 A → 16,5 A / 10 A / 0 A"), "{said}");
+        assert!(
+            said.contains("3 → 1") && said.contains("aus → ein"),
+            "{said}"
+        );
+    }
+
+    #[test]
+    fn nothing_changed_or_nothing_recorded_says_nothing() {
+        let same = settings(32.0, [32.0; 3], "all", 3, false);
+        assert_eq!(settings_changes(Tr(Lang::En), &same, &same), None);
+        assert_eq!(settings_changes(Tr(Lang::En), &json!(null), &same), None);
     }
 }

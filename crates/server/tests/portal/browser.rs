@@ -82,12 +82,14 @@ async fn an_owner_approves_through_the_link_in_a_real_browser(engine: Engine) {
                 "--test-reporter=spec",
                 "access.test.mjs",
                 "portal.test.mjs",
+                "every_page.test.mjs",
             ])
             .current_dir(&e2e)
             .env("VOLTGATE_BASE_URL", &base)
             .env("VOLTGATE_LOOKUP_KEY", &key_text)
             .env("VOLTGATE_RETURN_URL", &return_url)
             .env("VOLTGATE_OWNER_EMAIL", "kari@example.no")
+            .env("VOLTGATE_PARTNER_EMAIL", "cpo@acme.example")
             .env("VOLTGATE_OWNER_PASSWORD", "correct horse battery")
             .env("VOLTGATE_INSTALLATION_NAME", "Garage Nord")
             .env("VOLTGATE_CHARGER_ID", &charger_id)
@@ -106,7 +108,7 @@ async fn an_owner_approves_through_the_link_in_a_real_browser(engine: Engine) {
         "the browser test failed:\n{report}"
     );
     assert!(
-        report.contains("pass 3") && report.contains("fail 0"),
+        report.contains("pass 5") && report.contains("fail 0"),
         "{report}"
     );
     simulator.abort();

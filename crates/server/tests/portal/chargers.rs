@@ -571,6 +571,24 @@ async fn portal_commands_reach_the_charger_and_come_back(engine: Engine) {
         audit.iter().filter(|e| e.kind == "charger_command").count() >= 12,
         "every command is audited"
     );
+    let (_, log) = owner
+        .page(&format!(
+            "/installations/{}/audit?kind=commands",
+            owners_installation(&app).await
+        ))
+        .await;
+    let ended = log
+        .split("Ended a charging session on ")
+        .nth(1)
+        .expect("the end is in the log");
+    assert!(
+        ended.split('<').next().unwrap().ends_with(", connector 1"),
+        "the log names the connector of the session ended: {ended:.80}"
+    );
+    assert!(
+        log.contains("Changed HeartbeatInterval on") && log.contains("to “300”"),
+        "the log names the value set"
+    );
 }
 
 async fn malformed_frames_get_call_errors_and_the_connection_stays(engine: Engine) {

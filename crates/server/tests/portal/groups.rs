@@ -55,8 +55,14 @@ async fn a_new_group_gets_a_lookup_key_and_its_owner_the_tab(engine: Engine) {
     let owner = app.signed_up("cpo@acme.example", "Acme Admin").await;
     let (_, before) = owner.page("/installations").await;
     assert!(
-        !before.contains("href=\"/groups\">User groups"),
-        "no tab before owning a group"
+        before.contains("href=\"/groups\">User groups"),
+        "the tab is there before owning a group"
+    );
+    let (_, empty) = owner.page("/groups").await;
+    assert!(
+        empty.contains("You belong to no user group.")
+            && empty.contains("so that installation owners can give it access"),
+        "an empty state that says what a group is for"
     );
     let id = create_group(
         &owner,
@@ -224,8 +230,12 @@ async fn owners_manage_members_and_members_only_look(engine: Engine) {
     assert!(!html.contains("Make a new lookup key"), "but no management");
     let (_, tabs) = member.page("/installations").await;
     assert!(
-        !tabs.contains("href=\"/groups\">User groups"),
-        "members who own no group get no tab"
+        tabs.contains("href=\"/groups\">User groups"),
+        "members who own no group see the tab too"
+    );
+    assert!(
+        !html.contains(&format!("{page}/details")),
+        "members cannot edit the details"
     );
     assert_eq!(
         member

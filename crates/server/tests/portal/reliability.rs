@@ -465,7 +465,17 @@ async fn commands_are_audited_before_they_are_sent(engine: Engine) {
     assert_eq!(after[0].id, before[0].id);
     assert_eq!(
         after[0].detail["outcome"],
-        "The charger answered: Unlocked."
+        json!({"id": "outcome-answered", "args": {"status": "Unlocked"}}),
+        "a code the portal translates, not an English sentence"
+    );
+    let (_, html) = owner
+        .page(&format!(
+            "/installations/{installation}/audit?kind=commands&lang=de"
+        ))
+        .await;
+    assert!(
+        html.contains("Angenommen") && html.contains("Das Ladegerät antwortete: entriegelt."),
+        "the stored code is said in the reader's language"
     );
     assert_eq!(after[0].detail["request"], json!({"connectorId": 1}));
 }
@@ -564,9 +574,9 @@ async fn text_with_nul_from_people_or_chargers_breaks_nothing(engine: Engine) {
         .map(|e| &e.detail)
         .collect();
     assert!(
-        commands.iter().any(|d| d["outcome"]
-            .as_str()
-            .is_some_and(|o| o.contains("no\u{fffd}pe"))),
+        commands
+            .iter()
+            .any(|d| d["outcome"].to_string().contains("no\u{fffd}pe")),
         "the charger's answer is in the audit log, cleaned: {commands:?}"
     );
     assert!(
