@@ -245,6 +245,23 @@ impl InstallationSettings {
     }
 }
 
+impl InstallationSettings {
+    /// Checks a change from `current` to these settings by someone who may (`may_change_max`) or may
+    /// not change the maximum current: that is the circuit's rating, decided by the installation's
+    /// owners and admins only (the REST API's `MaxCurrent` rule); partners change what is available.
+    pub fn change_allowed(
+        &self,
+        current: &Self,
+        may_change_max: bool,
+    ) -> Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        if self.max_current != current.max_current && !may_change_max {
+            errors.add("max_current", Message::new("err-max-current-owners"));
+        }
+        errors.into_result(|| ())
+    }
+}
+
 /// The least current a car needs to charge (IEC 61851).
 pub const MIN_CHARGING_CURRENT: f64 = 6.0;
 
@@ -367,6 +384,28 @@ mod tests {
 #[cfg(test)]
 mod starving {
     use super::*;
+
+    #[test]
+    fn only_those_who_may_change_the_maximum_change_it() {
+        let settings = |max: &str, available: &str| {
+            InstallationSettings::from_input(&SettingsInput {
+                max_current: max.into(),
+                available_current: available.into(),
+                phases: "3".into(),
+                authentication_required: Some("true".into()),
+                ..SettingsInput::default()
+            })
+            .unwrap()
+        };
+        let current = settings("32", "20");
+        assert!(settings("32", "16").change_allowed(&current, false).is_ok());
+        let raised = settings("1000", "20").change_allowed(&current, false);
+        assert_eq!(
+            raised.unwrap_err().get("max_current").map(|m| m.id),
+            Some("err-max-current-owners")
+        );
+        assert!(settings("40", "20").change_allowed(&current, true).is_ok());
+    }
 
     #[test]
     fn warns_when_six_amps_each_do_not_fit() {

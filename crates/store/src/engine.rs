@@ -43,6 +43,13 @@ pub(crate) struct Subject {
     pub(crate) group: Option<GroupId>,
 }
 
+impl Subject {
+    /// An installation someone acts on with a capability: names the group the right came through.
+    pub(crate) fn acting_on(access: &voltgate_domain::InstallationAccess) -> Self {
+        Subject { installation: Some(access.installation), group: access.acting_group() }
+    }
+}
+
 pub(crate) async fn audit(
     tx: &mut Tx<'_>,
     actor: &Principal,
@@ -577,7 +584,7 @@ impl Store for EngineStore {
         .execute(&mut *tx)
         .await?;
         let detail = json!({ "before": settings_json(&before.settings), "after": settings_json(settings) });
-        audit(&mut tx, actor, Subject { installation: Some(id), group: None }, "settings_changed", detail).await?;
+        audit(&mut tx, actor, Subject::acting_on(on.facts()), "settings_changed", detail).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -198,7 +198,7 @@ impl ChargerStore for EngineStore {
         if changed.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        let subject = Subject { installation: Some(on.id()), group: None };
+        let subject = Subject::acting_on(on.facts());
         audit(&mut tx, on.principal(), subject, "charger_password_changed", json!({ "charger": id })).await?;
         tx.commit().await?;
         Ok(())
@@ -238,7 +238,7 @@ impl ChargerStore for EngineStore {
         .bind(Utc::now())
         .execute(&mut *tx)
         .await?;
-        let subject = Subject { installation: Some(on.id()), group: None };
+        let subject = Subject::acting_on(on.facts());
         let detail = json!({
             "charger": id,
             "max_current": settings.max_current,
@@ -419,7 +419,7 @@ impl ChargerStore for EngineStore {
         .execute(&mut *tx)
         .await
         .map_err(StoreError::on_foreign_key)?;
-        let subject = Subject { installation: Some(installation), group: None };
+        let subject = Subject::acting_on(on.facts());
         audit(&mut tx, on.principal(), subject, "id_tag_set", json!({ "id_tag": id_tag, "user": user })).await?;
         tx.commit().await?;
         Ok(())
@@ -450,7 +450,7 @@ impl ChargerStore for EngineStore {
         if removed.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        let subject = Subject { installation: Some(installation), group: None };
+        let subject = Subject::acting_on(on.facts());
         audit(&mut tx, on.principal(), subject, "id_tag_removed", json!({ "id_tag": id_tag })).await?;
         tx.commit().await?;
         Ok(())
@@ -714,8 +714,7 @@ impl ChargerStore for EngineStore {
             detail["via"] = json!(via);
         }
         // The group through which the actor holds the right, when not by a role of their own.
-        let access = on.facts();
-        let via_group = access.role.is_none().then(|| access.via_groups.first().copied()).flatten();
+        let via_group = on.facts().acting_group();
         Ok(sqlx::query_scalar(
             "INSERT INTO audit_events (at, actor_id, installation_id, group_id, kind, detail) \
              VALUES ($1, $2, $3, $4, 'charger_command', $5) RETURNING id",

@@ -98,6 +98,18 @@ pub struct InstallationAccess {
     pub via_groups: Vec<GroupId>,
 }
 
+impl InstallationAccess {
+    /// The group through which the principal acts: the first granted group when the principal has no
+    /// role of its own (what the audit log names as "through 👥 group"); `None` for owners, admins and
+    /// users, who act in their own name.
+    pub fn acting_group(&self) -> Option<GroupId> {
+        match self.role {
+            Some(_) => None,
+            None => self.via_groups.first().copied(),
+        }
+    }
+}
+
 /// What ties one principal to one user group.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GroupAccess {

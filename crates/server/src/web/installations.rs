@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
-use voltgate_domain::authz::rules::{may_hold_id_tag, RoleChangeRefused};
+use voltgate_domain::authz::rules::{may_change_max_current, may_hold_id_tag, RoleChangeRefused};
 use voltgate_domain::authz::{ChangeSettings, ManageUsers, ViewInstallation, ViewPeople};
 use voltgate_domain::settings::{AvailableCurrent, InstallationSettings, SettingsInput};
 use voltgate_domain::{
@@ -225,6 +225,8 @@ struct InstallationPage {
     via_groups: Vec<String>,
     can_manage: bool,
     can_change_settings: bool,
+    /// Owners and admins set the maximum current (the circuit's rating); partners see it, fixed.
+    can_change_max: bool,
     can_manage_users: bool,
     /// Owners and admins see the people on the installation; users and group members do not.
     can_see_people: bool,
@@ -414,6 +416,7 @@ async fn page(
         can_manage: seen.may(Action::ManagePermissions),
         installation,
         can_change_settings,
+        can_change_max: may_change_max_current(seen.facts()),
         can_manage_users,
         can_see_people: people.is_some(),
         settings,
@@ -477,7 +480,13 @@ async fn update_settings(
     let (installation, change) = app
         .installation::<ChangeSettings>(&auth.principal(), id)
         .await?;
-    match InstallationSettings::from_input(&input) {
+    let may_change_max = may_change_max_current(change.facts());
+    let checked = InstallationSettings::from_input(&input).and_then(|settings| {
+        settings
+            .change_allowed(&installation.settings, may_change_max)
+            .map(|()| settings)
+    });
+    match checked {
         Ok(settings) => {
             app.store.update_settings(&change, &settings).await?;
             app.charging.rebalance(id);

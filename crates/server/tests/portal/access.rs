@@ -179,8 +179,32 @@ async fn the_whole_story(engine: Engine) {
         "the group's owner reaches the installation"
     );
     assert!(html.contains("through 👥 Acme Charging"));
+    // The circuit's rating is the owners' to set: a partner sees it fixed and cannot raise it.
+    let rating = html
+        .split("id=\"max_current\"")
+        .nth(1)
+        .and_then(|rest| rest.split("value=\"").nth(1))
+        .and_then(|rest| rest.split('"').next())
+        .expect("the maximum current is shown")
+        .to_owned();
+    assert!(html.contains("readonly aria-describedby=\"max_current_fixed\""));
+    let raised = [
+        ("max_current", "1000"),
+        ("available_mode", "all"),
+        ("available_current", "25"),
+        ("phases", "3"),
+    ];
+    let refused = partner
+        .submit(&page, &format!("{page}/settings"), &raised)
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused
+        .text()
+        .await
+        .unwrap()
+        .contains("owners and administrators may change the maximum current."));
     let settings = [
-        ("max_current", "40"),
+        ("max_current", rating.as_str()),
         ("available_mode", "all"),
         ("available_current", "25"),
         ("phases", "3"),
@@ -191,6 +215,11 @@ async fn the_whole_story(engine: Engine) {
             .await
             .status(),
         StatusCode::SEE_OTHER
+    );
+    let (_, html) = partner.page(&page).await;
+    assert!(
+        html.contains(&format!("value=\"{rating}\"")),
+        "the rating is unchanged"
     );
     let (_, list) = partner.page("/installations").await;
     assert!(list.contains("Garage Nord") && list.contains("through 👥 Acme Charging"));
