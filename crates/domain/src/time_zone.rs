@@ -1,7 +1,6 @@
 //! An installation's time zone: an IANA name (`Europe/Oslo`) checked against the tz database, and how
 //! the portal shows instants in it.
 
-use std::borrow::Borrow;
 use std::fmt;
 
 use chrono::{DateTime, LocalResult, NaiveDate, TimeZone, Utc};
@@ -19,6 +18,23 @@ pub enum ZoneError {
 impl Coded for ZoneError {
     fn message(&self) -> Message {
         Message::new("err-time-zone")
+    }
+}
+
+/// An instant, however many references a template wraps it in.
+pub trait AsInstant {
+    fn instant(&self) -> DateTime<Utc>;
+}
+
+impl AsInstant for DateTime<Utc> {
+    fn instant(&self) -> DateTime<Utc> {
+        *self
+    }
+}
+
+impl<T: AsInstant + ?Sized> AsInstant for &T {
+    fn instant(&self) -> DateTime<Utc> {
+        (**self).instant()
     }
 }
 
@@ -70,22 +86,22 @@ impl Zone {
 
     /// An instant as people read it on the portal: local date and time to the minute
     /// (`2026-11-26 07:30`).
-    pub fn show(&self, at: impl Borrow<DateTime<Utc>>) -> String {
-        at.borrow()
+    pub fn show(&self, at: impl AsInstant) -> String {
+        at.instant()
             .with_timezone(&self.0)
             .format("%Y-%m-%d %H:%M")
             .to_string()
     }
 
     /// The local calendar date of an instant (`2026-11-26`).
-    pub fn show_date(&self, at: impl Borrow<DateTime<Utc>>) -> String {
-        self.date_of(*at.borrow()).format("%Y-%m-%d").to_string()
+    pub fn show_date(&self, at: impl AsInstant) -> String {
+        self.date_of(at.instant()).format("%Y-%m-%d").to_string()
     }
 
     /// An instant for machines: ISO 8601 with seconds and the local offset
     /// (`2026-11-26T07:30:05+01:00`).
-    pub fn iso(&self, at: impl Borrow<DateTime<Utc>>) -> String {
-        at.borrow()
+    pub fn iso(&self, at: impl AsInstant) -> String {
+        at.instant()
             .with_timezone(&self.0)
             .format("%Y-%m-%dT%H:%M:%S%:z")
             .to_string()

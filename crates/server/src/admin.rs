@@ -207,6 +207,7 @@ async fn installation_command(
                 name,
                 address,
                 installation_type,
+                ..InstallationInput::default()
             }
             .parse()
             .map_err(|e| invalid(&e))?;

@@ -122,6 +122,7 @@ async fn prepare(url: &str, chargers: usize) -> anyhow::Result<()> {
         name: Name::parse("Bench")?,
         address: Address::parse("")?,
         installation_type: InstallationType::Pro,
+        time_zone: voltgate_domain::Zone::default(),
     };
     let mut installation = db
         .store

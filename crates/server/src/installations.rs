@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 use voltgate_domain::text::Address;
-use voltgate_domain::{InstallationType, Name, ValidationErrors};
+use voltgate_domain::{InstallationType, Name, ValidationErrors, Zone};
 use voltgate_store::NewInstallation;
 
 /// A new installation as typed.
@@ -15,6 +15,10 @@ pub struct InstallationInput {
     /// `go` or `pro`.
     #[serde(default)]
     pub installation_type: String,
+    /// An IANA time zone; the portal's create form has the browser fill it in. Missing or unknown
+    /// gives the default zone (it is a guess, not something a person typed).
+    #[serde(default)]
+    pub time_zone: String,
 }
 
 impl InstallationInput {
@@ -32,6 +36,7 @@ impl InstallationInput {
                 name,
                 address,
                 installation_type,
+                time_zone: Zone::parse_or_default(&self.time_zone),
             }),
             _ => Err(errors),
         }

@@ -33,6 +33,10 @@ mod tokens_sql {
     include!("engine_tokens.rs");
 }
 
+mod history_sql {
+    include!("engine_history.rs");
+}
+
 /// Connects to and migrates the PostgreSQL database at `url`.
 pub(crate) async fn connect(url: &str) -> Result<Database> {
     let pool = PgPoolOptions::new()

@@ -3,6 +3,7 @@
 mod access;
 mod account;
 mod accounts;
+mod chart;
 pub(crate) mod chargers;
 mod groups;
 mod history;
