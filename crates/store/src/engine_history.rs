@@ -72,6 +72,9 @@ macro_rules! bind_filter {
 /// `CASE WHEN col < $k+1 THEN 0 WHEN … END` for the inner bounds, placeholders from `$first`; the
 /// outer bounds go in the WHERE.
 fn bucket_case(column: &str, bounds: usize, first: usize) -> String {
+    if bounds <= 2 {
+        return "0".to_owned();
+    }
     let mut sql = String::from("CASE");
     for i in 1..bounds - 1 {
         let _ = write!(sql, " WHEN {column} < ${} THEN {}", first + i, i - 1);

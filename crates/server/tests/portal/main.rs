@@ -16,6 +16,7 @@ mod events;
 mod exposure;
 mod fleet;
 mod groups;
+mod history;
 mod helpers;
 mod hostile_text;
 mod installations;
