@@ -80,7 +80,7 @@ pub fn bar_chart(tr: Tr, id: &str, title: String, description: String, bars: &[B
         x2 = WIDTH - LEFT,
     );
     for (i, bar) in bars.iter().enumerate() {
-        let h = (bar.value.max(0.0) * scale).max(if bar.value > 0.0 { 1.0 } else { 0.0 });
+        let h = (bar.value.max(0.0) * scale).max(if bar.value > 0.0 { 1.0 } else { 0.0 }) + 0.0;
         let x = LEFT + i as f64 * slot + slot * 0.15;
         let _ = write!(
             svg,
@@ -183,7 +183,7 @@ mod tests {
 
     #[test]
     fn labels_and_values_are_escaped_and_localised() {
-        let bars = [Bar { short: "<a>".into(), full: "x & y".into(), value: 1.25 }];
+        let bars = [Bar { short: "<a>".into(), full: "x & y".into(), value: 1.26 }];
         let chart = bar_chart(Tr(Lang::De), "c", "T\"".into(), "D".into(), &bars, "kWh", 1);
         assert!(chart.svg.contains("&lt;a&gt;"));
         assert!(chart.svg.contains("T&quot;"));
