@@ -7,14 +7,14 @@ use std::fmt::Write as _;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::stream::{BoxStream, StreamExt};
-use voltgate_domain::InstallationId;
+use voltgate_domain::{ChargerId, InstallationId};
 
 use super::chargers_sql::SESSION_COLUMNS;
 use super::EngineStore;
 use crate::chargers::{ChargeSession, HistoryFilter, HistoryTotals};
 use crate::batch::Flush;
 use crate::error::{Result, StoreError};
-use crate::history::{HistoryStore, MAX_BUCKETS};
+use crate::history::{HistoryStore, ImportedSession, MAX_BUCKETS};
 use crate::rows::ChargeSessionRow;
 
 /// The energy of a session that counts in totals: never negative.
@@ -178,6 +178,48 @@ impl HistoryStore for EngineStore {
             }
         }
         Ok(sums)
+    }
+
+    async fn import_charge_sessions(&self, charger: ChargerId, sessions: &[ImportedSession]) -> Result<()> {
+        /// Rows per INSERT: 9 placeholders each, well under either engine's limit.
+        const ROWS: usize = 500;
+        let mut tx = self.pool.begin().await?;
+        for chunk in sessions.chunks(ROWS) {
+            let mut sql = String::from(
+                "INSERT INTO charge_sessions (charger_id, connector_id, id_tag, started_at, meter_start, stopped_at, \
+                 meter_stop, energy_wh, received_at) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                let n = i * 9;
+                let _ = write!(
+                    sql,
+                    "{}(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    if i == 0 { "" } else { ", " },
+                    n + 1, n + 2, n + 3, n + 4, n + 5, n + 6, n + 7, n + 8, n + 9
+                );
+            }
+            let mut query = sqlx::query(&sql);
+            for s in chunk {
+                query = query
+                    .bind(charger.as_uuid())
+                    .bind(s.connector_id)
+                    .bind(&s.id_tag)
+                    .bind(s.started_at)
+                    .bind(s.meter_start)
+                    .bind(s.stopped_at)
+                    .bind(s.meter_stop)
+                    .bind((s.meter_stop - s.meter_start).max(0) as f64)
+                    .bind(s.started_at);
+            }
+            query.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn refresh_statistics(&self) -> Result<()> {
+        sqlx::query("ANALYZE").execute(&self.pool).await?;
+        Ok(())
     }
 
     async fn delivered_by_bucket(&self, installation: InstallationId, bounds: &[DateTime<Utc>]) -> Result<Vec<f64>> {

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::stream::BoxStream;
-use voltgate_domain::InstallationId;
+use voltgate_domain::{ChargerId, InstallationId};
 
 use crate::chargers::{ChargeSession, HistoryFilter};
 use crate::error::Result;
@@ -38,6 +38,24 @@ pub trait HistoryStore: Send + Sync {
         installation: InstallationId,
         bounds: &[DateTime<Utc>],
     ) -> Result<Vec<f64>>;
+
+    /// Adds finished sessions of one charger in one transaction, many rows per statement (for
+    /// `voltgate bench history`, which needs a million of them; the charger hot path never uses it).
+    async fn import_charge_sessions(&self, charger: ChargerId, sessions: &[ImportedSession]) -> Result<()>;
+
+    /// Refreshes the query planner's statistics (after a large import).
+    async fn refresh_statistics(&self) -> Result<()>;
+}
+
+/// A finished session to import (its meters in Wh).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImportedSession {
+    pub connector_id: i32,
+    pub id_tag: String,
+    pub started_at: DateTime<Utc>,
+    pub stopped_at: DateTime<Utc>,
+    pub meter_start: i64,
+    pub meter_stop: i64,
 }
 
 /// The most buckets one sum answers for.

@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 pub use chargers::*;
 pub use error::{Result, StoreError};
-pub use history::HistoryStore;
+pub use history::{HistoryStore, ImportedSession};
 pub use model::*;
 pub use sessions::SessionBackend;
 pub use store::Store;

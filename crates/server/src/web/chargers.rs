@@ -415,7 +415,7 @@ async fn charger_page(
         charger_pending,
         last_seen: charger.last_seen_at.map_or_else(
             || tr.t("never"),
-            |seen| seen.format("%Y-%m-%d %H:%M").to_string(),
+            |seen| installation.time_zone.show(seen),
         ),
         authentication_required: installation.settings.authentication_required,
         tokens,
