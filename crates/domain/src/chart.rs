@@ -79,7 +79,11 @@ impl Buckets {
     /// for (the first and last bucket may reach outside the range: a week is always whole). A range
     /// given backwards is turned around.
     pub fn covering(zone: Zone, first: NaiveDate, last: NaiveDate) -> Self {
-        let (first, last) = if first <= last { (first, last) } else { (last, first) };
+        let (first, last) = if first <= last {
+            (first, last)
+        } else {
+            (last, first)
+        };
         Self::with_step(zone, Step::for_range(first, last), first, last)
     }
 
@@ -96,7 +100,11 @@ impl Buckets {
         }
         let mut bounds: Vec<DateTime<Utc>> = starts.iter().map(|d| zone.start_of_day(*d)).collect();
         bounds.push(zone.start_of_day(start));
-        Self { step, starts, bounds }
+        Self {
+            step,
+            starts,
+            bounds,
+        }
     }
 
     /// The last `days` local days up to and including the day of `now`, day by day.
@@ -132,16 +140,27 @@ mod tests {
     }
 
     fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     #[test]
     fn the_step_follows_the_length_of_the_range() {
         assert_eq!(Step::for_range(day(2026, 1, 1), day(2026, 1, 1)), Step::Day);
         assert_eq!(Step::for_range(day(2026, 1, 1), day(2026, 3, 3)), Step::Day);
-        assert_eq!(Step::for_range(day(2026, 1, 1), day(2026, 3, 4)), Step::Week);
-        assert_eq!(Step::for_range(day(2026, 1, 1), day(2026, 7, 1)), Step::Week);
-        assert_eq!(Step::for_range(day(2026, 1, 1), day(2026, 7, 2)), Step::Month);
+        assert_eq!(
+            Step::for_range(day(2026, 1, 1), day(2026, 3, 4)),
+            Step::Week
+        );
+        assert_eq!(
+            Step::for_range(day(2026, 1, 1), day(2026, 7, 1)),
+            Step::Week
+        );
+        assert_eq!(
+            Step::for_range(day(2026, 1, 1), day(2026, 7, 2)),
+            Step::Month
+        );
     }
 
     #[test]
@@ -156,7 +175,10 @@ mod tests {
     fn days_are_local_days() {
         let oslo = Zone::default();
         let buckets = Buckets::with_step(oslo, Step::Day, day(2026, 3, 28), day(2026, 3, 30));
-        assert_eq!(buckets.starts, vec![day(2026, 3, 28), day(2026, 3, 29), day(2026, 3, 30)]);
+        assert_eq!(
+            buckets.starts,
+            vec![day(2026, 3, 28), day(2026, 3, 29), day(2026, 3, 30)]
+        );
         assert_eq!(
             buckets.bounds,
             vec![

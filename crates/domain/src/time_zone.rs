@@ -139,14 +139,21 @@ mod tests {
     use super::*;
 
     fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     #[test]
     fn names_of_the_database_are_accepted() {
-        assert_eq!(Zone::parse(" Europe/Berlin ").unwrap().name(), "Europe/Berlin");
         assert_eq!(
-            Zone::parse("America/Argentina/Buenos_Aires").unwrap().name(),
+            Zone::parse(" Europe/Berlin ").unwrap().name(),
+            "Europe/Berlin"
+        );
+        assert_eq!(
+            Zone::parse("America/Argentina/Buenos_Aires")
+                .unwrap()
+                .name(),
             "America/Argentina/Buenos_Aires"
         );
         assert_eq!(Zone::parse("UTC").unwrap().name(), "UTC");
@@ -155,7 +162,14 @@ mod tests {
 
     #[test]
     fn other_text_is_refused() {
-        for bad in ["", "Oslo", "Europe/Atlantis", "europe/oslo\0", &"A/".repeat(40), "+01:00"] {
+        for bad in [
+            "",
+            "Oslo",
+            "Europe/Atlantis",
+            "europe/oslo\0",
+            &"A/".repeat(40),
+            "+01:00",
+        ] {
             assert_eq!(Zone::parse(bad), Err(ZoneError::Unknown), "{bad:?}");
         }
         assert_eq!(Zone::parse_or_default("nonsense"), Zone::default());
@@ -168,21 +182,36 @@ mod tests {
         assert_eq!(oslo.show(at("2026-11-26T06:30:59Z")), "2026-11-26 07:30");
         assert_eq!(oslo.show(at("2026-07-01T22:30:00Z")), "2026-07-02 00:30");
         assert_eq!(oslo.show_date(at("2026-07-01T22:30:00Z")), "2026-07-02");
-        assert_eq!(oslo.iso(at("2026-11-26T06:30:05Z")), "2026-11-26T07:30:05+01:00");
+        assert_eq!(
+            oslo.iso(at("2026-11-26T06:30:05Z")),
+            "2026-11-26T07:30:05+01:00"
+        );
         let utc = Zone::parse("UTC").unwrap();
-        assert_eq!(utc.iso(at("2026-11-26T06:30:05Z")), "2026-11-26T06:30:05+00:00");
+        assert_eq!(
+            utc.iso(at("2026-11-26T06:30:05Z")),
+            "2026-11-26T06:30:05+00:00"
+        );
     }
 
     #[test]
     fn days_begin_at_local_midnight() {
         let oslo = Zone::default();
         let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
-        assert_eq!(oslo.start_of_day(day(2026, 1, 15)), at("2026-01-14T23:00:00Z"));
-        assert_eq!(oslo.start_of_day(day(2026, 7, 15)), at("2026-07-14T22:00:00Z"));
+        assert_eq!(
+            oslo.start_of_day(day(2026, 1, 15)),
+            at("2026-01-14T23:00:00Z")
+        );
+        assert_eq!(
+            oslo.start_of_day(day(2026, 7, 15)),
+            at("2026-07-14T22:00:00Z")
+        );
         // Santiago moves its clocks at midnight: the day begins at 01:00 local time.
         let santiago = Zone::parse("America/Santiago").unwrap();
         let start = santiago.start_of_day(day(2026, 9, 6));
         assert_eq!(santiago.date_of(start), day(2026, 9, 6));
-        assert_eq!(santiago.date_of(start - chrono::Duration::seconds(1)), day(2026, 9, 5));
+        assert_eq!(
+            santiago.date_of(start - chrono::Duration::seconds(1)),
+            day(2026, 9, 5)
+        );
     }
 }

@@ -11,7 +11,9 @@ use rand::{Rng, SeedableRng};
 use voltgate_domain::authz::ManageUsers;
 use voltgate_domain::chart::Buckets;
 use voltgate_domain::text::{Address, Name};
-use voltgate_domain::{ChargePointIdentity, ChargerId, Email, InstallationId, InstallationType, Principal, Zone};
+use voltgate_domain::{
+    ChargePointIdentity, ChargerId, Email, InstallationId, InstallationType, Principal, Zone,
+};
 use voltgate_store::{HistoryFilter, ImportedSession, NewCharger, NewInstallation, NewUser, Store};
 
 use crate::authz;
@@ -39,7 +41,10 @@ pub struct HistoryBench {
 /// Three years of history, ending now.
 const YEARS: i64 = 3;
 
-async fn seed(store: &dyn Store, options: &HistoryBench) -> anyhow::Result<(InstallationId, Vec<ChargerId>)> {
+async fn seed(
+    store: &dyn Store,
+    options: &HistoryBench,
+) -> anyhow::Result<(InstallationId, Vec<ChargerId>)> {
     let owner = store
         .create_user(&NewUser {
             email: Email::parse("owner@bench.example")?,
@@ -62,9 +67,16 @@ async fn seed(store: &dyn Store, options: &HistoryBench) -> anyhow::Result<(Inst
             installation_type: InstallationType::Pro,
             time_zone: Zone::default(),
         };
-        let installation = store.create_installation(owner.id, &site, &operator).await?;
-        let (_, manage) = authz::installation::<ManageUsers>(store, &operator, installation.id).await?;
-        let sessions = if n == 0 { big } else { (options.sessions - big) / rest };
+        let installation = store
+            .create_installation(owner.id, &site, &operator)
+            .await?;
+        let (_, manage) =
+            authz::installation::<ManageUsers>(store, &operator, installation.id).await?;
+        let sessions = if n == 0 {
+            big
+        } else {
+            (options.sessions - big) / rest
+        };
         let per_charger = sessions / options.chargers.max(1);
         let mut chargers = Vec::new();
         for c in 0..options.chargers.max(1) {
@@ -82,7 +94,8 @@ async fn seed(store: &dyn Store, options: &HistoryBench) -> anyhow::Result<(Inst
             let step = span.num_seconds() / per_charger.max(1) as i64;
             let rows: Vec<ImportedSession> = (0..per_charger)
                 .map(|i| {
-                    let started_at = end - span + Span::seconds(step * i as i64 + rng.gen_range(0..step.max(1) / 2));
+                    let started_at = end - span
+                        + Span::seconds(step * i as i64 + rng.gen_range(0..step.max(1) / 2));
                     let wh = rng.gen_range(1_000..40_000);
                     ImportedSession {
                         connector_id: rng.gen_range(1..=2),
@@ -101,7 +114,11 @@ async fn seed(store: &dyn Store, options: &HistoryBench) -> anyhow::Result<(Inst
             measured = Some((installation.id, chargers));
         }
         if n % 10 == 9 {
-            println!("  seeded {} installations in {:.0} s", n + 1, started.elapsed().as_secs_f64());
+            println!(
+                "  seeded {} installations in {:.0} s",
+                n + 1,
+                started.elapsed().as_secs_f64()
+            );
         }
     }
     store.refresh_statistics().await?;
@@ -116,7 +133,12 @@ fn percentile(times: &mut [Duration], q: f64) -> f64 {
 
 fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
-        .map(|text| text.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .map(|text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .unwrap_or_else(|_| "unknown".into())
 }
 
@@ -134,7 +156,9 @@ async fn measure(
         let filter = filter(n);
         let sent = Instant::now();
         let totals = store.charge_history_totals(installation, &filter).await?;
-        let rows = store.charge_history(installation, &filter, 50, (page - 1) * 50).await?;
+        let rows = store
+            .charge_history(installation, &filter, 50, (page - 1) * 50)
+            .await?;
         times.push(sent.elapsed());
         matched += totals.sessions;
         std::hint::black_box(rows);
@@ -154,36 +178,79 @@ pub async fn run(options: &HistoryBench) -> anyhow::Result<()> {
     };
     let db = voltgate_store::connect(&url).await?;
     let store = db.store.as_ref();
-    println!("seeding {} sessions over {} installations x {} chargers ({:?})", options.sessions, options.installations, options.chargers, db.engine);
+    println!(
+        "seeding {} sessions over {} installations x {} chargers ({:?})",
+        options.sessions, options.installations, options.chargers, db.engine
+    );
     let seeding = Instant::now();
     let (installation, chargers) = seed(store, options).await?;
-    println!("seeded in {:.0} s; load average {}", seeding.elapsed().as_secs_f64(), load_average());
+    println!(
+        "seeded in {:.0} s; load average {}",
+        seeding.elapsed().as_secs_f64(),
+        load_average()
+    );
     let zone = Zone::default();
     let today = zone.date_of(Utc::now());
     let month = move |n: usize| {
         let first = today - Span::days(30 + (n as i64 * 37) % (365 * YEARS - 60));
-        (zone.start_of_day(first), zone.start_of_day(first + Span::days(31)))
+        (
+            zone.start_of_day(first),
+            zone.start_of_day(first + Span::days(31)),
+        )
     };
     type Filter = Box<dyn FnMut(usize) -> HistoryFilter>;
     let one = chargers.clone();
     let kinds: Vec<(&str, i64, Filter)> = vec![
-        ("a month, all chargers, page 1", 1, Box::new(move |n| {
-            let (from, to) = month(n);
-            HistoryFilter { from: Some(from), to: Some(to), ..HistoryFilter::default() }
-        })),
-        ("a month, one charger, page 1", 1, Box::new(move |n| {
-            let (from, to) = month(n);
-            HistoryFilter { charger: Some(one[n % one.len()]), from: Some(from), to: Some(to), ..HistoryFilter::default() }
-        })),
-        ("a month, all chargers, page 10", 10, Box::new(move |n| {
-            let (from, to) = month(n);
-            HistoryFilter { from: Some(from), to: Some(to), ..HistoryFilter::default() }
-        })),
-        ("no filter (whole installation), page 1", 1, Box::new(|_| HistoryFilter::default())),
+        (
+            "a month, all chargers, page 1",
+            1,
+            Box::new(move |n| {
+                let (from, to) = month(n);
+                HistoryFilter {
+                    from: Some(from),
+                    to: Some(to),
+                    ..HistoryFilter::default()
+                }
+            }),
+        ),
+        (
+            "a month, one charger, page 1",
+            1,
+            Box::new(move |n| {
+                let (from, to) = month(n);
+                HistoryFilter {
+                    charger: Some(one[n % one.len()]),
+                    from: Some(from),
+                    to: Some(to),
+                    ..HistoryFilter::default()
+                }
+            }),
+        ),
+        (
+            "a month, all chargers, page 10",
+            10,
+            Box::new(move |n| {
+                let (from, to) = month(n);
+                HistoryFilter {
+                    from: Some(from),
+                    to: Some(to),
+                    ..HistoryFilter::default()
+                }
+            }),
+        ),
+        (
+            "no filter (whole installation), page 1",
+            1,
+            Box::new(|_| HistoryFilter::default()),
+        ),
     ];
-    println!("{:42} {:>9} {:>9} {:>9} {:>9}  load average", "history page: rows + totals", "sessions", "p50 ms", "p95 ms", "p99 ms");
+    println!(
+        "{:42} {:>9} {:>9} {:>9} {:>9}  load average",
+        "history page: rows + totals", "sessions", "p50 ms", "p95 ms", "p99 ms"
+    );
     for (name, page, filter) in kinds {
-        let (mut times, matched) = measure(store, installation, options.requests, page, filter).await?;
+        let (mut times, matched) =
+            measure(store, installation, options.requests, page, filter).await?;
         println!(
             "{name:42} {matched:>9} {:>9.2} {:>9.2} {:>9.2}  {}",
             percentile(&mut times, 0.5),
@@ -196,7 +263,9 @@ pub async fn run(options: &HistoryBench) -> anyhow::Result<()> {
     for n in 0..options.requests {
         let days = Buckets::last_days(zone, Utc::now() - Span::days((n as i64 * 11) % 900), 30);
         let sent = Instant::now();
-        store.energy_by_bucket(installation, &HistoryFilter::default(), &days.bounds).await?;
+        store
+            .energy_by_bucket(installation, &HistoryFilter::default(), &days.bounds)
+            .await?;
         chart.push(sent.elapsed());
     }
     println!(

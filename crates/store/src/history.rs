@@ -41,7 +41,11 @@ pub trait HistoryStore: Send + Sync {
 
     /// Adds finished sessions of one charger in one transaction, many rows per statement (for
     /// `voltgate bench history`, which needs a million of them; the charger hot path never uses it).
-    async fn import_charge_sessions(&self, charger: ChargerId, sessions: &[ImportedSession]) -> Result<()>;
+    async fn import_charge_sessions(
+        &self,
+        charger: ChargerId,
+        sessions: &[ImportedSession],
+    ) -> Result<()>;
 
     /// Refreshes the query planner's statistics (after a large import).
     async fn refresh_statistics(&self) -> Result<()>;

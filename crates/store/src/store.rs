@@ -26,7 +26,9 @@ pub trait Store:
     crate::chargers::ChargerStore
     + crate::tokens::TokenStore
     + crate::history::HistoryStore
-    + Send + Sync + 'static
+    + Send
+    + Sync
+    + 'static
 {
     /// Answers when the database answers.
     async fn ping(&self) -> Result<()>;

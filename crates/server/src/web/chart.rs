@@ -51,15 +51,27 @@ pub struct Bar {
 const WIDTH: f64 = 600.0;
 const HEIGHT: f64 = 240.0;
 const LEFT: f64 = 8.0;
-const TOP: f64 = 28.0;
-const BOTTOM: f64 = 30.0;
+const TOP: f64 = 34.0;
+const BOTTOM: f64 = 34.0;
 /// At most this many labels under the bars, so they stay readable on a phone.
 const LABELS: usize = 6;
 
 /// Draws bars. `unit` follows every value ("kWh", "kW"); `places` is the decimals shown.
-pub fn bar_chart(tr: Tr, id: &str, title: String, description: String, bars: &[Bar], unit: &str, places: usize) -> BarChart {
+pub fn bar_chart(
+    tr: Tr,
+    id: &str,
+    title: String,
+    description: String,
+    bars: &[Bar],
+    unit: &str,
+    places: usize,
+) -> BarChart {
     let max = bars.iter().map(|b| b.value).fold(0.0_f64, f64::max);
-    let scale = if max > 0.0 { (HEIGHT - TOP - BOTTOM) / max } else { 0.0 };
+    let scale = if max > 0.0 {
+        (HEIGHT - TOP - BOTTOM) / max
+    } else {
+        0.0
+    };
     let n = bars.len().max(1) as f64;
     let slot = (WIDTH - 2.0 * LEFT) / n;
     let every = bars.len().div_ceil(LABELS).max(1);
@@ -73,7 +85,7 @@ pub fn bar_chart(tr: Tr, id: &str, title: String, description: String, bars: &[B
     );
     let _ = write!(
         svg,
-        "<text class=\"chart-max\" x=\"{LEFT}\" y=\"16\">{}</text>\
+        "<text class=\"chart-max\" x=\"{LEFT}\" y=\"22\">{}</text>\
          <line class=\"chart-axis\" x1=\"{LEFT}\" y1=\"{y}\" x2=\"{x2}\" y2=\"{y}\"/>",
         escape(&format!("↑ {}", value_text(max))),
         y = HEIGHT - BOTTOM,
@@ -94,7 +106,7 @@ pub fn bar_chart(tr: Tr, id: &str, title: String, description: String, bars: &[B
                 svg,
                 "<text class=\"chart-label\" x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
                 x + slot * 0.35,
-                HEIGHT - 10.0,
+                HEIGHT - 8.0,
                 escape(&bar.short)
             );
         }
@@ -104,7 +116,10 @@ pub fn bar_chart(tr: Tr, id: &str, title: String, description: String, bars: &[B
         id: id.to_owned(),
         title,
         svg,
-        rows: bars.iter().map(|b| (b.full.clone(), value_text(b.value))).collect(),
+        rows: bars
+            .iter()
+            .map(|b| (b.full.clone(), value_text(b.value)))
+            .collect(),
         label_heading: tr.t("chart-when"),
         value_heading: tr.t("chart-value"),
     }
@@ -125,11 +140,20 @@ pub fn bucket_labels(tr: Tr, step: Step, start: chrono::NaiveDate) -> (String, S
             let week = start.iso_week();
             let text = tr.with(
                 "chart-week",
-                &[("week", &week.week().to_string()), ("year", &week.year().to_string())],
+                &[
+                    ("week", &week.week().to_string()),
+                    ("year", &week.year().to_string()),
+                ],
             );
-            (tr.with("chart-week-short", &[("week", &week.week().to_string())]), text)
+            (
+                tr.with("chart-week-short", &[("week", &week.week().to_string())]),
+                text,
+            )
         }
-        Step::Month => (start.format("%m/%y").to_string(), start.format("%Y-%m").to_string()),
+        Step::Month => (
+            start.format("%m/%y").to_string(),
+            start.format("%Y-%m").to_string(),
+        ),
     }
 }
 
@@ -141,7 +165,11 @@ pub fn energy_chart(tr: Tr, id: &str, title: String, buckets: &Buckets, wh: &[f6
         .zip(wh)
         .map(|(start, wh)| {
             let (short, full) = bucket_labels(tr, buckets.step, *start);
-            Bar { short, full, value: wh / 1000.0 }
+            Bar {
+                short,
+                full,
+                value: wh / 1000.0,
+            }
         })
         .collect();
     let total: f64 = wh.iter().sum::<f64>() / 1000.0;
@@ -149,8 +177,14 @@ pub fn energy_chart(tr: Tr, id: &str, title: String, buckets: &Buckets, wh: &[f6
         "chart-energy-desc",
         &[
             ("total", &decimal(tr, total.max(0.0) + 0.0, 1)),
-            ("first", bars.first().map(|b| b.full.as_str()).unwrap_or_default()),
-            ("last", bars.last().map(|b| b.full.as_str()).unwrap_or_default()),
+            (
+                "first",
+                bars.first().map(|b| b.full.as_str()).unwrap_or_default(),
+            ),
+            (
+                "last",
+                bars.last().map(|b| b.full.as_str()).unwrap_or_default(),
+            ),
         ],
     );
     bar_chart(tr, id, title, description, &bars, "kWh", 1)
@@ -174,7 +208,15 @@ pub fn power_chart(tr: Tr, id: &str, zone: Zone, hours: &[DateTime<Utc>], wh: &[
         .collect();
     let peak = bars.iter().map(|b| b.value).fold(0.0_f64, f64::max);
     let description = tr.with("chart-power-desc", &[("peak", &decimal(tr, peak, 1))]);
-    bar_chart(tr, id, tr.t("chart-power-title"), description, &bars, "kW", 1)
+    bar_chart(
+        tr,
+        id,
+        tr.t("chart-power-title"),
+        description,
+        &bars,
+        "kW",
+        1,
+    )
 }
 
 #[cfg(test)]
@@ -183,7 +225,11 @@ mod tests {
 
     #[test]
     fn labels_and_values_are_escaped_and_localised() {
-        let bars = [Bar { short: "<a>".into(), full: "x & y".into(), value: 1.26 }];
+        let bars = [Bar {
+            short: "<a>".into(),
+            full: "x & y".into(),
+            value: 1.26,
+        }];
         let chart = bar_chart(Tr(Lang::De), "c", "T\"".into(), "D".into(), &bars, "kWh", 1);
         assert!(chart.svg.contains("&lt;a&gt;"));
         assert!(chart.svg.contains("T&quot;"));
@@ -195,7 +241,11 @@ mod tests {
 
     #[test]
     fn empty_charts_say_zero_never_minus_zero() {
-        let bars = [Bar { short: String::new(), full: "a".into(), value: -0.0 }];
+        let bars = [Bar {
+            short: String::new(),
+            full: "a".into(),
+            value: -0.0,
+        }];
         let chart = bar_chart(Tr(Lang::En), "c", "t".into(), "d".into(), &bars, "kWh", 1);
         assert_eq!(chart.rows[0].1, "0.0 kWh");
         assert!(!chart.svg.contains("-0.0"));

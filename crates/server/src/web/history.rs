@@ -140,9 +140,7 @@ async fn filter_of(
             charger,
             user,
             from: from.map(|d| zone.start_of_day(d)),
-            to: to
-                .and_then(|d| d.succ_opt())
-                .map(|d| zone.start_of_day(d)),
+            to: to.and_then(|d| d.succ_opt()).map(|d| zone.start_of_day(d)),
         },
         from,
         to,
@@ -301,10 +299,7 @@ async fn history(
     let chargers = app.store.chargers(id).await?;
     let (rows, totals, chart, problem) = match &filter {
         Ok(filter) => {
-            let totals = app
-                .store
-                .charge_history_totals(id, &filter.store)
-                .await?;
+            let totals = app.store.charge_history_totals(id, &filter.store).await?;
             let sessions = app
                 .store
                 .charge_history(id, &filter.store, PAGE, (page - 1) * PAGE)

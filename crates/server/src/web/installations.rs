@@ -12,16 +12,15 @@ use axum::Router;
 use serde::Deserialize;
 use voltgate_domain::authz::rules::{may_hold_id_tag, RoleChangeRefused};
 use voltgate_domain::authz::{ChangeSettings, ManageUsers, ViewInstallation, ViewPeople};
+use voltgate_domain::chart::{last_hours, Buckets};
 use voltgate_domain::settings::{AvailableCurrent, InstallationSettings, SettingsInput};
 use voltgate_domain::{
     Action, Authorized, Email, GroupId, IdTag, InstallationAccess, InstallationId, Message,
     Principal, Role, UserId, ValidationErrors, Zone,
 };
-use voltgate_domain::chart::{last_hours, Buckets};
 use voltgate_store::{
     Charger, ConnectorLimit, ConnectorState, HistoryFilter, Installation, InstallationMember,
-    RunningSession,
-    StoreError, User,
+    RunningSession, StoreError, User,
 };
 
 use super::chart::{energy_chart, power_chart, BarChart};
@@ -397,7 +396,10 @@ async fn page(
     let charts = overview_charts(app, Tr(auth.visit.lang), &installation).await?;
     let (time_zone, time_zone_errors) = match feedback.time_zone {
         Some((input, errors)) => (input.time_zone, errors),
-        None => (installation.time_zone.name().to_owned(), ValidationErrors::new()),
+        None => (
+            installation.time_zone.name().to_owned(),
+            ValidationErrors::new(),
+        ),
     };
     let layout = Layout::new(
         app,
@@ -410,7 +412,11 @@ async fn page(
         charts,
         time_zone,
         time_zone_errors,
-        zone_names: if can_change_settings { Zone::names().collect() } else { Vec::new() },
+        zone_names: if can_change_settings {
+            Zone::names().collect()
+        } else {
+            Vec::new()
+        },
         layout,
         role: access.role,
         via_groups,
@@ -514,9 +520,18 @@ async fn overview_charts(
         .energy_by_bucket(installation.id, &HistoryFilter::default(), &days.bounds)
         .await?;
     let hours = last_hours(now, 24);
-    let delivered = app.store.delivered_by_bucket(installation.id, &hours).await?;
+    let delivered = app
+        .store
+        .delivered_by_bucket(installation.id, &hours)
+        .await?;
     Ok(vec![
-        energy_chart(tr, "energy-chart", tr.t("chart-energy-title-days"), &days, &energy),
+        energy_chart(
+            tr,
+            "energy-chart",
+            tr.t("chart-energy-title-days"),
+            &days,
+            &energy,
+        ),
         power_chart(tr, "power-chart", zone, &hours, &delivered),
     ])
 }

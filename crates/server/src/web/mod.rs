@@ -3,8 +3,8 @@
 mod access;
 mod account;
 mod accounts;
-mod chart;
 pub(crate) mod chargers;
+mod chart;
 mod groups;
 mod history;
 mod installations;
