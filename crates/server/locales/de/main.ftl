@@ -517,6 +517,7 @@ chart-history-title = Energie dieser Ladevorgänge
 chart-energy-desc = Insgesamt { $total } kWh von { $first } bis { $last }.
 chart-power-title = Leistung, letzte 24 Stunden
 chart-power-desc = Durchschnittliche Leistung pro Stunde; höchstens { $peak } kW.
+audit-time-zone-changed = Hat die Zeitzone von { $before } auf { $after } geändert
 
 ## Dauer
 duration-under-minute = weniger als eine Minute

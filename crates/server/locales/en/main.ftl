@@ -517,6 +517,7 @@ chart-history-title = Energy of these charging sessions
 chart-energy-desc = { $total } kWh in all from { $first } to { $last }.
 chart-power-title = Power, last 24 hours
 chart-power-desc = Average power per hour; highest { $peak } kW.
+audit-time-zone-changed = Changed the time zone from { $before } to { $after }
 
 ## Durations
 duration-under-minute = less than a minute

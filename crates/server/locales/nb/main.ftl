@@ -517,6 +517,7 @@ chart-history-title = Energi for disse ladeøktene
 chart-energy-desc = { $total } kWh totalt fra { $first } til { $last }.
 chart-power-title = Effekt, siste 24 timer
 chart-power-desc = Gjennomsnittlig effekt per time; høyest { $peak } kW.
+audit-time-zone-changed = Endret tidssonen fra { $before } til { $after }
 
 ## Varighet
 duration-under-minute = under ett minutt

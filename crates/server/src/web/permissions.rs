@@ -284,6 +284,10 @@ fn describe(tr: Tr, event: &AuditEvent) -> String {
     match event.kind.as_str() {
         "installation_created" => tr.with("audit-installation-created", &[("name", &text("name"))]),
         "settings_changed" => tr.t("audit-settings-changed"),
+        "time_zone_changed" => tr.with(
+            "audit-time-zone-changed",
+            &[("before", &text("before")), ("after", &text("after"))],
+        ),
         "role_set" => tr.with(
             "audit-role-set",
             &[("email", &text("email")), ("role", &text("role"))],

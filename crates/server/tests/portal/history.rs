@@ -231,6 +231,11 @@ async fn the_time_zone_is_chosen_checked_and_used(engine: Engine) {
             && html.contains("aria-describedby=\"time_zone-error\"")
     );
     assert_eq!(zone_of(installation).await, "Asia/Tokyo", "nothing written");
+    let (_, audit) = owner.page(&format!("{page}/audit")).await;
+    assert!(
+        audit.contains("Changed the time zone from Europe/Oslo to Asia/Tokyo"),
+        "audited"
+    );
 
     let charger: ChargerId = charger.parse().unwrap();
     let at = Utc.with_ymd_and_hms(2026, 11, 20, 8, 0, 42).unwrap();
