@@ -66,6 +66,12 @@ test("a member's day in German at 390 px", async () => {
     await page.getByRole('link', { name: INSTALLATION }).click();
     await page.getByRole('heading', { name: INSTALLATION }).waitFor();
     assert.equal(await page.getAttribute('nav.tabs a[aria-current=page]', 'href'), new URL(page.url()).pathname);
+    // The Overview's charts: server-drawn SVG with a German name, scaled to the phone's width.
+    const charts = page.locator('svg.chart[role=img]');
+    assert.equal(await charts.count(), 2, 'energy per day and power per hour');
+    assert.equal(await page.locator('#energy-chart-title').textContent(), 'Energie pro Tag, letzte 30 Tage');
+    const chartWidth = await charts.first().evaluate((svg) => svg.getBoundingClientRect().width);
+    assert.ok(chartWidth > 200 && chartWidth <= 390, `the chart is ${chartWidth}px wide`);
     await fitsTheScreen(page, 'Übersicht');
     await accessible(page, 'Übersicht');
     await shoot(page, 'installation-390-de');
@@ -87,6 +93,11 @@ test("a member's day in German at 390 px", async () => {
         + (await page.evaluate(() => document.querySelector('.crumbs a[href^="/installations/"]').getAttribute('href'))) + path);
       await fitsTheScreen(page, path);
       await accessible(page, path);
+      if (path === '/history') {
+        // The stopped session of the day is in the history's chart, in German numbers.
+        assert.equal(await page.locator('svg.chart[role=img]').count(), 1, 'a chart of the sessions');
+        assert.match(await page.locator('p.count').textContent(), /\d+ Ladevorg(ang|änge) · \d+,\d kWh insgesamt/);
+      }
       assert.equal(await page.getAttribute('html', 'lang'), 'de');
       await shoot(page, `${path.slice(1)}-390-de`);
     }

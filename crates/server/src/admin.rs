@@ -207,7 +207,7 @@ async fn installation_command(
                 name,
                 address,
                 installation_type,
-                next: String::new(),
+                ..InstallationInput::default()
             }
             .parse()
             .map_err(|e| invalid(&e))?;

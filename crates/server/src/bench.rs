@@ -28,6 +28,8 @@ use crate::sim::connect_charger;
 pub enum BenchCommand {
     /// Chargers over OCPP 1.6J against one server process.
     Ocpp(OcppBench),
+    /// The charging history: a million sessions, a filtered page and its totals.
+    History(crate::bench_history::HistoryBench),
     /// The REST API: an authorized charger list next to `/healthz`.
     Api(crate::bench_api::ApiBench),
     /// Parallel sign-ups and logins: the server's memory while it hashes passwords.
@@ -122,6 +124,7 @@ async fn prepare(url: &str, chargers: usize) -> anyhow::Result<()> {
         name: Name::parse("Bench")?,
         address: Address::parse("")?,
         installation_type: InstallationType::Pro,
+        time_zone: voltgate_domain::Zone::default(),
     };
     let mut installation = db
         .store
@@ -487,6 +490,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             Ok(())
         }
         BenchCommand::Api(options) => crate::bench_api::run(&options).await,
+        BenchCommand::History(options) => crate::bench_history::run(&options).await,
         BenchCommand::Passwords(options) => crate::bench_limits::passwords(&options).await,
         BenchCommand::SlowClients(options) => crate::bench_limits::slow_clients(&options).await,
     }

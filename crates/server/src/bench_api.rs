@@ -62,6 +62,7 @@ async fn prepare(url: &str, chargers: usize) -> anyhow::Result<InstallationId> {
         name: Name::parse("Bench")?,
         address: Address::parse("")?,
         installation_type: InstallationType::Pro,
+        time_zone: voltgate_domain::Zone::default(),
     };
     let installation = db
         .store

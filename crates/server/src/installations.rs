@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 use voltgate_domain::text::Address;
-use voltgate_domain::{InstallationType, Name, ValidationErrors};
+use voltgate_domain::{InstallationType, Name, ValidationErrors, Zone};
 use voltgate_store::NewInstallation;
 
 /// A new installation as typed.
@@ -15,6 +15,10 @@ pub struct InstallationInput {
     /// `go` or `pro`.
     #[serde(default)]
     pub installation_type: String,
+    /// An IANA time zone; the portal's create form has the browser fill it in. Missing or unknown
+    /// gives the default zone (it is a guess, not something a person typed).
+    #[serde(default)]
+    pub time_zone: String,
     /// Where to go once it exists: an access request the person came from (see
     /// [`InstallationInput::back_to_request`]); anything else is ignored.
     #[serde(default)]
@@ -28,9 +32,7 @@ impl InstallationInput {
         voltgate_domain::LocalPath::parse(&self.next)
             .filter(|path| path.as_str().starts_with("/access/request"))
     }
-}
 
-impl InstallationInput {
     /// Checks every field.
     pub fn parse(&self) -> Result<NewInstallation, ValidationErrors> {
         let mut errors = ValidationErrors::new();
@@ -45,6 +47,7 @@ impl InstallationInput {
                 name,
                 address,
                 installation_type,
+                time_zone: Zone::parse_or_default(&self.time_zone),
             }),
             _ => Err(errors),
         }

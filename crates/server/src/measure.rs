@@ -229,6 +229,7 @@ pub async fn register_charger(database_url: &str, identity: &str) -> anyhow::Res
         name: Name::parse("Measured")?,
         address: Address::parse("")?,
         installation_type: InstallationType::Go,
+        time_zone: voltgate_domain::Zone::default(),
     };
     let operator = Principal::Operator;
     let installation = db

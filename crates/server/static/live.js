@@ -1,3 +1,11 @@
+// A new installation's time zone: the browser's own (without this script the server uses Europe/Oslo).
+(function () {
+  var zone = "";
+  try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return; }
+  document.querySelectorAll("input[data-browser-time-zone]").forEach(function (field) {
+    if (!field.value) field.value = zone;
+  });
+})();
 // Live updates without a framework: the page works without this file.
 // "meter" patches numbers in place; "refresh" fetches the page again and swaps its live parts.
 (function () {

@@ -257,6 +257,9 @@ pub struct HistoryTotals {
     pub sessions: i64,
     /// Energy of the stopped ones (Wh).
     pub energy_wh: f64,
+    /// When the earliest and the latest of them started.
+    pub first: Option<DateTime<Utc>>,
+    pub last: Option<DateTime<Utc>>,
 }
 
 /// Which sessions a history shows.

@@ -20,7 +20,7 @@ use voltgate_domain::installation::keeps_an_owner;
 use voltgate_domain::throttle::{Count, ThrottlePolicy};
 use voltgate_domain::{
     Authorized, Email, GroupAccess, GroupId, GroupRole, InstallationAccess, InstallationId, InstallationSettings,
-    LookupKey, Principal, RegisteredReturnUrl, Role, UserId,
+    LookupKey, Principal, RegisteredReturnUrl, Role, UserId, Zone,
 };
 
 use crate::error::{Result, StoreError};
@@ -33,7 +33,7 @@ type Tx<'a> = sqlx::Transaction<'a, Db>;
 const USER_COLUMNS: &str = "u.id, u.email, u.full_name, u.language, u.created_at";
 const INSTALLATION_COLUMNS: &str = "i.id, i.name, i.address, i.installation_type, i.max_current, \
      i.available_current_mode, i.available_current_phase1, i.available_current_phase2, \
-     i.available_current_phase3, i.authentication_required, i.phases, i.created_at, i.updated_at";
+     i.available_current_phase3, i.authentication_required, i.phases, i.time_zone, i.created_at, i.updated_at";
 const GROUP_COLUMNS: &str =
     "g.id, g.name, g.description, g.support_email, g.support_url, g.lookup_key, g.created_at, g.verified_at";
 
@@ -470,8 +470,8 @@ impl Store for EngineStore {
         sqlx::query(
             "INSERT INTO installations (id, name, address, installation_type, max_current, \
              available_current_mode, available_current_phase1, available_current_phase2, \
-             available_current_phase3, authentication_required, phases, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
+             available_current_phase3, authentication_required, phases, created_at, updated_at, time_zone) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13)",
         )
         .bind(id.as_uuid())
         .bind(new.name.as_str())
@@ -485,6 +485,7 @@ impl Store for EngineStore {
         .bind(settings.authentication_required)
         .bind(settings.phases.count())
         .bind(now)
+        .bind(new.time_zone.name())
         .execute(&mut *tx)
         .await?;
         sqlx::query(
@@ -585,6 +586,29 @@ impl Store for EngineStore {
         .await?;
         let detail = json!({ "before": settings_json(&before.settings), "after": settings_json(settings) });
         audit(&mut tx, actor, Subject::acting_on(on.facts()), "settings_changed", detail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_time_zone(&self, on: &Authorized<ChangeSettings>, zone: Zone) -> Result<()> {
+        let (id, actor) = (on.id(), on.principal());
+        let mut tx = self.pool.begin().await?;
+        let before: Option<String> = sqlx::query_scalar("SELECT time_zone FROM installations WHERE id = $1")
+            .bind(id.as_uuid())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let before = before.ok_or(StoreError::NotFound)?;
+        if before == zone.name() {
+            return Ok(());
+        }
+        sqlx::query("UPDATE installations SET time_zone = $2, updated_at = $3 WHERE id = $1")
+            .bind(id.as_uuid())
+            .bind(zone.name())
+            .bind(Utc::now())
+            .execute(&mut *tx)
+            .await?;
+        let detail = json!({ "before": before, "after": zone.name() });
+        audit(&mut tx, actor, Subject { installation: Some(id), group: None }, "time_zone_changed", detail).await?;
         tx.commit().await?;
         Ok(())
     }

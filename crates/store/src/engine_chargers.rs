@@ -16,15 +16,10 @@ use crate::chargers::*;
 use crate::error::{Result, StoreError};
 use crate::rows::{ChargeSessionRow, ChargerRow, ConnectorLimitRow, ConnectorRow, IdTagRow};
 
-const SESSION_COLUMNS: &str = "s.id, s.charger_id, c.name AS charger_name, s.connector_id, s.id_tag, \
+/// The columns of a [`ChargeSession`], from `s` (sessions), `c` (chargers) and `u` (users).
+pub(crate) const SESSION_COLUMNS: &str = "s.id, s.charger_id, c.name AS charger_name, s.connector_id, s.id_tag, \
      u.email AS user_email, u.id AS user_id, u.full_name AS user_full_name, s.started_at, s.meter_start, s.stopped_at, \
      s.meter_stop, s.stop_reason, s.authorized, s.stop_confirmed, s.energy_wh";
-/// The sessions of a history: `$1` installation, `$2` charger, `$3` user, `$4`..`$5` start window.
-const HISTORY_WHERE: &str = "FROM charge_sessions s JOIN chargers c ON c.id = s.charger_id \
-     LEFT JOIN users u ON u.id = s.user_id \
-     WHERE c.installation_id = $1 AND ($2 IS NULL OR s.charger_id = $2) AND ($3 IS NULL OR s.user_id = $3) \
-     AND ($4 IS NULL OR s.started_at >= $4) AND ($5 IS NULL OR s.started_at < $5)";
-
 const CHARGER_COLUMNS: &str = "c.id, c.installation_id, c.identity, c.name, c.connectors, c.vendor, c.model, \
      c.serial_number, c.firmware_version, c.booted_at, c.last_seen_at, c.created_at";
 
@@ -627,34 +622,11 @@ impl ChargerStore for EngineStore {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<ChargeSession>> {
-        let rows = sqlx::query_as::<_, ChargeSessionRow>(
-            &format!("SELECT {SESSION_COLUMNS} {HISTORY_WHERE} ORDER BY s.started_at DESC, s.id DESC LIMIT $6 OFFSET $7"),
-        )
-        .bind(installation.as_uuid())
-        .bind(filter.charger.map(|c| c.as_uuid()))
-        .bind(filter.user.map(|u| u.as_uuid()))
-        .bind(filter.from)
-        .bind(filter.to)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.into_iter().map(ChargeSession::from).collect())
+        self.history_page(installation, filter, limit, offset).await
     }
 
     async fn charge_history_totals(&self, installation: InstallationId, filter: &HistoryFilter) -> Result<HistoryTotals> {
-        let (sessions, energy_wh): (i64, Option<f64>) =
-            sqlx::query_as(&format!(
-                "SELECT COUNT(*), SUM(CASE WHEN s.energy_wh > 0 THEN s.energy_wh ELSE 0.0 END) {HISTORY_WHERE}"
-            ))
-            .bind(installation.as_uuid())
-            .bind(filter.charger.map(|c| c.as_uuid()))
-            .bind(filter.user.map(|u| u.as_uuid()))
-            .bind(filter.from)
-            .bind(filter.to)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(HistoryTotals { sessions, energy_wh: energy_wh.unwrap_or(0.0) })
+        self.history_totals(installation, filter).await
     }
 
     async fn charge_session(&self, id: i32) -> Result<Option<(ChargeSession, InstallationId)>> {

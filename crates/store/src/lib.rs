@@ -6,6 +6,7 @@ pub mod batch;
 pub mod chargers;
 pub mod cluster;
 mod error;
+pub mod history;
 mod model;
 mod postgres;
 mod rows;
@@ -20,6 +21,7 @@ use std::sync::Arc;
 
 pub use chargers::*;
 pub use error::{Result, StoreError};
+pub use history::{HistoryStore, ImportedSession};
 pub use model::*;
 pub use sessions::SessionBackend;
 pub use store::Store;

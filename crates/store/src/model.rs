@@ -5,7 +5,7 @@ use voltgate_domain::return_url::SupportUrl;
 use voltgate_domain::text::Address;
 use voltgate_domain::{
     Description, Email, GroupId, GroupRole, InstallationId, InstallationSettings, InstallationType,
-    LookupKey, Name, RegisteredReturnUrl, Role, UserId,
+    LookupKey, Name, RegisteredReturnUrl, Role, UserId, Zone,
 };
 
 /// A user account (without its password hash).
@@ -37,6 +37,8 @@ pub struct Installation {
     pub address: String,
     pub installation_type: InstallationType,
     pub settings: InstallationSettings,
+    /// Where its clocks are: every time the portal shows for it is in this zone.
+    pub time_zone: Zone,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -47,6 +49,8 @@ pub struct NewInstallation {
     pub name: Name,
     pub address: Address,
     pub installation_type: InstallationType,
+    /// Where its clocks are (the browser's zone when created in the portal).
+    pub time_zone: Zone,
 }
 
 /// A person's direct role on an installation.

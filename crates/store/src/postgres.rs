@@ -49,6 +49,10 @@ mod tokens_sql {
     include!("engine_tokens.rs");
 }
 
+mod history_sql {
+    include!("engine_history.rs");
+}
+
 /// Connects to and migrates the PostgreSQL database at `url`.
 pub(crate) async fn connect(url: &str) -> Result<Database> {
     // Not pinged each time a connection is taken: that was one more round trip per query, doubling

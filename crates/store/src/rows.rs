@@ -54,6 +54,7 @@ pub(crate) struct InstallationRow {
     available_current_phase3: f64,
     authentication_required: bool,
     phases: i32,
+    time_zone: String,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -93,6 +94,8 @@ impl TryFrom<InstallationRow> for Installation {
                 authentication_required: row.authentication_required,
                 phases: Phases::from_count(row.phases.into()).ok_or_else(|| corrupt("phases"))?,
             },
+            time_zone: voltgate_domain::Zone::parse(&row.time_zone)
+                .map_err(|_| corrupt("time zone"))?,
             created_at: row.created_at,
             updated_at: row.updated_at,
         })

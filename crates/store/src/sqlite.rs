@@ -49,6 +49,10 @@ mod tokens_sql {
     include!("engine_tokens.rs");
 }
 
+mod history_sql {
+    include!("engine_history.rs");
+}
+
 /// Opens (creating if missing) and migrates the SQLite database at `url`.
 pub(crate) async fn connect(url: &str) -> Result<Database> {
     let options = SqliteConnectOptions::from_str(url)?

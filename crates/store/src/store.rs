@@ -9,7 +9,7 @@ use voltgate_domain::authz::{
 use voltgate_domain::throttle::{Count, ThrottlePolicy};
 use voltgate_domain::{
     Authorized, Email, GroupAccess, GroupId, GroupRole, InstallationAccess, InstallationId,
-    InstallationSettings, LookupKey, Principal, RegisteredReturnUrl, Role, UserId,
+    InstallationSettings, LookupKey, Principal, RegisteredReturnUrl, Role, UserId, Zone,
 };
 
 use crate::error::Result;
@@ -23,7 +23,12 @@ use crate::model::*;
 /// capability, never from a separate argument.
 #[async_trait]
 pub trait Store:
-    crate::chargers::ChargerStore + crate::tokens::TokenStore + Send + Sync + 'static
+    crate::chargers::ChargerStore
+    + crate::tokens::TokenStore
+    + crate::history::HistoryStore
+    + Send
+    + Sync
+    + 'static
 {
     /// Answers when the database answers.
     async fn ping(&self) -> Result<()>;
@@ -104,6 +109,9 @@ pub trait Store:
         on: &Authorized<ChangeSettings>,
         settings: &InstallationSettings,
     ) -> Result<()>;
+    /// Sets the time zone the installation's times are shown in (audited as `time_zone_changed`; a
+    /// zone it already has changes nothing).
+    async fn set_time_zone(&self, on: &Authorized<ChangeSettings>, zone: Zone) -> Result<()>;
     /// The people holding direct roles on an installation, owners first.
     async fn installation_members(
         &self,

@@ -32,6 +32,7 @@ fn site_named(name: &str) -> NewInstallation {
         name: Name::parse(name).unwrap(),
         address: Address::parse("").unwrap(),
         installation_type: InstallationType::Go,
+        time_zone: voltgate_domain::Zone::default(),
     }
 }
 

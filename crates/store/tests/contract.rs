@@ -142,6 +142,7 @@ fn installation(name: &str) -> NewInstallation {
         name: Name::parse(name).unwrap(),
         address: Address::parse("Storgata 1, Oslo").unwrap(),
         installation_type: InstallationType::Go,
+        time_zone: voltgate_domain::Zone::default(),
     }
 }
 

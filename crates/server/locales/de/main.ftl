@@ -538,6 +538,25 @@ kwh-in-all = { $kwh } kWh insgesamt
 download-csv = CSV herunterladen
 history-empty = Keine passenden Ladevorgänge. Ladevorgänge erscheinen hier, wenn Ladegeräte das Laden starten und beenden.
 not-authorised = nicht freigegeben
+err-filter-range = Das Startdatum ({ $from }) liegt nach dem Enddatum ({ $to }): Wählen Sie ein Startdatum am oder vor dem Enddatum.
+err-time-zone = Wählen Sie eine Zeitzone aus der Liste, zum Beispiel Europe/Berlin.
+col-duration = Dauer
+history-live = bisher { $kwh } kWh
+times-in-zone = Zeiten in { $zone }.
+time-zone = Zeitzone
+time-zone-hint = Alle Zeiten auf den Seiten der Installation werden in dieser Zone angezeigt.
+time-zone-save = Zeitzone speichern
+notice-time-zone = Zeitzone gespeichert.
+chart-when = Zeitraum
+chart-value = Wert
+chart-week = KW { $week }, { $year }
+chart-week-short = KW { $week }
+chart-energy-title-days = Energie pro Tag, letzte 30 Tage
+chart-history-title = Energie dieser Ladevorgänge
+chart-energy-desc = Insgesamt { $total } kWh von { $first } bis { $last }.
+chart-power-title = Leistung, letzte 24 Stunden
+chart-power-desc = Durchschnittliche Leistung pro Stunde; höchstens { $peak } kW.
+audit-time-zone-changed = Hat die Zeitzone von { $before } auf { $after } geändert
 
 ## Dauer
 duration-under-minute = weniger als eine Minute

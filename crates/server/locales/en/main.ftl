@@ -538,6 +538,25 @@ kwh-in-all = { $kwh } kWh in all
 download-csv = Download CSV
 history-empty = No charging sessions match. Sessions appear here when chargers start and stop charging.
 not-authorised = not authorised
+err-filter-range = The “from” date ({ $from }) is after the “to” date ({ $to }): choose a “from” date on or before the “to” date.
+err-time-zone = Choose a time zone from the list, such as Europe/Oslo.
+col-duration = Duration
+history-live = { $kwh } kWh so far
+times-in-zone = Times in { $zone }.
+time-zone = Time zone
+time-zone-hint = Every time on the installation's pages is shown in this zone.
+time-zone-save = Save time zone
+notice-time-zone = Time zone saved.
+chart-when = Period
+chart-value = Value
+chart-week = Week { $week }, { $year }
+chart-week-short = W{ $week }
+chart-energy-title-days = Energy per day, last 30 days
+chart-history-title = Energy of these charging sessions
+chart-energy-desc = { $total } kWh in all from { $first } to { $last }.
+chart-power-title = Power, last 24 hours
+chart-power-desc = Average power per hour; highest { $peak } kW.
+audit-time-zone-changed = Changed the time zone from { $before } to { $after }
 
 ## Durations
 duration-under-minute = less than a minute

@@ -538,6 +538,25 @@ kwh-in-all = { $kwh } kWh totalt
 download-csv = Last ned CSV
 history-empty = Ingen ladeøkter passer. Økter vises her når ladere starter og stopper lading.
 not-authorised = ikke godkjent
+err-filter-range = Fra-datoen ({ $from }) er etter til-datoen ({ $to }): velg en fra-dato på eller før til-datoen.
+err-time-zone = Velg en tidssone fra listen, for eksempel Europe/Oslo.
+col-duration = Varighet
+history-live = { $kwh } kWh så langt
+times-in-zone = Tider i { $zone }.
+time-zone = Tidssone
+time-zone-hint = Alle tider på installasjonens sider vises i denne sonen.
+time-zone-save = Lagre tidssone
+notice-time-zone = Tidssonen er lagret.
+chart-when = Periode
+chart-value = Verdi
+chart-week = Uke { $week }, { $year }
+chart-week-short = U{ $week }
+chart-energy-title-days = Energi per dag, siste 30 dager
+chart-history-title = Energi for disse ladeøktene
+chart-energy-desc = { $total } kWh totalt fra { $first } til { $last }.
+chart-power-title = Effekt, siste 24 timer
+chart-power-desc = Gjennomsnittlig effekt per time; høyest { $peak } kW.
+audit-time-zone-changed = Endret tidssonen fra { $before } til { $after }
 
 ## Varighet
 duration-under-minute = under ett minutt

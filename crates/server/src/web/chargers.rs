@@ -413,10 +413,9 @@ async fn charger_page(
         can_manage: seen.may(Action::ManageUsers),
         cards: cards(tr, &charger, &states, &running, &limits, &pending, now),
         charger_pending,
-        last_seen: charger.last_seen_at.map_or_else(
-            || tr.t("never"),
-            |seen| seen.format("%Y-%m-%d %H:%M").to_string(),
-        ),
+        last_seen: charger
+            .last_seen_at
+            .map_or_else(|| tr.t("never"), |seen| installation.time_zone.show(seen)),
         authentication_required: installation.settings.authentication_required,
         tokens,
         installation,

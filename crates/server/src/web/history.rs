@@ -1,28 +1,33 @@
-//! An installation's charging history: filter by charger, user and dates; totals; CSV export.
+//! An installation's charging history: filter by charger, person and dates; a page of rows, totals
+//! and a chart, all counted in SQL; CSV export streamed row by row.
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::body::Body;
 use axum::extract::{Query, State};
-use axum::http::header;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::{NaiveDate, Utc};
+use futures::StreamExt;
 use serde::Deserialize;
 use voltgate_domain::authz::ViewChargeHistory;
+use voltgate_domain::chart::Buckets;
 use voltgate_domain::text::calendar_date;
-use voltgate_domain::{Email, InstallationId, Message};
-use voltgate_store::{ChargeSession, Charger, HistoryFilter, Installation};
+use voltgate_domain::{Email, InstallationId, Message, Zone};
+use voltgate_store::{ChargeSession, Charger, HistoryFilter, HistoryTotals, Installation};
 
+use super::chart::{energy_chart, BarChart};
 use super::layout::Layout;
 use super::session::{AuthUser, PathId};
+use super::words::{decimal, duration};
 use crate::error::AppError;
+use crate::i18n::Tr;
 use crate::state::AppState;
 
 /// Sessions per page.
-const PAGE: usize = 50;
-/// The most sessions one history view or export covers.
-const MAX_SESSIONS: i64 = 10_000;
+const PAGE: i64 = 50;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/installations/{id}/history", get(history))
@@ -44,26 +49,46 @@ struct HistoryQuery {
     format: String,
 }
 
+/// One session as the page shows it.
+struct Row {
+    id: i32,
+    charger: String,
+    /// The person's name, or the RFID token when no account holds it.
+    who: String,
+    token: Option<String>,
+    authorized: bool,
+    started: String,
+    stopped: Option<String>,
+    duration: String,
+    energy: String,
+    reason: Option<String>,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "history.html")]
 struct HistoryPage {
     layout: Layout,
     installation: Installation,
     chargers: Vec<Charger>,
-    sessions: Vec<ChargeSession>,
+    rows: Vec<Row>,
     total_sessions: usize,
-    total_kwh: f64,
-    page: usize,
-    pages: usize,
+    /// "12.5 kWh in all", in the reader's convention.
+    total_energy: String,
+    page: i64,
+    pages: i64,
     query: HistoryQuery,
     csv_link: String,
+    /// Why the filter cannot be applied (the dates are backwards).
+    problem: Option<String>,
+    chart: Option<BarChart>,
+    zone_note: String,
 }
 
-impl HistoryPage {
-    /// The total energy, never "-0.0".
-    fn total_kwh_text(&self) -> String {
-        format!("{:.1}", self.total_kwh.max(0.0) + 0.0)
-    }
+/// The dates and other conditions of a filter, as typed, checked.
+struct Filter {
+    store: HistoryFilter,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
 }
 
 fn day(raw: &str, name: &'static str) -> Result<Option<NaiveDate>, AppError> {
@@ -75,7 +100,13 @@ fn day(raw: &str, name: &'static str) -> Result<Option<NaiveDate>, AppError> {
     }
 }
 
-async fn filter_of(app: &AppState, query: &HistoryQuery) -> Result<HistoryFilter, AppError> {
+/// The filter a query names, with its local dates turned into instants in the installation's zone;
+/// `Err(Ok(message))` when the dates are backwards (said on the page, next to the filters).
+async fn filter_of(
+    app: &AppState,
+    zone: Zone,
+    query: &HistoryQuery,
+) -> Result<Result<Filter, Message>, AppError> {
     let charger = match query.charger.trim() {
         "" => None,
         raw => Some(
@@ -95,17 +126,25 @@ async fn filter_of(app: &AppState, query: &HistoryQuery) -> Result<HistoryFilter
             )
         }
     };
-    let midnight = |date: NaiveDate| date.and_hms_opt(0, 0, 0).map(|t| Utc.from_utc_datetime(&t));
-    let from = day(&query.from, "from")?.and_then(midnight);
-    let to = day(&query.to, "to")?
-        .and_then(|d| d.succ_opt())
-        .and_then(midnight);
-    Ok(HistoryFilter {
-        charger,
-        user,
+    let from = day(&query.from, "from")?;
+    let to = day(&query.to, "to")?;
+    if let (Some(from), Some(to)) = (from, to) {
+        if from > to {
+            return Ok(Err(Message::new("err-filter-range")
+                .arg("from", from)
+                .arg("to", to)));
+        }
+    }
+    Ok(Ok(Filter {
+        store: HistoryFilter {
+            charger,
+            user,
+            from: from.map(|d| zone.start_of_day(d)),
+            to: to.and_then(|d| d.succ_opt()).map(|d| zone.start_of_day(d)),
+        },
         from,
         to,
-    })
+    }))
 }
 
 /// A quoted CSV cell; one that a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`,
@@ -119,29 +158,118 @@ fn csv_field(text: &str) -> String {
     format!("\"{}\"", safe.replace('"', "\"\""))
 }
 
-fn csv(sessions: &[ChargeSession]) -> String {
-    let mut out = String::from("session,charger,connector,id_tag,user,started_at,stopped_at,meter_start_wh,meter_stop_wh,energy_kwh,stop_reason,authorized\n");
-    for s in sessions {
-        let row = [
-            s.id.to_string(),
-            csv_field(&s.charger_name),
-            s.connector_id.to_string(),
-            csv_field(&s.id_tag),
-            csv_field(s.user_email.as_deref().unwrap_or_default()),
-            s.started_at.to_rfc3339(),
-            s.stopped_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
-            s.meter_start.to_string(),
-            s.meter_stop.map(|m| m.to_string()).unwrap_or_default(),
-            s.energy_kwh()
-                .map(|e| format!("{e:.3}"))
-                .unwrap_or_default(),
-            csv_field(s.stop_reason.as_deref().unwrap_or_default()),
-            s.authorized.to_string(),
-        ];
-        out.push_str(&row.join(","));
-        out.push('\n');
+const CSV_HEADER: &str = "session,charger,connector,id_tag,user,started_at,stopped_at,meter_start_wh,meter_stop_wh,energy_kwh,stop_reason,authorized\n";
+
+/// One CSV line; times in ISO 8601 with seconds and the installation's offset.
+fn csv_line(zone: Zone, s: &ChargeSession) -> String {
+    let row = [
+        s.id.to_string(),
+        csv_field(&s.charger_name),
+        s.connector_id.to_string(),
+        csv_field(&s.id_tag),
+        csv_field(s.user_email.as_deref().unwrap_or_default()),
+        zone.iso(s.started_at),
+        s.stopped_at.map(|t| zone.iso(t)).unwrap_or_default(),
+        s.meter_start.to_string(),
+        s.meter_stop.map(|m| m.to_string()).unwrap_or_default(),
+        s.energy_kwh()
+            .map(|e| format!("{e:.3}"))
+            .unwrap_or_default(),
+        csv_field(s.stop_reason.as_deref().unwrap_or_default()),
+        s.authorized.to_string(),
+    ];
+    let mut line = row.join(",");
+    line.push('\n');
+    line
+}
+
+/// The export as a streamed body: the header, then each row as the database hands it out.
+fn csv_response(app: &AppState, installation: &Installation, filter: &HistoryFilter) -> Response {
+    let zone = installation.time_zone;
+    let rows = app
+        .store
+        .charge_history_stream(installation.id, filter)
+        .map(move |row| match row {
+            Ok(session) => Ok(csv_line(zone, &session)),
+            Err(error) => {
+                tracing::error!(%error, "charge history export failed");
+                Err(std::io::Error::other("the export could not be completed"))
+            }
+        });
+    let body = futures::stream::once(async { Ok(CSV_HEADER.to_owned()) }).chain(rows);
+    let disposition = format!(
+        "attachment; filename=\"charging-history-{}.csv\"",
+        installation.id
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        Body::from_stream(body),
+    )
+        .into_response()
+}
+
+/// A session's row: times in the installation's zone, a running session's energy from its meter.
+fn row_of(tr: Tr, zone: Zone, s: ChargeSession, live_wh: Option<f64>) -> Row {
+    let now = Utc::now();
+    let kwh = |value: f64| format!("{} kWh", decimal(tr, value.max(0.0) + 0.0, 1));
+    let energy = match (s.energy_kwh(), s.stopped_at, live_wh) {
+        (Some(done), _, _) => kwh(done),
+        (None, None, Some(wh)) => tr.with(
+            "history-live",
+            &[(
+                "kwh",
+                &decimal(tr, ((wh - s.meter_start as f64) / 1000.0).max(0.0) + 0.0, 1),
+            )],
+        ),
+        _ => "—".to_owned(),
+    };
+    let (who, token) = match s.user_full_name.filter(|n| !n.is_empty()).or(s.user_email) {
+        Some(name) => (name, Some(s.id_tag)),
+        None => (s.id_tag, None),
+    };
+    Row {
+        id: s.id,
+        charger: format!("{} · {}", s.charger_name, s.connector_id),
+        who,
+        token,
+        authorized: s.authorized,
+        started: zone.show(s.started_at),
+        stopped: s.stopped_at.map(|t| zone.show(t)),
+        duration: duration(tr, s.started_at, s.stopped_at.unwrap_or(now)),
+        energy,
+        reason: s.stop_reason,
     }
-    out
+}
+
+/// Energy per day, week or month over the filter's dates (or the sessions' own span).
+async fn chart_of(
+    app: &AppState,
+    tr: Tr,
+    installation: &Installation,
+    filter: &Filter,
+    totals: &HistoryTotals,
+) -> Result<Option<BarChart>, AppError> {
+    let zone = installation.time_zone;
+    let (Some(first), Some(last)) = (totals.first, totals.last) else {
+        return Ok(None);
+    };
+    let first = filter.from.unwrap_or_else(|| zone.date_of(first));
+    let last = filter.to.unwrap_or_else(|| zone.date_of(last));
+    let buckets = Buckets::covering(zone, first, last);
+    let wh = app
+        .store
+        .energy_by_bucket(installation.id, &filter.store, &buckets.bounds)
+        .await?;
+    Ok(Some(energy_chart(
+        tr,
+        "history-chart",
+        tr.t("chart-history-title"),
+        &buckets,
+        &wh,
+    )))
 }
 
 async fn history(
@@ -153,45 +281,56 @@ async fn history(
     let (installation, _) = app
         .installation::<ViewChargeHistory>(&auth.principal(), id)
         .await?;
-    let filter = filter_of(&app, &query).await?;
-    let all = app
-        .store
-        .charge_history(id, &filter, MAX_SESSIONS, 0)
-        .await?;
+    let zone = installation.time_zone;
+    let filter = filter_of(&app, zone, &query).await?;
     if query.format == "csv" {
-        let disposition = format!("attachment; filename=\"charging-history-{id}.csv\"");
-        return Ok((
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                (header::CONTENT_DISPOSITION, disposition),
-            ],
-            csv(&all),
-        )
-            .into_response());
+        let filter = filter.map_err(AppError::BadRequest)?;
+        return Ok(csv_response(&app, &installation, &filter.store));
     }
     let page = match query.page.trim() {
         "" => 1,
         raw => raw
-            .parse::<usize>()
+            .parse::<i64>()
             .ok()
-            .filter(|p| *p >= 1)
+            .filter(|p| (1..=i64::MAX / PAGE).contains(p))
             .ok_or_else(|| AppError::BadRequest(Message::new("err-page")))?,
     };
-    let pages = all.len().div_ceil(PAGE).max(1);
-    let total_kwh = all.iter().filter_map(ChargeSession::energy_kwh).sum();
-    let total_sessions = all.len();
-    let sessions = all
-        .into_iter()
-        .skip((page - 1).saturating_mul(PAGE))
-        .take(PAGE)
-        .collect();
-    let chargers = app
-        .store
-        .chargers(id)
-        .await?
-        .into_iter()
-        .map(|(c, _)| c)
-        .collect();
+    let tr = Tr(auth.visit.lang);
+    let chargers = app.store.chargers(id).await?;
+    let (rows, totals, chart, problem) = match &filter {
+        Ok(filter) => {
+            let totals = app.store.charge_history_totals(id, &filter.store).await?;
+            let sessions = app
+                .store
+                .charge_history(id, &filter.store, PAGE, (page - 1) * PAGE)
+                .await?;
+            let live = |s: &ChargeSession| {
+                chargers
+                    .iter()
+                    .find(|(c, _)| c.id == s.charger_id)
+                    .and_then(|(_, states)| {
+                        states.iter().find(|st| st.connector_id == s.connector_id)
+                    })
+                    .and_then(|state| state.energy_wh)
+            };
+            let rows = sessions
+                .into_iter()
+                .map(|s| {
+                    let wh = live(&s);
+                    row_of(tr, zone, s, wh)
+                })
+                .collect();
+            let chart = chart_of(&app, tr, &installation, filter, &totals).await?;
+            (rows, totals, chart, None)
+        }
+        Err(problem) => (
+            Vec::new(),
+            HistoryTotals::default(),
+            None,
+            Some(tr.msg(problem)),
+        ),
+    };
+    let pages = (totals.sessions + PAGE - 1) / PAGE;
     let mut csv_query: Vec<(&str, &str)> = vec![("format", "csv")];
     for (name, value) in [
         ("charger", &query.charger),
@@ -211,26 +350,38 @@ async fn history(
         &app,
         &auth.visit,
         Some(&auth.user),
-        format!(
-            "{} · {}",
-            crate::i18n::Tr(auth.visit.lang).t("tab-history"),
-            installation.name
-        ),
+        format!("{} · {}", tr.t("tab-history"), installation.name),
     )
     .await?;
-    Ok(HistoryPage {
+    let status = if problem.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let total_energy = tr.with(
+        "kwh-in-all",
+        &[(
+            "kwh",
+            &decimal(tr, (totals.energy_wh / 1000.0).max(0.0) + 0.0, 1),
+        )],
+    );
+    let zone_note = tr.with("times-in-zone", &[("zone", zone.name())]);
+    let page_view = HistoryPage {
         layout,
         installation,
-        chargers,
-        sessions,
-        total_sessions,
-        total_kwh,
+        chargers: chargers.into_iter().map(|(c, _)| c).collect(),
+        rows,
+        total_sessions: usize::try_from(totals.sessions).unwrap_or(usize::MAX),
+        total_energy,
         page,
-        pages,
+        pages: pages.max(1),
         query,
         csv_link,
-    }
-    .into_response())
+        problem,
+        chart,
+        zone_note,
+    };
+    Ok((status, page_view).into_response())
 }
 
 #[cfg(test)]

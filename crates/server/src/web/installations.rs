@@ -12,22 +12,25 @@ use axum::Router;
 use serde::Deserialize;
 use voltgate_domain::authz::rules::{may_change_max_current, may_hold_id_tag, RoleChangeRefused};
 use voltgate_domain::authz::{ChangeSettings, ManageUsers, ViewInstallation, ViewPeople};
+use voltgate_domain::chart::{last_hours, Buckets};
 use voltgate_domain::settings::{AvailableCurrent, InstallationSettings, SettingsInput};
 use voltgate_domain::{
     Action, Authorized, Email, GroupId, IdTag, InstallationAccess, InstallationId, Message,
-    Principal, Role, UserId, ValidationErrors,
+    Principal, Role, UserId, ValidationErrors, Zone,
 };
 use voltgate_store::{
-    Charger, ConnectorLimit, ConnectorState, Installation, InstallationMember, RunningSession,
-    StoreError, User,
+    Charger, ConnectorLimit, ConnectorState, HistoryFilter, Installation, InstallationMember,
+    RunningSession, StoreError, User,
 };
 
+use super::chart::{energy_chart, power_chart, BarChart};
 use super::layout::Layout;
 use super::session::{AuthUser, CsrfForm, PathId};
 use super::words;
 use crate::accounts;
 use crate::error::AppError;
 use crate::events::Event;
+use crate::i18n::Tr;
 use crate::installations::InstallationInput;
 use crate::state::AppState;
 
@@ -36,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/installations", get(list).post(create))
         .route("/installations/{id}", get(show))
         .route("/installations/{id}/settings", post(update_settings))
+        .route("/installations/{id}/time-zone", post(update_time_zone))
         .route("/installations/{id}/members", post(set_member))
         .route("/installations/{id}/members/remove", post(remove_member))
         .route("/installations/{id}/id-tags", post(add_id_tag))
@@ -250,6 +254,13 @@ struct InstallationPage {
     member_errors: ValidationErrors,
     notice: Option<&'static str>,
     roles: [Role; 3],
+    /// Energy per day for 30 days and power over 24 hours.
+    charts: Vec<BarChart>,
+    /// The time zone as typed (or stored) and what is wrong with it.
+    time_zone: String,
+    time_zone_errors: ValidationErrors,
+    /// Every zone name, for the field's suggestions.
+    zone_names: Vec<&'static str>,
 }
 
 impl InstallationPage {
@@ -339,7 +350,14 @@ struct Feedback {
     settings: Option<(SettingsInput, ValidationErrors)>,
     member: Option<(MemberInput, ValidationErrors)>,
     token: Option<(TokenInput, ValidationErrors)>,
+    time_zone: Option<(TimeZoneInput, ValidationErrors)>,
     notice: Option<&'static str>,
+}
+
+#[derive(Deserialize, Default)]
+struct TimeZoneInput {
+    #[serde(default)]
+    time_zone: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -402,6 +420,14 @@ async fn page(
     } else {
         Vec::new()
     };
+    let charts = overview_charts(app, Tr(auth.visit.lang), &installation).await?;
+    let (time_zone, time_zone_errors) = match feedback.time_zone {
+        Some((input, errors)) => (input.time_zone, errors),
+        None => (
+            installation.time_zone.name().to_owned(),
+            ValidationErrors::new(),
+        ),
+    };
     let layout = Layout::new(
         app,
         &auth.visit,
@@ -410,6 +436,14 @@ async fn page(
     )
     .await?;
     Ok(InstallationPage {
+        charts,
+        time_zone,
+        time_zone_errors,
+        zone_names: if can_change_settings {
+            Zone::names().collect()
+        } else {
+            Vec::new()
+        },
         layout,
         role: access.role,
         via_groups,
@@ -455,6 +489,7 @@ async fn show(
         Some("settings") => Some("notice-settings"),
         Some("members") => Some("notice-people"),
         Some("tokens") => Some("notice-tokens"),
+        Some("time-zone") => Some("notice-time-zone"),
         _ => None,
     };
     Ok(page(
@@ -495,6 +530,64 @@ async fn update_settings(
         Err(errors) => {
             let feedback = Feedback {
                 settings: Some((input, errors)),
+                ..Feedback::default()
+            };
+            let seen = change.also::<ViewInstallation>()?;
+            let page = page(&app, &auth, installation, seen, feedback).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+/// The Overview's charts: energy per local day over the last 30 days, average power per hour over
+/// the last 24.
+async fn overview_charts(
+    app: &AppState,
+    tr: Tr,
+    installation: &Installation,
+) -> Result<Vec<BarChart>, AppError> {
+    let now = chrono::Utc::now();
+    let zone = installation.time_zone;
+    let days = Buckets::last_days(zone, now, 30);
+    let energy = app
+        .store
+        .energy_by_bucket(installation.id, &HistoryFilter::default(), &days.bounds)
+        .await?;
+    let hours = last_hours(now, 24);
+    let delivered = app
+        .store
+        .delivered_by_bucket(installation.id, &hours)
+        .await?;
+    Ok(vec![
+        energy_chart(
+            tr,
+            "energy-chart",
+            tr.t("chart-energy-title-days"),
+            &days,
+            &energy,
+        ),
+        power_chart(tr, "power-chart", zone, &hours, &delivered),
+    ])
+}
+
+async fn update_time_zone(
+    State(app): State<AppState>,
+    auth: AuthUser,
+    PathId(id): PathId<InstallationId>,
+    CsrfForm(input): CsrfForm<TimeZoneInput>,
+) -> Result<Response, AppError> {
+    let (installation, change) = app
+        .installation::<ChangeSettings>(&auth.principal(), id)
+        .await?;
+    let mut errors = ValidationErrors::new();
+    match errors.check("time_zone", Zone::parse(&input.time_zone)) {
+        Some(zone) => {
+            app.store.set_time_zone(&change, zone).await?;
+            Ok(Redirect::to(&format!("/installations/{id}?saved=time-zone")).into_response())
+        }
+        None => {
+            let feedback = Feedback {
+                time_zone: Some((input, errors)),
                 ..Feedback::default()
             };
             let seen = change.also::<ViewInstallation>()?;

@@ -4,6 +4,7 @@ mod access;
 mod account;
 mod accounts;
 pub(crate) mod chargers;
+mod chart;
 mod groups;
 mod history;
 mod installations;

@@ -406,6 +406,10 @@ fn describe(tr: Tr, event: &AuditEvent) -> String {
         "installation_created" => tr.with("audit-installation-created", &[("name", &text("name"))]),
         "settings_changed" => settings_changes(tr, &detail["before"], &detail["after"])
             .unwrap_or_else(|| tr.t("audit-settings-changed")),
+        "time_zone_changed" => tr.with(
+            "audit-time-zone-changed",
+            &[("before", &text("before")), ("after", &text("after"))],
+        ),
         "role_set" => match detail["previous"].as_str() {
             Some(previous) if previous != text("role") => tr.with(
                 "audit-role-changed",

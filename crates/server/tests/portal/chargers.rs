@@ -217,7 +217,7 @@ async fn a_charge_session_lands_in_the_history_once(engine: Engine) {
         "counted once"
     );
     assert!(
-        html.contains("2026-11-20 08:00 UTC")
+        html.contains("2026-11-20 09:00")
             && html.contains("EVDisconnected")
             && html.contains("TAG-1")
     );
@@ -236,7 +236,7 @@ async fn a_charge_session_lands_in_the_history_once(engine: Engine) {
             "/installations/{installation}/history?from=2026-11-21"
         ))
         .await;
-    assert!(empty.contains("0 charging sessions"));
+    assert!(empty.contains("No charging sessions match"));
     assert_eq!(
         owner
             .get(&format!(
@@ -286,7 +286,7 @@ async fn a_charge_session_lands_in_the_history_once(engine: Engine) {
     let (_, html) = owner
         .page(&format!("/installations/{installation}/history"))
         .await;
-    assert!(html.contains("<code>STRANGER</code> <span class=\"hint\">(not authorised)</span>"));
+    assert!(html.contains("STRANGER <span class=\"hint\">(not authorised)</span>"));
     let tokens = format!("{page}/id-tags");
     app.signed_up("outsider@example.com", "Outsider").await;
     for (tag, email, message) in [

@@ -83,6 +83,7 @@ const SAME_EVERYWHERE: &[&str] = &[
     "run",
     "chargers",
     // words both languages share with English
+    "time", // Norwegian for "hour"
     "Person",
     "for",
     "per",

@@ -20,6 +20,7 @@ mod fleet;
 mod group_details;
 mod groups;
 mod helpers;
+mod history;
 mod hostile_text;
 mod installations;
 mod interop;

@@ -119,6 +119,7 @@ impl Suite {
             name: Name::parse("Conformance").unwrap(),
             address: Address::parse("").unwrap(),
             installation_type: InstallationType::Go,
+            time_zone: voltgate_domain::Zone::default(),
         };
         let installation = db
             .store
