@@ -37,6 +37,13 @@ const INSTALLATION_COLUMNS: &str = "i.id, i.name, i.address, i.installation_type
 const GROUP_COLUMNS: &str =
     "g.id, g.name, g.description, g.support_email, g.support_url, g.lookup_key, g.created_at, g.verified_at";
 
+/// Whether a write failed because another group's name looks the same (its skeleton is taken). The
+/// index is named on PostgreSQL, the column on SQLite: both messages hold the word.
+fn name_taken(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db)
+        if db.is_unique_violation() && db.message().contains("name_skeleton"))
+}
+
 /// What an audit event is about.
 pub(crate) struct Subject {
     pub(crate) installation: Option<InstallationId>,
@@ -679,15 +686,9 @@ impl Store for EngineStore {
         .bind(name_skeleton(new.name.as_str()))
         .execute(&mut *tx)
         .await
-        .map_err(|error| {
-            // The index is named on PostgreSQL, the column on SQLite: both messages hold the word.
-            let name_taken = matches!(&error, sqlx::Error::Database(db)
-                if db.is_unique_violation() && db.message().contains("name_skeleton"));
-            if name_taken {
-                StoreError::Conflict("name")
-            } else {
-                StoreError::on_unique("lookup_key")(error)
-            }
+        .map_err(|error| match name_taken(&error) {
+            true => StoreError::Conflict("name"),
+            false => StoreError::on_unique("lookup_key")(error),
         })?;
         sqlx::query("INSERT INTO group_members (group_id, user_id, role, created_at) VALUES ($1, $2, 'owner', $3)")
             .bind(id.as_uuid())
@@ -731,14 +732,9 @@ impl Store for EngineStore {
         .bind(name_skeleton(after.0))
         .execute(&mut *tx)
         .await
-        .map_err(|error| {
-            let name_taken = matches!(&error, sqlx::Error::Database(db)
-                if db.is_unique_violation() && db.message().contains("name_skeleton"));
-            if name_taken {
-                StoreError::Conflict("name")
-            } else {
-                error.into()
-            }
+        .map_err(|error| match name_taken(&error) {
+            true => StoreError::Conflict("name"),
+            false => error.into(),
         })?;
         let detail = json!({
             "before": { "name": before.0, "description": before.1, "support_email": before.2, "support_url": before.3 },

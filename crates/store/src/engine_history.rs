@@ -171,13 +171,7 @@ impl HistoryStore for EngineStore {
         for bound in bounds {
             query = query.bind(*bound);
         }
-        let mut sums = vec![0.0; bounds.len() - 1];
-        for (bucket, wh) in query.fetch_all(&self.pool).await? {
-            if let Some(sum) = usize::try_from(bucket).ok().and_then(|i| sums.get_mut(i)) {
-                *sum = wh.unwrap_or(0.0);
-            }
-        }
-        Ok(sums)
+        Ok(bucket_sums(query.fetch_all(&self.pool).await?, bounds.len() - 1))
     }
 
     async fn import_charge_sessions(&self, charger: ChargerId, sessions: &[ImportedSession]) -> Result<()> {
@@ -239,12 +233,17 @@ impl HistoryStore for EngineStore {
         for bound in bounds {
             query = query.bind(*bound);
         }
-        let mut sums = vec![0.0; bounds.len() - 1];
-        for (bucket, wh) in query.fetch_all(&self.pool).await? {
-            if let Some(sum) = usize::try_from(bucket).ok().and_then(|i| sums.get_mut(i)) {
-                *sum = wh.unwrap_or(0.0);
-            }
-        }
-        Ok(sums)
+        Ok(bucket_sums(query.fetch_all(&self.pool).await?, bounds.len() - 1))
     }
+}
+
+/// `buckets` sums from rows of (bucket index, sum): buckets without rows are 0, rows outside are dropped.
+fn bucket_sums(rows: Vec<(i32, Option<f64>)>, buckets: usize) -> Vec<f64> {
+    let mut sums = vec![0.0; buckets];
+    for (bucket, wh) in rows {
+        if let Some(sum) = usize::try_from(bucket).ok().and_then(|i| sums.get_mut(i)) {
+            *sum = wh.unwrap_or(0.0);
+        }
+    }
+    sums
 }
