@@ -191,7 +191,7 @@ struct AuditPage {
     total: i64,
     page: i64,
     pages: i64,
-    /// Names of the groups that hold access, for "through 👥 Acme Charging".
+    /// Names of the groups that hold access, for "through [group icon] Acme Charging".
     group_names: std::collections::HashMap<GroupId, String>,
     /// The people and groups the log names, for the filters.
     names: AuditNames,
@@ -238,7 +238,7 @@ impl AuditChoice {
 }
 
 impl AuditPage {
-    /// "through 👥 Acme Charging" when the actor acted through a group's grant.
+    /// "through [group icon] Acme Charging" when the actor acted through a group's grant.
     fn through(&self, event: &AuditEvent) -> Option<String> {
         let group = event.group?;
         let name = self
