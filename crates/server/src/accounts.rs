@@ -97,8 +97,9 @@ pub async fn sign_up(
 /// How a login attempt ended.
 #[derive(Debug)]
 pub enum LoginOutcome {
-    /// The password matched.
-    LoggedIn(User),
+    /// The password matched; the session epoch read with the hash that was checked (a session or
+    /// token made from this login carries it, so a password change meanwhile ends it).
+    LoggedIn(User, i64),
     /// Unknown account or wrong password: the caller must not say which.
     Refused,
     /// Too many attempts for this account or from this address; try again after this many seconds.
@@ -135,13 +136,15 @@ pub async fn log_in(
         Err(_) => None,
     };
     let plausible = password.chars().count() <= Password::MAX_CHARS;
-    let (user, hash) = account.map_or((None, None), |(user, hash)| (Some(user), Some(hash)));
+    let (user, hash) = account.map_or((None, None), |(user, hash, epoch)| {
+        (Some((user, epoch)), Some(hash))
+    });
     let matches = plausible && passwords::verify(password.to_owned(), hash).await?;
     match user {
-        Some(user) if matches => {
+        Some((user, epoch)) if matches => {
             store.clear_attempts(&account_key).await?;
             store.uncount_attempt(&address_key).await?;
-            Ok(LoginOutcome::LoggedIn(user))
+            Ok(LoginOutcome::LoggedIn(user, epoch))
         }
         _ => Ok(LoginOutcome::Refused),
     }

@@ -379,16 +379,18 @@ impl Store for EngineStore {
     }
 
     async fn user_by_email(&self, email: &Email) -> Result<Option<User>> {
-        Ok(self.credentials(email).await?.map(|(user, _)| user))
+        Ok(self.credentials(email).await?.map(|(user, _, _)| user))
     }
 
-    async fn credentials(&self, email: &Email) -> Result<Option<(User, String)>> {
-        let sql = format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.email_norm = $1");
+    async fn credentials(&self, email: &Email) -> Result<Option<(User, String, i64)>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS}, u.password_hash, u.session_epoch FROM users u WHERE u.email_norm = $1"
+        );
         let row = sqlx::query_as::<_, CredentialsRow>(&sql)
             .bind(email.normalized())
             .fetch_optional(&self.pool)
             .await?;
-        Ok(row.map(|r| (r.user.into(), r.password_hash)))
+        Ok(row.map(|r| (r.user.into(), r.password_hash, r.session_epoch)))
     }
 
     async fn user_in_epoch(&self, id: UserId, epoch: i64) -> Result<Option<User>> {

@@ -106,6 +106,21 @@ impl TokenStore for EngineStore {
     async fn create_tokens(&self, pair: &NewTokenPair) -> Result<Uuid> {
         let family = Uuid::new_v4();
         let mut tx = self.pool.begin().await?;
+        if let Some(epoch) = pair.epoch {
+            // A write that takes the user's row first, as a password change does: on PostgreSQL it waits
+            // for a change holding the row and then sees its new epoch (and a change waits for these
+            // tokens, then revokes them); on SQLite writes are serial anyway.
+            let current: Option<Uuid> = sqlx::query_scalar(
+                "UPDATE users SET session_epoch = session_epoch WHERE id = $1 AND session_epoch = $2 RETURNING id",
+            )
+            .bind(pair.user.as_uuid())
+            .bind(epoch)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if current.is_none() {
+                return Err(crate::StoreError::Conflict("session_epoch"));
+            }
+        }
         Self::insert_pair(&mut tx, pair.user.as_uuid(), family, pair).await?;
         tx.commit().await?;
         Ok(family)

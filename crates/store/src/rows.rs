@@ -39,6 +39,7 @@ pub(crate) struct CredentialsRow {
     #[sqlx(flatten)]
     pub user: UserRow,
     pub password_hash: String,
+    pub session_epoch: i64,
 }
 
 #[derive(sqlx::FromRow)]

@@ -45,8 +45,10 @@ pub trait Store:
     async fn user(&self, id: UserId) -> Result<Option<User>>;
     /// The account with this address, matched case-insensitively.
     async fn user_by_email(&self, email: &Email) -> Result<Option<User>>;
-    /// The account and its password hash, for logging in.
-    async fn credentials(&self, email: &Email) -> Result<Option<(User, String)>>;
+    /// The account, its password hash and its session epoch read together, for logging in: a session
+    /// or token made from this check carries this epoch, so a password change that commits meanwhile
+    /// (and moves the epoch on) ends it.
+    async fn credentials(&self, email: &Email) -> Result<Option<(User, String, i64)>>;
 
     /// The account with this id, if `epoch` is still the epoch of its browser sessions (see
     /// [`Store::end_sessions`]): a session from an older epoch has ended.

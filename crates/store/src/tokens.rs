@@ -41,6 +41,10 @@ pub struct NewTokenPair {
     /// The address that asked for them.
     pub client_address: String,
     pub at: DateTime<Utc>,
+    /// For a password grant: the holder's session epoch read with the password hash that was checked.
+    /// The tokens are made only while the epoch is still that one, so a password change that commits
+    /// during the check leaves no token behind ([`crate::StoreError::Conflict`] `"session_epoch"`).
+    pub epoch: Option<i64>,
 }
 
 /// A valid access token: whose it is.

@@ -51,6 +51,7 @@ on_both_engines!(
     api_tokens_are_revoked_listed_and_expire,
     a_token_and_its_holders_relation_come_in_one_call,
     ending_sessions_moves_the_epoch_and_revokes_tokens,
+    a_login_checked_against_the_old_password_makes_nothing_that_lasts,
 );
 
 async fn open(engine: Engine) -> (TestDatabase, Database) {
@@ -178,7 +179,7 @@ async fn accounts_are_unique_by_email_in_any_case(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(found, Some(kari.clone()));
-    let (_, hash) = db
+    let (_, hash, _) = db
         .store
         .credentials(&Email::parse("kari@example.com").unwrap())
         .await
@@ -1166,6 +1167,7 @@ fn pair(user: &User, name: &str, now: chrono::DateTime<Utc>) -> voltgate_store::
         refresh_expires: now + Duration::days(30),
         client_address: "192.0.2.1".into(),
         at: now,
+        epoch: None,
     }
 }
 
@@ -1499,7 +1501,7 @@ async fn ending_sessions_moves_the_epoch_and_revokes_tokens(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(epoch, 2);
-    let (_, hash) = store
+    let (_, hash, _) = store
         .credentials(&Email::parse("alice@example.com").unwrap())
         .await
         .unwrap()
@@ -1519,4 +1521,57 @@ async fn ending_sessions_moves_the_epoch_and_revokes_tokens(engine: Engine) {
         store.end_sessions(nobody, now).await,
         Err(StoreError::NotFound)
     ));
+}
+
+/// A login or password grant checks the hash it read with the epoch; a password change that commits
+/// between that read and the session or token being made must leave nothing that works: the session
+/// carries the old epoch, and the tokens are not made at all. Also many grants racing one change.
+async fn a_login_checked_against_the_old_password_makes_nothing_that_lasts(engine: Engine) {
+    let (_t, db) = open(engine).await;
+    let store = &db.store;
+    let alice = user(&db, "alice@example.com").await;
+    let now = Utc::now();
+    let email = Email::parse("alice@example.com").unwrap();
+    let (_, _, epoch) = store.credentials(&email).await.unwrap().unwrap();
+    store
+        .change_password(alice.id, "$argon2id$new", now)
+        .await
+        .unwrap();
+    assert!(store
+        .user_in_epoch(alice.id, epoch)
+        .await
+        .unwrap()
+        .is_none());
+    let mut late = pair(&alice, "late", now);
+    late.epoch = Some(epoch);
+    assert!(matches!(
+        store.create_tokens(&late).await,
+        Err(StoreError::Conflict("session_epoch"))
+    ));
+    assert!(store
+        .access_token("access-late", "192.0.2.1", now)
+        .await
+        .unwrap()
+        .is_none());
+
+    let (_, _, epoch) = store.credentials(&email).await.unwrap().unwrap();
+    let grants = (0..20).map(|i| {
+        let mut racing = pair(&alice, &format!("race-{i}"), now);
+        racing.epoch = Some(epoch);
+        async move { store.create_tokens(&racing).await }
+    });
+    let change = store.change_password(alice.id, "$argon2id$newer", now);
+    let (made, changed) = tokio::join!(futures::future::join_all(grants), change);
+    changed.unwrap();
+    for (i, result) in made.into_iter().enumerate() {
+        assert!(
+            matches!(result, Ok(_) | Err(StoreError::Conflict("session_epoch"))),
+            "{i}: {result:?}"
+        );
+        let token = store
+            .access_token(&format!("access-race-{i}"), "192.0.2.1", now)
+            .await
+            .unwrap();
+        assert!(token.is_none(), "grant {i} outlived the password change");
+    }
 }

@@ -417,9 +417,6 @@ pub async fn send_command(
     let seen = seen(&app, &caller, &id.to_string()).await?;
     let connector = seen.connector();
     let session = seen.session(connector).map(|s| s.transaction);
-    command
-        .allowed(seen.mode(connector), session.is_some())
-        .map_err(|why| refused(StatusCode::CONFLICT, 528, why))?;
     let limit_only = matches!(
         command,
         ZaptecCommand::StopChargingFinal | ZaptecCommand::ResumeCharging
@@ -438,6 +435,9 @@ pub async fn send_command(
             "The charger is offline.",
         ));
     }
+    command
+        .allowed(seen.mode(connector), session.is_some())
+        .map_err(|why| refused(StatusCode::CONFLICT, 528, why))?;
     let ocpp = ChargerCommand::Ocpp;
     let to_send = match (command, session) {
         (ZaptecCommand::RestartCharger, _) => ocpp(Command::Reset(ResetRequest {

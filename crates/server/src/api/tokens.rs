@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use voltgate_domain::authz::Right;
 use voltgate_domain::{Authorized, InstallationAccess, InstallationId, Principal};
-use voltgate_store::{Installation, NewTokenPair, Refreshed, User};
+use voltgate_store::{Installation, NewTokenPair, Refreshed, StoreError, User};
 
 use crate::accounts::{self, LoginOutcome};
 use crate::authz;
@@ -113,6 +113,7 @@ pub async fn token(
         refresh_expires: now + lifetime * REFRESH_LIFETIMES,
         client_address: client.ip().to_string(),
         at: now,
+        epoch: None,
     };
     match form.grant_type.as_deref() {
         Some("password") => {
@@ -125,7 +126,10 @@ pub async fn token(
             let user = match accounts::log_in(app.store.as_ref(), username, password, client.ip())
                 .await?
             {
-                LoginOutcome::LoggedIn(user) => user,
+                LoginOutcome::LoggedIn(user, epoch) => {
+                    pair.epoch = Some(epoch);
+                    user
+                }
                 LoginOutcome::Refused => {
                     return Err(oauth(
                         "invalid_grant",
@@ -135,7 +139,16 @@ pub async fn token(
                 LoginOutcome::Throttled(retry_after) => return Err(throttled(retry_after)),
             };
             pair.user = user.id;
-            app.store.create_tokens(&pair).await?;
+            match app.store.create_tokens(&pair).await {
+                // The password changed while it was being checked: the old one grants nothing.
+                Err(StoreError::Conflict("session_epoch")) => {
+                    return Err(oauth(
+                        "invalid_grant",
+                        "The user name or password is incorrect.",
+                    ))
+                }
+                other => other?,
+            };
         }
         Some("refresh_token") => {
             let Some(old) = &form.refresh_token else {

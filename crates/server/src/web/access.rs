@@ -229,11 +229,12 @@ fn trusted_target(link: &Link) -> Option<ReturnTarget> {
     admitted.then_some(target)
 }
 
-/// The hosts of a group's registered return URLs and support URL, each once, in order.
+/// The hosts of a group's registered return URLs, each once, in order: where the browser may be sent
+/// after the decision. The support URL is not one (any group may name any site as its support page)
+/// and is shown on its own.
 fn group_domains(group: &Group) -> Vec<String> {
     let mut domains: Vec<String> = Vec::new();
-    let urls = group.return_urls.iter().chain(group.support_url.as_ref());
-    for url in urls.filter_map(|u| url::Url::parse(u).ok()) {
+    for url in group.return_urls.iter().filter_map(|u| url::Url::parse(u).ok()) {
         if let Some(host) = url.host_str().filter(|h| !domains.iter().any(|d| d == h)) {
             domains.push(host.to_owned());
         }

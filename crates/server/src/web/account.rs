@@ -125,8 +125,8 @@ async fn change_password(
     )
     .await?
     {
-        LoginOutcome::LoggedIn(user) if user.id == auth.user.id => {}
-        LoginOutcome::LoggedIn(_) | LoginOutcome::Refused => {
+        LoginOutcome::LoggedIn(user, _) if user.id == auth.user.id => {}
+        LoginOutcome::LoggedIn(..) | LoginOutcome::Refused => {
             errors.add("current_password", Message::new("err-current-password"));
         }
         LoginOutcome::Throttled(retry_after) => {

@@ -169,7 +169,8 @@ async fn signup(
     .await
     {
         Ok(user) => {
-            sign_in(&app, &visitor.visit, &user).await?;
+            let epoch = app.store.session_epoch(user.id).await?;
+            sign_in(&app, &visitor.visit, &user, epoch).await?;
             Ok(Redirect::to(&destination(&form.next)).into_response())
         }
         Err(SignupError::Invalid(errors)) => {
@@ -204,8 +205,8 @@ async fn login(
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<Response, AppError> {
     match accounts::log_in(app.store.as_ref(), &form.email, &form.password, client.ip()).await? {
-        LoginOutcome::LoggedIn(user) => {
-            sign_in(&app, &visitor.visit, &user).await?;
+        LoginOutcome::LoggedIn(user, epoch) => {
+            sign_in(&app, &visitor.visit, &user, epoch).await?;
             Ok(Redirect::to(&destination(&form.next)).into_response())
         }
         LoginOutcome::Refused => {

@@ -63,19 +63,20 @@ pub async fn csrf_token(app: &AppState, visit: &Visit) -> Result<String, AppErro
     Ok(visit.anonymous.token(&app.csrf))
 }
 
-/// Starts a signed-in session for `user`: a new session id (no fixation) and a new CSRF token. A
-/// language chosen with the switch before logging in becomes the account's.
-pub async fn sign_in(app: &AppState, visit: &Visit, user: &User) -> Result<(), AppError> {
+/// Starts a signed-in session for `user` in session `epoch` (the one read with the password that was
+/// checked): a new session id (no fixation) and a new CSRF token. A language chosen with the switch
+/// before logging in becomes the account's.
+pub async fn sign_in(
+    app: &AppState,
+    visit: &Visit,
+    user: &User,
+    epoch: i64,
+) -> Result<(), AppError> {
     let session = &visit.session;
     session.cycle_id().await?;
     session.insert(CSRF_KEY, fresh_token()).await?;
     session.insert(USER_KEY, user.id).await?;
-    session
-        .insert(
-            EPOCH_KEY,
-            app.store.session_epoch(user.id).await?.to_string(),
-        )
-        .await?;
+    session.insert(EPOCH_KEY, epoch.to_string()).await?;
     if let Some(chosen) = visit.chosen_lang {
         if user.language.as_deref() != Some(chosen.code()) {
             app.store.set_language(user.id, chosen.code()).await?;

@@ -74,7 +74,7 @@ async fn sign_up_logs_in_and_lands_on_installations(engine: Engine) {
         .await
         .unwrap()
         .unwrap();
-    let (_, hash) = app
+    let (_, hash, _) = app
         .db
         .store
         .credentials(&Email::parse("kari@example.no").unwrap())

@@ -409,7 +409,7 @@ async fn every_route_answers_each_caller_by_their_rights(engine: voltgate_store:
             assert_eq!(status, StatusCode::FORBIDDEN, "{email}");
             assert_eq!(body.get("Data"), None);
         }
-        // Pausing a charger that is not charging: refused by its state, Zaptec's 528.
+        // Pausing a charger that is not connected: offline comes first (520), whatever its state.
         if may_change {
             let (status, body) = call(
                 app,
@@ -421,7 +421,7 @@ async fn every_route_answers_each_caller_by_their_rights(engine: voltgate_store:
             .await;
             assert_eq!(
                 (status, body["Code"].as_i64()),
-                (StatusCode::CONFLICT, Some(528)),
+                (StatusCode::CONFLICT, Some(520)),
                 "{email}: {body}"
             );
             // The charger is not connected: a restart cannot reach it.
@@ -1308,6 +1308,20 @@ async fn pausing_a_charger_that_went_offline_is_refused(engine: voltgate_store::
     let t = token(&app, "owner@example.no").await;
     let mut cp = ChargePoint::connect(&app.base, "CP-OFF-1", &password).await;
     cp.boot().await;
+    // Online but nothing paused: refused by its state, Zaptec's 528.
+    let (status, body) = call(
+        &app,
+        &t,
+        "POST",
+        &format!("/api/chargers/{charger}/sendCommand/507"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, body["Code"].as_i64()),
+        (StatusCode::CONFLICT, Some(528)),
+        "{body}"
+    );
     let start = json!({"connectorId": 1, "idTag": "T", "meterStart": 0, "timestamp": Utc::now().to_rfc3339()});
     cp.ok("StartTransaction", start).await;
     let charging = json!({"connectorId": 1, "errorCode": "NoError", "status": "Charging"});
