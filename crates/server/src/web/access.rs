@@ -234,7 +234,11 @@ fn trusted_target(link: &Link) -> Option<ReturnTarget> {
 /// and is shown on its own.
 fn group_domains(group: &Group) -> Vec<String> {
     let mut domains: Vec<String> = Vec::new();
-    for url in group.return_urls.iter().filter_map(|u| url::Url::parse(u).ok()) {
+    for url in group
+        .return_urls
+        .iter()
+        .filter_map(|u| url::Url::parse(u).ok())
+    {
         if let Some(host) = url.host_str().filter(|h| !domains.iter().any(|d| d == h)) {
             domains.push(host.to_owned());
         }
