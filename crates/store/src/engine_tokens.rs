@@ -195,6 +195,14 @@ impl TokenStore for EngineStore {
     async fn refresh_tokens(&self, old_hash: &str, pair: &NewTokenPair) -> Result<Refreshed> {
         let now = pair.at.timestamp_millis();
         let mut tx = self.pool.begin().await?;
+        // The holder's row first, as a password change takes it: a refresh racing a change waits for
+        // it and then finds its token revoked, or the change waits and then revokes the new pair.
+        sqlx::query(
+            "UPDATE users SET session_epoch = session_epoch              WHERE id = (SELECT user_id FROM api_tokens WHERE token_hash = $1 AND kind = 'refresh')",
+        )
+        .bind(old_hash)
+        .execute(&mut *tx)
+        .await?;
         // Using the token up is one statement, so of two refreshes at once only one wins.
         let used: Option<(Uuid, Uuid, i64)> = sqlx::query_as(
             "UPDATE api_tokens SET revoked_at = $2, last_used_at = $2 \

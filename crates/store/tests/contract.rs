@@ -1574,4 +1574,30 @@ async fn a_login_checked_against_the_old_password_makes_nothing_that_lasts(engin
             .unwrap();
         assert!(token.is_none(), "grant {i} outlived the password change");
     }
+
+    // Refreshes racing a change: whichever way each goes, no pair made from them outlives it.
+    for i in 0..20 {
+        let mut before = pair(&alice, &format!("old-{i}"), now);
+        before.epoch = None;
+        store.create_tokens(&before).await.unwrap();
+    }
+    let refreshes = (0..20).map(|i| {
+        let next = pair(&alice, &format!("next-{i}"), now);
+        async move {
+            store
+                .refresh_tokens(&format!("refresh-old-{i}"), &next)
+                .await
+        }
+    });
+    let change = store.change_password(alice.id, "$argon2id$newest", now);
+    let (refreshed, changed) = tokio::join!(futures::future::join_all(refreshes), change);
+    changed.unwrap();
+    for (i, result) in refreshed.into_iter().enumerate() {
+        result.unwrap();
+        let token = store
+            .access_token(&format!("access-next-{i}"), "192.0.2.1", now)
+            .await
+            .unwrap();
+        assert!(token.is_none(), "refresh {i} outlived the password change");
+    }
 }
