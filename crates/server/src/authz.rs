@@ -10,7 +10,7 @@ use voltgate_domain::{
     authorize, Authorized, GrantAccess, GroupAccess, GroupId, InstallationAccess, InstallationId,
     Principal, UserId,
 };
-use voltgate_store::{Group, Installation, Store, User};
+use voltgate_store::{ChargersOn, Group, Installation, Store, User};
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -52,6 +52,27 @@ where
     let (installation, access) = found.ok_or(AppError::NotFound)?;
     let principal = Principal::Api(holder.user.id);
     Ok((holder.user, installation, authorize(&principal, access)?))
+}
+
+/// For the API's charger list: the holder of the access token with this hash, a page of the
+/// installation's chargers (`limit` rows from `offset`) and the holder's capability to see them, from
+/// one statement that also loads the holder's relation to the installation (nothing is cached). The
+/// page leaves here only with the capability: `Forbidden`/`NotFound` as [`installation_by_token`].
+pub async fn chargers_by_token(
+    store: &dyn Store,
+    token_hash: &str,
+    client_address: &str,
+    id: InstallationId,
+    page: (Option<i64>, i64),
+) -> Result<(ChargersOn, Authorized<ViewInstallation>), AppError> {
+    let (holder, found) = store
+        .chargers_by_token(token_hash, client_address, chrono::Utc::now(), id, page)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    let found = found.ok_or(AppError::NotFound)?;
+    let principal = Principal::Api(holder.user.id);
+    let cap = authorize(&principal, found.access.clone())?;
+    Ok((found, cap))
 }
 
 /// The group, with `principal`'s capability to do `R` on it.

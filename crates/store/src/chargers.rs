@@ -34,6 +34,9 @@ pub struct ChargerOverview {
     pub connectors: Vec<ConnectorState>,
     /// In the order the server heard of them.
     pub running: Vec<RunningSession>,
+    /// Whether a live process of the service holds its connection, where the database knows it (the
+    /// cluster's routing table on PostgreSQL); `None` on SQLite, where the one process knows.
+    pub online: Option<bool>,
 }
 
 /// A charger's own settings as set through the API, in Zaptec's terms; `None` is not set.

@@ -39,6 +39,8 @@ struct OverviewJson {
     booted_at: Option<String>,
     last_seen_at: Option<String>,
     created_at: String,
+    /// Whether a live process holds its connection, where the database knows (PostgreSQL).
+    online: Option<bool>,
     states: Option<Vec<StateJson>>,
     running: Option<Vec<RunningJson>>,
 }
@@ -79,6 +81,47 @@ fn json_time(text: &str) -> Result<DateTime<Utc>> {
 
 fn json_uuid(text: &str) -> Result<Uuid> {
     Uuid::parse_str(text).map_err(|_| StoreError::Corrupt(format!("an id: {text:?}")))
+}
+
+/// The two columns of a charger page, `total` (how many chargers the installation has) and `page` (one
+/// JSON array: a page of its chargers by name, each with its connectors' last state, its running
+/// sessions and, on PostgreSQL, whether a live process holds its connection), for the installation,
+/// limit and offset in these placeholders. With a `guard`, both are NULL where it does not hold.
+pub(crate) fn page_columns(installation: &str, limit: &str, offset: &str, guard: Option<&str>) -> String {
+    use super::dialect::{uuid_text, JSON_ARRAY_AGG as AGG, JSON_EMBED as EMBED, JSON_OBJECT as OBJ, ONLINE};
+    let total = format!("(SELECT COUNT(*) FROM chargers WHERE installation_id = {installation})");
+    let page = format!(
+        "CAST((SELECT {AGG}({OBJ}('position', p.position, 'id', {id}, 'identity', p.identity, 'name', p.name, \
+           'connectors', p.connectors, 'vendor', p.vendor, 'model', p.model, 'serial_number', p.serial_number, \
+           'firmware_version', p.firmware_version, 'booted_at', p.booted_at, 'last_seen_at', p.last_seen_at, \
+           'created_at', p.created_at, 'online', {ONLINE}, \
+           'states', {EMBED}((SELECT {AGG}({OBJ}('connector_id', s.connector_id, 'status', s.status, \
+             'error_code', s.error_code, 'power_w', s.power_w, 'current_l1', s.current_l1, \
+             'current_l2', s.current_l2, 'current_l3', s.current_l3, 'energy_wh', s.energy_wh, \
+             'updated_at', s.updated_at)) FROM connector_states s WHERE s.charger_id = p.id)), \
+           'running', {EMBED}((SELECT {AGG}({OBJ}('id', r.id, 'connector_id', r.connector_id, \
+             'started_at', r.started_at, 'received_at', r.received_at, 'meter_start', r.meter_start, \
+             'paused', r.paused)) FROM charge_sessions r WHERE r.charger_id = p.id AND r.stopped_at IS NULL)))) \
+          FROM (SELECT c.id, c.identity, c.name, c.connectors, c.vendor, c.model, c.serial_number, \
+                c.firmware_version, c.booted_at, c.last_seen_at, c.created_at, \
+                ROW_NUMBER() OVER (ORDER BY c.name, c.identity) AS position FROM chargers c \
+                WHERE c.installation_id = {installation} ORDER BY c.name, c.identity LIMIT {limit} OFFSET {offset}) p) AS TEXT)",
+        id = uuid_text("p.id"),
+    );
+    match guard {
+        Some(guard) => format!("CASE WHEN {guard} THEN {total} END AS total, CASE WHEN {guard} THEN {page} END AS page"),
+        None => format!("{total} AS total, {page} AS page"),
+    }
+}
+
+/// The chargers of a page read with [`page_columns`], in the database's order of names.
+pub(crate) fn decode_page(page: Option<String>, installation: InstallationId) -> Result<Vec<ChargerOverview>> {
+    let mut page: Vec<OverviewJson> = match page {
+        Some(text) => serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("a charger page: {e}")))?,
+        None => Vec::new(),
+    };
+    page.sort_by_key(|charger| charger.position);
+    page.into_iter().map(|charger| charger.into_overview(installation)).collect()
 }
 
 impl OverviewJson {
@@ -134,7 +177,7 @@ impl OverviewJson {
             })
             .collect::<Result<Vec<_>>>()?;
         running.sort_by_key(|r| (r.received_at, r.transaction));
-        Ok(ChargerOverview { charger, connectors, running })
+        Ok(ChargerOverview { charger, connectors, running, online: self.online })
     }
 }
 
@@ -314,44 +357,16 @@ impl ChargerStore for EngineStore {
         limit: Option<i64>,
         offset: i64,
     ) -> Result<(Vec<ChargerOverview>, i64)> {
-        use super::dialect::{uuid_text, JSON_ARRAY_AGG as AGG, JSON_EMBED as EMBED, JSON_OBJECT as OBJ};
         self.flush_pending().await?;
         // One row for the whole page: its chargers with their connectors and running sessions as JSON.
-        let sql = format!(
-            "SELECT (SELECT COUNT(*) FROM chargers WHERE installation_id = $1) AS total, \
-             CAST((SELECT {AGG}({OBJ}('position', p.position, 'id', {id}, 'identity', p.identity, 'name', p.name, 'connectors', p.connectors, \
-               'vendor', p.vendor, 'model', p.model, 'serial_number', p.serial_number, \
-               'firmware_version', p.firmware_version, 'booted_at', p.booted_at, 'last_seen_at', p.last_seen_at, \
-               'created_at', p.created_at, \
-               'states', {EMBED}((SELECT {AGG}({OBJ}('connector_id', s.connector_id, 'status', s.status, \
-                 'error_code', s.error_code, 'power_w', s.power_w, 'current_l1', s.current_l1, \
-                 'current_l2', s.current_l2, 'current_l3', s.current_l3, 'energy_wh', s.energy_wh, \
-                 'updated_at', s.updated_at)) FROM connector_states s WHERE s.charger_id = p.id)), \
-               'running', {EMBED}((SELECT {AGG}({OBJ}('id', r.id, 'connector_id', r.connector_id, \
-                 'started_at', r.started_at, 'received_at', r.received_at, 'meter_start', r.meter_start, \
-                 'paused', r.paused)) FROM charge_sessions r WHERE r.charger_id = p.id AND r.stopped_at IS NULL)))) \
-              FROM (SELECT c.id, c.identity, c.name, c.connectors, c.vendor, c.model, c.serial_number, \
-                    c.firmware_version, c.booted_at, c.last_seen_at, c.created_at, \
-                    ROW_NUMBER() OVER (ORDER BY c.name, c.identity) AS position FROM chargers c \
-                    WHERE c.installation_id = $1 ORDER BY c.name, c.identity LIMIT $2 OFFSET $3) p) AS TEXT) AS page",
-            id = uuid_text("p.id"),
-        );
-        let (total, page): (i64, Option<String>) = sqlx::query_as(&sql)
+        let sql = format!("SELECT {}", page_columns("$1", "$2", "$3", None));
+        let (total, page): (Option<i64>, Option<String>) = sqlx::query_as(&sql)
             .bind(installation.as_uuid())
             .bind(limit.unwrap_or(i64::MAX))
             .bind(offset)
             .fetch_one(&self.pool)
             .await?;
-        let mut page: Vec<OverviewJson> = match page {
-            Some(text) => serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("a charger page: {e}")))?,
-            None => Vec::new(),
-        };
-        page.sort_by_key(|charger| charger.position);
-        let page = page
-            .into_iter()
-            .map(|charger| charger.into_overview(installation))
-            .collect::<Result<Vec<_>>>()?;
-        Ok((page, total))
+        Ok((decode_page(page, installation)?, total.unwrap_or(0)))
     }
 
     async fn record_boot(&self, id: ChargerId, boot: &BootInfo, at: DateTime<Utc>) -> Result<()> {

@@ -12,7 +12,9 @@ use super::{INSTALLATION_COLUMNS, USER_COLUMNS};
 use crate::error::Result;
 use crate::model::{Installation, User};
 use crate::rows::{parse_role, InstallationRow, UserRow};
+use crate::chargers::ChargerOverview;
 use crate::tokens::*;
+use crate::batch::Flush;
 
 /// A token's use is written down at most this often (milliseconds), so reads stay reads.
 const NOTE_USE_EVERY_MS: i64 = 60_000;
@@ -48,7 +50,17 @@ struct HolderOnRow {
     installation: InstallationRow,
     role: Option<String>,
     via_group: Option<Uuid>,
+    /// With a page of chargers: how many the installation has (NULL without a relation to it).
+    #[sqlx(default)]
+    total: Option<i64>,
+    /// With a page of chargers: the page as JSON (see `page_columns`).
+    #[sqlx(default)]
+    page: Option<String>,
 }
+
+/// The installation, the holder's relation to it and, when asked for, a page of its chargers with how
+/// many it has.
+type HolderOn = (Installation, InstallationAccess, Option<(Vec<ChargerOverview>, i64)>);
 
 impl EngineStore {
     /// Notes a token's use when the last note is a minute old or came from another address.
@@ -69,6 +81,70 @@ impl EngineStore {
                 .await?;
         }
         Ok(())
+    }
+
+    /// The token's holder and their relation to the installation in one query (see
+    /// [`TokenStore::access_token_on`]); with `page`, also that page of the installation's chargers, read
+    /// only where the holder has a relation to the installation.
+    async fn holder_on(
+        &self,
+        hash: &str,
+        client_address: &str,
+        now: DateTime<Utc>,
+        installation: InstallationId,
+        page: Option<(Option<i64>, i64)>,
+    ) -> Result<Option<(TokenHolder, Option<HolderOn>)>> {
+        // The installation is joined, not left-joined: no row means a bad token or no installation,
+        // and only then a second query tells which.
+        let page_columns = match page {
+            Some(_) => format!(
+                ", {}",
+                super::chargers_sql::page_columns("$3", "$4", "$5", Some("r.role IS NOT NULL OR gm.group_id IS NOT NULL"))
+            ),
+            None => String::new(),
+        };
+        let sql = format!(
+            "SELECT u.id AS user_id, u.email AS user_email, u.full_name AS user_full_name, \
+             u.language AS user_language, u.created_at AS user_created_at, \
+             t.id AS token_id, t.family_id, t.last_used_at, t.client_address, \
+             {INSTALLATION_COLUMNS}, r.role, gm.group_id AS via_group{page_columns} \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN installations i ON i.id = $3 \
+             LEFT JOIN installation_roles r ON r.installation_id = i.id AND r.user_id = t.user_id \
+             LEFT JOIN (installation_grants g JOIN group_members gm ON gm.group_id = g.group_id) \
+               ON g.installation_id = i.id AND gm.user_id = t.user_id \
+             WHERE t.token_hash = $1 AND t.kind = 'access' AND t.revoked_at IS NULL AND t.expires_at > $2 \
+             ORDER BY gm.group_id"
+        );
+        let now_ms = now.timestamp_millis();
+        let mut query = sqlx::query_as::<_, HolderOnRow>(&sql).bind(hash).bind(now_ms).bind(installation.as_uuid());
+        if let Some((limit, offset)) = page {
+            query = query.bind(limit.unwrap_or(i64::MAX)).bind(offset);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let via_groups: Vec<GroupId> = rows.iter().filter_map(|row| row.via_group.map(GroupId::from_uuid)).collect();
+        let Some(row) = rows.into_iter().next() else {
+            return Ok(self.access_token(hash, client_address, now).await?.map(|holder| (holder, None)));
+        };
+        self.note_use(row.token_id, (row.last_used_at, row.client_address.as_deref()), client_address, now_ms).await?;
+        let user = User {
+            id: UserId::from_uuid(row.user_id),
+            email: row.user_email,
+            full_name: row.user_full_name,
+            language: row.user_language,
+            created_at: row.user_created_at,
+        };
+        let access = InstallationAccess {
+            principal: Principal::Api(user.id),
+            installation,
+            role: parse_role(row.role)?,
+            via_groups,
+        };
+        let chargers = match row.total {
+            Some(total) => Some((super::chargers_sql::decode_page(row.page, installation)?, total)),
+            None => None,
+        };
+        let holder = TokenHolder { user, family: row.family_id };
+        Ok(Some((holder, Some((Installation::try_from(row.installation)?, access, chargers)))))
     }
 
     async fn insert_pair(
@@ -149,47 +225,27 @@ impl TokenStore for EngineStore {
         now: DateTime<Utc>,
         installation: InstallationId,
     ) -> Result<Option<(TokenHolder, Option<(Installation, InstallationAccess)>)>> {
-        // The installation is joined, not left-joined: no row means a bad token or no installation,
-        // and only then a second query tells which.
-        let sql = format!(
-            "SELECT u.id AS user_id, u.email AS user_email, u.full_name AS user_full_name, \
-             u.language AS user_language, u.created_at AS user_created_at, \
-             t.id AS token_id, t.family_id, t.last_used_at, t.client_address, \
-             {INSTALLATION_COLUMNS}, r.role, gm.group_id AS via_group \
-             FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN installations i ON i.id = $3 \
-             LEFT JOIN installation_roles r ON r.installation_id = i.id AND r.user_id = t.user_id \
-             LEFT JOIN (installation_grants g JOIN group_members gm ON gm.group_id = g.group_id) \
-               ON g.installation_id = i.id AND gm.user_id = t.user_id \
-             WHERE t.token_hash = $1 AND t.kind = 'access' AND t.revoked_at IS NULL AND t.expires_at > $2 \
-             ORDER BY gm.group_id"
-        );
-        let now_ms = now.timestamp_millis();
-        let rows = sqlx::query_as::<_, HolderOnRow>(&sql)
-            .bind(hash)
-            .bind(now_ms)
-            .bind(installation.as_uuid())
-            .fetch_all(&self.pool)
-            .await?;
-        let via_groups: Vec<GroupId> = rows.iter().filter_map(|row| row.via_group.map(GroupId::from_uuid)).collect();
-        let Some(row) = rows.into_iter().next() else {
-            return Ok(self.access_token(hash, client_address, now).await?.map(|holder| (holder, None)));
-        };
-        self.note_use(row.token_id, (row.last_used_at, row.client_address.as_deref()), client_address, now_ms).await?;
-        let user = User {
-            id: UserId::from_uuid(row.user_id),
-            email: row.user_email,
-            full_name: row.user_full_name,
-            language: row.user_language,
-            created_at: row.user_created_at,
-        };
-        let access = InstallationAccess {
-            principal: Principal::Api(user.id),
-            installation,
-            role: parse_role(row.role)?,
-            via_groups,
-        };
-        let holder = TokenHolder { user, family: row.family_id };
-        Ok(Some((holder, Some((Installation::try_from(row.installation)?, access)))))
+        let found = self.holder_on(hash, client_address, now, installation, None).await?;
+        Ok(found.map(|(holder, on)| (holder, on.map(|(installation, access, _)| (installation, access)))))
+    }
+
+    async fn chargers_by_token(
+        &self,
+        hash: &str,
+        client_address: &str,
+        now: DateTime<Utc>,
+        installation: InstallationId,
+        (limit, offset): (Option<i64>, i64),
+    ) -> Result<Option<(TokenHolder, Option<ChargersOn>)>> {
+        self.flush_pending().await?;
+        let found = self.holder_on(hash, client_address, now, installation, Some((limit, offset))).await?;
+        Ok(found.map(|(holder, on)| {
+            let on = on.map(|(installation, access, page)| {
+                let (chargers, total) = page.unwrap_or_default();
+                ChargersOn { installation, access, chargers, total }
+            });
+            (holder, on)
+        }))
     }
 
     async fn refresh_tokens(&self, old_hash: &str, pair: &NewTokenPair) -> Result<Refreshed> {

@@ -31,6 +31,11 @@ mod dialect {
     /// Embeds a subquery's JSON as JSON (PostgreSQL keeps its type: nothing to do).
     pub(crate) const JSON_EMBED: &str = "";
 
+    /// Whether the charger `p` is connected to a live process, as SQL: the cluster's routing table.
+    pub(crate) const ONLINE: &str =
+        "EXISTS (SELECT 1 FROM charger_connections cc JOIN cluster_nodes n ON n.id = cc.node_id \
+         WHERE cc.charger_id = p.id AND n.lease_until > now())";
+
     /// A UUID column as text.
     pub(crate) fn uuid_text(column: &str) -> String {
         format!("{column}::text")

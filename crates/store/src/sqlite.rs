@@ -31,6 +31,10 @@ mod dialect {
     /// Embeds a subquery's JSON as JSON (SQLite forgets that a subquery's text is JSON).
     pub(crate) const JSON_EMBED: &str = "json";
 
+    /// Whether the charger `p` is connected to a live process, as SQL: unknown here (one process,
+    /// which knows its connections itself).
+    pub(crate) const ONLINE: &str = "NULL";
+
     /// A UUID column as text (a BLOB here).
     pub(crate) fn uuid_text(column: &str) -> String {
         format!("lower(hex({column}))")

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 use voltgate_domain::{InstallationAccess, InstallationId, UserId};
 
+use crate::chargers::ChargerOverview;
 use crate::error::Result;
 use crate::model::{Installation, User};
 
@@ -52,6 +53,17 @@ pub struct NewTokenPair {
 pub struct TokenHolder {
     pub user: User,
     pub family: Uuid,
+}
+
+/// What [`TokenStore::chargers_by_token`] found on the installation: the facts `authorize()` needs and
+/// a page of its chargers (empty, with a total of 0, when the holder has no relation to it).
+#[derive(Clone, Debug)]
+pub struct ChargersOn {
+    pub installation: Installation,
+    pub access: InstallationAccess,
+    pub chargers: Vec<ChargerOverview>,
+    /// How many chargers the installation has.
+    pub total: i64,
 }
 
 /// What became of a refresh.
@@ -100,6 +112,18 @@ pub trait TokenStore: Send + Sync {
         now: DateTime<Utc>,
         installation: InstallationId,
     ) -> Result<Option<(TokenHolder, Option<(Installation, InstallationAccess)>)>>;
+    /// As [`Self::access_token_on`], and in the same statement a page of the installation's chargers
+    /// (`limit` rows from `offset`, all when `limit` is `None`; as [`crate::ChargerStore::charger_page`]),
+    /// read only when the holder has a role on the installation or a group's grant. The caller must
+    /// still ask `authorize()` before showing any of it.
+    async fn chargers_by_token(
+        &self,
+        hash: &str,
+        client_address: &str,
+        now: DateTime<Utc>,
+        installation: InstallationId,
+        page: (Option<i64>, i64),
+    ) -> Result<Option<(TokenHolder, Option<ChargersOn>)>>;
     /// Exchanges a refresh token for `pair` in one transaction: the old refresh token is used up and
     /// the new pair joins its family. A refresh token that was already used revokes its family.
     async fn refresh_tokens(&self, old_hash: &str, pair: &NewTokenPair) -> Result<Refreshed>;

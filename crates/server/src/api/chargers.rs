@@ -25,7 +25,9 @@ use voltgate_domain::settings::{Amperes, Phases};
 use voltgate_domain::zaptec::{ChargerLimits, OperationMode, ZaptecCommand, CHARGER_MAX_AMPERES};
 use voltgate_domain::{Authorized, ChargerId, InstallationId};
 use voltgate_ocpp::{Command, CommandError};
-use voltgate_store::{Charger, ChargerSettings, ConnectorState, Installation, RunningSession};
+use voltgate_store::{
+    Charger, ChargerOverview, ChargerSettings, ConnectorState, Installation, RunningSession,
+};
 
 use super::zaptec::{self, bad_request, path_id, query_id, timestamp, Page, Paging};
 use super::{ApiToken, ApiUser, Json, Query};
@@ -78,6 +80,8 @@ struct Seen {
     charger: Charger,
     connectors: Vec<ConnectorState>,
     running: Vec<RunningSession>,
+    /// Whether it is connected, where the database knows (PostgreSQL's routing table).
+    online: Option<bool>,
 }
 
 impl Seen {
@@ -106,14 +110,26 @@ impl Seen {
     }
 }
 
-/// Which of these chargers are connected to some process of the service (the cluster's routing
-/// table on PostgreSQL, this process's connections on SQLite).
-async fn online_among(app: &AppState, chargers: &[&Charger]) -> HashSet<ChargerId> {
-    let ids: Vec<(ChargerId, &str)> = chargers
+/// Which of these chargers are connected to some process of the service: as the page read it where
+/// the database knows (the cluster's routing table on PostgreSQL), else asked of this process's
+/// connections (SQLite: one process is the whole service).
+async fn online_among(app: &AppState, seen: &[&Seen]) -> HashSet<ChargerId> {
+    let unknown: Vec<(ChargerId, &str)> = seen
         .iter()
-        .map(|c| (c.id, c.identity.as_str()))
+        .filter(|seen| seen.online.is_none())
+        .map(|seen| (seen.charger.id, seen.charger.identity.as_str()))
         .collect();
-    app.charging.online(&ids).await
+    let mut online = if unknown.is_empty() {
+        HashSet::new()
+    } else {
+        app.charging.online(&unknown).await
+    };
+    online.extend(
+        seen.iter()
+            .filter(|seen| seen.online == Some(true))
+            .map(|seen| seen.charger.id),
+    );
+    online
 }
 
 fn view(seen: &Seen, online: &HashSet<ChargerId>) -> ChargerView {
@@ -149,7 +165,16 @@ async fn seen_on(
         .store
         .charger_page(installation.id, limit, offset)
         .await?;
-    let seen = chargers
+    Ok((seen_among(installation, cap, chargers), total))
+}
+
+/// The views' facts about these chargers of an installation the caller may see.
+fn seen_among(
+    installation: &Installation,
+    cap: &Authorized<ViewInstallation>,
+    chargers: Vec<ChargerOverview>,
+) -> Vec<Seen> {
+    chargers
         .into_iter()
         .map(|overview| Seen {
             installation: installation.clone(),
@@ -157,9 +182,9 @@ async fn seen_on(
             charger: overview.charger,
             connectors: overview.connectors,
             running: overview.running,
+            online: overview.online,
         })
-        .collect();
-    Ok((seen, total))
+        .collect()
 }
 
 /// One charger the caller may see (404 otherwise, as if it did not exist).
@@ -202,11 +227,13 @@ pub async fn list(
     let id = query_id::<InstallationId>("InstallationId", query.installationid.as_deref())?;
     let filter = query.namefilter.as_deref().map(str::to_lowercase);
     if let (Some(id), None) = (id, &filter) {
-        // The common call: one query for the caller and their relation, one for the page.
-        let (_, installation, cap) = token.installation::<ViewInstallation>(&app, id).await?;
-        let (seen, total) = seen_on(&app, &installation, &cap, Some(paging)).await?;
-        let chargers: Vec<&Charger> = seen.iter().map(|seen| &seen.charger).collect();
-        let online = online_among(&app, &chargers).await;
+        // The common call: one statement for the caller, their relation and the page.
+        let (found, cap) = token
+            .chargers(&app, id, (Some(paging.size), paging.offset()))
+            .await?;
+        let total = found.total;
+        let seen = seen_among(&found.installation, &cap, found.chargers);
+        let online = online_among(&app, &seen.iter().collect::<Vec<_>>()).await;
         return Ok(axum::Json(Page {
             pages: paging.pages(total),
             data: seen.iter().map(|seen| view(seen, &online)).collect(),
@@ -238,8 +265,7 @@ pub async fn list(
         );
     }
     let page = paging.page(seen);
-    let chargers: Vec<&Charger> = page.data.iter().map(|seen| &seen.charger).collect();
-    let online = online_among(&app, &chargers).await;
+    let online = online_among(&app, &page.data.iter().collect::<Vec<_>>()).await;
     Ok(axum::Json(Page {
         pages: page.pages,
         data: page.data.iter().map(|seen| view(seen, &online)).collect(),
@@ -257,7 +283,7 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<axum::Json<ChargerView>, ApiError> {
     let seen = seen(&app, &caller, &id).await?;
-    let online = online_among(&app, &[&seen.charger]).await;
+    let online = online_among(&app, &[&seen]).await;
     Ok(axum::Json(view(&seen, &online)))
 }
 
@@ -608,7 +634,11 @@ pub async fn firmware(
     let (installation, _) = super::installation::<ViewInstallation>(&app, &caller, id).await?;
     let device_type = zaptec::device_type(installation.installation_type);
     let chargers = app.store.charger_list(id).await?;
-    let online = online_among(&app, &chargers.iter().collect::<Vec<_>>()).await;
+    let ids: Vec<(ChargerId, &str)> = chargers
+        .iter()
+        .map(|c| (c.id, c.identity.as_str()))
+        .collect();
+    let online = app.charging.online(&ids).await;
     Ok(axum::Json(
         chargers
             .into_iter()

@@ -13,9 +13,9 @@ use axum::Router;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use voltgate_domain::authz::Right;
+use voltgate_domain::authz::{Right, ViewInstallation};
 use voltgate_domain::{Authorized, InstallationAccess, InstallationId, Principal};
-use voltgate_store::{Installation, NewTokenPair, Refreshed, StoreError, User};
+use voltgate_store::{ChargersOn, Installation, NewTokenPair, Refreshed, StoreError, User};
 
 use crate::accounts::{self, LoginOutcome};
 use crate::authz;
@@ -276,6 +276,19 @@ impl ApiToken {
                 .await
                 .map_err(super::hidden)?;
         Ok((ApiUser { user }, installation, cap))
+    }
+
+    /// A page of the installation's chargers with the capability to see them, in one statement with
+    /// the token's check: 401 for a bad token, and as [`super::installation`] answers otherwise.
+    pub async fn chargers(
+        &self,
+        app: &AppState,
+        id: InstallationId,
+        page: (Option<i64>, i64),
+    ) -> Result<(ChargersOn, Authorized<ViewInstallation>), ApiError> {
+        authz::chargers_by_token(app.store.as_ref(), &self.hash, &self.client, id, page)
+            .await
+            .map_err(super::hidden)
     }
 }
 

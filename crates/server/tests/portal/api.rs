@@ -29,6 +29,7 @@ crate::on_both_engines!(
     the_charger_list_pages_in_sql,
     charger_settings_reach_the_charger_as_a_profile,
     pausing_a_charger_that_went_offline_is_refused,
+    the_charger_list_says_which_chargers_are_connected,
 );
 
 const PASSWORD: &str = "correct horse battery";
@@ -1351,4 +1352,47 @@ async fn pausing_a_charger_that_went_offline_is_refused(engine: voltgate_store::
         (StatusCode::CONFLICT, Some(520)),
         "{body}"
     );
+}
+
+/// The list's one statement says which chargers are connected (the routing table on PostgreSQL, the
+/// process's connections on SQLite), with a running session's operating mode, and notices a charger
+/// that went away.
+async fn the_charger_list_says_which_chargers_are_connected(engine: voltgate_store::Engine) {
+    let app = spawn_app(engine).await;
+    let (_owner, inst, password, charger) = with_charger(&app, "CP-LIST-1").await;
+    let t = token(&app, "owner@example.no").await;
+    let list = format!("/api/chargers?InstallationId={inst}");
+    let listed = |body: &Value| {
+        body["Data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["Id"] == json!(charger))
+            .cloned()
+            .unwrap()
+    };
+    let (status, body) = get(&app, &t, &list).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(listed(&body)["IsOnline"], json!(false), "never connected");
+    let mut cp = ChargePoint::connect(&app.base, "CP-LIST-1", &password).await;
+    cp.boot().await;
+    let start = json!({"connectorId": 1, "idTag": "T", "meterStart": 0, "timestamp": Utc::now().to_rfc3339()});
+    cp.ok("StartTransaction", start).await;
+    let charging = json!({"connectorId": 1, "errorCode": "NoError", "status": "Charging"});
+    cp.ok("StatusNotification", charging).await;
+    let (_, body) = get(&app, &t, &list).await;
+    let shown = listed(&body);
+    assert_eq!(shown["IsOnline"], json!(true), "{shown}");
+    assert_eq!(shown["OperatingMode"], json!(3), "charging: {shown}");
+    drop(cp);
+    let mut online = true;
+    for _ in 0..100 {
+        let (_, body) = get(&app, &t, &list).await;
+        online = listed(&body)["IsOnline"] == json!(true);
+        if !online {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(!online, "the list noticed the closed connection");
 }
