@@ -23,7 +23,9 @@ pub(crate) const SESSION_COLUMNS: &str = "s.id, s.charger_id, c.name AS charger_
 const CHARGER_COLUMNS: &str = "c.id, c.installation_id, c.identity, c.name, c.connectors, c.vendor, c.model, \
      c.serial_number, c.firmware_version, c.booted_at, c.last_seen_at, c.created_at";
 
-/// One charger of [`ChargerStore::charger_page`] as the query's JSON gives it.
+/// One charger of [`ChargerStore::charger_page`] as the query's JSON gives it: an array whose items
+/// are these fields in this order (as `page_columns` writes them; so are [`StateJson`] and
+/// [`RunningJson`]).
 #[derive(serde::Deserialize)]
 struct OverviewJson {
     /// Its place in the page, in the database's order of names.
@@ -88,20 +90,18 @@ fn json_uuid(text: &str) -> Result<Uuid> {
 /// sessions and, on PostgreSQL, whether a live process holds its connection), for the installation,
 /// limit and offset in these placeholders. With a `guard`, both are NULL where it does not hold.
 pub(crate) fn page_columns(installation: &str, limit: &str, offset: &str, guard: Option<&str>) -> String {
-    use super::dialect::{uuid_text, JSON_ARRAY_AGG as AGG, JSON_EMBED as EMBED, JSON_OBJECT as OBJ, ONLINE};
+    use super::dialect::{uuid_text, JSON_ARRAY as ROW, JSON_ARRAY_AGG as AGG, JSON_EMBED as EMBED, ONLINE};
     let total = format!("(SELECT COUNT(*) FROM chargers WHERE installation_id = {installation})");
+    // Each charger, state and session is an array in the order of its struct's fields (serde reads a
+    // struct from an array by position): no key is written, matched or stored for every row.
     let page = format!(
-        "CAST((SELECT {AGG}({OBJ}('position', p.position, 'id', {id}, 'identity', p.identity, 'name', p.name, \
-           'connectors', p.connectors, 'vendor', p.vendor, 'model', p.model, 'serial_number', p.serial_number, \
-           'firmware_version', p.firmware_version, 'booted_at', p.booted_at, 'last_seen_at', p.last_seen_at, \
-           'created_at', p.created_at, 'online', {ONLINE}, \
-           'states', {EMBED}((SELECT {AGG}({OBJ}('connector_id', s.connector_id, 'status', s.status, \
-             'error_code', s.error_code, 'power_w', s.power_w, 'current_l1', s.current_l1, \
-             'current_l2', s.current_l2, 'current_l3', s.current_l3, 'energy_wh', s.energy_wh, \
-             'updated_at', s.updated_at)) FROM connector_states s WHERE s.charger_id = p.id)), \
-           'running', {EMBED}((SELECT {AGG}({OBJ}('id', r.id, 'connector_id', r.connector_id, \
-             'started_at', r.started_at, 'received_at', r.received_at, 'meter_start', r.meter_start, \
-             'paused', r.paused)) FROM charge_sessions r WHERE r.charger_id = p.id AND r.stopped_at IS NULL)))) \
+        "CAST((SELECT {AGG}({ROW}(p.position, {id}, p.identity, p.name, p.connectors, p.vendor, p.model, \
+           p.serial_number, p.firmware_version, p.booted_at, p.last_seen_at, p.created_at, {ONLINE}, \
+           {EMBED}((SELECT {AGG}({ROW}(s.connector_id, s.status, s.error_code, s.power_w, s.current_l1, \
+             s.current_l2, s.current_l3, s.energy_wh, s.updated_at)) \
+             FROM connector_states s WHERE s.charger_id = p.id)), \
+           {EMBED}((SELECT {AGG}({ROW}(r.id, r.connector_id, r.started_at, r.received_at, r.meter_start, r.paused)) \
+             FROM charge_sessions r WHERE r.charger_id = p.id AND r.stopped_at IS NULL)))) \
           FROM (SELECT c.id, c.identity, c.name, c.connectors, c.vendor, c.model, c.serial_number, \
                 c.firmware_version, c.booted_at, c.last_seen_at, c.created_at, \
                 ROW_NUMBER() OVER (ORDER BY c.name, c.identity) AS position FROM chargers c \

@@ -26,8 +26,8 @@ const SESSIONS_TABLE: &str = "tower_sessions.session";
 mod dialect {
     /// Aggregates rows into a JSON array (NULL for none).
     pub(crate) const JSON_ARRAY_AGG: &str = "json_agg";
-    /// A JSON object from key, value pairs.
-    pub(crate) const JSON_OBJECT: &str = "json_build_object";
+    /// A JSON array of these values (a row whose fields serde reads by position).
+    pub(crate) const JSON_ARRAY: &str = "json_build_array";
     /// Embeds a subquery's JSON as JSON (PostgreSQL keeps its type: nothing to do).
     pub(crate) const JSON_EMBED: &str = "";
 

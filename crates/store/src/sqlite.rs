@@ -26,8 +26,8 @@ const SESSIONS_TABLE: &str = "tower_sessions";
 mod dialect {
     /// Aggregates rows into a JSON array (`[]` for none).
     pub(crate) const JSON_ARRAY_AGG: &str = "json_group_array";
-    /// A JSON object from key, value pairs.
-    pub(crate) const JSON_OBJECT: &str = "json_object";
+    /// A JSON array of these values (a row whose fields serde reads by position).
+    pub(crate) const JSON_ARRAY: &str = "json_array";
     /// Embeds a subquery's JSON as JSON (SQLite forgets that a subquery's text is JSON).
     pub(crate) const JSON_EMBED: &str = "json";
 
