@@ -28,8 +28,6 @@ const CHARGER_COLUMNS: &str = "c.id, c.installation_id, c.identity, c.name, c.co
 /// [`RunningJson`]).
 #[derive(serde::Deserialize)]
 struct OverviewJson {
-    /// Its place in the page, in the database's order of names.
-    position: i64,
     id: String,
     identity: String,
     name: String,
@@ -93,18 +91,19 @@ pub(crate) fn page_columns(installation: &str, limit: &str, offset: &str, guard:
     use super::dialect::{uuid_text, JSON_ARRAY as ROW, JSON_ARRAY_AGG as AGG, JSON_EMBED as EMBED, ONLINE};
     let total = format!("(SELECT COUNT(*) FROM chargers WHERE installation_id = {installation})");
     // Each charger, state and session is an array in the order of its struct's fields (serde reads a
-    // struct from an array by position): no key is written, matched or stored for every row.
+    // struct from an array by position): no key is written, matched or stored for every row. The
+    // aggregate keeps the page's order itself (SQLite 3.44+, PostgreSQL).
     let page = format!(
-        "CAST((SELECT {AGG}({ROW}(p.position, {id}, p.identity, p.name, p.connectors, p.vendor, p.model, \
+        "CAST((SELECT {AGG}({ROW}({id}, p.identity, p.name, p.connectors, p.vendor, p.model, \
            p.serial_number, p.firmware_version, p.booted_at, p.last_seen_at, p.created_at, {ONLINE}, \
            {EMBED}((SELECT {AGG}({ROW}(s.connector_id, s.status, s.error_code, s.power_w, s.current_l1, \
              s.current_l2, s.current_l3, s.energy_wh, s.updated_at)) \
              FROM connector_states s WHERE s.charger_id = p.id)), \
            {EMBED}((SELECT {AGG}({ROW}(r.id, r.connector_id, r.started_at, r.received_at, r.meter_start, r.paused)) \
-             FROM charge_sessions r WHERE r.charger_id = p.id AND r.stopped_at IS NULL)))) \
+             FROM charge_sessions r WHERE r.charger_id = p.id AND r.stopped_at IS NULL))) \
+           ORDER BY p.name, p.identity) \
           FROM (SELECT c.id, c.identity, c.name, c.connectors, c.vendor, c.model, c.serial_number, \
-                c.firmware_version, c.booted_at, c.last_seen_at, c.created_at, \
-                ROW_NUMBER() OVER (ORDER BY c.name, c.identity) AS position FROM chargers c \
+                c.firmware_version, c.booted_at, c.last_seen_at, c.created_at FROM chargers c \
                 WHERE c.installation_id = {installation} ORDER BY c.name, c.identity LIMIT {limit} OFFSET {offset}) p) AS TEXT)",
         id = uuid_text("p.id"),
     );
@@ -116,11 +115,10 @@ pub(crate) fn page_columns(installation: &str, limit: &str, offset: &str, guard:
 
 /// The chargers of a page read with [`page_columns`], in the database's order of names.
 pub(crate) fn decode_page(page: Option<String>, installation: InstallationId) -> Result<Vec<ChargerOverview>> {
-    let mut page: Vec<OverviewJson> = match page {
+    let page: Vec<OverviewJson> = match page {
         Some(text) => serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("a charger page: {e}")))?,
         None => Vec::new(),
     };
-    page.sort_by_key(|charger| charger.position);
     page.into_iter().map(|charger| charger.into_overview(installation)).collect()
 }
 
