@@ -31,6 +31,14 @@ mod dialect {
     /// Embeds a subquery's JSON as JSON (PostgreSQL keeps its type: nothing to do).
     pub(crate) const JSON_EMBED: &str = "";
 
+    /// Orders text by its bytes, alike on both engines (not by the database's locale).
+    pub(crate) const BYTE_ORDER: &str = "COLLATE \"C\"";
+
+    /// The seconds from one timestamp column to another, as a double.
+    pub(crate) fn seconds_between(from: &str, to: &str) -> String {
+        format!("CAST(EXTRACT(EPOCH FROM ({to} - {from})) AS DOUBLE PRECISION)")
+    }
+
     /// A UUID column as text.
     pub(crate) fn uuid_text(column: &str) -> String {
         format!("{column}::text")

@@ -31,6 +31,14 @@ mod dialect {
     /// Embeds a subquery's JSON as JSON (SQLite forgets that a subquery's text is JSON).
     pub(crate) const JSON_EMBED: &str = "json";
 
+    /// Orders text by its bytes, alike on both engines (not by the database's locale).
+    pub(crate) const BYTE_ORDER: &str = "COLLATE BINARY";
+
+    /// The seconds from one timestamp column to another, as a double.
+    pub(crate) fn seconds_between(from: &str, to: &str) -> String {
+        format!("(julianday({to}) - julianday({from})) * 86400.0")
+    }
+
     /// A UUID column as text (a BLOB here).
     pub(crate) fn uuid_text(column: &str) -> String {
         format!("lower(hex({column}))")

@@ -7,7 +7,7 @@ use axum::Router;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{chargers, history, installations, tokens, zaptec};
+use super::{chargers, history, installations, messaging, report, tokens, zaptec};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -38,6 +38,7 @@ impl Modify for Bearer {
         installations::list, installations::show, installations::hierarchy, installations::update,
         chargers::list, chargers::show, chargers::state, chargers::update, chargers::send_command,
         chargers::firmware, history::history, history::session, history::archived,
+        report::report_get, report::report_post, messaging::installation_details, messaging::group_details,
     ),
     modifiers(&Bearer),
     tags((name = "tokens", description = "OAuth 2 tokens"), (name = "zaptec", description = "The Zaptec-compatible surface"))

@@ -34,14 +34,14 @@ crate::on_both_engines!(
 const PASSWORD: &str = "correct horse battery";
 
 /// The people around one installation with a charger: (owner, admin, user, member, outsider) e-mails.
-struct World {
-    app: TestApp,
-    installation: InstallationId,
-    charger: String,
-    group: GroupId,
+pub struct World {
+    pub app: TestApp,
+    pub installation: InstallationId,
+    pub charger: String,
+    pub group: GroupId,
 }
 
-async fn user_id(app: &TestApp, email: &str) -> UserId {
+pub async fn user_id(app: &TestApp, email: &str) -> UserId {
     app.db
         .store
         .user_by_email(&Email::parse(email).unwrap())
@@ -72,7 +72,7 @@ pub async fn owner_revokes(app: &TestApp, installation: InstallationId, group: G
     store.revoke_access(&revoke).await.unwrap();
 }
 
-async fn world(app: TestApp) -> World {
+pub async fn world(app: TestApp) -> World {
     let (_owner, installation, _password, charger) = with_charger(&app, "CP-API-1").await;
     let partner = app.signed_up("cpo@acme.example", "Acme Admin").await;
     let group = create_group(&partner, "Acme Charging", "").await;
@@ -137,7 +137,7 @@ async fn grant(app: &TestApp, fields: &[(&str, &str)]) -> (StatusCode, Value) {
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-async fn token(app: &TestApp, email: &str) -> String {
+pub async fn token(app: &TestApp, email: &str) -> String {
     let (status, body) = grant(
         app,
         &[
@@ -151,7 +151,7 @@ async fn token(app: &TestApp, email: &str) -> String {
     body["access_token"].as_str().unwrap().to_owned()
 }
 
-async fn call(
+pub async fn call(
     app: &TestApp,
     token: &str,
     method: &str,
@@ -169,7 +169,7 @@ async fn call(
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
-async fn get(app: &TestApp, token: &str, path: &str) -> (StatusCode, Value) {
+pub async fn get(app: &TestApp, token: &str, path: &str) -> (StatusCode, Value) {
     call(app, token, "GET", path, None).await
 }
 
