@@ -22,8 +22,8 @@ use std::sync::Arc;
 pub use chargers::*;
 pub use error::{Result, StoreError};
 pub use history::{
-    HistoryOrder, HistorySession, HistoryStore, ImportedSession, ReportFilter, ReportGroup, ReportKey,
-    ReportRow, ReportStore,
+    HistoryOrder, HistorySession, HistoryStore, ImportedSession, ReportFilter, ReportGroup,
+    ReportKey, ReportRow, ReportStore,
 };
 pub use model::*;
 pub use sessions::SessionBackend;

@@ -36,7 +36,7 @@ mod dialect {
 
     /// The seconds from one timestamp column to another, as a double.
     pub(crate) fn seconds_between(from: &str, to: &str) -> String {
-        format!("(julianday({to}) - julianday({from})) * 86400.0")
+        format!("(unixepoch({to}, 'subsec') - unixepoch({from}, 'subsec'))")
     }
 
     /// A UUID column as text (a BLOB here).

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use voltgate_domain::authz::ViewChargeHistory;
-use voltgate_domain::{ChargerId, InstallationId, UserId};
 use voltgate_domain::Authorized;
+use voltgate_domain::{ChargerId, InstallationId, UserId};
 use voltgate_store::history::MAX_SCOPE;
 use voltgate_store::{ChargeSession, HistoryFilter, HistoryOrder};
 
@@ -156,7 +156,9 @@ async fn history_scope(
             if all.len() > MAX_SCOPE {
                 return Err(bad_request(
                     529,
-                    format!("You may read more than {MAX_SCOPE} installations: give InstallationId."),
+                    format!(
+                        "You may read more than {MAX_SCOPE} installations: give InstallationId."
+                    ),
                 ));
             }
             return Ok(all.into_iter().map(|(_, cap)| cap).collect());

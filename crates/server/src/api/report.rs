@@ -192,8 +192,9 @@ pub async fn report_get(
     caller: ApiUser,
     RawQuery(query): RawQuery,
 ) -> Result<axum::Json<InstallationReport>, ApiError> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.as_deref().unwrap_or(""))
-        .map_err(|e| bad_request(529, format!("Invalid query: {e}")))?;
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(query.as_deref().unwrap_or(""))
+            .map_err(|e| bad_request(529, format!("Invalid query: {e}")))?;
     let mut request = Request {
         installation: None,
         from: None,
@@ -246,7 +247,10 @@ fn scalar(name: &str, value: Option<Value>) -> Result<Option<String>, ApiError> 
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(text)) => Ok(Some(text)),
         Some(Value::Number(number)) => Ok(Some(number.to_string())),
-        Some(_) => Err(bad_request(529, format!("{name} must be a string or a number."))),
+        Some(_) => Err(bad_request(
+            529,
+            format!("{name} must be a string or a number."),
+        )),
     }
 }
 
@@ -260,7 +264,10 @@ fn list(name: &str, values: Option<Vec<Value>>) -> Result<Vec<String>, ApiError>
 
 fn ids<T: std::str::FromStr>(name: &str, raw: &[String]) -> Result<Vec<T>, ApiError> {
     if raw.len() > MAX_SCOPE {
-        return Err(bad_request(529, format!("{name} may name at most {MAX_SCOPE}.")));
+        return Err(bad_request(
+            529,
+            format!("{name} may name at most {MAX_SCOPE}."),
+        ));
     }
     raw.iter()
         .map(|id| id.trim())
@@ -274,7 +281,11 @@ fn ids<T: std::str::FromStr>(name: &str, raw: &[String]) -> Result<Vec<T>, ApiEr
 
 /// Local midnights strictly between `from` and `to`, with `from` and `to` around them: the bounds of
 /// the days of a report by day.
-fn day_bounds(zone: Zone, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<DateTime<Utc>>, ApiError> {
+fn day_bounds(
+    zone: Zone,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<DateTime<Utc>>, ApiError> {
     let too_long = || {
         bad_request(
             529,

@@ -4,6 +4,7 @@ mod access;
 mod accounts;
 mod api;
 mod api_clients;
+mod api_reports;
 mod audit;
 mod balancing;
 mod browser;
