@@ -350,6 +350,11 @@ pub trait ChargerStore: Send + Sync {
         installation: InstallationId,
         id_tag: &str,
     ) -> Result<Option<IdTagHolder>>;
+    /// The RFID token a charging session started through the API by the capability's holder is started
+    /// with, so that the session is theirs: their oldest token on the installation, else `candidate`,
+    /// registered to them now (audited). `Conflict("id_tag")` when `candidate` is someone else's.
+    async fn api_id_tag(&self, on: &Authorized<ControlChargers>, candidate: &str)
+        -> Result<String>;
     /// Registers an RFID token to a user of the installation (audited).
     async fn add_id_tag(
         &self,

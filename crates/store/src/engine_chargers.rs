@@ -400,6 +400,43 @@ impl ChargerStore for EngineStore {
         Ok(row.map(|(user, removed)| IdTagHolder { user: UserId::from_uuid(user), removed }))
     }
 
+    async fn api_id_tag(&self, on: &Authorized<ControlChargers>, candidate: &str) -> Result<String> {
+        let installation = on.id();
+        let user = on.principal().user().ok_or_else(|| StoreError::Config("only a person holds an RFID token".into()))?;
+        let mut tx = self.pool.begin().await?;
+        // One at a time per installation, so two starts at once make one token, not two.
+        super::lock_installation(&mut tx, installation).await?;
+        let held: Option<String> = sqlx::query_scalar(
+            "SELECT id_tag FROM id_tags WHERE installation_id = $1 AND user_id = $2 AND removed_at IS NULL \
+             ORDER BY created_at, id_tag LIMIT 1",
+        )
+        .bind(installation.as_uuid())
+        .bind(user.as_uuid())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(tag) = held {
+            return Ok(tag);
+        }
+        let added = sqlx::query(
+            "INSERT INTO id_tags (installation_id, id_tag, user_id, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (installation_id, id_tag) DO NOTHING",
+        )
+        .bind(installation.as_uuid())
+        .bind(candidate)
+        .bind(user.as_uuid())
+        .bind(Utc::now())
+        .execute(&mut *tx)
+        .await?;
+        if added.rows_affected() == 0 {
+            return Err(StoreError::Conflict("id_tag"));
+        }
+        let subject = Subject::acting_on(on.facts());
+        let detail = json!({ "id_tag": candidate, "user": user, "for": "api_start" });
+        audit(&mut tx, on.principal(), subject, "id_tag_set", detail).await?;
+        tx.commit().await?;
+        Ok(candidate.to_owned())
+    }
+
     async fn add_id_tag(&self, on: &Authorized<ManageUsers>, id_tag: &str, user: UserId) -> Result<()> {
         let installation = on.id();
         let mut tx = self.pool.begin().await?;

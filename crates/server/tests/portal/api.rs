@@ -38,6 +38,8 @@ pub struct World {
     pub app: TestApp,
     pub installation: InstallationId,
     pub charger: String,
+    /// The charger's OCPP password.
+    pub password: String,
     pub group: GroupId,
 }
 
@@ -73,7 +75,7 @@ pub async fn owner_revokes(app: &TestApp, installation: InstallationId, group: G
 }
 
 pub async fn world(app: TestApp) -> World {
-    let (_owner, installation, _password, charger) = with_charger(&app, "CP-API-1").await;
+    let (_owner, installation, password, charger) = with_charger(&app, "CP-API-1").await;
     let partner = app.signed_up("cpo@acme.example", "Acme Admin").await;
     let group = create_group(&partner, "Acme Charging", "").await;
     for email in [
@@ -118,6 +120,7 @@ pub async fn world(app: TestApp) -> World {
         app,
         installation,
         charger,
+        password,
         group,
     }
 }

@@ -4,12 +4,12 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use voltgate_domain::authz::ManagePermissions;
+use voltgate_domain::authz::{ManagePermissions, ManageUsers};
 use voltgate_domain::{ChargerId, UserId};
 use voltgate_store::{NewChargeSession, RequestContext, StopReport};
 
 use crate::api::{call, get, logged_in, token, user_id, world, World, PASSWORD};
-use crate::charge_point::add_charger;
+use crate::charge_point::{add_charger, ChargePoint};
 use crate::helpers::{operator, spawn_app, TestApp};
 use crate::installations::create_installation;
 
@@ -18,6 +18,7 @@ crate::on_both_engines!(
     group_by_puts_each_group_together,
     the_installation_report_sums_in_sql,
     messaging_details_say_streaming_is_not_offered,
+    a_session_started_through_the_api_is_the_callers,
 );
 
 /// A finished session of `minutes` that delivered `wh`.
@@ -630,4 +631,110 @@ async fn messaging_details_say_streaming_is_not_offered(engine: voltgate_store::
         .map(|r| (r.status(), ()))
         .unwrap();
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+/// `sendCommand/501` as `who`, answered by the charge point: the idTag its RemoteStartTransaction
+/// carried, after the charger started and stopped a session with it.
+async fn start_through_api(
+    app: &TestApp,
+    cp: &mut ChargePoint,
+    charger: &str,
+    who: &str,
+) -> String {
+    let preparing = json!({"connectorId": 1, "errorCode": "NoError", "status": "Preparing"});
+    cp.ok("StatusNotification", preparing).await;
+    let t = token(app, who).await;
+    let (base, path) = (
+        app.base.clone(),
+        format!("/api/chargers/{charger}/sendCommand/501"),
+    );
+    let sent = tokio::spawn(async move {
+        reqwest::Client::new()
+            .post(format!("{base}{path}"))
+            .bearer_auth(t)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    let tag = loop {
+        let frame = cp.receive().await;
+        if frame[0] == 2 && cp.answer_balancing(&frame).await {
+            continue;
+        }
+        assert_eq!(frame[2], "RemoteStartTransaction", "{frame}");
+        cp.send_text(json!([3, frame[1], {"status": "Accepted"}]).to_string())
+            .await;
+        break frame[3]["idTag"].as_str().unwrap().to_owned();
+    };
+    assert_eq!(sent.await.unwrap(), StatusCode::OK);
+    let now = Utc::now();
+    let started = cp
+        .ok(
+            "StartTransaction",
+            json!({"connectorId": 1, "idTag": tag, "meterStart": 0, "timestamp": now.to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(
+        started["idTagInfo"]["status"], "Accepted",
+        "the caller's tag is accepted: {started}"
+    );
+    let transaction = started["transactionId"].clone();
+    cp.ok(
+        "StopTransaction",
+        json!({"transactionId": transaction, "meterStop": 1200, "timestamp": (now + Duration::minutes(5)).to_rfc3339()}),
+    )
+    .await;
+    let available = json!({"connectorId": 1, "errorCode": "NoError", "status": "Available"});
+    cp.ok("StatusNotification", available).await;
+    tag
+}
+
+async fn a_session_started_through_the_api_is_the_callers(engine: voltgate_store::Engine) {
+    let w = world(spawn_app(engine).await).await;
+    let app = &w.app;
+    let mut cp = ChargePoint::connect(&app.base, "CP-API-1", &w.password).await;
+    cp.boot().await;
+
+    // A member without an RFID token on the installation: one is made for them, and kept.
+    let tag = start_through_api(app, &mut cp, &w.charger, "member@acme.example").await;
+    assert!(tag.starts_with("API-") && tag.len() <= 20, "{tag}");
+    let again = start_through_api(app, &mut cp, &w.charger, "member@acme.example").await;
+    assert_eq!(again, tag, "the same token every time");
+    // An admin with a token of their own starts with it.
+    let admin = user_id(app, "admin@example.no").await;
+    let manage = operator::<ManageUsers>(&app.db, w.installation).await;
+    app.db
+        .store
+        .add_id_tag(&manage, "ADMIN-CARD", admin)
+        .await
+        .unwrap();
+    let admins = start_through_api(app, &mut cp, &w.charger, "admin@example.no").await;
+    assert_eq!(admins, "ADMIN-CARD");
+
+    let member = user_id(app, "member@acme.example").await;
+    let owner = token(app, "owner@example.no").await;
+    let (_, page) = get(
+        app,
+        &owner,
+        &format!("/api/chargehistory?InstallationId={}", w.installation),
+    )
+    .await;
+    let rows = data(&page);
+    assert_eq!(rows.len(), 3, "{page}");
+    assert_eq!(
+        (rows[0]["TokenName"].clone(), rows[0]["UserEmail"].clone()),
+        (json!("ADMIN-CARD"), json!("admin@example.no"))
+    );
+    for row in &rows[1..] {
+        assert_eq!(row["TokenName"], json!(tag));
+        assert_eq!(
+            (row["UserId"].clone(), row["UserEmail"].clone()),
+            (json!(member), json!("member@acme.example"))
+        );
+        assert_eq!(row["UserFullName"], "Someone");
+    }
+    let id = rows[1]["Id"].as_str().unwrap();
+    let (status, _) = get(app, &owner, &format!("/api/session/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
 }
