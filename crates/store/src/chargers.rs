@@ -298,6 +298,9 @@ pub trait ChargerStore: Send + Sync {
     ) -> Result<()>;
     /// A charger's own settings as stored (all `None` when never set).
     async fn charger_settings(&self, id: ChargerId) -> Result<ChargerSettings>;
+    /// The chargers of an installation that have a maximum current of their own (`max_current` of
+    /// their settings, in A), for load balancing.
+    async fn charger_caps(&self, installation: InstallationId) -> Result<Vec<(ChargerId, f64)>>;
     /// One charger.
     async fn charger(&self, id: ChargerId) -> Result<Option<Charger>>;
     /// The charger with this identity and its password hash, for authenticating a connection.

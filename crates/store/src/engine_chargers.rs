@@ -261,6 +261,17 @@ impl ChargerStore for EngineStore {
         }))
     }
 
+    async fn charger_caps(&self, installation: InstallationId) -> Result<Vec<(ChargerId, f64)>> {
+        let rows: Vec<(Uuid, f64)> = sqlx::query_as(
+            "SELECT s.charger_id, s.max_current FROM charger_settings s JOIN chargers c ON c.id = s.charger_id \
+             WHERE c.installation_id = $1 AND s.max_current IS NOT NULL",
+        )
+        .bind(installation.as_uuid())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(id, cap)| (ChargerId::from_uuid(id), cap)).collect())
+    }
+
     async fn charger(&self, id: ChargerId) -> Result<Option<Charger>> {
         // Commands look chargers up here: they do not wait for the batch (its `last_seen_at` may be a
         // quarter second old); pages read `chargers`, which writes the batch first.

@@ -576,6 +576,10 @@ pub async fn update(
             .set_charger_settings(control.capability(), id, &sent)
             .await?;
     }
+    if sent.max_current.is_some() {
+        // The balancer gives a charger no more than its own maximum, and the rest to the others.
+        app.charging.rebalance(control.charger().installation_id);
+    }
     Ok(StatusCode::OK)
 }
 

@@ -9,6 +9,7 @@ mod audit;
 mod balancing;
 mod browser;
 mod charge_point;
+mod charger_caps;
 mod chargers;
 mod cli;
 mod cluster;
