@@ -96,10 +96,10 @@ pub struct ReportQuery {
 #[serde(default)]
 pub struct ReportRequest {
     /// Sessions that started at or after this time (a time without a zone is UTC).
-    #[schema(rename = "FromDate", value_type = Option<String>)]
+    #[schema(rename = "FromDate", value_type = Option<String>, format = DateTime)]
     fromdate: Option<Value>,
     /// Sessions that started before this time; after `FromDate`.
-    #[schema(rename = "EndDate", value_type = Option<String>)]
+    #[schema(rename = "EndDate", value_type = Option<String>, format = DateTime)]
     enddate: Option<Value>,
     /// The installation (required).
     #[schema(rename = "InstallationId", value_type = Uuid)]

@@ -19,6 +19,7 @@ crate::on_both_engines!(
     the_installation_report_sums_in_sql,
     messaging_details_say_streaming_is_not_offered,
     a_session_started_through_the_api_is_the_callers,
+    the_docs_page_shows_every_operation_of_the_document,
 );
 
 /// A finished session of `minutes` that delivered `wh`.
@@ -737,4 +738,128 @@ async fn a_session_started_through_the_api_is_the_callers(engine: voltgate_store
     let id = rows[1]["Id"].as_str().unwrap();
     let (status, _) = get(app, &owner, &format!("/api/session/{id}")).await;
     assert_eq!(status, StatusCode::OK);
+}
+
+/// The anchor the docs page gives an operation: `op-get-api-chargers-id`.
+fn anchor(method: &str, path: &str) -> String {
+    let slug: String = path
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let parts: Vec<&str> = slug.split('-').filter(|p| !p.is_empty()).collect();
+    format!("op-{method}-{}", parts.join("-"))
+}
+
+async fn the_docs_page_shows_every_operation_of_the_document(engine: voltgate_store::Engine) {
+    let app = spawn_app(engine).await;
+    let client = reqwest::Client::new();
+    let doc: Value = client
+        .get(format!("{}/api/openapi.json", app.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let page = client
+        .get(format!("{}/api/docs", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    std::fs::write(std::env::temp_dir().join("voltgate-api-docs.html"), &html).ok();
+    let escape = |text: &str| {
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let mut operations = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            operations += 1;
+            let upper = method.to_ascii_uppercase();
+            let id = anchor(method, path);
+            let start = html
+                .find(&format!("<section id=\"{id}\""))
+                .unwrap_or_else(|| panic!("{upper} {path} has a section"));
+            let section = &html[start..start + html[start..].find("</section>").unwrap()];
+            assert!(
+                section.contains(&format!(
+                    "<h2 id=\"{id}-title\"><code>{upper} {}</code></h2>",
+                    escape(path)
+                )),
+                "{section}"
+            );
+            assert!(
+                html.contains(&format!("href=\"#{id}\"")),
+                "{upper} {path} is in the contents"
+            );
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let name = parameter["name"].as_str().unwrap();
+                assert!(
+                    section.contains(&format!("<td><code>{}</code></td>", escape(name))),
+                    "{upper} {path}: parameter {name}"
+                );
+            }
+            for status in operation["responses"].as_object().unwrap().keys() {
+                assert!(
+                    section.contains(&format!("<tr><td>{status}</td>")),
+                    "{upper} {path}: answer {status}"
+                );
+            }
+            let example_path = path.split('{').next().unwrap();
+            assert!(
+                section.contains(&format!(
+                    "curl -X {upper} &quot;$VOLTGATE{}",
+                    escape(example_path)
+                )),
+                "{upper} {path}: {section}"
+            );
+            let authorized = section.contains("Authorization: Bearer $TOKEN");
+            assert_eq!(
+                authorized,
+                operation.get("security").is_some(),
+                "{upper} {path}: token in the example as the document says"
+            );
+            if operation.get("requestBody").is_some() {
+                assert!(
+                    !section.contains("<h3>Request body</h3><p>None.</p>"),
+                    "{upper} {path} shows its body"
+                );
+            }
+        }
+    }
+    assert!(operations >= 20, "{operations}");
+    for name in doc["components"]["schemas"].as_object().unwrap().keys() {
+        assert!(
+            html.contains(&format!("<h3 id=\"schema-{name}\">{name}</h3>")),
+            "schema {name}"
+        );
+    }
+    // Every schema a page links to exists on it.
+    for link in html.split("href=\"#schema-").skip(1) {
+        let name = link.split('"').next().unwrap();
+        assert!(
+            html.contains(&format!("id=\"schema-{name}\"")),
+            "a link to schema {name} leads somewhere"
+        );
+    }
+    assert!(html.starts_with("<!doctype html><html lang=\"en\">"));
+    assert_eq!(html.matches("<h1>").count(), 1);
+    assert!(!html.contains("<script"), "rendered on the server");
+    assert!(html.contains("<th scope=\"col\">Name</th>"));
+    let report = anchor("post", "/api/chargehistory/installationreport");
+    let start = html.find(&format!("<section id=\"{report}\"")).unwrap();
+    assert!(
+        html[start..].contains("<td><code>GroupBy</code></td>"),
+        "the report's body fields are listed"
+    );
 }
