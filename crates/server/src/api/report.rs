@@ -297,8 +297,7 @@ fn day_bounds(
     }
     let mut bounds = vec![from];
     let mut day = zone.date_of(from);
-    loop {
-        let Some(next) = day.succ_opt() else { break };
+    while let Some(next) = day.succ_opt() {
         day = next;
         let midnight = zone.start_of_day(day);
         if midnight >= to {
