@@ -1,8 +1,9 @@
 """pyzaptec 0.8.7 from PyPI, unchanged but for its base URL, as a client of voltgate's REST API.
 
 Usage: pyzaptec_drive.py BASE_URL EMAIL PASSWORD (full|revoked)
-  full:    login, build(), poll(), the command stop_charging_final (the charger is charging) and
-           set_limit_current(availableCurrent=10); prints one line per step.
+  full:    login, build(), poll(), the command stop_charging_final (the charger is charging),
+           set_limit_current(availableCurrent=10) and stream() (which finds no service bus and
+           ends); prints one line per step.
   revoked: login and build() after the group's access was revoked; prints how many installations
            and chargers it still sees.
 Started by crates/server/tests/portal/api_clients.rs.
@@ -44,6 +45,10 @@ async def main():
         say("COMMANDED")
         await installations[0].set_limit_current(availableCurrent=10)
         say("LIMITED")
+        # voltgate has no service bus: a 403 from messagingConnectionDetails means "no streaming".
+        task = await installations[0].stream()
+        await asyncio.wait_for(task, 30)
+        say("NO STREAM")
 
 
 asyncio.run(main())

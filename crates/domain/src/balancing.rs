@@ -30,27 +30,108 @@ pub struct Demand<K> {
 }
 
 /// Each charging connector's limit, in arrival order; the sum never exceeds `available`.
-pub fn allocate<K: Clone>(available: Amperes, demands: &[Demand<K>]) -> Vec<(K, Amperes)> {
+pub fn allocate<K: Clone + PartialEq>(
+    available: Amperes,
+    demands: &[Demand<K>],
+) -> Vec<(K, Amperes)> {
+    allocate_within(available, demands, &Ceilings::none())
+}
+
+/// Ceilings on what groups of connectors may draw together: a charger's own maximum (its
+/// ChargePointMaxProfile, set with `maxChargeCurrent`) holds for all its connectors at once.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ceilings<K> {
+    groups: Vec<(Vec<K>, Amperes)>,
+}
+
+impl<K: PartialEq> Ceilings<K> {
+    /// No caps: only the installation's available current limits.
+    pub fn none() -> Self {
+        Self { groups: Vec::new() }
+    }
+
+    /// These caps and one more: `keys` together may be given at most `limit`. A key in two groups
+    /// counts in the first.
+    pub fn with(mut self, keys: Vec<K>, limit: Amperes) -> Self {
+        self.groups.push((keys, limit));
+        self
+    }
+
+    fn group_of(&self, key: &K) -> Option<usize> {
+        self.groups.iter().position(|(keys, _)| keys.contains(key))
+    }
+
+    fn limit(&self, group: usize) -> f64 {
+        self.groups
+            .get(group)
+            .map_or(f64::INFINITY, |(_, limit)| limit.get())
+    }
+}
+
+/// Tenths of an ampere, rounded down.
+fn tenths(value: f64) -> f64 {
+    (value * 10.0).floor() / 10.0
+}
+
+/// Like [`allocate`], with charger caps: no group gets more than its cap, and what a cap leaves goes
+/// to the others. Sessions still get [`MIN_CURRENT`] or nothing: one whose charger's cap has no room
+/// for another [`MIN_CURRENT`] waits, and a later session on another charger may charge instead.
+/// Shares are as equal as the caps allow (water-filling), in tenths of an ampere.
+pub fn allocate_within<K: Clone + PartialEq>(
+    available: Amperes,
+    demands: &[Demand<K>],
+    caps: &Ceilings<K>,
+) -> Vec<(K, Amperes)> {
     let mut ordered: Vec<&Demand<K>> = demands.iter().collect();
     ordered.sort_by_key(|d| d.started_at);
-    let fit = ((available.get() / MIN_CURRENT).floor() as usize).min(ordered.len());
-    let share = if fit == 0 {
-        0.0
-    } else {
-        (available.get() / fit as f64 * 10.0).floor() / 10.0
-    };
+    let room = |limit: f64| (limit / MIN_CURRENT).floor().max(0.0);
+    let fit = room(available.get());
+    let groups: Vec<Option<usize>> = ordered.iter().map(|d| caps.group_of(&d.key)).collect();
+    // Who charges: in arrival order, while the installation and the session's charger have room.
+    let mut in_group = vec![0usize; caps.groups.len()];
+    let mut admitted = vec![false; ordered.len()];
+    let mut count = 0usize;
+    for (i, group) in groups.iter().enumerate() {
+        let charger_room = group.is_none_or(|g| (in_group[g] as f64) < room(caps.limit(g)));
+        if (count as f64) < fit && charger_room {
+            admitted[i] = true;
+            count += 1;
+            if let Some(g) = group {
+                in_group[*g] += 1;
+            }
+        }
+    }
+    // How much: equal shares, except that a capped charger's sessions share its cap; those under the
+    // level get their ceiling and the rest is shared again among the others.
+    let ceiling =
+        |i: usize| groups[i].map_or(f64::INFINITY, |g| caps.limit(g) / in_group[g].max(1) as f64);
+    let mut by_ceiling: Vec<usize> = (0..ordered.len()).filter(|i| admitted[*i]).collect();
+    by_ceiling.sort_by(|a, b| ceiling(*a).total_cmp(&ceiling(*b)));
+    let mut given = vec![0.0; ordered.len()];
+    let (mut remaining, mut left) = (available.get(), count);
+    let mut rest = by_ceiling.as_slice();
+    while let Some((&i, tail)) = rest.split_first() {
+        if ceiling(i) >= remaining / left as f64 {
+            break;
+        }
+        given[i] = tenths(ceiling(i));
+        remaining -= ceiling(i);
+        left -= 1;
+        rest = tail;
+    }
+    if left > 0 {
+        let share = tenths(remaining / left as f64);
+        for &i in rest {
+            given[i] = share;
+        }
+    }
     let amps = |value: f64| {
         Amperes::new(value).unwrap_or_else(|_| Amperes::new(0.0).expect("zero is a current"))
     };
     ordered
         .into_iter()
-        .enumerate()
-        .map(|(position, demand)| {
-            (
-                demand.key.clone(),
-                amps(if position < fit { share } else { 0.0 }),
-            )
-        })
+        .zip(given)
+        .map(|(demand, value)| (demand.key.clone(), amps(value)))
         .collect()
 }
 
@@ -161,6 +242,18 @@ pub fn targets<K: Clone + Eq + Hash>(
     max: Amperes,
     connectors: &[Connector<K>],
 ) -> HashMap<K, Target> {
+    targets_within(available, max, &Ceilings::none(), connectors)
+}
+
+/// [`targets`] under charger caps: no charger's connectors are aimed at more than its cap together
+/// (running sessions first, idle connectors share what the cap leaves), and what a cap leaves of
+/// `available` goes to the other chargers.
+pub fn targets_within<K: Clone + Eq + Hash>(
+    available: Amperes,
+    max: Amperes,
+    caps: &Ceilings<K>,
+    connectors: &[Connector<K>],
+) -> HashMap<K, Target> {
     let demands: Vec<Demand<K>> = connectors
         .iter()
         .filter_map(|c| match c.session {
@@ -174,9 +267,27 @@ pub fn targets<K: Clone + Eq + Hash>(
             _ => None,
         })
         .collect();
-    let shares: HashMap<K, Amperes> = allocate(available, &demands).into_iter().collect();
+    let shares: HashMap<K, Amperes> = allocate_within(available, &demands, caps)
+        .into_iter()
+        .collect();
     let used: f64 = shares.values().map(|a| a.get()).sum();
     let rest = Amperes::new((available.get() - used).max(0.0)).unwrap_or(Amperes::ZERO);
+    // What each cap leaves once the running sessions on its charger have their shares.
+    let idle_caps = Ceilings {
+        groups: caps
+            .groups
+            .iter()
+            .map(|(keys, limit)| {
+                let taken: f64 = keys
+                    .iter()
+                    .filter_map(|k| shares.get(k))
+                    .map(|a| a.get())
+                    .sum();
+                let left = Amperes::new((limit.get() - taken).max(0.0)).unwrap_or(Amperes::ZERO);
+                (keys.clone(), left)
+            })
+            .collect(),
+    };
     let idle: Vec<Demand<K>> = connectors
         .iter()
         .filter(|c| c.session.is_none())
@@ -185,7 +296,9 @@ pub fn targets<K: Clone + Eq + Hash>(
             started_at: DateTime::<Utc>::UNIX_EPOCH,
         })
         .collect();
-    let idle_shares: HashMap<K, Amperes> = allocate(rest, &idle).into_iter().collect();
+    let idle_shares: HashMap<K, Amperes> = allocate_within(rest, &idle, &idle_caps)
+        .into_iter()
+        .collect();
     connectors
         .iter()
         .map(|c| {
@@ -531,6 +644,117 @@ mod tests {
             prop_assert!(shares.windows(2).all(|w| !(w[0] == 0.0 && w[1] > 0.0)), "only the latest wait");
             let could_fit = ((available / MIN_CURRENT).floor() as usize).min(n);
             prop_assert_eq!(active.len(), could_fit, "nobody waits who could charge");
+        }
+    }
+
+    /// Demands 0..n, one per connector, on the chargers `charger_of[i]`; caps by charger.
+    fn capped(available: f64, charger_of: &[usize], caps: &[(usize, f64)]) -> Vec<f64> {
+        let mut limits = Ceilings::none();
+        for (charger, cap) in caps {
+            let keys = (0..charger_of.len())
+                .filter(|i| charger_of[*i] == *charger)
+                .collect();
+            limits = limits.with(keys, amps(*cap));
+        }
+        let mut shares = allocate_within(amps(available), &demands(charger_of.len()), &limits);
+        shares.sort_by_key(|(key, _)| *key);
+        shares.into_iter().map(|(_, a)| a.get()).collect()
+    }
+
+    #[test]
+    fn a_capped_charger_gets_its_cap_and_the_others_what_it_leaves() {
+        // 32 A for two chargers, one capped at 10 A: 10 and 22, not 16 and 16.
+        assert_eq!(capped(32.0, &[0, 1], &[(0, 10.0)]), vec![10.0, 22.0]);
+        assert_eq!(capped(32.0, &[0, 1], &[(1, 10.0)]), vec![22.0, 10.0]);
+        // A cap above the equal share changes nothing.
+        assert_eq!(capped(32.0, &[0, 1], &[(0, 20.0)]), vec![16.0, 16.0]);
+        // Two connectors of one charger share its cap; a third session elsewhere takes the rest.
+        assert_eq!(capped(40.0, &[0, 0, 1], &[(0, 16.0)]), vec![8.0, 8.0, 24.0]);
+    }
+
+    #[test]
+    fn a_cap_below_six_amperes_means_no_charging_there_and_a_later_session_charges_instead() {
+        // 12 A: two sessions fit. The first is on a charger capped at 0 A (maxChargeCurrent 0), so
+        // the second and third charge.
+        assert_eq!(capped(12.0, &[0, 1, 2], &[(0, 0.0)]), vec![0.0, 6.0, 6.0]);
+        assert_eq!(capped(12.0, &[0, 1, 2], &[(0, 5.9)]), vec![0.0, 6.0, 6.0]);
+        // A 10 A cap has room for one 6 A session of its two connectors.
+        assert_eq!(
+            capped(32.0, &[0, 0, 1], &[(0, 10.0)]),
+            vec![10.0, 0.0, 22.0]
+        );
+    }
+
+    #[test]
+    fn idle_connectors_of_a_capped_charger_share_what_its_sessions_leave() {
+        let key = |charger: &'static str, n: u32| (charger, n);
+        let connectors: Vec<Connector<(&str, u32)>> = [
+            (key("a", 1), true),
+            (key("a", 2), false),
+            (key("b", 1), false),
+        ]
+        .into_iter()
+        .map(|(key, charging)| Connector {
+            key,
+            session: charging.then(|| Running {
+                arrival: Utc::now(),
+                paused: false,
+            }),
+            default: Slot::default(),
+            tx: Slot::default(),
+            tx_refused: false,
+        })
+        .collect();
+        let caps = Ceilings::none().with(vec![key("a", 1), key("a", 2)], amps(16.0));
+        let plan = targets_within(amps(32.0), amps(32.0), &caps, &connectors);
+        assert_eq!(plan[&key("a", 1)].tx, Some(amps(16.0)));
+        assert_eq!(plan[&key("a", 2)].default, amps(0.0), "the cap is used up");
+        assert_eq!(plan[&key("b", 1)].default, amps(16.0));
+        let without = targets(amps(32.0), amps(32.0), &connectors);
+        assert_eq!(without[&key("a", 1)].tx, Some(amps(32.0)));
+    }
+
+    fn setup() -> impl Strategy<Value = (f64, Vec<usize>, Vec<(usize, f64)>)> {
+        (
+            0.0f64..200.0,
+            proptest::collection::vec(0usize..5, 0..30),
+            proptest::collection::vec((0usize..5, 0.0f64..40.0), 0..5),
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn caps_hold_nothing_is_over_and_what_caps_free_goes_to_others((raw, charger_of, caps) in setup()) {
+            let available = Amperes::new(raw).unwrap().get();
+            // One cap per charger (the first given).
+            let mut caps_by_charger: Vec<(usize, f64)> = Vec::new();
+            for (charger, cap) in caps {
+                if !caps_by_charger.iter().any(|(c, _)| *c == charger) {
+                    caps_by_charger.push((charger, Amperes::new(cap).unwrap().get()));
+                }
+            }
+            let shares = capped(available, &charger_of, &caps_by_charger);
+            let free = limits(available, charger_of.len());
+            prop_assert!(shares.iter().sum::<f64>() <= available + 1e-9, "never over the available current");
+            prop_assert!(shares.iter().all(|a| *a == 0.0 || *a >= MIN_CURRENT), "never a trickle");
+            for (charger, cap) in &caps_by_charger {
+                let on: f64 = (0..charger_of.len()).filter(|i| charger_of[*i] == *charger).map(|i| shares[i]).sum();
+                prop_assert!(on <= cap + 1e-9, "charger {} gets {} over its cap {}", charger, on, cap);
+            }
+            let is_capped = |i: usize| caps_by_charger.iter().any(|(c, _)| *c == charger_of[i]);
+            for i in 0..charger_of.len() {
+                if !is_capped(i) {
+                    prop_assert!(shares[i] + 1e-9 >= free[i], "an uncapped session never gets less: {} < {}", shares[i], free[i]);
+                }
+            }
+            // Nothing is left over while an uncapped session charges (but for rounding to tenths).
+            let charging_uncapped = (0..charger_of.len()).filter(|i| !is_capped(*i) && shares[*i] > 0.0).count();
+            if charging_uncapped > 0 {
+                prop_assert!(shares.iter().sum::<f64>() >= available - 0.1 * charger_of.len() as f64 - 1e-9);
+            }
+            if caps_by_charger.is_empty() {
+                prop_assert_eq!(&shares, &free, "without caps, as before");
+            }
         }
     }
 }

@@ -120,6 +120,26 @@ impl AppState {
             .collect())
     }
 
+    /// The installations on which `principal` may do `R`, each with the capability to do it (the
+    /// others are left out).
+    pub async fn installations_with<R>(
+        &self,
+        principal: &Principal,
+    ) -> Result<Vec<(Installation, Authorized<R>)>, AppError>
+    where
+        R: Right<Facts = InstallationAccess>,
+    {
+        let all = self.store.installations_for(principal).await?;
+        Ok(all
+            .into_iter()
+            .filter_map(|(installation, access)| {
+                authorize(principal, access)
+                    .ok()
+                    .map(|cap| (installation, cap))
+            })
+            .collect())
+    }
+
     /// The group, with the capability to do `R` on it.
     pub async fn group<R>(
         &self,

@@ -301,6 +301,9 @@ pub trait ChargerStore: Send + Sync {
     ) -> Result<()>;
     /// A charger's own settings as stored (all `None` when never set).
     async fn charger_settings(&self, id: ChargerId) -> Result<ChargerSettings>;
+    /// The chargers of an installation that have a maximum current of their own (`max_current` of
+    /// their settings, in A), for load balancing.
+    async fn charger_caps(&self, installation: InstallationId) -> Result<Vec<(ChargerId, f64)>>;
     /// One charger.
     async fn charger(&self, id: ChargerId) -> Result<Option<Charger>>;
     /// The charger with this identity and its password hash, for authenticating a connection.
@@ -353,6 +356,11 @@ pub trait ChargerStore: Send + Sync {
         installation: InstallationId,
         id_tag: &str,
     ) -> Result<Option<IdTagHolder>>;
+    /// The RFID token a charging session started through the API by the capability's holder is started
+    /// with, so that the session is theirs: their oldest token on the installation, else `candidate`,
+    /// registered to them now (audited). `Conflict("id_tag")` when `candidate` is someone else's.
+    async fn api_id_tag(&self, on: &Authorized<ControlChargers>, candidate: &str)
+        -> Result<String>;
     /// Registers an RFID token to a user of the installation (audited).
     async fn add_id_tag(
         &self,

@@ -302,6 +302,17 @@ impl ChargerStore for EngineStore {
         }))
     }
 
+    async fn charger_caps(&self, installation: InstallationId) -> Result<Vec<(ChargerId, f64)>> {
+        let rows: Vec<(Uuid, f64)> = sqlx::query_as(
+            "SELECT s.charger_id, s.max_current FROM charger_settings s JOIN chargers c ON c.id = s.charger_id \
+             WHERE c.installation_id = $1 AND s.max_current IS NOT NULL",
+        )
+        .bind(installation.as_uuid())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(id, cap)| (ChargerId::from_uuid(id), cap)).collect())
+    }
+
     async fn charger(&self, id: ChargerId) -> Result<Option<Charger>> {
         // Commands look chargers up here: they do not wait for the batch (its `last_seen_at` may be a
         // quarter second old); pages read `chargers`, which writes the batch first.
@@ -411,6 +422,43 @@ impl ChargerStore for EngineStore {
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.map(|(user, removed)| IdTagHolder { user: UserId::from_uuid(user), removed }))
+    }
+
+    async fn api_id_tag(&self, on: &Authorized<ControlChargers>, candidate: &str) -> Result<String> {
+        let installation = on.id();
+        let user = on.principal().user().ok_or_else(|| StoreError::Config("only a person holds an RFID token".into()))?;
+        let mut tx = self.pool.begin().await?;
+        // One at a time per installation, so two starts at once make one token, not two.
+        super::lock_installation(&mut tx, installation).await?;
+        let held: Option<String> = sqlx::query_scalar(
+            "SELECT id_tag FROM id_tags WHERE installation_id = $1 AND user_id = $2 AND removed_at IS NULL \
+             ORDER BY created_at, id_tag LIMIT 1",
+        )
+        .bind(installation.as_uuid())
+        .bind(user.as_uuid())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(tag) = held {
+            return Ok(tag);
+        }
+        let added = sqlx::query(
+            "INSERT INTO id_tags (installation_id, id_tag, user_id, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (installation_id, id_tag) DO NOTHING",
+        )
+        .bind(installation.as_uuid())
+        .bind(candidate)
+        .bind(user.as_uuid())
+        .bind(Utc::now())
+        .execute(&mut *tx)
+        .await?;
+        if added.rows_affected() == 0 {
+            return Err(StoreError::Conflict("id_tag"));
+        }
+        let subject = Subject::acting_on(on.facts());
+        let detail = json!({ "id_tag": candidate, "user": user, "for": "api_start" });
+        audit(&mut tx, on.principal(), subject, "id_tag_set", detail).await?;
+        tx.commit().await?;
+        Ok(candidate.to_owned())
     }
 
     async fn add_id_tag(&self, on: &Authorized<ManageUsers>, id_tag: &str, user: UserId) -> Result<()> {

@@ -7,14 +7,18 @@ use std::fmt::Write as _;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::stream::{BoxStream, StreamExt};
-use voltgate_domain::{ChargerId, InstallationId};
+use voltgate_domain::authz::ViewChargeHistory;
+use voltgate_domain::{Authorized, ChargerId, InstallationId, UserId};
 
 use super::chargers_sql::SESSION_COLUMNS;
 use super::EngineStore;
 use crate::chargers::{ChargeSession, HistoryFilter, HistoryTotals};
 use crate::batch::Flush;
 use crate::error::{Result, StoreError};
-use crate::history::{HistoryStore, ImportedSession, MAX_BUCKETS};
+use crate::history::{
+    HistoryOrder, HistorySession, HistoryStore, ImportedSession, ReportFilter, ReportGroup, ReportKey, ReportRow,
+    ReportStore, MAX_BUCKETS, MAX_REPORT_BUCKETS, MAX_SCOPE,
+};
 use crate::rows::ChargeSessionRow;
 
 /// The energy of a session that counts in totals: never negative.
@@ -247,3 +251,252 @@ fn bucket_sums(rows: Vec<(i32, Option<f64>)>, buckets: usize) -> Vec<f64> {
     }
     sums
 }
+
+/// A value for a placeholder of a statement put together at run time.
+enum Param {
+    Uuid(uuid::Uuid),
+    Time(DateTime<Utc>),
+}
+
+/// The conditions of a statement put together at run time, with their values in placeholder order.
+#[derive(Default)]
+struct Conditions {
+    sql: String,
+    params: Vec<Param>,
+}
+
+impl Conditions {
+    /// A placeholder for `param`.
+    fn param(&mut self, param: Param) -> String {
+        self.params.push(param);
+        format!("${}", self.params.len())
+    }
+
+    /// ` AND {column} IN (…)`, or a condition nothing meets for no values.
+    fn any_of(&mut self, column: &str, values: impl IntoIterator<Item = Param>) {
+        let placeholders: Vec<String> = values.into_iter().map(|value| self.param(value)).collect();
+        if placeholders.is_empty() {
+            self.sql.push_str(" AND 1 = 0");
+        } else {
+            let _ = write!(self.sql, " AND {column} IN ({})", placeholders.join(", "));
+        }
+    }
+
+    /// ` AND {text}{placeholder}`.
+    fn and(&mut self, text: &str, param: Param) {
+        let placeholder = self.param(param);
+        let _ = write!(self.sql, " AND {text}{placeholder}");
+    }
+
+    /// The conditions of a history filter beyond the installations.
+    fn history(&mut self, filter: &HistoryFilter) {
+        if let Some(charger) = filter.charger {
+            self.and("s.charger_id = ", Param::Uuid(charger.as_uuid()));
+        }
+        if let Some(user) = filter.user {
+            self.and("s.user_id = ", Param::Uuid(user.as_uuid()));
+        }
+        self.window(filter.from, filter.to);
+    }
+
+    fn window(&mut self, from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) {
+        if let Some(from) = from {
+            self.and("s.started_at >= ", Param::Time(from));
+        }
+        if let Some(to) = to {
+            self.and("s.started_at < ", Param::Time(to));
+        }
+    }
+}
+
+/// Binds the values of [`Conditions`] in order.
+macro_rules! bind_params {
+    ($query:expr, $params:expr) => {{
+        let mut query = $query;
+        for param in $params {
+            query = match param {
+                Param::Uuid(id) => query.bind(*id),
+                Param::Time(at) => query.bind(*at),
+            };
+        }
+        query
+    }};
+}
+
+/// `FROM … WHERE …` of the sessions of some installations that a filter matches.
+fn scoped_history(scope: &[Authorized<ViewChargeHistory>], filter: &HistoryFilter, with_users: bool) -> Result<Conditions> {
+    if scope.len() > MAX_SCOPE {
+        return Err(StoreError::Config(format!("a history spans at most {MAX_SCOPE} installations")));
+    }
+    let mut conditions = Conditions::default();
+    conditions.sql.push_str("FROM charge_sessions s JOIN chargers c ON c.id = s.charger_id ");
+    if with_users {
+        conditions.sql.push_str("LEFT JOIN users u ON u.id = s.user_id ");
+    }
+    conditions.sql.push_str("WHERE 1 = 1");
+    conditions.any_of("c.installation_id", scope.iter().map(|cap| Param::Uuid(cap.id().as_uuid())));
+    conditions.history(filter);
+    Ok(conditions)
+}
+
+/// The ORDER BY of a history page.
+fn history_order(order: HistoryOrder) -> String {
+    let bytes = super::dialect::BYTE_ORDER;
+    match order {
+        HistoryOrder::Newest | HistoryOrder::Day => "s.started_at DESC, s.id DESC".to_owned(),
+        HistoryOrder::Charger => format!("c.name {bytes}, c.id, s.started_at DESC, s.id DESC"),
+        HistoryOrder::User => format!(
+            "CASE WHEN u.id IS NULL THEN 1 ELSE 0 END, u.full_name {bytes}, u.email {bytes}, u.id, \
+             s.started_at DESC, s.id DESC"
+        ),
+    }
+}
+
+#[async_trait]
+impl ReportStore for EngineStore {
+    async fn history_across(
+        &self,
+        scope: &[Authorized<ViewChargeHistory>],
+        filter: &HistoryFilter,
+        order: HistoryOrder,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<HistorySession>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            session: ChargeSessionRow,
+            identity: String,
+            installation_id: uuid::Uuid,
+        }
+        let conditions = scoped_history(scope, filter, true)?;
+        let n = conditions.params.len();
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS}, c.identity, c.installation_id {} ORDER BY {} LIMIT ${} OFFSET ${}",
+            conditions.sql,
+            history_order(order),
+            n + 1,
+            n + 2
+        );
+        let rows = bind_params!(sqlx::query_as::<_, Row>(&sql), &conditions.params)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| HistorySession {
+                session: ChargeSession::from(row.session),
+                identity: row.identity,
+                installation: InstallationId::from_uuid(row.installation_id),
+            })
+            .collect())
+    }
+
+    async fn history_totals_across(&self, scope: &[Authorized<ViewChargeHistory>], filter: &HistoryFilter) -> Result<HistoryTotals> {
+        let conditions = scoped_history(scope, filter, false)?;
+        let sql = format!("SELECT COUNT(*), SUM({ENERGY}), MIN(s.started_at), MAX(s.started_at) {}", conditions.sql);
+        type Row = (i64, Option<f64>, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+        let (sessions, energy_wh, first, last): Row =
+            bind_params!(sqlx::query_as(&sql), &conditions.params).fetch_one(&self.pool).await?;
+        Ok(HistoryTotals { sessions, energy_wh: energy_wh.unwrap_or(0.0), first, last })
+    }
+
+    async fn charge_report(
+        &self,
+        on: &Authorized<ViewChargeHistory>,
+        filter: &ReportFilter,
+        group: &ReportGroup,
+    ) -> Result<Vec<ReportRow>> {
+        if filter.chargers.len() + filter.users.len() > MAX_SCOPE {
+            return Err(StoreError::Config(format!("a report names at most {MAX_SCOPE} chargers and users")));
+        }
+        let mut c = Conditions::default();
+        let installation = c.param(Param::Uuid(on.id().as_uuid()));
+        c.sql = format!(
+            "FROM charge_sessions s JOIN chargers c ON c.id = s.charger_id LEFT JOIN users u ON u.id = s.user_id \
+             WHERE c.installation_id = {installation} AND s.stopped_at IS NOT NULL"
+        );
+        if !filter.chargers.is_empty() {
+            c.any_of("s.charger_id", filter.chargers.iter().map(|id| Param::Uuid(id.as_uuid())));
+        }
+        if !filter.users.is_empty() {
+            c.any_of("s.user_id", filter.users.iter().map(|id| Param::Uuid(id.as_uuid())));
+        }
+        c.window(filter.from, filter.to);
+        let seconds = super::dialect::seconds_between("s.started_at", "s.stopped_at");
+        let sums = format!("COUNT(*), SUM({ENERGY}), SUM(CASE WHEN {seconds} > 0 THEN {seconds} ELSE 0.0 END)");
+        let bytes = super::dialect::BYTE_ORDER;
+        let row = |key: ReportKey, sessions: i64, energy: Option<f64>, seconds: Option<f64>| ReportRow {
+            key,
+            sessions,
+            energy_wh: energy.unwrap_or(0.0),
+            seconds: seconds.unwrap_or(0.0),
+        };
+        match group {
+            ReportGroup::User => {
+                let sql = format!(
+                    "SELECT u.id, MIN(u.full_name), MIN(u.email), {sums} {} GROUP BY u.id \
+                     ORDER BY CASE WHEN u.id IS NULL THEN 1 ELSE 0 END, MIN(u.full_name) {bytes}, MIN(u.email) {bytes}, u.id",
+                    c.sql
+                );
+                type Row = (Option<uuid::Uuid>, Option<String>, Option<String>, i64, Option<f64>, Option<f64>);
+                let rows: Vec<Row> = bind_params!(sqlx::query_as(&sql), &c.params).fetch_all(&self.pool).await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, full_name, email, n, wh, s)| {
+                        row(ReportKey::User { id: id.map(UserId::from_uuid), full_name, email }, n, wh, s)
+                    })
+                    .collect())
+            }
+            ReportGroup::Charger => {
+                let sql = format!(
+                    "SELECT c.id, MIN(c.name), {sums} {} GROUP BY c.id ORDER BY MIN(c.name) {bytes}, c.id",
+                    c.sql
+                );
+                type Row = (uuid::Uuid, Option<String>, i64, Option<f64>, Option<f64>);
+                let rows: Vec<Row> = bind_params!(sqlx::query_as(&sql), &c.params).fetch_all(&self.pool).await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, name, n, wh, s)| {
+                        row(ReportKey::Charger { id: ChargerId::from_uuid(id), name: name.unwrap_or_default() }, n, wh, s)
+                    })
+                    .collect())
+            }
+            ReportGroup::Token => {
+                let sql = format!("SELECT s.id_tag, {sums} {} GROUP BY s.id_tag ORDER BY s.id_tag {bytes}", c.sql);
+                type Row = (String, i64, Option<f64>, Option<f64>);
+                let rows: Vec<Row> = bind_params!(sqlx::query_as(&sql), &c.params).fetch_all(&self.pool).await?;
+                Ok(rows.into_iter().map(|(tag, n, wh, s)| row(ReportKey::Token(tag), n, wh, s)).collect())
+            }
+            ReportGroup::Buckets(bounds) => {
+                if bounds.len() < 2 || bounds.len() > MAX_REPORT_BUCKETS + 1 || bounds.windows(2).any(|w| w[0] >= w[1]) {
+                    return Err(StoreError::Config(format!(
+                        "report buckets must be 1 to {MAX_REPORT_BUCKETS} increasing ranges"
+                    )));
+                }
+                let first = c.params.len() + 1;
+                for bound in bounds {
+                    c.param(Param::Time(*bound));
+                }
+                let case = bucket_case("s.started_at", bounds.len(), first);
+                let sql = format!(
+                    "SELECT {case} AS bucket, {sums} {} AND s.started_at >= ${first} AND s.started_at < ${} GROUP BY 1",
+                    c.sql,
+                    first + bounds.len() - 1
+                );
+                type Row = (i32, i64, Option<f64>, Option<f64>);
+                let rows: Vec<Row> = bind_params!(sqlx::query_as(&sql), &c.params).fetch_all(&self.pool).await?;
+                let mut out: Vec<ReportRow> =
+                    (0..bounds.len() - 1).map(|i| row(ReportKey::Bucket(i), 0, None, None)).collect();
+                for (bucket, n, wh, s) in rows {
+                    if let Some(i) = usize::try_from(bucket).ok().filter(|i| *i < out.len()) {
+                        out[i] = row(ReportKey::Bucket(i), n, wh, s);
+                    }
+                }
+                Ok(out)
+            }
+        }
+    }
+}
+

@@ -4,9 +4,10 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::stream::BoxStream;
-use voltgate_domain::{ChargerId, InstallationId};
+use voltgate_domain::authz::ViewChargeHistory;
+use voltgate_domain::{Authorized, ChargerId, InstallationId, UserId};
 
-use crate::chargers::{ChargeSession, HistoryFilter};
+use crate::chargers::{ChargeSession, HistoryFilter, HistoryTotals};
 use crate::error::Result;
 
 /// Charge history for exports and charts.
@@ -64,3 +65,117 @@ pub struct ImportedSession {
 
 /// The most buckets one sum answers for.
 pub const MAX_BUCKETS: usize = 100;
+
+/// How a page of a history is ordered: Zaptec's `GroupBy` on `/api/chargehistory`, which keeps the
+/// list of sessions and puts each group's sessions together (newest first inside a group).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum HistoryOrder {
+    /// Newest first (no `GroupBy`).
+    #[default]
+    Newest,
+    /// By charger name (then id), newest first within a charger.
+    Charger,
+    /// By the day sessions started, newest day first: newest first (each day's sessions are together).
+    Day,
+    /// By the user's name and e-mail (then id), sessions of no known user last, newest first within.
+    User,
+}
+
+/// A session of a history that may span installations, with what a row needs beyond the session.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HistorySession {
+    pub session: ChargeSession,
+    /// The charger's charge point identity (Zaptec's `DeviceId`).
+    pub identity: String,
+    pub installation: InstallationId,
+}
+
+/// Which sessions an installation report sums: every list empty means all.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReportFilter {
+    pub chargers: Vec<ChargerId>,
+    pub users: Vec<UserId>,
+    /// Sessions that started at or after this.
+    pub from: Option<DateTime<Utc>>,
+    /// Sessions that started before this.
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// What an installation report sums per.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ReportGroup {
+    /// The account whose token started a session (all sessions of unknown tokens in one group).
+    User,
+    /// The charger.
+    Charger,
+    /// The RFID token.
+    Token,
+    /// Buckets of start times: bucket `i` holds the sessions with `bounds[i] <= started_at <
+    /// bounds[i + 1]` (days in the installation's time zone). At most [`MAX_REPORT_BUCKETS`].
+    Buckets(Vec<DateTime<Utc>>),
+}
+
+/// The most buckets (days) one report sums.
+pub const MAX_REPORT_BUCKETS: usize = 400;
+
+/// The most installations one history spans (placeholders in one statement).
+pub const MAX_SCOPE: usize = 10_000;
+
+/// What one group of a report is about.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ReportKey {
+    User {
+        id: Option<UserId>,
+        full_name: Option<String>,
+        email: Option<String>,
+    },
+    Charger {
+        id: ChargerId,
+        name: String,
+    },
+    Token(String),
+    /// The index of a bucket.
+    Bucket(usize),
+}
+
+/// One group's sums, from SQL: ended sessions only.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReportRow {
+    pub key: ReportKey,
+    pub sessions: i64,
+    /// Energy delivered (Wh).
+    pub energy_wh: f64,
+    /// Time from start to end, summed (seconds).
+    pub seconds: f64,
+}
+
+/// Histories across installations and installation reports, for the REST API. Each takes the
+/// capabilities that prove the caller may read every installation it covers.
+#[async_trait]
+pub trait ReportStore: Send + Sync {
+    /// A page of the sessions of these installations that a filter matches, in `order`.
+    async fn history_across(
+        &self,
+        scope: &[Authorized<ViewChargeHistory>],
+        filter: &HistoryFilter,
+        order: HistoryOrder,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<HistorySession>>;
+
+    /// How many sessions [`Self::history_across`] would list with no limit, and their energy.
+    async fn history_totals_across(
+        &self,
+        scope: &[Authorized<ViewChargeHistory>],
+        filter: &HistoryFilter,
+    ) -> Result<HistoryTotals>;
+
+    /// An installation's ended sessions summed per group (count, energy, duration), in SQL; groups
+    /// without sessions are left out, except that buckets answer one row each.
+    async fn charge_report(
+        &self,
+        on: &Authorized<ViewChargeHistory>,
+        filter: &ReportFilter,
+        group: &ReportGroup,
+    ) -> Result<Vec<ReportRow>>;
+}

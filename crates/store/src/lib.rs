@@ -21,7 +21,10 @@ use std::sync::Arc;
 
 pub use chargers::*;
 pub use error::{Result, StoreError};
-pub use history::{HistoryStore, ImportedSession};
+pub use history::{
+    HistoryOrder, HistorySession, HistoryStore, ImportedSession, ReportFilter, ReportGroup,
+    ReportKey, ReportRow, ReportStore,
+};
 pub use model::*;
 pub use sessions::SessionBackend;
 pub use store::Store;

@@ -36,6 +36,14 @@ mod dialect {
         "EXISTS (SELECT 1 FROM charger_connections cc JOIN cluster_nodes n ON n.id = cc.node_id \
          WHERE cc.charger_id = p.id AND n.lease_until > now())";
 
+    /// Orders text by its bytes, alike on both engines (not by the database's locale).
+    pub(crate) const BYTE_ORDER: &str = "COLLATE \"C\"";
+
+    /// The seconds from one timestamp column to another, as a double.
+    pub(crate) fn seconds_between(from: &str, to: &str) -> String {
+        format!("CAST(EXTRACT(EPOCH FROM ({to} - {from})) AS DOUBLE PRECISION)")
+    }
+
     /// A UUID column as text.
     pub(crate) fn uuid_text(column: &str) -> String {
         format!("{column}::text")

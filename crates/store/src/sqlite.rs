@@ -35,6 +35,14 @@ mod dialect {
     /// which knows its connections itself).
     pub(crate) const ONLINE: &str = "NULL";
 
+    /// Orders text by its bytes, alike on both engines (not by the database's locale).
+    pub(crate) const BYTE_ORDER: &str = "COLLATE BINARY";
+
+    /// The seconds from one timestamp column to another, as a double.
+    pub(crate) fn seconds_between(from: &str, to: &str) -> String {
+        format!("(unixepoch({to}, 'subsec') - unixepoch({from}, 'subsec'))")
+    }
+
     /// A UUID column as text (a BLOB here).
     pub(crate) fn uuid_text(column: &str) -> String {
         format!("lower(hex({column}))")

@@ -26,6 +26,7 @@ pub trait Store:
     crate::chargers::ChargerStore
     + crate::tokens::TokenStore
     + crate::history::HistoryStore
+    + crate::history::ReportStore
     + Send
     + Sync
     + 'static

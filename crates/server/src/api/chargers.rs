@@ -35,8 +35,11 @@ use crate::charging::{profiles, ChargerCommand, ChargerControl, CommandFailure, 
 use crate::error::{ApiError, AppError};
 use crate::state::AppState;
 
-/// The RFID token a charging session started through the API is started with.
-const API_ID_TAG: &str = "voltgate-api";
+/// A new RFID token for a caller who starts charging through the API and holds none on the
+/// installation: random (nobody can guess another's and charge as them), 19 characters (OCPP allows 20).
+fn new_api_id_tag() -> String {
+    format!("API-{:015X}", rand::random::<u64>() >> 4)
+}
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -464,6 +467,16 @@ pub async fn send_command(
     command
         .allowed(seen.mode(connector), session.is_some())
         .map_err(|why| refused(StatusCode::CONFLICT, 528, why))?;
+    // A session started here is the caller's: it starts with their RFID token (made for them if they
+    // hold none), so the history names them.
+    let id_tag = match command {
+        ZaptecCommand::StartCharging => {
+            app.store
+                .api_id_tag(control.capability(), &new_api_id_tag())
+                .await?
+        }
+        _ => String::new(),
+    };
     let ocpp = ChargerCommand::Ocpp;
     let to_send = match (command, session) {
         (ZaptecCommand::RestartCharger, _) => ocpp(Command::Reset(ResetRequest {
@@ -472,7 +485,7 @@ pub async fn send_command(
         (ZaptecCommand::StartCharging, _) => ocpp(Command::RemoteStartTransaction(
             RemoteStartTransactionRequest {
                 connector_id: Some(connector),
-                id_tag: API_ID_TAG.into(),
+                id_tag: id_tag.clone(),
                 charging_profile: None,
             },
         )),
@@ -588,6 +601,10 @@ pub async fn update(
         app.store
             .set_charger_settings(control.capability(), id, &sent)
             .await?;
+    }
+    if sent.max_current.is_some() {
+        // The balancer gives a charger no more than its own maximum, and the rest to the others.
+        app.charging.rebalance(control.charger().installation_id);
     }
     Ok(StatusCode::OK)
 }

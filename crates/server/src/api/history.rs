@@ -11,8 +11,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use voltgate_domain::authz::ViewChargeHistory;
+use voltgate_domain::Authorized;
 use voltgate_domain::{ChargerId, InstallationId, UserId};
-use voltgate_store::{ChargeSession, HistoryFilter};
+use voltgate_store::history::MAX_SCOPE;
+use voltgate_store::{ChargeSession, HistoryFilter, HistoryOrder};
 
 use super::zaptec::{bad_request, query_id, query_time, timestamp, Paging};
 use super::{ApiUser, Query};
@@ -84,23 +86,27 @@ pub struct HistoryPage {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
-    /// The installation (or give `ChargerId`).
+    /// One installation. Without it (and without `ChargerId`), every installation whose history the
+    /// caller may read.
     #[param(rename = "InstallationId", value_type = Option<Uuid>)]
     installationid: Option<String>,
+    /// One charger (its installation is the scope unless `InstallationId` is given).
     #[param(rename = "ChargerId", value_type = Option<Uuid>)]
     chargerid: Option<String>,
+    /// Sessions started with one of this user's tokens.
     #[param(rename = "UserId", value_type = Option<Uuid>)]
     userid: Option<String>,
-    /// Sessions that started at or after this time.
+    /// Sessions that started at or after this time (a time without a zone is UTC).
     #[param(rename = "From")]
     from: Option<String>,
-    /// Sessions that started before this time.
+    /// Sessions that started before this time; must be after `From`.
     #[param(rename = "To")]
     to: Option<String>,
-    /// Accepted; the history is always by charger (0).
-    #[param(rename = "GroupBy")]
-    #[allow(dead_code)]
-    groupby: Option<i64>,
+    /// Puts each group's sessions together, newest first within a group: 0 by charger, 1 by day
+    /// (the same as newest first), 2 by user (sessions of unknown tokens last). The names
+    /// `Charger`, `Day`, `User` work too. Without it: newest first.
+    #[param(rename = "GroupBy", value_type = Option<i32>, minimum = 0, maximum = 2)]
+    groupby: Option<String>,
     /// 1 adds `EnergyDetails`.
     #[param(rename = "DetailLevel")]
     detaillevel: Option<i64>,
@@ -108,6 +114,80 @@ pub struct HistoryQuery {
     pageindex: Option<i64>,
     #[param(rename = "PageSize")]
     pagesize: Option<i64>,
+}
+
+/// Zaptec's `GroupBy` of the history (`AggregateGroup`): a number or its name, any case.
+fn history_order(raw: Option<&str>) -> Result<HistoryOrder, ApiError> {
+    let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(HistoryOrder::Newest);
+    };
+    match raw.to_ascii_lowercase().as_str() {
+        "0" | "charger" => Ok(HistoryOrder::Charger),
+        "1" | "day" => Ok(HistoryOrder::Day),
+        "2" | "user" => Ok(HistoryOrder::User),
+        _ => Err(bad_request(
+            529,
+            "GroupBy must be 0 (Charger), 1 (Day) or 2 (User).",
+        )),
+    }
+}
+
+/// The installations a history covers, each with the caller's right to read its history: the one
+/// named by `InstallationId` (or by `ChargerId`'s charger), else every one the caller may read.
+async fn history_scope(
+    app: &AppState,
+    caller: &ApiUser,
+    installation: Option<InstallationId>,
+    charger: Option<ChargerId>,
+) -> Result<Vec<Authorized<ViewChargeHistory>>, ApiError> {
+    let installation = match (installation, charger) {
+        (Some(installation), _) => installation,
+        (None, Some(charger)) => {
+            app.store
+                .charger(charger)
+                .await?
+                .ok_or(AppError::Forbidden)?
+                .installation_id
+        }
+        (None, None) => {
+            let all = app
+                .installations_with::<ViewChargeHistory>(&caller.principal())
+                .await?;
+            if all.len() > MAX_SCOPE {
+                return Err(bad_request(
+                    529,
+                    format!(
+                        "You may read more than {MAX_SCOPE} installations: give InstallationId."
+                    ),
+                ));
+            }
+            return Ok(all.into_iter().map(|(_, cap)| cap).collect());
+        }
+    };
+    let (_, cap) = super::installation::<ViewChargeHistory>(app, caller, installation).await?;
+    Ok(vec![cap])
+}
+
+/// A history filter from a query's `ChargerId`, `UserId`, `From` and `To`; `From` must come before
+/// `To`.
+fn history_filter(
+    charger: Option<&str>,
+    user: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<HistoryFilter, ApiError> {
+    let filter = HistoryFilter {
+        charger: query_id::<ChargerId>("ChargerId", charger)?,
+        user: query_id::<UserId>("UserId", user)?,
+        from: query_time("From", from)?,
+        to: query_time("To", to)?,
+    };
+    if let (Some(from), Some(to)) = (filter.from, filter.to) {
+        if from >= to {
+            return Err(bad_request(529, "From must be before To."));
+        }
+    }
+    Ok(filter)
 }
 
 /// The installation a history query is about, with the caller's right to read its history, and the
@@ -122,14 +202,8 @@ async fn scope(
     to: Option<&str>,
 ) -> Result<(InstallationId, HistoryFilter), ApiError> {
     let installation = query_id::<InstallationId>("InstallationId", installation)?;
-    let charger = query_id::<ChargerId>("ChargerId", charger)?;
-    let filter = HistoryFilter {
-        charger,
-        user: query_id::<UserId>("UserId", user)?,
-        from: query_time("From", from)?,
-        to: query_time("To", to)?,
-    };
-    let installation = match (installation, charger) {
+    let filter = history_filter(charger, user, from, to)?;
+    let installation = match (installation, filter.charger) {
         (Some(installation), _) => installation,
         (None, Some(charger)) => {
             app.store
@@ -173,49 +247,47 @@ fn energy_details(samples: &[(DateTime<Utc>, f64)], start_wh: f64) -> Vec<Energy
         .collect()
 }
 
-/// The charging sessions of an installation (or one charger), newest first, paged.
+/// The charging sessions of an installation, of one charger, or of every installation whose history
+/// the caller may read, newest first (or grouped, see `GroupBy`), paged; the totals cover every page.
 #[utoipa::path(get, path = "/api/chargehistory", tag = "zaptec", params(HistoryQuery), security(("bearer" = [])),
-    responses((status = 200, body = HistoryPage), (status = 400, description = "Invalid query"), (status = 401, description = "No valid token"), (status = 403, description = "No right"), (status = 404, description = "Unknown, or no relation to it")))]
+    responses((status = 200, body = HistoryPage), (status = 400, description = "Invalid query (code 529)"), (status = 401, description = "No valid token"), (status = 403, description = "No right"), (status = 404, description = "Unknown, or no relation to it")))]
 pub async fn history(
     State(app): State<AppState>,
     caller: ApiUser,
     Query(query): Query<HistoryQuery>,
 ) -> Result<axum::Json<HistoryPage>, ApiError> {
     let paging = Paging::parse(query.pageindex, query.pagesize)?;
-    let (installation, filter) = scope(
-        &app,
-        &caller,
-        query.installationid.as_deref(),
+    let order = history_order(query.groupby.as_deref())?;
+    let installation =
+        query_id::<InstallationId>("InstallationId", query.installationid.as_deref())?;
+    let filter = history_filter(
         query.chargerid.as_deref(),
         query.userid.as_deref(),
         query.from.as_deref(),
         query.to.as_deref(),
-    )
-    .await?;
-    let totals = app
+    )?;
+    let scope = history_scope(&app, &caller, installation, filter.charger).await?;
+    let totals = app.store.history_totals_across(&scope, &filter).await?;
+    let rows = app
         .store
-        .charge_history_totals(installation, &filter)
+        .history_across(&scope, &filter, order, paging.size, paging.offset())
         .await?;
-    let sessions = app
-        .store
-        .charge_history(installation, &filter, paging.size, paging.offset())
-        .await?;
-    let identities = identities(&app, installation).await?;
     let detailed = query.detaillevel.is_some_and(|level| level & 1 == 1);
     let mut samples = if detailed {
-        let ids: Vec<i32> = sessions.iter().map(|s| s.id).collect();
+        let ids: Vec<i32> = rows.iter().map(|row| row.session.id).collect();
         app.store.meter_samples_of(&ids).await?
     } else {
         HashMap::new()
     };
-    let data = sessions
+    let data = rows
         .iter()
-        .map(|session| {
+        .map(|row| {
+            let session = &row.session;
             let details = detailed.then(|| {
                 let taken = samples.remove(&session.id).unwrap_or_default();
                 energy_details(&taken, session.meter_start as f64)
             });
-            entry(session, &identities, details)
+            entry(session, &row.identity, details)
         })
         .collect();
     Ok(axum::Json(HistoryPage {
@@ -229,15 +301,12 @@ pub async fn history(
 
 fn entry(
     session: &ChargeSession,
-    identities: &HashMap<ChargerId, String>,
+    identity: &str,
     energy_details: Option<Vec<EnergyDetail>>,
 ) -> HistoryEntry {
     HistoryEntry {
         id: session_uuid(session.id),
-        device_id: identities
-            .get(&session.charger_id)
-            .cloned()
-            .unwrap_or_default(),
+        device_id: identity.to_owned(),
         device_name: session.charger_name.clone(),
         charger_id: session.charger_id.as_uuid(),
         start_date_time: timestamp(session.started_at),
@@ -401,7 +470,11 @@ pub async fn archived(
     for session in &sessions {
         let taken = samples.remove(&session.id).unwrap_or_default();
         let details = energy_details(&taken, session.meter_start as f64);
-        let basic = entry(session, &identities, None);
+        let identity = identities
+            .get(&session.charger_id)
+            .map(String::as_str)
+            .unwrap_or_default();
+        let basic = entry(session, identity, None);
         out.push(ArchivedSession {
             id: basic.id,
             token_name: basic.token_name,

@@ -11,6 +11,8 @@ mod chargers;
 mod docs;
 mod history;
 mod installations;
+mod messaging;
+mod report;
 mod tokens;
 mod zaptec;
 
@@ -39,6 +41,8 @@ pub fn router() -> Router<AppState> {
         .merge(installations::router())
         .merge(chargers::router())
         .merge(history::router())
+        .merge(report::router())
+        .merge(messaging::router())
         .merge(zaptec::router())
         .merge(docs::router())
         .fallback(api_not_found);

@@ -64,9 +64,13 @@ fn throttled(retry_after: u64) -> ApiError {
 #[derive(Deserialize, Default, utoipa::ToSchema)]
 pub struct TokenRequest {
     /// `password` or `refresh_token`.
+    #[schema(example = "password")]
     grant_type: Option<String>,
     /// The account's e-mail (password grant).
+    #[schema(example = "you@example.com")]
     username: Option<String>,
+    /// The account's password (password grant).
+    #[schema(example = "your password")]
     password: Option<String>,
     /// The refresh token (refresh-token grant).
     refresh_token: Option<String>,

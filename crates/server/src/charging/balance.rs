@@ -18,7 +18,8 @@ use rust_ocpp::v1_6::messages::get_configuration::GetConfigurationRequest;
 use rust_ocpp::v1_6::types::ChargingProfileStatus;
 use tokio::sync::oneshot;
 use voltgate_domain::balancing::{
-    changes, grant, record, targets, Connector, Delivery, Purpose, Running, Send, Slot,
+    changes, grant, record, targets_within, Ceilings, Connector, Delivery, Purpose, Running, Send,
+    Slot,
 };
 use voltgate_domain::settings::{Amperes, Phases};
 use voltgate_domain::{ChargerId, InstallationId, InstallationSettings};
@@ -84,6 +85,7 @@ pub struct Settled<K> {
 pub async fn settle<K, D, F>(
     available: Amperes,
     max: Amperes,
+    ceilings: &Ceilings<K>,
     connectors: &mut [Connector<K>],
     resend: &(dyn Fn(&K) -> bool + Sync),
     reachable: &(dyn Fn(&K) -> bool + Sync),
@@ -94,7 +96,7 @@ where
     D: Fn(Send<K>) -> F,
     F: Future<Output = Delivery>,
 {
-    let plan = targets(available, max, connectors);
+    let plan = targets_within(available, max, ceilings, connectors);
     let (lowering, raising) = changes(max, connectors, &plan, resend);
     let (lowering, mut unreachable): (Vec<_>, Vec<_>) =
         lowering.into_iter().partition(|send| reachable(&send.key));
@@ -307,9 +309,11 @@ impl Balancer {
         let reachable: HashSet<ChargerId> = online.iter().map(|(id, _)| *id).collect();
         let is_reachable = |key: &Key| reachable.contains(&key.0);
         let deliver = |send: Send<Key>| self.deliver(send, &facts, settings.phases);
+        let ceilings = self.ceilings(installation, &connectors).await?;
         let mut round = settle(
             available(&settings),
             settings.max_current,
+            &ceilings,
             &mut connectors,
             &|key: &Key| resend.contains(&key.0),
             &is_reachable,
@@ -326,6 +330,7 @@ impl Balancer {
             let again = settle(
                 available(&settings),
                 settings.max_current,
+                &ceilings,
                 &mut connectors,
                 &|_: &Key| false,
                 &is_reachable,
@@ -338,6 +343,21 @@ impl Balancer {
         self.keep(&before, &connectors, &facts, &round).await?;
         let sent = round.sent;
         Ok(Report { sent })
+    }
+
+    /// Each charger's own maximum (`maxChargeCurrent`, its ChargePointMaxProfile) as a ceiling on
+    /// what its connectors are given together.
+    async fn ceilings(
+        &self,
+        installation: InstallationId,
+        connectors: &[Connector<Key>],
+    ) -> Result<Ceilings<Key>, StoreError> {
+        let mut ceilings = Ceilings::none();
+        for (charger, cap) in self.store.charger_caps(installation).await? {
+            let keys = connectors.iter().map(|c| c.key).filter(|k| k.0 == charger);
+            ceilings = ceilings.with(keys.collect(), Amperes::new(cap).unwrap_or(Amperes::ZERO));
+        }
+        Ok(ceilings)
     }
 
     /// Every connector of the installation's chargers, with its session and what it accepted.
@@ -687,7 +707,7 @@ mod tests {
                     async move { delivery }
                 };
                 let is_resent = |key: &usize| Some(key / PER_CHARGER) == resend;
-                futures::executor::block_on(settle(amps(available), max, &mut connectors, &is_resent, &|_| true, deliver));
+                futures::executor::block_on(settle(amps(available), max, &Ceilings::none(), &mut connectors, &is_resent, &|_| true, deliver));
                 let fleet = fleet.borrow();
                 prop_assert!(fleet.worst <= 1e-9, "over by {} A at step {step}", fleet.worst);
                 let accounted: f64 = connectors.iter().map(|c| c.effective(max).get()).sum();
@@ -714,6 +734,7 @@ mod tests {
             futures::executor::block_on(settle(
                 amps(20.0),
                 max,
+                &Ceilings::none(),
                 connectors,
                 &|_| false,
                 &|_| true,

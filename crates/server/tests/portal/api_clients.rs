@@ -125,6 +125,10 @@ async fn pyzaptec_builds_polls_commands_and_loses_a_revoked_installation(engine:
         lines.contains(&"COMMANDED") && lines.contains(&"LIMITED"),
         "{out}"
     );
+    assert!(
+        lines.contains(&"NO STREAM"),
+        "a 403 from messagingConnectionDetails is no streaming to pyzaptec: {out}"
+    );
     let stored = app
         .db
         .store

@@ -48,13 +48,25 @@ impl Connector {
 #[derive(Default)]
 pub struct Truth {
     pub connectors: HashMap<(String, u64), Connector>,
+    /// Each charger's own maximum (ChargePointMaxProfile), holding for its connectors together.
+    pub charger_max: HashMap<String, f64>,
     /// The highest total seen since `arm`, when armed.
     pub worst: Option<f64>,
 }
 
 impl Truth {
     fn total(&self) -> f64 {
-        self.connectors.values().map(|c| c.potential(32.0)).sum()
+        let mut by_charger: HashMap<&str, f64> = HashMap::new();
+        for ((identity, _), c) in &self.connectors {
+            *by_charger.entry(identity.as_str()).or_default() += c.potential(32.0);
+        }
+        by_charger
+            .into_iter()
+            .map(|(identity, total)| match self.charger_max.get(identity) {
+                Some(max) => total.min(*max),
+                None => total,
+            })
+            .sum()
     }
 
     fn note(&mut self) {
@@ -132,6 +144,11 @@ impl Task {
             limit
         };
         let mut truth = lock(&self.shared);
+        if purpose == "ChargePointMaxProfile" && connector == 0 {
+            truth.charger_max.insert(self.identity.clone(), amps);
+            truth.note();
+            return;
+        }
         let entry = truth
             .connectors
             .entry((self.identity.clone(), connector))
@@ -349,9 +366,13 @@ impl SimCharger {
 /// locked while `check` runs.
 pub async fn until(shared: &Shared, what: &str, check: impl Fn(&Truth) -> bool) {
     for _ in 0..200 {
-        let snapshot = Truth {
-            connectors: lock(shared).connectors.clone(),
-            worst: None,
+        let snapshot = {
+            let truth = lock(shared);
+            Truth {
+                connectors: truth.connectors.clone(),
+                charger_max: truth.charger_max.clone(),
+                worst: None,
+            }
         };
         if check(&snapshot) {
             return;
