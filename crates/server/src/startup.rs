@@ -85,7 +85,7 @@ impl Application {
         };
         let routes: Arc<dyn Routes> = match &cluster {
             Some(cluster) => cluster.clone(),
-            None => Arc::new(Local(registry.clone())),
+            None => Arc::new(Local::new(registry.clone())),
         };
         let charging = Arc::new(Charging::new(
             db.store.clone(),

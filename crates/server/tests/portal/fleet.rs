@@ -50,6 +50,8 @@ pub struct Truth {
     pub connectors: HashMap<(String, u64), Connector>,
     /// The highest total seen since `arm`, when armed.
     pub worst: Option<f64>,
+    /// How often each charger was asked its capabilities (GetConfiguration).
+    pub questions: HashMap<String, usize>,
 }
 
 impl Truth {
@@ -95,6 +97,15 @@ pub fn arm(shared: &Shared) {
 /// The highest total seen since `arm`.
 pub fn worst(shared: &Shared) -> f64 {
     lock(shared).worst.unwrap_or(f64::NAN)
+}
+
+/// How often a charger was asked its capabilities.
+pub fn questions(shared: &Shared, identity: &str) -> usize {
+    lock(shared)
+        .questions
+        .get(identity)
+        .copied()
+        .unwrap_or_default()
 }
 
 /// A copy of one connector's state.
@@ -158,7 +169,13 @@ impl Task {
     /// The answer to a CALL of the central system, or none (silence).
     fn answer(&mut self, action: &str, payload: &Value) -> Option<Value> {
         match action {
-            "GetConfiguration" => Some(self.capabilities.clone()),
+            "GetConfiguration" => {
+                *lock(&self.shared)
+                    .questions
+                    .entry(self.identity.clone())
+                    .or_default() += 1;
+                Some(self.capabilities.clone())
+            }
             "SetChargingProfile" => match self.behaviour {
                 Behaviour::Accept => {
                     self.apply_profile(payload);
@@ -352,6 +369,7 @@ pub async fn until(shared: &Shared, what: &str, check: impl Fn(&Truth) -> bool) 
         let snapshot = Truth {
             connectors: lock(shared).connectors.clone(),
             worst: None,
+            questions: HashMap::new(),
         };
         if check(&snapshot) {
             return;
