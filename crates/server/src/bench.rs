@@ -81,6 +81,10 @@ fn back_off(charger: usize, attempt: u32) -> Duration {
 
 const PASSWORD: &str = "bench password for chargers";
 
+/// How long after the reconnect storm the servers' memory is read again (the servers hand freed
+/// memory back every 10 s).
+const SETTLE: Duration = Duration::from_secs(15);
+
 /// Round-trip times, in microseconds.
 #[derive(Default)]
 struct Latencies(Mutex<Vec<u64>>);
@@ -555,6 +559,13 @@ async fn run_one(options: &OcppBench, chargers: usize) -> anyhow::Result<()> {
             "  reconnect storm: {n_back} of {expected} chargers booted again with their first heartbeat answered, {:.1} s after the restart (per charger p50 {:.1} s, p99 {:.1} s, max {:.1} s); server RSS then {after} KiB",
             took.as_secs_f64(), back50 / 1000.0, back99 / 1000.0, back_max / 1000.0
         );
+        tokio::time::sleep(SETTLE).await;
+        let settled = rss(&pids)?;
+        let per_charger = settled.saturating_sub(idle) as f64 / expected.max(1) as f64;
+        println!(
+            "  {} s later: server RSS {settled} KiB -> {per_charger:.1} KiB per connected charger (over the first start's idle)",
+            SETTLE.as_secs()
+        );
     }
     let _ = stop.send(true);
     for server in &mut servers {
@@ -659,5 +670,22 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::History(options) => crate::bench_history::run(&options).await,
         BenchCommand::Passwords(options) => crate::bench_limits::passwords(&options).await,
         BenchCommand::SlowClients(options) => crate::bench_limits::slow_clients(&options).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_back_off_doubles_up_to_32_s_plus_up_to_5_s() {
+        for charger in [0, 1, 9_999] {
+            let waits: Vec<Duration> = (0..8).map(|attempt| back_off(charger, attempt)).collect();
+            for (attempt, wait) in waits.iter().enumerate() {
+                let base = Duration::from_secs(1 << attempt.min(5));
+                assert!(*wait >= base && *wait < base + Duration::from_secs(5), "{wait:?}");
+            }
+        }
+        assert_ne!(back_off(1, 0), back_off(2, 0), "chargers spread out");
     }
 }

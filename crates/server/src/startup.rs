@@ -161,8 +161,10 @@ impl Application {
             self.sessions
                 .continuously_delete_expired(Duration::from_secs(3600)),
         );
+        let giving_back = tokio::spawn(crate::memory::give_back_freed());
         serve(self.listener, self.router, self.limits, shutdown_signal()).await;
         cleanup.abort();
+        giving_back.abort();
         if let Err(error) = self.charging.store.flush().await {
             tracing::warn!(%error, "the chargers' last batched writes could not be written");
         }
