@@ -265,10 +265,7 @@ async fn connection(
 ) -> Ended {
     let mut out = Outbound::default();
     let boot = json!({"chargePointVendor": "voltgate", "chargePointModel": "bench"});
-    if let Err(error) = socket
-        .send(out.call("BootNotification", boot, false))
-        .await
-    {
+    if let Err(error) = socket.send(out.call("BootNotification", boot, false)).await {
         return Ended::Lost(error.into());
     }
     let mut booted = false;
@@ -549,7 +546,9 @@ async fn run_one(options: &OcppBench, chargers: usize) -> anyhow::Result<()> {
         let expected = connected.load(Ordering::Relaxed);
         restart(&mut servers, &mut pids, &url, &bases, &restarted).await?;
         let limit = Duration::from_secs(600);
-        while back.load(Ordering::Relaxed) < expected && restarted.get().is_some_and(|at| at.elapsed() < limit) {
+        while back.load(Ordering::Relaxed) < expected
+            && restarted.get().is_some_and(|at| at.elapsed() < limit)
+        {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let took = restarted.get().map_or(Duration::ZERO, Instant::elapsed);
@@ -683,7 +682,10 @@ mod tests {
             let waits: Vec<Duration> = (0..8).map(|attempt| back_off(charger, attempt)).collect();
             for (attempt, wait) in waits.iter().enumerate() {
                 let base = Duration::from_secs(1 << attempt.min(5));
-                assert!(*wait >= base && *wait < base + Duration::from_secs(5), "{wait:?}");
+                assert!(
+                    *wait >= base && *wait < base + Duration::from_secs(5),
+                    "{wait:?}"
+                );
             }
         }
         assert_ne!(back_off(1, 0), back_off(2, 0), "chargers spread out");

@@ -29,9 +29,9 @@ pub const GIVE_BACK_EVERY: std::time::Duration = std::time::Duration::from_secs(
 ///
 /// A burst — thousands of chargers reconnecting at once after a restart — allocates a great deal for
 /// a moment (handshakes, first answers, rebalancing) between the few KiB each connection keeps. glibc
-/// gives back only the top of a heap by itself, so the freed pages in between stay resident: after
-/// such a storm a server held 13.6 KiB per charger instead of 8. `malloc_trim` releases every whole
-/// free page, in each arena; it runs on a blocking thread (it walks the free lists).
+/// gives back only the top of a heap by itself; `malloc_trim` releases every whole free page, in each
+/// arena (measured: 25–30 MiB within 15 s of a storm of 10 000 reconnections; what shares a page with
+/// a connection's memory stays). It runs on a blocking thread (it walks the free lists).
 pub async fn give_back_freed() {
     let mut every = tokio::time::interval(GIVE_BACK_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

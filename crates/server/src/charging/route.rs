@@ -6,8 +6,11 @@
 //! lease runs. A command for a charger held elsewhere travels to its node by LISTEN/NOTIFY on the
 //! node's own channel, is sent there with what is left of the caller's time, and its answer (or why
 //! there is none) comes back the same way. A charger that connects to another node has its old
-//! connection closed. Everything goes through [`Routes`], so a message bus could replace PostgreSQL
-//! here without the rest of the service noticing.
+//! connection closed. What a charger supports of smart charging is asked once per connection by the
+//! process it is connected to and kept with its connection (in memory on SQLite, in
+//! `charger_connections` on PostgreSQL), so load balancing on any process reads it instead of asking.
+//! Everything goes through [`Routes`], so a message bus could replace PostgreSQL here without the
+//! rest of the service noticing.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -491,8 +494,15 @@ impl Routes for ClusterRoutes {
                 .map(|(charger, capabilities)| (charger, capabilities.into()))
                 .collect(),
             Err(error) => {
-                tracing::warn!(%error, "cluster: which chargers are ready could not be read");
-                HashMap::new()
+                tracing::warn!(%error, "cluster: which chargers are ready could not be read; taking this process's");
+                let held = locked(&self.held);
+                chargers
+                    .iter()
+                    .filter_map(|(id, identity)| {
+                        let capabilities = held.get(*identity)?.capabilities?;
+                        Some((*id, capabilities.into()))
+                    })
+                    .collect()
             }
         }
     }

@@ -8,9 +8,7 @@ use voltgate_domain::InstallationId;
 use voltgate_store::Engine;
 
 use crate::charge_point::add_charger;
-use crate::fleet::{
-    self, arm, connector, questions, until, worst, Behaviour, Shared, SimCharger,
-};
+use crate::fleet::{self, arm, connector, questions, until, worst, Behaviour, Shared, SimCharger};
 use crate::helpers::{spawn_app_with, Browser, TestApp};
 use crate::installations::create_installation;
 use crate::on_both_engines;
@@ -309,13 +307,21 @@ async fn capabilities_are_asked_once_per_connection(engine: Engine) {
     a.disconnect().await;
     let sent = connector(&shared, "CP-A", 1).profiles.len();
     let _a = SimCharger::start(&app.base, "CP-A", &password, &shared).await;
-    until(&shared, "the reconnected charger gets its default again", |truth| {
-        truth
-            .connectors
-            .get(&("CP-A".to_string(), 1))
-            .is_some_and(|c| c.profiles.len() > sent)
-    })
+    until(
+        &shared,
+        "the reconnected charger gets its default again",
+        |truth| {
+            truth
+                .connectors
+                .get(&("CP-A".to_string(), 1))
+                .is_some_and(|c| c.profiles.len() > sent)
+        },
+    )
     .await;
-    assert_eq!(questions(&shared, "CP-A"), 2, "asked again on its new connection");
+    assert_eq!(
+        questions(&shared, "CP-A"),
+        2,
+        "asked again on its new connection"
+    );
     assert_eq!(questions(&shared, "CP-B"), 1);
 }

@@ -313,12 +313,14 @@ async fn capabilities_are_asked_once_by_the_process_holding_the_charger() {
     let in_watts = |amperes: f64| {
         move |truth: &crate::fleet::Truth| {
             truth.connectors.get(&("CP-W".into(), 1)).is_some_and(|c| {
-                c.profiles.last().is_some_and(|(purpose, limit, unit, stack)| {
-                    purpose == "TxDefaultProfile"
-                        && unit == "W"
-                        && *stack == 0
-                        && *limit == amperes * 230.0 * 3.0
-                })
+                c.profiles
+                    .last()
+                    .is_some_and(|(purpose, limit, unit, stack)| {
+                        purpose == "TxDefaultProfile"
+                            && unit == "W"
+                            && *stack == 0
+                            && *limit == amperes * 230.0 * 3.0
+                    })
             })
         }
     };
@@ -334,7 +336,12 @@ async fn capabilities_are_asked_once_by_the_process_holding_the_charger() {
             .submit(&page, &format!("{page}/settings"), &settings)
             .await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
-        until(&shared, "the new default arrives in watts", in_watts(amperes)).await;
+        until(
+            &shared,
+            "the new default arrives in watts",
+            in_watts(amperes),
+        )
+        .await;
     }
     assert_eq!(questions(&shared, "CP-W"), 1);
 }
