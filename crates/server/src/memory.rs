@@ -30,7 +30,7 @@ pub const GIVE_BACK_EVERY: std::time::Duration = std::time::Duration::from_secs(
 /// A burst — thousands of chargers reconnecting at once after a restart — allocates a great deal for
 /// a moment (handshakes, first answers, rebalancing) between the few KiB each connection keeps. glibc
 /// gives back only the top of a heap by itself; `malloc_trim` releases every whole free page, in each
-/// arena (measured: 25–30 MiB within 15 s of a storm of 10 000 reconnections; what shares a page with
+/// arena (measured: 15–30 MiB within 15 s of a storm of 10 000 reconnections; what shares a page with
 /// a connection's memory stays). It runs on a blocking thread (it walks the free lists).
 pub async fn give_back_freed() {
     let mut every = tokio::time::interval(GIVE_BACK_EVERY);
