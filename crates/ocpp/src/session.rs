@@ -320,10 +320,10 @@ pub async fn run_session<S, R>(
         End::Closed | End::Replaced => CloseReason::Normal,
         End::Refuse(reason) => reason,
     };
-    let _ = tokio::time::timeout(
+    let _ = Box::pin(tokio::time::timeout(
         config.write_timeout,
         session.sink.send(WsOut::Close(reason)),
-    )
+    ))
     .await;
     if let Some(pending) = session.pending.take() {
         let error = match end {
@@ -337,6 +337,9 @@ pub async fn run_session<S, R>(
     central.disconnected(&charger).await;
 }
 
+/// The loop a connection spends its life in. Its future is held for as long as the connection lasts,
+/// so only what waits between messages is stored in it; handling a message, sending a command and
+/// closing run in futures of their own, on the heap only while they run.
 async fn serve<S, R>(session: &mut Session<'_, S>, stream: &mut R, mailbox: &Mailbox) -> End
 where
     S: Sink<WsOut> + Unpin,
@@ -359,7 +362,7 @@ where
         }
         if session.pending.is_none() {
             if let Some(queued) = mailbox.next_live(Instant::now()) {
-                if let Err(end) = session.dispatch(queued).await {
+                if let Err(end) = Box::pin(session.dispatch(queued)).await {
                     return end;
                 }
                 continue;
@@ -387,10 +390,10 @@ where
                     ErrorCode::FormationViolation,
                     "OCPP-J uses text frames",
                 );
-                session.send(refusal).await
+                Box::pin(session.send(refusal)).await
             }
             Event::In(Some(WsIn::Text(text))) => {
-                match session.receive(&text, &mut flood, was_pipelined).await {
+                match Box::pin(session.receive(&text, &mut flood, was_pipelined)).await {
                     Ok(true) => {
                         drop(text);
                         match stream.next().now_or_never() {

@@ -60,9 +60,30 @@ pub struct OcppBench {
     /// process n mod N, and command k is sent from process k mod N (to a charger mostly elsewhere).
     #[arg(long, default_value_t = 1)]
     pub processes: usize,
+    /// After the steady state, kill every server process and start it again on the same address:
+    /// the chargers reconnect with their back-off, and the time until every one has its
+    /// BootNotification accepted and its first heartbeat answered is reported.
+    #[arg(long)]
+    pub restart: bool,
+}
+
+/// A simulated charger's back-off after its connection is lost, as OCPP 2.0.1 describes it
+/// (RetryBackOffWaitMinimum 1 s, doubled after each failed attempt up to RetryBackOffRepeatTimes 5,
+/// so at most 32 s, plus a random RetryBackOffRandomRange of up to 5 s each time).
+fn back_off(charger: usize, attempt: u32) -> Duration {
+    let doubling = attempt.min(5);
+    let mut seed = (charger as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ u64::from(attempt);
+    seed ^= seed >> 29;
+    seed = seed.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    seed ^= seed >> 32;
+    Duration::from_secs(1 << doubling) + Duration::from_millis(seed % 5000)
 }
 
 const PASSWORD: &str = "bench password for chargers";
+
+/// How long after the reconnect storm the servers' memory is read again (the servers hand freed
+/// memory back every 10 s).
+const SETTLE: Duration = Duration::from_secs(15);
 
 /// Round-trip times, in microseconds.
 #[derive(Default)]
@@ -176,6 +197,14 @@ impl Outbound {
 /// How a simulated charger reports back.
 struct Reporting {
     connected: Arc<AtomicUsize>,
+    /// Chargers back after the restart: booted again and their first heartbeat answered.
+    back: Arc<AtomicUsize>,
+    /// Each charger's time from the restart until it was back.
+    back_after: Arc<Latencies>,
+    /// When the servers were killed (set once).
+    restarted: Arc<std::sync::OnceLock<Instant>>,
+    /// Reconnect when the server goes away (else the charger ends with an error).
+    reconnect: bool,
     heartbeats: Arc<Latencies>,
     /// Heartbeats of the steady state only (from 10 s after the last charger connected).
     steady_heartbeats: Arc<Latencies>,
@@ -184,21 +213,64 @@ struct Reporting {
     connecting: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
+/// How one connection of a simulated charger ended.
+enum Ended {
+    /// The bench is over.
+    Stopped,
+    /// The server closed the connection or went away.
+    Lost(anyhow::Error),
+}
+
 async fn charger(
     base: String,
     n: usize,
     charging: bool,
     mut report: Reporting,
-    stop: Instant,
+    mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let identity = format!("BENCH-{n}");
-    let mut socket = connect_charger(&format!("{base}/ocpp"), &identity, PASSWORD).await?;
+    let url = format!("{base}/ocpp");
+    let mut socket = connect_charger(&url, &identity, PASSWORD).await?;
+    let mut attempt = 0;
+    loop {
+        let again = report.restarted.get().is_some();
+        match connection(socket, n, charging, &mut report, &mut stop, again).await {
+            Ended::Stopped => return Ok(()),
+            Ended::Lost(error) if !report.reconnect => return Err(error),
+            Ended::Lost(_) => {}
+        }
+        socket = loop {
+            attempt += 1;
+            tokio::select! {
+                () = tokio::time::sleep(back_off(n, attempt - 1)) => {}
+                _ = stop.changed() => return Ok(()),
+            }
+            if let Ok(socket) = connect_charger(&url, &identity, PASSWORD).await {
+                attempt = 0;
+                break socket;
+            }
+        };
+    }
+}
+
+/// One connection: boots, heartbeats every 60 s (and at once after booting again after the
+/// restart), meters every 10 s when charging, answers calls.
+async fn connection(
+    mut socket: crate::sim::Socket,
+    n: usize,
+    charging: bool,
+    report: &mut Reporting,
+    stop: &mut tokio::sync::watch::Receiver<bool>,
+    again: bool,
+) -> Ended {
     let mut out = Outbound::default();
     let boot = json!({"chargePointVendor": "voltgate", "chargePointModel": "bench"});
-    socket
-        .send(out.call("BootNotification", boot, false))
-        .await?;
+    if let Err(error) = socket.send(out.call("BootNotification", boot, false)).await {
+        return Ended::Lost(error.into());
+    }
     let mut booted = false;
+    // After the restart: the heartbeat that shows the charger is served again.
+    let mut first_beat = false;
     let offset = Duration::from_millis((n as u64 * 7919) % 60_000);
     let mut beat = tokio::time::interval_at(
         tokio::time::Instant::now() + offset,
@@ -210,43 +282,83 @@ async fn charger(
         Duration::from_secs(10),
     );
     let mut energy = 0.0f64;
-    let end = tokio::time::Instant::from_std(stop);
     loop {
-        tokio::select! {
-            () = tokio::time::sleep_until(end) => return Ok(()),
-            _ = beat.tick(), if booted && out.sent.is_none() => socket.send(out.call("Heartbeat", json!({}), true)).await?,
+        let step: anyhow::Result<()> = tokio::select! {
+            _ = stop.changed() => return Ended::Stopped,
+            _ = beat.tick(), if booted && out.sent.is_none() => socket.send(out.call("Heartbeat", json!({}), true)).await.map_err(Into::into),
             _ = meter.tick(), if booted && charging && out.sent.is_none() => {
                 energy += 1840.0;
                 let value = json!({"connectorId": 1, "meterValue": [{"timestamp": chrono::Utc::now().to_rfc3339(),
                     "sampledValue": [{"value": format!("{energy:.0}")}, {"value": "11040", "measurand": "Power.Active.Import", "unit": "W"}]}]});
-                socket.send(out.call("MeterValues", value, false)).await?;
+                socket.send(out.call("MeterValues", value, false)).await.map_err(Into::into)
             }
             message = socket.next() => {
-                let Some(message) = message else { bail!("{identity}: the server closed the connection") };
-                let Message::Text(text) = message? else { continue };
-                let frame: Value = serde_json::from_str(&text)?;
-                match frame[0].as_u64() {
-                    Some(2) => socket.send(Message::Text(json!([3, frame[1], {"status": "Accepted"}]).to_string().into())).await?,
-                    Some(3) | Some(4) => {
-                        if let Some((id, at, is_heartbeat)) = out.sent.take() {
-                            if frame[1] == id.as_str() && is_heartbeat {
-                                report.heartbeats.add(at.elapsed());
-                                if report.steady_from.get().is_some_and(|from| at >= *from) {
-                                    report.steady_heartbeats.add(at.elapsed());
-                                }
-                            }
+                let Some(message) = message else {
+                    return Ended::Lost(anyhow!("the server closed the connection"));
+                };
+                match message {
+                    Ok(Message::Text(text)) => answer(&mut socket, &text, &mut out, report, &mut booted, &mut first_beat, again).await,
+                    Ok(_) => Ok(()),
+                    Err(error) => Err(error.into()),
+                }
+            }
+        };
+        if let Err(error) = step {
+            return Ended::Lost(error);
+        }
+    }
+}
+
+/// Reads one text frame from the server: answers its CALLs, times the charger's own.
+async fn answer(
+    socket: &mut crate::sim::Socket,
+    text: &str,
+    out: &mut Outbound,
+    report: &mut Reporting,
+    booted: &mut bool,
+    first_beat: &mut bool,
+    again: bool,
+) -> anyhow::Result<()> {
+    let frame: Value = serde_json::from_str(text)?;
+    match frame[0].as_u64() {
+        Some(2) => {
+            let answer = json!([3, frame[1], {"status": "Accepted"}]).to_string();
+            socket.send(Message::Text(answer.into())).await?;
+        }
+        Some(3) | Some(4) => {
+            if let Some((id, at, is_heartbeat)) = out.sent.take() {
+                if frame[1] == id.as_str() && is_heartbeat {
+                    if *first_beat && frame[0] == 3 {
+                        *first_beat = false;
+                        report.back.fetch_add(1, Ordering::Relaxed);
+                        if let Some(restarted) = report.restarted.get() {
+                            report.back_after.add(restarted.elapsed());
                         }
-                        if !booted {
-                            booted = true;
-                            report.connected.fetch_add(1, Ordering::Relaxed);
-                            report.connecting.take();
+                    } else {
+                        report.heartbeats.add(at.elapsed());
+                        if report.steady_from.get().is_some_and(|from| at >= *from) {
+                            report.steady_heartbeats.add(at.elapsed());
                         }
                     }
-                    _ => {}
+                }
+            }
+            if !*booted {
+                if again && frame[2]["status"] != "Accepted" {
+                    bail!("the BootNotification was not accepted: {text}");
+                }
+                *booted = true;
+                if again {
+                    *first_beat = true;
+                    socket.send(out.call("Heartbeat", json!({}), true)).await?;
+                } else {
+                    report.connected.fetch_add(1, Ordering::Relaxed);
+                    report.connecting.take();
                 }
             }
         }
+        _ => {}
     }
+    Ok(())
 }
 
 async fn log_in(http: &reqwest::Client, base: &str) -> anyhow::Result<()> {
@@ -298,24 +410,14 @@ async fn run_one(options: &OcppBench, chargers: usize) -> anyhow::Result<()> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
-        let server = tokio::process::Command::new(std::env::current_exe()?)
-            .args([
-                "serve",
-                "--bind",
-                &format!("127.0.0.1:{port}"),
-                "--database-url",
-                &url,
-            ])
-            .env("VOLTGATE_LOG", "warn")
-            .kill_on_drop(true)
-            .spawn()?;
+        let base = format!("http://127.0.0.1:{port}");
+        let server = spawn_server(&base, &url)?;
         pids.push(
             server
                 .id()
                 .ok_or_else(|| anyhow!("the server did not start"))?,
         );
         servers.push(server);
-        let base = format!("http://127.0.0.1:{port}");
         for _ in 0..100 {
             if http
                 .get(format!("{base}/healthz"))
@@ -337,11 +439,14 @@ async fn run_one(options: &OcppBench, chargers: usize) -> anyhow::Result<()> {
     let idle = rss(&pids)?;
 
     let connected = Arc::new(AtomicUsize::new(0));
+    let back = Arc::new(AtomicUsize::new(0));
+    let back_after = Arc::new(Latencies::default());
+    let restarted = Arc::new(std::sync::OnceLock::new());
+    let (stop, stopped) = tokio::sync::watch::channel(false);
     let heartbeats = Arc::new(Latencies::default());
     let steady_heartbeats = Arc::new(Latencies::default());
     let steady_from = Arc::new(std::sync::OnceLock::new());
     let connect_started = Instant::now();
-    let stop = Instant::now() + Duration::from_secs(options.duration + 120);
     let gate = Arc::new(Semaphore::new(256));
     let ws_bases: Vec<String> = bases
         .iter()
@@ -352,6 +457,10 @@ async fn run_one(options: &OcppBench, chargers: usize) -> anyhow::Result<()> {
         let connecting = Some(gate.clone().acquire_owned().await?);
         let report = Reporting {
             connected: connected.clone(),
+            back: back.clone(),
+            back_after: back_after.clone(),
+            restarted: restarted.clone(),
+            reconnect: options.restart,
             heartbeats: heartbeats.clone(),
             steady_heartbeats: steady_heartbeats.clone(),
             steady_from: steady_from.clone(),
@@ -359,8 +468,9 @@ async fn run_one(options: &OcppBench, chargers: usize) -> anyhow::Result<()> {
         };
         let (base, failures) = (ws_bases[n % processes].clone(), failures.clone());
         let charging = (n as f64) < chargers as f64 * options.charging_share;
+        let stopped = stopped.clone();
         tokio::spawn(async move {
-            if let Err(error) = charger(base, n, charging, report, stop).await {
+            if let Err(error) = charger(base, n, charging, report, stopped).await {
                 failures.fetch_add(1, Ordering::Relaxed);
                 tracing::debug!(charger = n, "simulated charger ended: {error:#}");
             }
@@ -396,24 +506,27 @@ async fn run_one(options: &OcppBench, chargers: usize) -> anyhow::Result<()> {
                 .await?,
         )?;
         let at = Instant::now();
-        let page = http
+        let response = http
             .post(format!("{base}{link}/commands"))
             .form(&[("command", "restart"), ("csrf", &token)])
             .send()
-            .await?
-            .text()
             .await?;
+        // The verdict travels in the redirect to the charger's page ("…?said=…&ok=true").
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        response.bytes().await?;
         commands.add(at.elapsed());
-        if !page.contains("The charger answered: Accepted.") {
+        if !(location.contains("ok=true") && location.contains("accepted")) {
             refused += 1;
         }
         tokio::time::sleep(spacing.saturating_sub(at.elapsed())).await;
     }
     let steady = rss(&pids)?;
     let failed = failures.load(Ordering::Relaxed);
-    for server in &mut servers {
-        let _ = server.kill().await;
-    }
 
     let per_charger = (loaded.saturating_sub(idle)) as f64 / chargers.max(1) as f64;
     let (n_cmd, cmd50, cmd99, cmd_max) = commands.summary();
@@ -429,7 +542,70 @@ async fn run_one(options: &OcppBench, chargers: usize) -> anyhow::Result<()> {
     println!(
         "    of which from 10 s after the last charger connected: n={n_hb} p50 {hb50:.2} ms, p99 {hb99:.2} ms, max {hb_max:.2} ms"
     );
+    if options.restart {
+        let expected = connected.load(Ordering::Relaxed);
+        restart(&mut servers, &mut pids, &url, &bases, &restarted).await?;
+        let limit = Duration::from_secs(600);
+        while back.load(Ordering::Relaxed) < expected
+            && restarted.get().is_some_and(|at| at.elapsed() < limit)
+        {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let took = restarted.get().map_or(Duration::ZERO, Instant::elapsed);
+        let after = rss(&pids)?;
+        let (n_back, back50, back99, back_max) = back_after.summary();
+        println!(
+            "  reconnect storm: {n_back} of {expected} chargers booted again with their first heartbeat answered, {:.1} s after the restart (per charger p50 {:.1} s, p99 {:.1} s, max {:.1} s); server RSS then {after} KiB",
+            took.as_secs_f64(), back50 / 1000.0, back99 / 1000.0, back_max / 1000.0
+        );
+        tokio::time::sleep(SETTLE).await;
+        let settled = rss(&pids)?;
+        let per_charger = settled.saturating_sub(idle) as f64 / expected.max(1) as f64;
+        println!(
+            "  {} s later: server RSS {settled} KiB -> {per_charger:.1} KiB per connected charger (over the first start's idle)",
+            SETTLE.as_secs()
+        );
+    }
+    let _ = stop.send(true);
+    for server in &mut servers {
+        let _ = server.kill().await;
+    }
     Ok(())
+}
+
+/// Kills every server process at once (as a crash or a restart would) and starts each again on its
+/// address; notes when the kill happened.
+async fn restart(
+    servers: &mut [tokio::process::Child],
+    pids: &mut [u32],
+    url: &str,
+    bases: &[String],
+    restarted: &std::sync::OnceLock<Instant>,
+) -> anyhow::Result<()> {
+    let _ = restarted.set(Instant::now());
+    for server in servers.iter_mut() {
+        server.start_kill()?;
+    }
+    for server in servers.iter_mut() {
+        server.wait().await?;
+    }
+    for ((server, pid), base) in servers.iter_mut().zip(pids.iter_mut()).zip(bases) {
+        *server = spawn_server(base, url)?;
+        *pid = server
+            .id()
+            .ok_or_else(|| anyhow!("the server did not start again"))?;
+    }
+    Ok(())
+}
+
+/// Starts `voltgate serve` on `base`'s address.
+fn spawn_server(base: &str, url: &str) -> anyhow::Result<tokio::process::Child> {
+    let address = base.trim_start_matches("http://");
+    Ok(tokio::process::Command::new(std::env::current_exe()?)
+        .args(["serve", "--bind", address, "--database-url", url])
+        .env("VOLTGATE_LOG", "warn")
+        .kill_on_drop(true)
+        .spawn()?)
 }
 
 /// Paths of charger pages of the first installations (commands go to any of them).
@@ -493,5 +669,25 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::History(options) => crate::bench_history::run(&options).await,
         BenchCommand::Passwords(options) => crate::bench_limits::passwords(&options).await,
         BenchCommand::SlowClients(options) => crate::bench_limits::slow_clients(&options).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_back_off_doubles_up_to_32_s_plus_up_to_5_s() {
+        for charger in [0, 1, 9_999] {
+            let waits: Vec<Duration> = (0..8).map(|attempt| back_off(charger, attempt)).collect();
+            for (attempt, wait) in waits.iter().enumerate() {
+                let base = Duration::from_secs(1 << attempt.min(5));
+                assert!(
+                    *wait >= base && *wait < base + Duration::from_secs(5),
+                    "{wait:?}"
+                );
+            }
+        }
+        assert_ne!(back_off(1, 0), back_off(2, 0), "chargers spread out");
     }
 }

@@ -12,6 +12,7 @@ use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio::time::{interval, Instant, MissedTickBehavior};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 
 /// Options of `voltgate sim`.
@@ -200,7 +201,7 @@ struct Sim {
     reset: bool,
 }
 
-type Socket =
+pub type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 impl Sim {
@@ -556,7 +557,12 @@ pub async fn connect_charger(base: &str, identity: &str, password: &str) -> anyh
     request
         .headers_mut()
         .insert("Authorization", format!("Basic {credentials}").parse()?);
-    let (socket, _) = tokio_tungstenite::connect_async(request)
+    // OCPP frames are small: a few KiB of read buffer instead of tungstenite's 128 KiB, which it
+    // would zero on every read (thousands of simulated chargers share one process in the bench).
+    let config = WebSocketConfig::default()
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0);
+    let (socket, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), false)
         .await
         .with_context(|| format!("connecting to {url}"))?;
     Ok(socket)

@@ -85,7 +85,7 @@ impl Application {
         };
         let routes: Arc<dyn Routes> = match &cluster {
             Some(cluster) => cluster.clone(),
-            None => Arc::new(Local(registry.clone())),
+            None => Arc::new(Local::new(registry.clone())),
         };
         let charging = Arc::new(Charging::new(
             db.store.clone(),
@@ -161,8 +161,10 @@ impl Application {
             self.sessions
                 .continuously_delete_expired(Duration::from_secs(3600)),
         );
+        let giving_back = tokio::spawn(crate::memory::give_back_freed());
         serve(self.listener, self.router, self.limits, shutdown_signal()).await;
         cleanup.abort();
+        giving_back.abort();
         if let Err(error) = self.charging.store.flush().await {
             tracing::warn!(%error, "the chargers' last batched writes could not be written");
         }

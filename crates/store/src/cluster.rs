@@ -132,6 +132,15 @@ impl Listener {
     }
 }
 
+/// What a charger supports of smart charging, as it answered when it connected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Capabilities {
+    /// Its `ChargeProfileMaxStackLevel`.
+    pub max_stack_level: i64,
+    /// Whether it takes limits in amperes (else in watts).
+    pub amperes: bool,
+}
+
 /// A charger whose connection was forgotten because the process holding it stopped renewing its lease.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Orphan {
@@ -212,8 +221,8 @@ impl Cluster {
         Ok(())
     }
 
-    /// Notes that `charger` is connected to `node` (connection `generation` there) and answers which
-    /// live node held it before, if another.
+    /// Notes that `charger` is connected to `node` (connection `generation` there), its capabilities
+    /// not known yet, and answers which live node held it before, if another.
     pub async fn claim(
         &self,
         charger: voltgate_domain::ChargerId,
@@ -231,7 +240,8 @@ impl Cluster {
         sqlx::query(
             "INSERT INTO charger_connections (charger_id, node_id, generation, connected_at) \
              VALUES ($1, $2, $3, now()) ON CONFLICT (charger_id) DO UPDATE SET \
-             node_id = excluded.node_id, generation = excluded.generation, connected_at = excluded.connected_at",
+             node_id = excluded.node_id, generation = excluded.generation, \
+             connected_at = excluded.connected_at, max_stack_level = NULL, amperes = NULL",
         )
         .bind(charger.as_uuid())
         .bind(node.0)
@@ -289,6 +299,56 @@ impl Cluster {
         Ok(online
             .into_iter()
             .map(voltgate_domain::ChargerId::from_uuid)
+            .collect())
+    }
+
+    /// Notes what connection `generation` of `charger` to `node` said it supports (nothing when a newer
+    /// connection took its place).
+    pub async fn note_capabilities(
+        &self,
+        charger: voltgate_domain::ChargerId,
+        node: NodeId,
+        generation: i64,
+        capabilities: Capabilities,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE charger_connections SET max_stack_level = $4, amperes = $5 \
+             WHERE charger_id = $1 AND node_id = $2 AND generation = $3",
+        )
+        .bind(charger.as_uuid())
+        .bind(node.0)
+        .bind(generation)
+        .bind(capabilities.max_stack_level)
+        .bind(capabilities.amperes)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Which of `chargers` are connected to a live node with their capabilities known, and these.
+    pub async fn ready(
+        &self,
+        chargers: &[voltgate_domain::ChargerId],
+    ) -> Result<Vec<(voltgate_domain::ChargerId, Capabilities)>> {
+        let ids: Vec<Uuid> = chargers.iter().map(|c| c.as_uuid()).collect();
+        let ready: Vec<(Uuid, i64, bool)> = sqlx::query_as(
+            "SELECT c.charger_id, c.max_stack_level, c.amperes \
+             FROM charger_connections c JOIN cluster_nodes n ON n.id = c.node_id \
+             WHERE c.charger_id = ANY($1) AND n.lease_until > now() \
+             AND c.max_stack_level IS NOT NULL AND c.amperes IS NOT NULL",
+        )
+        .bind(&ids)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(ready
+            .into_iter()
+            .map(|(charger, max_stack_level, amperes)| {
+                let capabilities = Capabilities {
+                    max_stack_level,
+                    amperes,
+                };
+                (voltgate_domain::ChargerId::from_uuid(charger), capabilities)
+            })
             .collect())
     }
 

@@ -61,3 +61,107 @@ async fn notifications_of_any_size_arrive_in_order() {
         "a fresh message is kept for its readers"
     );
 }
+
+/// A connection's capabilities are known once noted for that very connection: a new connection
+/// starts without them, a note for an older connection is ignored, and chargers of a node whose
+/// lease ran out are not ready.
+#[tokio::test]
+async fn capabilities_belong_to_the_connection_that_noted_them() {
+    use voltgate_domain::authz::ManageUsers;
+    use voltgate_domain::text::{Address, Name};
+    use voltgate_domain::{ChargePointIdentity, Email, InstallationType, Principal};
+    use voltgate_store::cluster::{Capabilities, NodeId};
+    use voltgate_store::testing::on_installation;
+    use voltgate_store::{NewCharger, NewInstallation, NewUser};
+
+    let database = TestDatabase::new(Engine::Postgres).await;
+    let db = voltgate_store::connect(&database.url).await.unwrap();
+    let cluster = db.cluster.clone().expect("PostgreSQL has a cluster");
+    let owner = db
+        .store
+        .create_user(&NewUser {
+            email: Email::parse("owner@example.com").unwrap(),
+            full_name: Name::parse("Owner").unwrap(),
+            password_hash: "x".into(),
+        })
+        .await
+        .unwrap();
+    let site = NewInstallation {
+        name: Name::parse("Garage").unwrap(),
+        address: Address::parse("").unwrap(),
+        installation_type: InstallationType::Go,
+        time_zone: voltgate_domain::Zone::default(),
+    };
+    let installation = db
+        .store
+        .create_installation(owner.id, &site, &Principal::User(owner.id))
+        .await
+        .unwrap();
+    let manage: voltgate_domain::Authorized<ManageUsers> = on_installation(
+        db.store.as_ref(),
+        Principal::User(owner.id),
+        installation.id,
+    )
+    .await
+    .unwrap();
+    let new = NewCharger {
+        identity: ChargePointIdentity::parse("CP-1").unwrap(),
+        name: Name::parse("One").unwrap(),
+        connectors: 1,
+        password_hash: "x".into(),
+    };
+    let charger = db.store.create_charger(&manage, &new).await.unwrap();
+    let (a, b) = (NodeId::random(), NodeId::random());
+    cluster.join(a, Duration::from_secs(30)).await.unwrap();
+    cluster.join(b, Duration::from_secs(30)).await.unwrap();
+    let watts = Capabilities {
+        max_stack_level: 0,
+        amperes: false,
+    };
+
+    cluster.claim(charger.id, a, 1).await.unwrap();
+    assert!(
+        cluster.ready(&[charger.id]).await.unwrap().is_empty(),
+        "not asked yet"
+    );
+    cluster
+        .note_capabilities(charger.id, a, 1, watts)
+        .await
+        .unwrap();
+    assert_eq!(
+        cluster.ready(&[charger.id]).await.unwrap(),
+        vec![(charger.id, watts)]
+    );
+
+    assert_eq!(cluster.claim(charger.id, b, 7).await.unwrap(), Some(a));
+    assert!(
+        cluster.ready(&[charger.id]).await.unwrap().is_empty(),
+        "a new connection starts without"
+    );
+    cluster
+        .note_capabilities(charger.id, a, 1, watts)
+        .await
+        .unwrap();
+    assert!(
+        cluster.ready(&[charger.id]).await.unwrap().is_empty(),
+        "the old connection's note is ignored"
+    );
+    let amperes = Capabilities {
+        max_stack_level: 3,
+        amperes: true,
+    };
+    cluster
+        .note_capabilities(charger.id, b, 7, amperes)
+        .await
+        .unwrap();
+    assert_eq!(
+        cluster.ready(&[charger.id]).await.unwrap(),
+        vec![(charger.id, amperes)]
+    );
+
+    cluster.leave(b).await.unwrap();
+    assert!(
+        cluster.ready(&[charger.id]).await.unwrap().is_empty(),
+        "its process left"
+    );
+}

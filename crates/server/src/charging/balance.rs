@@ -14,7 +14,6 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use futures::future::join_all;
-use rust_ocpp::v1_6::messages::get_configuration::GetConfigurationRequest;
 use rust_ocpp::v1_6::types::ChargingProfileStatus;
 use tokio::sync::oneshot;
 use voltgate_domain::balancing::{
@@ -27,7 +26,7 @@ use voltgate_ocpp::{Answer, Command, CommandError};
 use voltgate_store::cluster::Cluster;
 use voltgate_store::{ConnectorLimit, Store, StoreError};
 
-use super::profiles::{self, ProfileCaps, CAPABILITY_KEYS};
+use super::profiles::{self, ProfileCaps};
 use super::Routes;
 
 /// A connector: its charger and number.
@@ -174,7 +173,6 @@ pub struct Balancer {
     cluster: Option<Cluster>,
     timeout: Duration,
     runs: Mutex<HashMap<InstallationId, Waiting>>,
-    caps: Mutex<HashMap<ChargerId, ProfileCaps>>,
     resend: Mutex<HashSet<ChargerId>>,
 }
 
@@ -195,7 +193,6 @@ impl Balancer {
             cluster,
             timeout,
             runs: Mutex::default(),
-            caps: Mutex::default(),
             resend: Mutex::default(),
         }
     }
@@ -227,10 +224,9 @@ impl Balancer {
         told
     }
 
-    /// A charger (re)connected or booted: its capabilities are read again and its default limits
-    /// sent again, even where they look settled (it may have lost them).
+    /// A charger (re)connected or booted: its default limits are sent again, even where they look
+    /// settled (it may have lost them), by the next run that finds it ready.
     pub fn charger_connected(&self, charger: ChargerId) {
-        locked(&self.caps).remove(&charger);
         locked(&self.resend).insert(charger);
     }
 
@@ -280,35 +276,30 @@ impl Balancer {
         };
         let settings = site.settings;
         let (mut connectors, facts) = self.connectors(installation).await?;
-        let online: Vec<(ChargerId, String)> = {
+        // Limits go only to chargers connected with their capabilities known (the process holding
+        // each asked it once when it connected); the others count as offline for this run.
+        let ready: HashMap<ChargerId, ProfileCaps> = {
             let mut seen = HashSet::new();
             let chargers: Vec<(ChargerId, &str)> = connectors
                 .iter()
                 .filter(|c| seen.insert(c.key.0))
                 .filter_map(|c| Some((c.key.0, facts.get(&c.key)?.identity.as_str())))
                 .collect();
-            let reachable = self.routes.online(&chargers).await;
-            chargers
-                .into_iter()
-                .filter(|(id, _)| reachable.contains(id))
-                .map(|(id, identity)| (id, identity.to_owned()))
-                .collect()
+            self.routes.ready(&chargers).await
         };
-        join_all(online.iter().map(|(id, identity)| self.caps(*id, identity))).await;
         let resend: HashSet<ChargerId> = {
             let mut resend = locked(&self.resend);
-            let due = online
-                .iter()
-                .map(|(id, _)| *id)
-                .filter(|id| resend.contains(id));
-            let due: HashSet<ChargerId> = due.collect();
+            let due: HashSet<ChargerId> = ready
+                .keys()
+                .copied()
+                .filter(|id| resend.contains(id))
+                .collect();
             resend.retain(|id| !due.contains(id));
             due
         };
         let before = connectors.clone();
-        let reachable: HashSet<ChargerId> = online.iter().map(|(id, _)| *id).collect();
-        let is_reachable = |key: &Key| reachable.contains(&key.0);
-        let deliver = |send: Send<Key>| self.deliver(send, &facts, settings.phases);
+        let is_reachable = |key: &Key| ready.contains_key(&key.0);
+        let deliver = |send: Send<Key>| self.deliver(send, &facts, &ready, settings.phases);
         let ceilings = self.ceilings(installation, &connectors).await?;
         let mut round = settle(
             available(&settings),
@@ -326,7 +317,7 @@ impl Balancer {
             .any(|(send, delivery)| send.purpose == Purpose::Tx && *delivery == Delivery::Rejected)
         {
             // A charger refused TxProfiles: its sessions are limited through the default instead.
-            let deliver = |send: Send<Key>| self.deliver(send, &facts, settings.phases);
+            let deliver = |send: Send<Key>| self.deliver(send, &facts, &ready, settings.phases);
             let again = settle(
                 available(&settings),
                 settings.max_current,
@@ -420,35 +411,17 @@ impl Balancer {
         Ok((connectors, facts))
     }
 
-    /// What a charger supports of smart charging, asked once per connection.
-    async fn caps(&self, charger: ChargerId, identity: &str) -> ProfileCaps {
-        if let Some(caps) = locked(&self.caps).get(&charger) {
-            return *caps;
-        }
-        let ask = Command::GetConfiguration(GetConfigurationRequest {
-            key: Some(CAPABILITY_KEYS.iter().map(|k| k.to_string()).collect()),
-        });
-        let caps = match self.routes.call(charger, identity, ask, self.timeout).await {
-            Ok(Answer::GetConfiguration(answer)) => ProfileCaps::from_configuration(&answer),
-            Ok(_) | Err(CommandError::Refused(..)) | Err(CommandError::BadAnswer(_)) => {
-                ProfileCaps::default()
-            }
-            Err(_) => return ProfileCaps::default(),
-        };
-        locked(&self.caps).insert(charger, caps);
-        caps
-    }
-
     async fn deliver(
         &self,
         send: Send<Key>,
         facts: &HashMap<Key, Facts>,
+        ready: &HashMap<ChargerId, ProfileCaps>,
         phases: Phases,
     ) -> Delivery {
-        let Some(facts) = facts.get(&send.key) else {
+        let (Some(facts), Some(caps)) = (facts.get(&send.key), ready.get(&send.key.0).copied())
+        else {
             return Delivery::NotSent;
         };
-        let caps = self.caps(send.key.0, &facts.identity).await;
         let request = profiles::limit(
             send.purpose,
             send.key.1,

@@ -403,8 +403,7 @@ impl CentralSystem for Charging {
             tracing::warn!(charger = %charger.identity, %error, "could not note the connection");
         }
         self.routes.connected(charger).await;
-        self.balancer.charger_connected(charger.id);
-        self.rebalance(charger.installation);
+        self.learn_capabilities(charger);
         self.events.publish(Event::ChargerOnline {
             installation: charger.installation,
             charger: charger.id,

@@ -15,7 +15,7 @@ use std::time::Duration;
 use std::collections::HashSet;
 
 use voltgate_domain::{ChargerId, InstallationId};
-use voltgate_ocpp::Registry;
+use voltgate_ocpp::{ChargerRef, Registry};
 use voltgate_store::cluster::Cluster;
 use voltgate_store::Store;
 
@@ -67,6 +67,28 @@ impl Charging {
     /// Works out the installation's limits anew (after its settings changed, say), without waiting.
     pub fn rebalance(&self, installation: InstallationId) {
         drop(self.balancer.request(installation));
+    }
+
+    /// A charger connected to this process: asks it, once for this connection, what it supports of
+    /// smart charging, keeps the answer where every process reads it, and then has its installation
+    /// rebalanced, its default limits sent again. Until then load balancing counts it as offline, so
+    /// no process ever has to ask it across processes.
+    fn learn_capabilities(&self, charger: &ChargerRef) {
+        let registry = self.registry.clone();
+        let routes = self.routes.clone();
+        let balancer = self.balancer.clone();
+        let timeout = self.command_timeout;
+        let charger = charger.clone();
+        tokio::spawn(async move {
+            let Some(capabilities) =
+                profiles::ask(&registry, charger.identity.as_str(), timeout).await
+            else {
+                return;
+            };
+            routes.note_capabilities(&charger, capabilities).await;
+            balancer.charger_connected(charger.id);
+            drop(balancer.request(charger.installation));
+        });
     }
 }
 

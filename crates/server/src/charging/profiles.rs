@@ -2,7 +2,11 @@
 //! connector, shaped by what the charger says it supports.
 
 use rust_decimal::Decimal;
-use rust_ocpp::v1_6::messages::get_configuration::GetConfigurationResponse;
+use std::time::Duration;
+
+use rust_ocpp::v1_6::messages::get_configuration::{
+    GetConfigurationRequest, GetConfigurationResponse,
+};
 use rust_ocpp::v1_6::messages::set_charging_profile::SetChargingProfileRequest;
 use rust_ocpp::v1_6::types::{
     ChargingProfile, ChargingProfileKindType, ChargingProfilePurposeType, ChargingRateUnitType,
@@ -10,6 +14,8 @@ use rust_ocpp::v1_6::types::{
 };
 use voltgate_domain::balancing::Purpose;
 use voltgate_domain::settings::{Amperes, Phases};
+use voltgate_ocpp::{Answer, Command, CommandError, Registry};
+use voltgate_store::cluster::Capabilities;
 
 /// The configuration keys that say what a charger supports of smart charging.
 pub const CAPABILITY_KEYS: [&str; 2] = [
@@ -67,6 +73,45 @@ impl ProfileCaps {
             }
         }
         caps
+    }
+}
+
+impl From<ProfileCaps> for Capabilities {
+    fn from(caps: ProfileCaps) -> Self {
+        Self {
+            max_stack_level: i64::from(caps.max_stack_level),
+            amperes: caps.amperes,
+        }
+    }
+}
+
+impl From<Capabilities> for ProfileCaps {
+    /// A stored stack level outside `u32` (none is written) reads as "any".
+    fn from(stored: Capabilities) -> Self {
+        Self {
+            max_stack_level: u32::try_from(stored.max_stack_level).unwrap_or(u32::MAX),
+            amperes: stored.amperes,
+        }
+    }
+}
+
+/// Asks a charger connected to this process what it supports of smart charging. A charger that
+/// refuses the question or answers it badly supports what one that does not say supports; `None`
+/// when its connection ended first.
+pub async fn ask(registry: &Registry, identity: &str, timeout: Duration) -> Option<ProfileCaps> {
+    let question = Command::GetConfiguration(GetConfigurationRequest {
+        key: Some(CAPABILITY_KEYS.iter().map(|k| k.to_string()).collect()),
+    });
+    match registry.call(identity, question, timeout).await {
+        Ok(Answer::GetConfiguration(answer)) => Some(ProfileCaps::from_configuration(&answer)),
+        Err(
+            CommandError::Offline
+            | CommandError::Disconnected
+            | CommandError::Replaced
+            | CommandError::Dropped,
+        ) => None,
+        // Refused, a bad answer, or none in time: limits go in the unit every charger takes.
+        Ok(_) | Err(_) => Some(ProfileCaps::default()),
     }
 }
 

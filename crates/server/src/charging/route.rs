@@ -6,8 +6,11 @@
 //! lease runs. A command for a charger held elsewhere travels to its node by LISTEN/NOTIFY on the
 //! node's own channel, is sent there with what is left of the caller's time, and its answer (or why
 //! there is none) comes back the same way. A charger that connects to another node has its old
-//! connection closed. Everything goes through [`Routes`], so a message bus could replace PostgreSQL
-//! here without the rest of the service noticing.
+//! connection closed. What a charger supports of smart charging is asked once per connection by the
+//! process it is connected to and kept with its connection (in memory on SQLite, in
+//! `charger_connections` on PostgreSQL), so load balancing on any process reads it instead of asking.
+//! Everything goes through [`Routes`], so a message bus could replace PostgreSQL here without the
+//! rest of the service noticing.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,8 +23,10 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 use voltgate_domain::ChargerId;
 use voltgate_ocpp::{Answer, ChargerRef, Command, CommandError, ErrorCode, Registry};
-use voltgate_store::cluster::{Cluster, Heard, NodeId, Orphan};
+use voltgate_store::cluster::{Capabilities, Cluster, Heard, NodeId, Orphan};
 use voltgate_store::StoreError;
+
+use super::profiles::ProfileCaps;
 
 /// How long past the caller's deadline an answer from another node is awaited (the holder gives its
 /// own verdict by then).
@@ -37,6 +42,12 @@ pub trait Routes: Send + Sync {
     async fn disconnected(&self, charger: &ChargerRef) -> bool;
     /// Which of these chargers (id and identity) are connected to some process of the service.
     async fn online(&self, chargers: &[(ChargerId, &str)]) -> HashSet<ChargerId>;
+    /// Keeps what a charger connected to this process answered it supports of smart charging (asked
+    /// once per connection) where every process reads it.
+    async fn note_capabilities(&self, charger: &ChargerRef, capabilities: ProfileCaps);
+    /// Which of these chargers are connected to some process with their capabilities for that
+    /// connection known, and these: the chargers load balancing can send limits to now.
+    async fn ready(&self, chargers: &[(ChargerId, &str)]) -> HashMap<ChargerId, ProfileCaps>;
     /// Sends a command to the charger wherever it is connected and waits for its answer, at most
     /// `timeout` (plus a short grace for the verdict to travel).
     async fn call(
@@ -53,22 +64,59 @@ pub trait Routes: Send + Sync {
     }
 }
 
-/// One process is the whole service.
-pub struct Local(pub Arc<Registry>);
+/// One process is the whole service: its registry says who is connected, and the capabilities of
+/// the chargers connected to it are kept in memory.
+pub struct Local {
+    registry: Arc<Registry>,
+    /// By charger connected here: its capabilities, once its connection answered.
+    capabilities: Mutex<HashMap<ChargerId, Option<ProfileCaps>>>,
+}
+
+impl Local {
+    /// The routes of a process that is the whole service.
+    pub fn new(registry: Arc<Registry>) -> Self {
+        Self {
+            registry,
+            capabilities: Mutex::default(),
+        }
+    }
+}
 
 #[async_trait]
 impl Routes for Local {
-    async fn connected(&self, _: &ChargerRef) {}
+    async fn connected(&self, charger: &ChargerRef) {
+        locked(&self.capabilities).insert(charger.id, None);
+    }
 
-    async fn disconnected(&self, _: &ChargerRef) -> bool {
+    async fn disconnected(&self, charger: &ChargerRef) -> bool {
+        let mut capabilities = locked(&self.capabilities);
+        capabilities.remove(&charger.id);
+        if capabilities.is_empty() {
+            capabilities.shrink_to_fit();
+        }
         false
     }
 
     async fn online(&self, chargers: &[(ChargerId, &str)]) -> HashSet<ChargerId> {
         chargers
             .iter()
-            .filter(|(_, identity)| self.0.is_online(identity))
+            .filter(|(_, identity)| self.registry.is_online(identity))
             .map(|(id, _)| *id)
+            .collect()
+    }
+
+    async fn note_capabilities(&self, charger: &ChargerRef, capabilities: ProfileCaps) {
+        if let Some(known) = locked(&self.capabilities).get_mut(&charger.id) {
+            *known = Some(capabilities);
+        }
+    }
+
+    async fn ready(&self, chargers: &[(ChargerId, &str)]) -> HashMap<ChargerId, ProfileCaps> {
+        let known = locked(&self.capabilities);
+        chargers
+            .iter()
+            .filter(|(_, identity)| self.registry.is_online(identity))
+            .filter_map(|(id, _)| Some((*id, (*known.get(id)?)?)))
             .collect()
     }
 
@@ -79,7 +127,7 @@ impl Routes for Local {
         command: Command,
         timeout: Duration,
     ) -> Result<Answer, CommandError> {
-        self.0.call(identity, command, timeout).await
+        self.registry.call(identity, command, timeout).await
     }
 }
 
@@ -165,14 +213,24 @@ fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// A charger connected to this process.
+#[derive(Clone, Copy)]
+struct Held {
+    charger: ChargerId,
+    /// The connection's number.
+    generation: i64,
+    /// What it answered it supports, once it did (noted again if the lease had run out).
+    capabilities: Option<Capabilities>,
+}
+
 /// The processes of a service on one PostgreSQL.
 pub struct ClusterRoutes {
     registry: Arc<Registry>,
     cluster: Cluster,
     me: NodeId,
     lease: Duration,
-    /// The chargers connected here: id and the connection's number, by identity.
-    held: Mutex<HashMap<String, (ChargerId, i64)>>,
+    /// The chargers connected here, by identity.
+    held: Mutex<HashMap<String, Held>>,
     generations: AtomicU64,
     /// Calls sent to other nodes, waiting for their answers.
     waiting: Mutex<HashMap<u64, oneshot::Sender<Result<Value, Failure>>>>,
@@ -227,9 +285,16 @@ impl ClusterRoutes {
         }
         tracing::warn!("cluster: this process's lease had run out; joining again");
         self.cluster.join(self.me, self.lease).await?;
-        let held: Vec<(ChargerId, i64)> = locked(&self.held).values().copied().collect();
-        for (charger, generation) in held {
-            self.cluster.claim(charger, self.me, generation).await?;
+        let held: Vec<Held> = locked(&self.held).values().copied().collect();
+        for held in held {
+            self.cluster
+                .claim(held.charger, self.me, held.generation)
+                .await?;
+            if let Some(capabilities) = held.capabilities {
+                self.cluster
+                    .note_capabilities(held.charger, self.me, held.generation, capabilities)
+                    .await?;
+            }
         }
         Ok(())
     }
@@ -347,10 +412,12 @@ impl Drop for Waiter<'_> {
 impl Routes for ClusterRoutes {
     async fn connected(&self, charger: &ChargerRef) {
         let generation = self.generations.fetch_add(1, Ordering::Relaxed) as i64 + 1;
-        locked(&self.held).insert(
-            charger.identity.as_str().to_owned(),
-            (charger.id, generation),
-        );
+        let held = Held {
+            charger: charger.id,
+            generation,
+            capabilities: None,
+        };
+        locked(&self.held).insert(charger.identity.as_str().to_owned(), held);
         match self.cluster.claim(charger.id, self.me, generation).await {
             Ok(Some(before)) => {
                 let close = Message::Close {
@@ -372,8 +439,8 @@ impl Routes for ClusterRoutes {
         let generation = {
             let mut held = locked(&self.held);
             match held.get(identity) {
-                Some((_, generation)) if !self.registry.is_online(identity) => {
-                    let generation = *generation;
+                Some(connection) if !self.registry.is_online(identity) => {
+                    let generation = connection.generation;
                     held.remove(identity);
                     generation
                 }
@@ -395,7 +462,47 @@ impl Routes for ClusterRoutes {
             Ok(online) => online.into_iter().collect(),
             Err(error) => {
                 tracing::warn!(%error, "cluster: which chargers are online could not be read; showing this process's");
-                Local(self.registry.clone()).online(chargers).await
+                Local::new(self.registry.clone()).online(chargers).await
+            }
+        }
+    }
+
+    async fn note_capabilities(&self, charger: &ChargerRef, capabilities: ProfileCaps) {
+        let capabilities = Capabilities::from(capabilities);
+        let generation = {
+            let mut held = locked(&self.held);
+            let Some(connection) = held.get_mut(charger.identity.as_str()) else {
+                return;
+            };
+            connection.capabilities = Some(capabilities);
+            connection.generation
+        };
+        let noted = self
+            .cluster
+            .note_capabilities(charger.id, self.me, generation, capabilities)
+            .await;
+        if let Err(error) = noted {
+            tracing::warn!(charger = %charger.identity, %error, "cluster: the charger's capabilities could not be noted");
+        }
+    }
+
+    async fn ready(&self, chargers: &[(ChargerId, &str)]) -> HashMap<ChargerId, ProfileCaps> {
+        let ids: Vec<ChargerId> = chargers.iter().map(|(id, _)| *id).collect();
+        match self.cluster.ready(&ids).await {
+            Ok(ready) => ready
+                .into_iter()
+                .map(|(charger, capabilities)| (charger, capabilities.into()))
+                .collect(),
+            Err(error) => {
+                tracing::warn!(%error, "cluster: which chargers are ready could not be read; taking this process's");
+                let held = locked(&self.held);
+                chargers
+                    .iter()
+                    .filter_map(|(id, identity)| {
+                        let capabilities = held.get(*identity)?.capabilities?;
+                        Some((*id, capabilities.into()))
+                    })
+                    .collect()
             }
         }
     }

@@ -1,5 +1,8 @@
 //! `/ocpp/{identity}`: where chargers connect (OCPP 1.6J over WebSocket, HTTP Basic auth).
 
+use std::future::Future;
+use std::sync::Arc;
+
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use axum::extract::{Path, State, WebSocketUpgrade};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -9,15 +12,19 @@ use axum::Router;
 use base64::Engine as _;
 use futures::{SinkExt, StreamExt};
 use voltgate_domain::ChargePointIdentity;
-use voltgate_ocpp::{run_session, ChargerRef, WsIn, WsOut, SUBPROTOCOL};
+use voltgate_ocpp::{
+    run_session, CentralSystem, ChargerRef, Registry, SessionConfig, WsIn, WsOut, SUBPROTOCOL,
+};
 
 use crate::charging::secrets;
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// A small read buffer keeps an idle connection at a few KiB instead of 128 KiB; it grows only while a
-/// larger message is being read.
-const READ_BUFFER: usize = 4 * 1024;
+/// Every connection holds its whole read buffer for its whole life (tungstenite zeroes it to read into
+/// it), so it is small: 1 KiB instead of tungstenite's 128 KiB. Heartbeats, statuses and most meter
+/// values are a few hundred bytes; room for a larger message is reserved when its header arrives,
+/// and it is read 1 KiB at a time.
+const READ_BUFFER: usize = 1024;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/ocpp/{identity}", get(connect))
@@ -107,9 +114,25 @@ async fn connect(
         .write_buffer_size(0)
         .max_message_size(largest)
         .max_frame_size(largest);
+    // The connection's task keeps what its closure captures for as long as it runs: one box, not
+    // the whole application state.
+    let connection = Box::new(Connection {
+        charger,
+        registry: app.registry.clone(),
+        central: app.central.clone(),
+        config: app.sessions,
+    });
     Ok(upgrade
-        .on_upgrade(move |socket| serve(app, charger, socket))
+        .on_upgrade(move |socket| serve(*connection, socket))
         .into_response())
+}
+
+/// What a charger's connection needs for its session.
+struct Connection {
+    charger: ChargerRef,
+    registry: Arc<Registry>,
+    central: Arc<dyn CentralSystem>,
+    config: SessionConfig,
 }
 
 /// Whether the transport refused a message for its size.
@@ -122,7 +145,9 @@ fn too_big(error: &axum::Error) -> bool {
     )
 }
 
-async fn serve(app: AppState, charger: ChargerRef, socket: WebSocket) {
+/// The session over the socket. Not an `async fn`: the socket is split before the future is made, so
+/// the future (kept for the connection's whole life) holds the two halves, not the socket too.
+fn serve(connection: Connection, socket: WebSocket) -> impl Future<Output = ()> {
     let (sink, stream) = socket.split();
     let sink = sink.with(|out: WsOut| async move {
         Ok::<_, axum::Error>(match out {
@@ -145,12 +170,11 @@ async fn serve(app: AppState, charger: ChargerRef, socket: WebSocket) {
         }
     });
     run_session(
-        charger,
+        connection.charger,
         Box::pin(sink),
         Box::pin(stream),
-        app.registry.clone(),
-        app.central.clone(),
-        app.sessions,
+        connection.registry,
+        connection.central,
+        connection.config,
     )
-    .await;
 }

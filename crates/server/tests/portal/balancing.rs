@@ -8,7 +8,7 @@ use voltgate_domain::InstallationId;
 use voltgate_store::Engine;
 
 use crate::charge_point::add_charger;
-use crate::fleet::{self, arm, connector, until, worst, Behaviour, Shared, SimCharger};
+use crate::fleet::{self, arm, connector, questions, until, worst, Behaviour, Shared, SimCharger};
 use crate::helpers::{spawn_app_with, Browser, TestApp};
 use crate::installations::create_installation;
 use crate::on_both_engines;
@@ -21,6 +21,7 @@ on_both_engines!(
     the_queue_follows_the_servers_clock,
     pausing_a_session_frees_its_share,
     profiles_follow_what_the_charger_supports,
+    capabilities_are_asked_once_per_connection,
 );
 
 /// Limits are sent within 2 s or counted as unanswered.
@@ -275,4 +276,52 @@ async fn profiles_follow_what_the_charger_supports(engine: Engine) {
         })
     })
     .await;
+}
+
+/// Rebalances read what a charger supports from where its connection noted it: it is asked once per
+/// connection, however often its installation is rebalanced, and once more when it reconnects.
+async fn capabilities_are_asked_once_per_connection(engine: Engine) {
+    let app = app(engine).await;
+    let owner = app.signed_up("owner@example.no", "Owner").await;
+    let installation = create_installation(&owner, "Borettslag", "go").await;
+    set_available(&owner, installation, "20").await;
+    let shared = Shared::default();
+    let (password, _) = add_charger(&owner, installation, "CP-A", 1).await;
+    let a = SimCharger::start(&app.base, "CP-A", &password, &shared).await;
+    let (password_b, _) = add_charger(&owner, installation, "CP-B", 1).await;
+    let _b = SimCharger::start(&app.base, "CP-B", &password_b, &shared).await;
+    for available in ["12", "16", "24"] {
+        set_available(&owner, installation, available).await;
+    }
+    until(&shared, "the last settings' limits arrived", |truth| {
+        ["CP-A", "CP-B"].iter().all(|name| {
+            truth
+                .connectors
+                .get(&(name.to_string(), 1))
+                .is_some_and(|c| c.default == Some(12.0))
+        })
+    })
+    .await;
+    assert_eq!(questions(&shared, "CP-A"), 1);
+    assert_eq!(questions(&shared, "CP-B"), 1);
+    a.disconnect().await;
+    let sent = connector(&shared, "CP-A", 1).profiles.len();
+    let _a = SimCharger::start(&app.base, "CP-A", &password, &shared).await;
+    until(
+        &shared,
+        "the reconnected charger gets its default again",
+        |truth| {
+            truth
+                .connectors
+                .get(&("CP-A".to_string(), 1))
+                .is_some_and(|c| c.profiles.len() > sent)
+        },
+    )
+    .await;
+    assert_eq!(
+        questions(&shared, "CP-A"),
+        2,
+        "asked again on its new connection"
+    );
+    assert_eq!(questions(&shared, "CP-B"), 1);
 }

@@ -16,7 +16,7 @@ use voltgate_store::testing::TestDatabase;
 use voltgate_store::Engine;
 
 use crate::charge_point::{add_charger, ChargePoint};
-use crate::fleet::{arm, until, worst, Shared, SimCharger};
+use crate::fleet::{self, arm, questions, until, worst, Shared, SimCharger};
 use crate::helpers::Browser;
 use crate::installations::create_installation;
 
@@ -296,4 +296,52 @@ async fn load_balancing_across_processes_never_goes_over() {
         "the accepted limits never add up to more than 20 A: {} A",
         worst(&shared)
     );
+}
+
+/// A charger is asked what it supports once per connection, by the process it is connected to;
+/// rebalances run on the other processes read the answer from the database (they never ask across
+/// processes) and send limits in the charger's unit and at its stack level.
+#[tokio::test]
+async fn capabilities_are_asked_once_by_the_process_holding_the_charger() {
+    let (_database, processes) = three().await;
+    let (owner, installation) = owner_with_installation(&processes[0]).await;
+    let (password, _) = add_charger(&owner, installation, "CP-W", 1).await;
+    let shared = Shared::default();
+    let reports = fleet::capabilities(0, "Power");
+    let _charger =
+        SimCharger::start_reporting(&processes[0].base, "CP-W", &password, &shared, reports).await;
+    let in_watts = |amperes: f64| {
+        move |truth: &crate::fleet::Truth| {
+            truth.connectors.get(&("CP-W".into(), 1)).is_some_and(|c| {
+                c.profiles
+                    .last()
+                    .is_some_and(|(purpose, limit, unit, stack)| {
+                        purpose == "TxDefaultProfile"
+                            && unit == "W"
+                            && *stack == 0
+                            && *limit == amperes * 230.0 * 3.0
+                    })
+            })
+        }
+    };
+    for (process, amperes) in [(&processes[1], 12.0), (&processes[2], 16.0)] {
+        let page = format!("/installations/{installation}");
+        let settings = [
+            ("max_current", "32"),
+            ("available_mode", "all"),
+            ("available_current", &*amperes.to_string()),
+            ("phases", "3"),
+        ];
+        let response = on(&owner, process)
+            .submit(&page, &format!("{page}/settings"), &settings)
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        until(
+            &shared,
+            "the new default arrives in watts",
+            in_watts(amperes),
+        )
+        .await;
+    }
+    assert_eq!(questions(&shared, "CP-W"), 1);
 }

@@ -52,6 +52,8 @@ pub struct Truth {
     pub charger_max: HashMap<String, f64>,
     /// The highest total seen since `arm`, when armed.
     pub worst: Option<f64>,
+    /// How often each charger was asked its capabilities (GetConfiguration).
+    pub questions: HashMap<String, usize>,
 }
 
 impl Truth {
@@ -107,6 +109,15 @@ pub fn arm(shared: &Shared) {
 /// The highest total seen since `arm`.
 pub fn worst(shared: &Shared) -> f64 {
     lock(shared).worst.unwrap_or(f64::NAN)
+}
+
+/// How often a charger was asked its capabilities.
+pub fn questions(shared: &Shared, identity: &str) -> usize {
+    lock(shared)
+        .questions
+        .get(identity)
+        .copied()
+        .unwrap_or_default()
 }
 
 /// A copy of one connector's state.
@@ -175,7 +186,13 @@ impl Task {
     /// The answer to a CALL of the central system, or none (silence).
     fn answer(&mut self, action: &str, payload: &Value) -> Option<Value> {
         match action {
-            "GetConfiguration" => Some(self.capabilities.clone()),
+            "GetConfiguration" => {
+                *lock(&self.shared)
+                    .questions
+                    .entry(self.identity.clone())
+                    .or_default() += 1;
+                Some(self.capabilities.clone())
+            }
             "SetChargingProfile" => match self.behaviour {
                 Behaviour::Accept => {
                     self.apply_profile(payload);
@@ -372,6 +389,7 @@ pub async fn until(shared: &Shared, what: &str, check: impl Fn(&Truth) -> bool) 
                 connectors: truth.connectors.clone(),
                 charger_max: truth.charger_max.clone(),
                 worst: None,
+                questions: HashMap::new(),
             }
         };
         if check(&snapshot) {
