@@ -454,7 +454,8 @@ impl ChargerStore for EngineStore {
     async fn start_charge_session(&self, charger: ChargerId, new: &NewChargeSession) -> Result<i32> {
         let inserted: Option<i32> = sqlx::query_scalar(
             "INSERT INTO charge_sessions (charger_id, connector_id, id_tag, user_id, started_at, meter_start, \
-             authorized, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             authorized, received_at, installation_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, (SELECT installation_id FROM chargers WHERE id = $1)) \
              ON CONFLICT (charger_id, connector_id, id_tag, started_at, meter_start) DO NOTHING RETURNING id",
         )
         .bind(charger.as_uuid())
