@@ -306,7 +306,12 @@ async fn run_one(options: &OcppBench, chargers: usize) -> anyhow::Result<()> {
                 "--database-url",
                 &url,
             ])
-            .env("VOLTGATE_LOG", "warn")
+            // `VOLTGATE_BENCH_SERVER_LOG` (e.g. `warn,tower_http=debug,sqlx::query=debug`) shows
+            // where a request's time goes.
+            .env(
+                "VOLTGATE_LOG",
+                std::env::var("VOLTGATE_BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .kill_on_drop(true)
             .spawn()?;
         pids.push(

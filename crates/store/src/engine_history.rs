@@ -114,8 +114,27 @@ impl EngineStore {
         Ok(rows.into_iter().map(ChargeSession::from).collect())
     }
 
-    /// How many sessions a filter matches and their energy.
+    /// How many sessions a filter matches and their energy. The whole history's count and energy are
+    /// kept by triggers (migration 0014); the first and last start come from the index either way.
     pub(crate) async fn history_totals(&self, installation: InstallationId, filter: &HistoryFilter) -> Result<HistoryTotals> {
+        if *filter == HistoryFilter::default() {
+            type Row = (Option<i64>, Option<f64>, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+            let (sessions, energy_wh, first, last): Row = sqlx::query_as(
+                "SELECT (SELECT sessions FROM installation_history_totals WHERE installation_id = $1), \
+                 (SELECT energy_wh FROM installation_history_totals WHERE installation_id = $1), \
+                 (SELECT MIN(started_at) FROM charge_sessions WHERE installation_id = $1), \
+                 (SELECT MAX(started_at) FROM charge_sessions WHERE installation_id = $1)",
+            )
+            .bind(installation.as_uuid())
+            .fetch_one(&self.pool)
+            .await?;
+            return Ok(HistoryTotals {
+                sessions: sessions.unwrap_or(0),
+                energy_wh: energy_wh.unwrap_or(0.0),
+                first,
+                last,
+            });
+        }
         let (from, _) = history_from(filter, false);
         let sql = format!("SELECT COUNT(*), SUM({ENERGY}), MIN(s.started_at), MAX(s.started_at) {from}");
         type Row = (i64, Option<f64>, Option<DateTime<Utc>>, Option<DateTime<Utc>>);

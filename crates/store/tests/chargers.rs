@@ -979,6 +979,13 @@ async fn sessions_keep_their_installation_across_migration_0014(engine: Engine) 
         .import_charge_sessions(ChargerId::from_uuid(chargers[1]), &[imported])
         .await
         .unwrap();
+    // The started one stops with 5 Wh (as a stop or a correction writes it).
+    with_raw_pool!(engine, guard.url.as_str(), |pool| {
+        sqlx::query("UPDATE charge_sessions SET energy_wh = 5 WHERE id_tag = 'NEW'")
+            .execute(&pool)
+            .await
+            .unwrap();
+    });
     let totals = db
         .store
         .charge_history_totals(second, &HistoryFilter::default())
@@ -986,8 +993,20 @@ async fn sessions_keep_their_installation_across_migration_0014(engine: Engine) 
         .unwrap();
     assert_eq!(
         (totals.sessions, totals.energy_wh),
-        (BEFORE + 2, sum(BEFORE) + 7.0)
+        (BEFORE + 2, sum(BEFORE) + 12.0)
     );
+    // The same from the sessions themselves (a filter that matches all of them).
+    let everything = HistoryFilter {
+        from: Some(Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap()),
+        ..HistoryFilter::default()
+    };
+    let counted = db
+        .store
+        .charge_history_totals(second, &everything)
+        .await
+        .unwrap();
+    assert_eq!((counted.sessions, counted.energy_wh), (totals.sessions, totals.energy_wh));
+    assert_eq!((counted.first, counted.last), (totals.first, totals.last));
 
     // The second charger moves to the first installation (no page does this today; the database
     // keeps the sessions with it if anything ever does).
@@ -1014,7 +1033,7 @@ async fn sessions_keep_their_installation_across_migration_0014(engine: Engine) 
         (totals.sessions, totals.energy_wh),
         (
             2 * BEFORE + during + 2,
-            sum(BEFORE + during) + sum(BEFORE) + 7.0
+            sum(BEFORE + during) + sum(BEFORE) + 12.0
         )
     );
 
@@ -1041,6 +1060,6 @@ async fn sessions_keep_their_installation_across_migration_0014(engine: Engine) 
         .unwrap();
     assert_eq!(
         (totals.sessions, totals.energy_wh),
-        (BEFORE + 2, sum(BEFORE) + 7.0)
+        (BEFORE + 2, sum(BEFORE) + 12.0)
     );
 }
