@@ -386,6 +386,7 @@ async fn run_one(options: &OcppBench, chargers: usize) -> anyhow::Result<()> {
     let loaded = rss(&pids)?;
 
     let commands = Latencies::default();
+    let pages = Latencies::default();
     let spacing = Duration::from_secs(options.duration) / options.commands.max(1) as u32;
     let chargers_page: Vec<String> = charger_links(&http, &base).await?;
     let mut refused = 0;
@@ -401,15 +402,33 @@ async fn run_one(options: &OcppBench, chargers: usize) -> anyhow::Result<()> {
                 .await?,
         )?;
         let at = Instant::now();
-        let page = http
+        let sent = http
             .post(format!("{base}{link}/commands"))
             .form(&[("command", "restart"), ("csrf", &token)])
             .send()
-            .await?
-            .text()
             .await?;
+        // The command's round trip ends with its answer: a redirect to the charger page that shows
+        // the outcome (post/redirect/get). That page is timed apart: it reads the charger's state.
+        let outcome = sent
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|location| location.to_str().ok())
+            .map(str::to_owned);
+        sent.bytes().await?;
         commands.add(at.elapsed());
-        if !page.contains("The charger answered: Accepted.") {
+        let shown = Instant::now();
+        let page = match outcome {
+            Some(location) => {
+                http.get(format!("{base}{location}"))
+                    .send()
+                    .await?
+                    .text()
+                    .await?
+            }
+            None => String::new(),
+        };
+        pages.add(shown.elapsed());
+        if !page.contains("The charger answered: accepted.") {
             refused += 1;
         }
         tokio::time::sleep(spacing.saturating_sub(at.elapsed())).await;
@@ -427,6 +446,8 @@ async fn run_one(options: &OcppBench, chargers: usize) -> anyhow::Result<()> {
         connected.load(Ordering::Relaxed), failed, connect_time.as_secs_f64(), prepared.as_secs_f64());
     println!("  server RSS: idle {idle} KiB, all connected {loaded} KiB, after steady state {steady} KiB -> {per_charger:.1} KiB per connected charger");
     println!("  remote command via portal (HTTP -> OCPP -> HTTP): n={n_cmd} p50 {cmd50:.2} ms, p99 {cmd99:.2} ms, max {cmd_max:.2} ms, not accepted {refused}");
+    let (n_page, page50, page99, page_max) = pages.summary();
+    println!("  charger page showing the outcome: n={n_page} p50 {page50:.2} ms, p99 {page99:.2} ms, max {page_max:.2} ms");
     println!(
         "  heartbeat round trip: n={n_hb} p50 {hb50:.2} ms, p99 {hb99:.2} ms, max {hb_max:.2} ms"
     );

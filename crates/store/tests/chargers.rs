@@ -924,11 +924,12 @@ async fn sessions_keep_their_installation_across_migration_0014(engine: Engine) 
         };
         let db = connect(&guard.url).await.expect("migrate to 0014");
         writer.await.unwrap();
-        let nulls: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM charge_sessions WHERE installation_id IS NULL")
-                .fetch_one(&pool)
-                .await
-                .unwrap();
+        let nulls: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM charge_sessions WHERE installation_id IS NULL",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
         assert_eq!(nulls, 0, "every session has its installation");
         (db, 2_000)
     });
@@ -1005,7 +1006,10 @@ async fn sessions_keep_their_installation_across_migration_0014(engine: Engine) 
         .charge_history_totals(second, &everything)
         .await
         .unwrap();
-    assert_eq!((counted.sessions, counted.energy_wh), (totals.sessions, totals.energy_wh));
+    assert_eq!(
+        (counted.sessions, counted.energy_wh),
+        (totals.sessions, totals.energy_wh)
+    );
     assert_eq!((counted.first, counted.last), (totals.first, totals.last));
 
     // The second charger moves to the first installation (no page does this today; the database

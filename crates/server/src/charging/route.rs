@@ -160,6 +160,9 @@ impl From<Failure> for CommandError {
     }
 }
 
+/// Where the answer to a call sent to another node goes.
+type AnswerTo = oneshot::Sender<Result<Value, Failure>>;
+
 /// What nodes tell each other.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -207,7 +210,7 @@ pub struct ClusterRoutes {
     held: Mutex<HashMap<String, (ChargerId, i64)>>,
     generations: AtomicU64,
     /// Calls sent to other nodes, waiting for their answers, and the node each went to.
-    waiting: Mutex<HashMap<u64, (NodeId, oneshot::Sender<Result<Value, Failure>>)>>,
+    waiting: Mutex<HashMap<u64, (NodeId, AnswerTo)>>,
     next_call: AtomicU64,
     /// Calls from other nodes carried out here, and cancellations that came first.
     served: Mutex<Served>,
@@ -578,13 +581,26 @@ mod tests {
     #[test]
     fn a_call_gets_what_is_left_of_its_callers_time() {
         let now = 1_000_000;
-        assert_eq!(time_left(5_000, now + 5_000, now), Some(Duration::from_secs(5)));
-        assert_eq!(time_left(5_000, now + 1_200, now), Some(Duration::from_millis(1_200)));
+        assert_eq!(
+            time_left(5_000, now + 5_000, now),
+            Some(Duration::from_secs(5))
+        );
+        assert_eq!(
+            time_left(5_000, now + 1_200, now),
+            Some(Duration::from_millis(1_200))
+        );
         // A clock ahead of the caller's never gives more than the caller allowed.
-        assert_eq!(time_left(5_000, now + 60_000, now), Some(Duration::from_secs(5)));
+        assert_eq!(
+            time_left(5_000, now + 60_000, now),
+            Some(Duration::from_secs(5))
+        );
         assert_eq!(time_left(5_000, now, now), None, "arrived at the deadline");
         assert_eq!(time_left(5_000, now - 10, now), None, "arrived late");
-        assert_eq!(time_left(5_000, 0, now), Some(Duration::from_secs(5)), "an older sender");
+        assert_eq!(
+            time_left(5_000, 0, now),
+            Some(Duration::from_secs(5)),
+            "an older sender"
+        );
     }
 
     #[test]
@@ -601,7 +617,11 @@ mod tests {
         });
         assert!(matches!(
             serde_json::from_value(old).unwrap(),
-            Message::Call { deadline_ms: 0, timeout_ms: 5000, .. }
+            Message::Call {
+                deadline_ms: 0,
+                timeout_ms: 5000,
+                ..
+            }
         ));
     }
 }

@@ -327,7 +327,10 @@ async fn a_command_whose_caller_gave_up_is_never_sent_from_another_process() {
         })
     };
     let held = charger.next_frame().await;
-    assert_eq!((held[0].clone(), held[2].clone()), (json!(2), json!("Reset")));
+    assert_eq!(
+        (held[0].clone(), held[2].clone()),
+        (json!(2), json!("Reset"))
+    );
     // A second waits behind it on the other process; its caller gives up after a second.
     let (_, html) = owner.page(&page).await;
     let token = crate::helpers::csrf_in(&html);
