@@ -309,6 +309,9 @@ pub trait ChargerStore: Send + Sync {
         &self,
         installation: InstallationId,
     ) -> Result<Vec<(Charger, Vec<ConnectorState>)>>;
+    /// One charger's connectors with their last state, including what this process received and has
+    /// not written yet.
+    async fn connector_states(&self, charger: ChargerId) -> Result<Vec<ConnectorState>>;
     /// One page of an installation's chargers by name (`limit` rows from `offset`, or all when
     /// `limit` is `None`) with their connectors and running sessions, in one query, and how many
     /// chargers the installation has.

@@ -284,6 +284,19 @@ impl ChargerStore for EngineStore {
         Ok(rows.into_iter().map(Charger::from).collect())
     }
 
+    async fn connector_states(&self, charger: ChargerId) -> Result<Vec<ConnectorState>> {
+        self.flush_pending().await?;
+        let states = sqlx::query_as::<_, ConnectorRow>(
+            "SELECT s.charger_id, s.connector_id, s.status, s.error_code, s.power_w, s.current_l1, s.current_l2, \
+             s.current_l3, s.energy_wh, s.updated_at FROM connector_states s WHERE s.charger_id = $1 \
+             ORDER BY s.connector_id",
+        )
+        .bind(charger.as_uuid())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(states.iter().map(ConnectorState::from).collect())
+    }
+
     async fn chargers(&self, installation: InstallationId) -> Result<Vec<(Charger, Vec<ConnectorState>)>> {
         self.flush_pending().await?;
         let chargers = self.charger_list(installation).await?;

@@ -237,6 +237,17 @@ async fn chargers_are_registered_once_and_report_state(engine: Engine) {
         )
         .await
         .unwrap();
+    // One charger's states, read before any batch was written, hold what was received.
+    let own = site.db.store.connector_states(cp.id).await.unwrap();
+    assert_eq!(
+        own.iter()
+            .map(|c| (c.connector_id, c.status.as_str(), c.power_w, c.energy_wh))
+            .collect::<Vec<_>>(),
+        vec![
+            (1, "Charging", Some(3600.0), Some(1234.0)),
+            (2, "Unknown", None, Some(5.0))
+        ]
+    );
     let listed = site.db.store.chargers(site.installation.id).await.unwrap();
     assert_eq!(listed.len(), 1);
     let (loaded, connectors) = &listed[0];
