@@ -451,6 +451,8 @@ pub trait ChargerStore: Send + Sync {
     ) -> Result<()>;
     /// The charging limits of an installation's connectors.
     async fn connector_limits(&self, installation: InstallationId) -> Result<Vec<ConnectorLimit>>;
+    /// The charging limits of one charger's connectors.
+    async fn charger_limits(&self, charger: ChargerId) -> Result<Vec<ConnectorLimit>>;
     /// Stores a connector's charging limits.
     async fn save_connector_limit(&self, limit: &ConnectorLimit) -> Result<()>;
 }

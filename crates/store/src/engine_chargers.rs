@@ -747,6 +747,17 @@ impl ChargerStore for EngineStore {
         Ok(rows.into_iter().map(ConnectorLimit::from).collect())
     }
 
+    async fn charger_limits(&self, charger: ChargerId) -> Result<Vec<ConnectorLimit>> {
+        let rows = sqlx::query_as::<_, ConnectorLimitRow>(
+            "SELECT l.charger_id, l.connector_id, l.default_accepted, l.default_uncertain, l.tx_transaction, \
+             l.tx_accepted, l.tx_uncertain, l.tx_refused, l.problem FROM connector_limits l WHERE l.charger_id = $1",
+        )
+        .bind(charger.as_uuid())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(ConnectorLimit::from).collect())
+    }
+
     async fn save_connector_limit(&self, limit: &ConnectorLimit) -> Result<()> {
         sqlx::query(
             "INSERT INTO connector_limits (charger_id, connector_id, default_accepted, default_uncertain, \

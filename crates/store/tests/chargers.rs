@@ -718,6 +718,13 @@ async fn connector_limits_are_kept(engine: Engine) {
         (Some(6.5), Some(16.0), true)
     );
     assert_eq!(kept[0].problem.as_deref(), Some("no answer\u{fffd}"));
+    let other = charger(&site, "CP-2").await;
+    store
+        .save_connector_limit(&ConnectorLimit::unknown(other.id, 1))
+        .await
+        .unwrap();
+    let own = store.charger_limits(cp.id).await.unwrap();
+    assert_eq!(own, kept, "one charger's limits, not its neighbour's");
 }
 
 async fn command_audits_hold_any_text(engine: Engine) {

@@ -380,7 +380,7 @@ async fn charger_page(
     // This charger's states only (the installation may hold hundreds).
     let states = app.store.connector_states(charger.id).await?;
     let running = app.store.running_sessions(installation.id).await?;
-    let limits = app.store.connector_limits(installation.id).await?;
+    let limits = app.store.charger_limits(charger.id).await?;
     let now = Utc::now();
     let charger_pending = pending
         .iter()
