@@ -491,6 +491,7 @@ async fn run_one(options: &OcppBench, chargers: usize) -> anyhow::Result<()> {
     let loaded = rss(&pids)?;
 
     let commands = Latencies::default();
+    let pages = Latencies::default();
     let spacing = Duration::from_secs(options.duration) / options.commands.max(1) as u32;
     let chargers_page: Vec<String> = charger_links(&http, &base).await?;
     let mut refused = 0;
@@ -506,21 +507,33 @@ async fn run_one(options: &OcppBench, chargers: usize) -> anyhow::Result<()> {
                 .await?,
         )?;
         let at = Instant::now();
-        let response = http
+        let sent = http
             .post(format!("{base}{link}/commands"))
             .form(&[("command", "restart"), ("csrf", &token)])
             .send()
             .await?;
-        // The verdict travels in the redirect to the charger's page ("…?said=…&ok=true").
-        let location = response
+        // The command's round trip ends with its answer: a redirect to the charger page that shows
+        // the outcome (post/redirect/get). That page is timed apart: it reads the charger's state.
+        let outcome = sent
             .headers()
             .get(reqwest::header::LOCATION)
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        response.bytes().await?;
+            .and_then(|location| location.to_str().ok())
+            .map(str::to_owned);
+        sent.bytes().await?;
         commands.add(at.elapsed());
-        if !(location.contains("ok=true") && location.contains("accepted")) {
+        let shown = Instant::now();
+        let page = match outcome {
+            Some(location) => {
+                http.get(format!("{base}{location}"))
+                    .send()
+                    .await?
+                    .text()
+                    .await?
+            }
+            None => String::new(),
+        };
+        pages.add(shown.elapsed());
+        if !page.contains("The charger answered: accepted.") {
             refused += 1;
         }
         tokio::time::sleep(spacing.saturating_sub(at.elapsed())).await;
@@ -535,6 +548,8 @@ async fn run_one(options: &OcppBench, chargers: usize) -> anyhow::Result<()> {
         connected.load(Ordering::Relaxed), failed, connect_time.as_secs_f64(), prepared.as_secs_f64());
     println!("  server RSS: idle {idle} KiB, all connected {loaded} KiB, after steady state {steady} KiB -> {per_charger:.1} KiB per connected charger");
     println!("  remote command via portal (HTTP -> OCPP -> HTTP): n={n_cmd} p50 {cmd50:.2} ms, p99 {cmd99:.2} ms, max {cmd_max:.2} ms, not accepted {refused}");
+    let (n_page, page50, page99, page_max) = pages.summary();
+    println!("  charger page showing the outcome: n={n_page} p50 {page50:.2} ms, p99 {page99:.2} ms, max {page_max:.2} ms");
     println!(
         "  heartbeat round trip: n={n_hb} p50 {hb50:.2} ms, p99 {hb99:.2} ms, max {hb_max:.2} ms"
     );
@@ -603,7 +618,12 @@ fn spawn_server(base: &str, url: &str) -> anyhow::Result<tokio::process::Child> 
     let address = base.trim_start_matches("http://");
     Ok(tokio::process::Command::new(std::env::current_exe()?)
         .args(["serve", "--bind", address, "--database-url", url])
-        .env("VOLTGATE_LOG", "warn")
+        // `VOLTGATE_BENCH_SERVER_LOG` (e.g. `warn,tower_http=debug,sqlx::query=debug`) shows where a
+        // request's time goes.
+        .env(
+            "VOLTGATE_LOG",
+            std::env::var("VOLTGATE_BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .kill_on_drop(true)
         .spawn()?)
 }

@@ -315,6 +315,9 @@ pub trait ChargerStore: Send + Sync {
         &self,
         installation: InstallationId,
     ) -> Result<Vec<(Charger, Vec<ConnectorState>)>>;
+    /// One charger's connectors with their last state, including what this process received and has
+    /// not written yet.
+    async fn connector_states(&self, charger: ChargerId) -> Result<Vec<ConnectorState>>;
     /// One page of an installation's chargers by name (`limit` rows from `offset`, or all when
     /// `limit` is `None`) with their connectors and running sessions, in one query, and how many
     /// chargers the installation has.
@@ -459,6 +462,8 @@ pub trait ChargerStore: Send + Sync {
     ) -> Result<()>;
     /// The charging limits of an installation's connectors.
     async fn connector_limits(&self, installation: InstallationId) -> Result<Vec<ConnectorLimit>>;
+    /// The charging limits of one charger's connectors.
+    async fn charger_limits(&self, charger: ChargerId) -> Result<Vec<ConnectorLimit>>;
     /// Stores a connector's charging limits.
     async fn save_connector_limit(&self, limit: &ConnectorLimit) -> Result<()>;
 }

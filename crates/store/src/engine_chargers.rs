@@ -336,6 +336,19 @@ impl ChargerStore for EngineStore {
         Ok(rows.into_iter().map(Charger::from).collect())
     }
 
+    async fn connector_states(&self, charger: ChargerId) -> Result<Vec<ConnectorState>> {
+        self.flush_pending().await?;
+        let states = sqlx::query_as::<_, ConnectorRow>(
+            "SELECT s.charger_id, s.connector_id, s.status, s.error_code, s.power_w, s.current_l1, s.current_l2, \
+             s.current_l3, s.energy_wh, s.updated_at FROM connector_states s WHERE s.charger_id = $1 \
+             ORDER BY s.connector_id",
+        )
+        .bind(charger.as_uuid())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(states.iter().map(ConnectorState::from).collect())
+    }
+
     async fn chargers(&self, installation: InstallationId) -> Result<Vec<(Charger, Vec<ConnectorState>)>> {
         self.flush_pending().await?;
         let chargers = self.charger_list(installation).await?;
@@ -515,7 +528,8 @@ impl ChargerStore for EngineStore {
     async fn start_charge_session(&self, charger: ChargerId, new: &NewChargeSession) -> Result<i32> {
         let inserted: Option<i32> = sqlx::query_scalar(
             "INSERT INTO charge_sessions (charger_id, connector_id, id_tag, user_id, started_at, meter_start, \
-             authorized, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             authorized, received_at, installation_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, (SELECT installation_id FROM chargers WHERE id = $1)) \
              ON CONFLICT (charger_id, connector_id, id_tag, started_at, meter_start) DO NOTHING RETURNING id",
         )
         .bind(charger.as_uuid())
@@ -789,6 +803,17 @@ impl ChargerStore for EngineStore {
              JOIN chargers c ON c.id = l.charger_id WHERE c.installation_id = $1",
         )
         .bind(installation.as_uuid())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(ConnectorLimit::from).collect())
+    }
+
+    async fn charger_limits(&self, charger: ChargerId) -> Result<Vec<ConnectorLimit>> {
+        let rows = sqlx::query_as::<_, ConnectorLimitRow>(
+            "SELECT l.charger_id, l.connector_id, l.default_accepted, l.default_uncertain, l.tx_transaction, \
+             l.tx_accepted, l.tx_uncertain, l.tx_refused, l.problem FROM connector_limits l WHERE l.charger_id = $1",
+        )
+        .bind(charger.as_uuid())
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(ConnectorLimit::from).collect())

@@ -1,6 +1,6 @@
 // The history's SQL, written once; included by `sqlite.rs` and `postgres.rs` inside a module that
 // sees their `Db` and `EngineStore`. Each statement names only the conditions its filter sets, so the
-// planner can use the history indexes (migration 0011) instead of `$n IS NULL OR …`.
+// planner can use the history indexes (migrations 0011 and 0014) instead of `$n IS NULL OR …`.
 
 use std::fmt::Write as _;
 
@@ -25,13 +25,14 @@ use crate::rows::ChargeSessionRow;
 const ENERGY: &str = "CASE WHEN s.energy_wh > 0 THEN s.energy_wh ELSE 0.0 END";
 
 /// `FROM … WHERE …` of a filtered history, placeholders from `$1` (installation) on, and how many it
-/// uses. `with_users` joins the accounts (for rows; totals do without).
+/// uses. `with_users` joins the chargers' names and the accounts (for rows; totals do without). The
+/// installation is the session's own column (migration 0014), so totals read one index.
 pub(crate) fn history_from(filter: &HistoryFilter, with_users: bool) -> (String, usize) {
-    let mut sql = String::from("FROM charge_sessions s JOIN chargers c ON c.id = s.charger_id ");
+    let mut sql = String::from("FROM charge_sessions s ");
     if with_users {
-        sql.push_str("LEFT JOIN users u ON u.id = s.user_id ");
+        sql.push_str("JOIN chargers c ON c.id = s.charger_id LEFT JOIN users u ON u.id = s.user_id ");
     }
-    sql.push_str("WHERE c.installation_id = $1");
+    sql.push_str("WHERE s.installation_id = $1");
     let mut n = 1;
     let mut condition = |sql: &mut String, text: &str| {
         n += 1;
@@ -117,8 +118,27 @@ impl EngineStore {
         Ok(rows.into_iter().map(ChargeSession::from).collect())
     }
 
-    /// How many sessions a filter matches and their energy.
+    /// How many sessions a filter matches and their energy. The whole history's count and energy are
+    /// kept by triggers (migration 0014); the first and last start come from the index either way.
     pub(crate) async fn history_totals(&self, installation: InstallationId, filter: &HistoryFilter) -> Result<HistoryTotals> {
+        if *filter == HistoryFilter::default() {
+            type Row = (Option<i64>, Option<f64>, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+            let (sessions, energy_wh, first, last): Row = sqlx::query_as(
+                "SELECT (SELECT sessions FROM installation_history_totals WHERE installation_id = $1), \
+                 (SELECT energy_wh FROM installation_history_totals WHERE installation_id = $1), \
+                 (SELECT MIN(started_at) FROM charge_sessions WHERE installation_id = $1), \
+                 (SELECT MAX(started_at) FROM charge_sessions WHERE installation_id = $1)",
+            )
+            .bind(installation.as_uuid())
+            .fetch_one(&self.pool)
+            .await?;
+            return Ok(HistoryTotals {
+                sessions: sessions.unwrap_or(0),
+                energy_wh: energy_wh.unwrap_or(0.0),
+                first,
+                last,
+            });
+        }
         let (from, _) = history_from(filter, false);
         let sql = format!("SELECT COUNT(*), SUM({ENERGY}), MIN(s.started_at), MAX(s.started_at) {from}");
         type Row = (i64, Option<f64>, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
@@ -179,21 +199,26 @@ impl HistoryStore for EngineStore {
     }
 
     async fn import_charge_sessions(&self, charger: ChargerId, sessions: &[ImportedSession]) -> Result<()> {
-        /// Rows per INSERT: 9 placeholders each, well under either engine's limit.
+        /// Rows per INSERT: 10 placeholders each, well under either engine's limit.
         const ROWS: usize = 500;
         let mut tx = self.pool.begin().await?;
+        let installation: Option<uuid::Uuid> = sqlx::query_scalar("SELECT installation_id FROM chargers WHERE id = $1")
+            .bind(charger.as_uuid())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let installation = installation.ok_or(StoreError::NotFound)?;
         for chunk in sessions.chunks(ROWS) {
             let mut sql = String::from(
                 "INSERT INTO charge_sessions (charger_id, connector_id, id_tag, started_at, meter_start, stopped_at, \
-                 meter_stop, energy_wh, received_at) VALUES ",
+                 meter_stop, energy_wh, received_at, installation_id) VALUES ",
             );
             for i in 0..chunk.len() {
-                let n = i * 9;
+                let n = i * 10;
                 let _ = write!(
                     sql,
-                    "{}(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    "{}(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
                     if i == 0 { "" } else { ", " },
-                    n + 1, n + 2, n + 3, n + 4, n + 5, n + 6, n + 7, n + 8, n + 9
+                    n + 1, n + 2, n + 3, n + 4, n + 5, n + 6, n + 7, n + 8, n + 9, n + 10
                 );
             }
             let mut query = sqlx::query(&sql);
@@ -207,7 +232,8 @@ impl HistoryStore for EngineStore {
                     .bind(s.stopped_at)
                     .bind(s.meter_stop)
                     .bind((s.meter_stop - s.meter_start).max(0) as f64)
-                    .bind(s.started_at);
+                    .bind(s.started_at)
+                    .bind(installation);
             }
             query.execute(&mut *tx).await?;
         }
@@ -229,8 +255,8 @@ impl HistoryStore for EngineStore {
             "SELECT {case} AS bucket, SUM(CASE WHEN d.rise > 0 THEN d.rise ELSE 0.0 END) FROM (\
                SELECT m.sampled_at, m.energy_wh - COALESCE(LAG(m.energy_wh) OVER (PARTITION BY m.session_id \
                ORDER BY m.sampled_at), s.meter_start) AS rise \
-               FROM meter_samples m JOIN charge_sessions s ON s.id = m.session_id JOIN chargers c ON c.id = s.charger_id \
-               WHERE c.installation_id = $1 AND s.started_at < ${last} AND (s.stopped_at IS NULL OR s.stopped_at >= $2)\
+               FROM meter_samples m JOIN charge_sessions s ON s.id = m.session_id \
+               WHERE s.installation_id = $1 AND s.started_at < ${last} AND (s.stopped_at IS NULL OR s.stopped_at >= $2)\
              ) d WHERE d.sampled_at >= $2 AND d.sampled_at < ${last} GROUP BY 1"
         );
         let mut query = sqlx::query_as::<_, (i32, Option<f64>)>(&sql).bind(installation.as_uuid());

@@ -4,7 +4,7 @@ use chrono::{Duration, TimeZone, Utc};
 use voltgate_domain::authz::{ControlChargers, ManagePermissions, ManageUsers};
 use voltgate_domain::text::{Address, Name};
 use voltgate_domain::Principal;
-use voltgate_domain::{ChargePointIdentity, Email, InstallationType};
+use voltgate_domain::{ChargePointIdentity, ChargerId, Email, InstallationId, InstallationType};
 use voltgate_store::testing::{on_installation, TestDatabase};
 use voltgate_store::*;
 
@@ -25,6 +25,7 @@ on_both_engines!(
     paused_sessions_and_arrival_order,
     connector_limits_are_kept,
     command_audits_hold_any_text,
+    sessions_keep_their_installation_across_migration_0014,
 );
 
 fn site_named(name: &str) -> NewInstallation {
@@ -236,6 +237,17 @@ async fn chargers_are_registered_once_and_report_state(engine: Engine) {
         )
         .await
         .unwrap();
+    // One charger's states, read before any batch was written, hold what was received.
+    let own = site.db.store.connector_states(cp.id).await.unwrap();
+    assert_eq!(
+        own.iter()
+            .map(|c| (c.connector_id, c.status.as_str(), c.power_w, c.energy_wh))
+            .collect::<Vec<_>>(),
+        vec![
+            (1, "Charging", Some(3600.0), Some(1234.0)),
+            (2, "Unknown", None, Some(5.0))
+        ]
+    );
     let listed = site.db.store.chargers(site.installation.id).await.unwrap();
     assert_eq!(listed.len(), 1);
     let (loaded, connectors) = &listed[0];
@@ -706,6 +718,13 @@ async fn connector_limits_are_kept(engine: Engine) {
         (Some(6.5), Some(16.0), true)
     );
     assert_eq!(kept[0].problem.as_deref(), Some("no answer\u{fffd}"));
+    let other = charger(&site, "CP-2").await;
+    store
+        .save_connector_limit(&ConnectorLimit::unknown(other.id, 1))
+        .await
+        .unwrap();
+    let own = store.charger_limits(cp.id).await.unwrap();
+    assert_eq!(own, kept, "one charger's limits, not its neighbour's");
 }
 
 async fn command_audits_hold_any_text(engine: Engine) {
@@ -789,4 +808,280 @@ async fn charger_elsewhere(site: &Site) -> Charger {
         password_hash: "x".into(),
     };
     site.db.store.create_charger(&manage, &new).await.unwrap()
+}
+
+/// Runs `$body` with `$pool` a raw pool of the engine's own type on `$url` (the same SQL on both).
+macro_rules! with_raw_pool {
+    ($engine:expr, $url:expr, |$pool:ident| $body:expr) => {
+        match $engine {
+            Engine::Sqlite => {
+                let options = $url
+                    .parse::<sqlx::sqlite::SqliteConnectOptions>()
+                    .unwrap()
+                    .create_if_missing(true)
+                    .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+                    .busy_timeout(std::time::Duration::from_secs(30))
+                    .foreign_keys(true);
+                let $pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+                $body
+            }
+            Engine::Postgres => {
+                let $pool = sqlx::PgPool::connect($url).await.unwrap();
+                $body
+            }
+        }
+    };
+}
+
+/// The migrations before 0014 (sessions reach their installation through their charger).
+fn migrations_before_0014(engine: Engine) -> sqlx::migrate::Migrator {
+    let mut migrator = match engine {
+        Engine::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+        Engine::Postgres => sqlx::migrate!("./migrations/postgres"),
+    };
+    let older: Vec<_> = migrator
+        .migrations
+        .iter()
+        .filter(|m| m.version < 14)
+        .cloned()
+        .collect();
+    migrator.migrations = older.into();
+    migrator
+}
+
+/// Inserts, as a process of the version before 0014 would, a user, two installations with a charger
+/// each, and `sessions` sessions on each charger (energy n + 1 Wh for the n-th).
+macro_rules! seed_before_0014 {
+    ($pool:expr, $ids:expr, $sessions:expr) => {{
+        let (user, sites, chargers) = $ids;
+        let now = Utc::now();
+        sqlx::query(
+            "INSERT INTO users (id, email, email_norm, full_name, password_hash, created_at) \
+             VALUES ($1, 'o@example.com', 'o@example.com', 'O', 'x', $2)",
+        )
+        .bind(user)
+        .bind(now)
+        .execute($pool)
+        .await
+        .unwrap();
+        for (site, charger) in sites.iter().zip(chargers.iter()) {
+            sqlx::query(
+                "INSERT INTO installations (id, name, address, installation_type, max_current, \
+                 available_current_mode, available_current_phase1, available_current_phase2, \
+                 available_current_phase3, authentication_required, phases, created_at, updated_at) \
+                 VALUES ($1, 'Site', '', 'pro', 32, 'all', 32, 32, 32, FALSE, 3, $2, $2)",
+            )
+            .bind(site)
+            .bind(now)
+            .execute($pool)
+            .await
+            .unwrap();
+            sqlx::query(
+                "INSERT INTO chargers (id, installation_id, identity, name, connectors, password_hash, created_at) \
+                 VALUES ($1, $2, $3, 'C', 2, 'x', $4)",
+            )
+            .bind(charger)
+            .bind(site)
+            .bind(charger.simple().to_string())
+            .bind(now)
+            .execute($pool)
+            .await
+            .unwrap();
+            for n in 0..$sessions {
+                insert_old_session!($pool, charger, n);
+            }
+        }
+    }};
+}
+
+/// One stopped session written the way a process of the version before 0014 writes it: without
+/// the installation.
+macro_rules! insert_old_session {
+    ($pool:expr, $charger:expr, $n:expr) => {{
+        let n: i64 = $n;
+        let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap() + Duration::minutes(n);
+        sqlx::query(
+            "INSERT INTO charge_sessions (charger_id, connector_id, id_tag, started_at, meter_start, \
+             stopped_at, meter_stop, energy_wh, received_at) VALUES ($1, 1, 'T', $2, $3, $2, $4, $5, $2)",
+        )
+        .bind($charger)
+        .bind(at)
+        .bind(n * 1000)
+        .bind(n * 1000 + n + 1)
+        .bind((n + 1) as f64)
+        .execute($pool)
+        .await
+        .unwrap();
+    }};
+}
+
+/// Sessions written before migration 0014, during it (by a process of the older version that keeps
+/// inserting without the installation column) and after it all land in their own installation's
+/// history with exact totals; when a charger moves, its sessions follow it.
+async fn sessions_keep_their_installation_across_migration_0014(engine: Engine) {
+    let guard = TestDatabase::new(engine).await;
+    let user = uuid::Uuid::new_v4();
+    let sites = [uuid::Uuid::new_v4(), uuid::Uuid::new_v4()];
+    let chargers = [uuid::Uuid::new_v4(), uuid::Uuid::new_v4()];
+    const BEFORE: i64 = 300;
+    let (db, during) = with_raw_pool!(engine, guard.url.as_str(), |pool| {
+        migrations_before_0014(engine).run(&pool).await.unwrap();
+        seed_before_0014!(&pool, (user, sites, chargers), BEFORE);
+        // The older process keeps inserting on the first charger while this one migrates.
+        let writer = {
+            let pool = pool.clone();
+            let charger = chargers[0];
+            tokio::spawn(async move {
+                let mut n = BEFORE;
+                while n < BEFORE + 2_000 {
+                    insert_old_session!(&pool, charger, n);
+                    n += 1;
+                    tokio::task::yield_now().await;
+                }
+            })
+        };
+        let db = connect(&guard.url).await.expect("migrate to 0014");
+        writer.await.unwrap();
+        let nulls: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM charge_sessions WHERE installation_id IS NULL",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(nulls, 0, "every session has its installation");
+        (db, 2_000)
+    });
+    let first = InstallationId::from_uuid(sites[0]);
+    let second = InstallationId::from_uuid(sites[1]);
+    // Energy of sessions 0..n is 1 + 2 + … + n.
+    let sum = |n: i64| (n * (n + 1) / 2) as f64;
+    let totals = db
+        .store
+        .charge_history_totals(first, &HistoryFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        (totals.sessions, totals.energy_wh),
+        (BEFORE + during, sum(BEFORE + during))
+    );
+    let totals = db
+        .store
+        .charge_history_totals(second, &HistoryFilter::default())
+        .await
+        .unwrap();
+    assert_eq!((totals.sessions, totals.energy_wh), (BEFORE, sum(BEFORE)));
+    let page = db
+        .store
+        .charge_history(second, &HistoryFilter::default(), 1000, 0)
+        .await
+        .unwrap();
+    assert_eq!(page.len(), BEFORE as usize);
+    assert!(page
+        .iter()
+        .all(|s| s.charger_id == ChargerId::from_uuid(chargers[1])));
+
+    // A session started through the store, and one imported.
+    let started = new_session(1, "NEW", Utc::now(), 0);
+    db.store
+        .start_charge_session(ChargerId::from_uuid(chargers[1]), &started)
+        .await
+        .unwrap();
+    let imported = ImportedSession {
+        connector_id: 2,
+        id_tag: "IMP".into(),
+        started_at: Utc::now() - Duration::days(1),
+        stopped_at: Utc::now() - Duration::days(1) + Duration::hours(1),
+        meter_start: 0,
+        meter_stop: 7,
+    };
+    db.store
+        .import_charge_sessions(ChargerId::from_uuid(chargers[1]), &[imported])
+        .await
+        .unwrap();
+    // The started one stops with 5 Wh (as a stop or a correction writes it).
+    with_raw_pool!(engine, guard.url.as_str(), |pool| {
+        sqlx::query("UPDATE charge_sessions SET energy_wh = 5 WHERE id_tag = 'NEW'")
+            .execute(&pool)
+            .await
+            .unwrap();
+    });
+    let totals = db
+        .store
+        .charge_history_totals(second, &HistoryFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        (totals.sessions, totals.energy_wh),
+        (BEFORE + 2, sum(BEFORE) + 12.0)
+    );
+    // The same from the sessions themselves (a filter that matches all of them).
+    let everything = HistoryFilter {
+        from: Some(Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap()),
+        ..HistoryFilter::default()
+    };
+    let counted = db
+        .store
+        .charge_history_totals(second, &everything)
+        .await
+        .unwrap();
+    assert_eq!(
+        (counted.sessions, counted.energy_wh),
+        (totals.sessions, totals.energy_wh)
+    );
+    assert_eq!((counted.first, counted.last), (totals.first, totals.last));
+
+    // The second charger moves to the first installation (no page does this today; the database
+    // keeps the sessions with it if anything ever does).
+    with_raw_pool!(engine, guard.url.as_str(), |pool| {
+        sqlx::query("UPDATE chargers SET installation_id = $1 WHERE id = $2")
+            .bind(sites[0])
+            .bind(chargers[1])
+            .execute(&pool)
+            .await
+            .unwrap();
+    });
+    let totals = db
+        .store
+        .charge_history_totals(second, &HistoryFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(totals.sessions, 0, "nothing stays behind");
+    let totals = db
+        .store
+        .charge_history_totals(first, &HistoryFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        (totals.sessions, totals.energy_wh),
+        (
+            2 * BEFORE + during + 2,
+            sum(BEFORE + during) + sum(BEFORE) + 12.0
+        )
+    );
+
+    // A deleted charger takes its sessions along: none is left without an installation.
+    with_raw_pool!(engine, guard.url.as_str(), |pool| {
+        sqlx::query("DELETE FROM chargers WHERE id = $1")
+            .bind(chargers[0])
+            .execute(&pool)
+            .await
+            .unwrap();
+        let left: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM charge_sessions WHERE installation_id IS NULL OR charger_id = $1",
+        )
+        .bind(chargers[0])
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(left, 0);
+    });
+    let totals = db
+        .store
+        .charge_history_totals(first, &HistoryFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        (totals.sessions, totals.energy_wh),
+        (BEFORE + 2, sum(BEFORE) + 12.0)
+    );
 }

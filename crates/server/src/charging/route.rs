@@ -5,17 +5,20 @@
 //! connection is noted under the node that holds it, and counts as online only while that node's
 //! lease runs. A command for a charger held elsewhere travels to its node by LISTEN/NOTIFY on the
 //! node's own channel, is sent there with what is left of the caller's time, and its answer (or why
-//! there is none) comes back the same way. A charger that connects to another node has its old
-//! connection closed. What a charger supports of smart charging is asked once per connection by the
-//! process it is connected to and kept with its connection (in memory on SQLite, in
-//! `charger_connections` on PostgreSQL), so load balancing on any process reads it instead of asking.
-//! Everything goes through [`Routes`], so a message bus could replace PostgreSQL here without the
-//! rest of the service noticing.
+//! there is none) comes back the same way. A command is never sent after its caller stopped waiting,
+//! here or across nodes: the call carries the caller's deadline (a call that arrives late is answered
+//! `Expired` unsent), and a caller that gives up (its request was dropped, or it timed out) tells the
+//! holder to forget the call, which then drops it from the charger's mailbox if it still waits there.
+//! A charger that connects to another node has its old connection closed. What a charger supports of
+//! smart charging is asked once per connection by the process it is connected to and kept with its
+//! connection (in memory on SQLite, in `charger_connections` on PostgreSQL), so load balancing on any
+//! process reads it instead of asking. Everything goes through [`Routes`], so a message bus could
+//! replace PostgreSQL here without the rest of the service noticing.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -31,6 +34,29 @@ use super::profiles::ProfileCaps;
 /// How long past the caller's deadline an answer from another node is awaited (the holder gives its
 /// own verdict by then).
 const GRACE: Duration = Duration::from_secs(3);
+
+/// How long a holder remembers a cancellation that arrived before its call (notifications sent on
+/// different connections may overtake each other); longer than any command's time.
+const CANCEL_MEMORY: Duration = Duration::from_secs(120);
+
+/// Milliseconds since the Unix epoch on this machine's clock: how nodes write deadlines to each other.
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis() as u64)
+}
+
+/// How long a holder may spend on a call it received: what the caller allowed, cut to what is left
+/// before the caller's deadline (`deadline_ms` 0: a caller that sent none); `None` when nothing is
+/// left, so the command must not be sent.
+fn time_left(timeout_ms: u64, deadline_ms: u64, now_ms: u64) -> Option<Duration> {
+    let left = if deadline_ms == 0 {
+        timeout_ms
+    } else {
+        timeout_ms.min(deadline_ms.saturating_sub(now_ms))
+    };
+    (left > 0).then(|| Duration::from_millis(left))
+}
 
 /// How the service reaches its chargers.
 #[async_trait]
@@ -182,6 +208,9 @@ impl From<Failure> for CommandError {
     }
 }
 
+/// Where the answer to a call sent to another node goes.
+type AnswerTo = oneshot::Sender<Result<Value, Failure>>;
+
 /// What nodes tell each other.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -194,7 +223,13 @@ enum Message {
         action: String,
         payload: Value,
         timeout_ms: u64,
+        /// When the caller stops waiting, in ms since the Unix epoch on its clock (0 from a process
+        /// of a version that did not send it).
+        #[serde(default)]
+        deadline_ms: u64,
     },
+    /// The caller of call `id` stopped waiting: do not send it if it has not gone out yet.
+    Cancel { id: u64, from: NodeId },
     /// The answer to call `id`: the charger's CALLRESULT payload, or why there is none.
     Answer {
         id: u64,
@@ -232,9 +267,20 @@ pub struct ClusterRoutes {
     /// The chargers connected here, by identity.
     held: Mutex<HashMap<String, Held>>,
     generations: AtomicU64,
-    /// Calls sent to other nodes, waiting for their answers.
-    waiting: Mutex<HashMap<u64, oneshot::Sender<Result<Value, Failure>>>>,
+    /// Calls sent to other nodes, waiting for their answers, and the node each went to.
+    waiting: Mutex<HashMap<u64, (NodeId, AnswerTo)>>,
     next_call: AtomicU64,
+    /// Calls from other nodes carried out here, and cancellations that came first.
+    served: Mutex<Served>,
+}
+
+/// The calls a node carries out for others, by caller and call number.
+#[derive(Default)]
+struct Served {
+    /// Being carried out: dropping the sender cancels one.
+    running: HashMap<(NodeId, u64), oneshot::Sender<()>>,
+    /// Cancellations that arrived before their call, and when.
+    cancelled: HashMap<(NodeId, u64), Instant>,
 }
 
 impl ClusterRoutes {
@@ -257,6 +303,7 @@ impl ClusterRoutes {
             generations: AtomicU64::new(0),
             waiting: Mutex::default(),
             next_call: AtomicU64::new(0),
+            served: Mutex::default(),
         });
         tokio::spawn(receive(Arc::downgrade(&routes), listener));
         tokio::spawn(renew(Arc::downgrade(&routes)));
@@ -299,29 +346,77 @@ impl ClusterRoutes {
         Ok(())
     }
 
-    /// Carries out a call another node sent, and answers it.
-    async fn serve_call(
-        &self,
-        from: NodeId,
-        id: u64,
-        identity: String,
-        action: String,
-        payload: Value,
-        timeout: Duration,
-    ) {
-        let result = match Command::read(&action, payload) {
-            Ok(command) => match self.registry.call(&identity, command, timeout).await {
+    /// Carries out a call another node sent, and answers it; a call whose caller's deadline has
+    /// passed is answered `Expired` unsent, and one whose caller cancels it is dropped unanswered
+    /// (unsent if it still waited in the charger's mailbox).
+    async fn serve_call(&self, call: Call) {
+        let Call {
+            from,
+            id,
+            identity,
+            action,
+            payload,
+            timeout_ms,
+            deadline_ms,
+        } = call;
+        let key = (from, id);
+        let (keep, cancel) = oneshot::channel();
+        {
+            let mut served = locked(&self.served);
+            if served.cancelled.remove(&key).is_some() {
+                return;
+            }
+            served.running.insert(key, keep);
+        }
+        let carried_out = async {
+            let Some(timeout) = time_left(timeout_ms, deadline_ms, now_ms()) else {
+                return Err(Failure::Expired);
+            };
+            let command = Command::read(&action, payload)
+                .map_err(|error| Failure::BadAnswer(error.description))?;
+            match self.registry.call(&identity, command, timeout).await {
                 Ok(answer) => {
                     serde_json::to_value(answer).map_err(|e| Failure::BadAnswer(e.to_string()))
                 }
                 Err(error) => Err(Failure::from(&error)),
-            },
-            Err(error) => Err(Failure::BadAnswer(error.description)),
+            }
         };
+        let result = tokio::select! {
+            result = carried_out => result,
+            // Cancelled: dropping `carried_out` takes the command out of the mailbox unsent.
+            _ = cancel => return,
+        };
+        locked(&self.served).running.remove(&key);
         if let Err(error) = self.tell(from, &Message::Answer { id, result }).await {
             tracing::warn!(%error, "cluster: an answer could not be sent back");
         }
     }
+
+    /// The caller of call `id` from `from` stopped waiting.
+    fn cancel(&self, from: NodeId, id: u64) {
+        let key = (from, id);
+        let mut served = locked(&self.served);
+        if served.running.remove(&key).is_some() {
+            return;
+        }
+        // Not here yet (or already answered): remember it for a while.
+        let now = Instant::now();
+        served
+            .cancelled
+            .retain(|_, at| now.duration_since(*at) < CANCEL_MEMORY);
+        served.cancelled.insert(key, now);
+    }
+}
+
+/// A call from another node, as received.
+struct Call {
+    from: NodeId,
+    id: u64,
+    identity: String,
+    action: String,
+    payload: Value,
+    timeout_ms: u64,
+    deadline_ms: u64,
 }
 
 async fn renew(routes: std::sync::Weak<ClusterRoutes>) {
@@ -374,16 +469,22 @@ async fn receive(
                 action,
                 payload,
                 timeout_ms,
+                deadline_ms,
             } => {
-                tokio::spawn(async move {
-                    let timeout = Duration::from_millis(timeout_ms);
-                    routes
-                        .serve_call(from, id, identity, action, payload, timeout)
-                        .await;
-                });
+                let call = Call {
+                    from,
+                    id,
+                    identity,
+                    action,
+                    payload,
+                    timeout_ms,
+                    deadline_ms,
+                };
+                tokio::spawn(async move { routes.serve_call(call).await });
             }
+            Message::Cancel { id, from } => routes.cancel(from, id),
             Message::Answer { id, result } => {
-                if let Some(waiter) = locked(&routes.waiting).remove(&id) {
+                if let Some((_, waiter)) = locked(&routes.waiting).remove(&id) {
                     let _ = waiter.send(result);
                 }
             }
@@ -396,7 +497,8 @@ async fn receive(
     }
 }
 
-/// Takes a waiting call out of the map if its caller gives up.
+/// Takes a waiting call out of the map when its caller stops waiting, and, when no answer came,
+/// tells the holder to drop the call.
 struct Waiter<'a> {
     routes: &'a ClusterRoutes,
     id: u64,
@@ -404,7 +506,23 @@ struct Waiter<'a> {
 
 impl Drop for Waiter<'_> {
     fn drop(&mut self) {
-        locked(&self.routes.waiting).remove(&self.id);
+        let Some((holder, _)) = locked(&self.routes.waiting).remove(&self.id) else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let cancel = Message::Cancel {
+            id: self.id,
+            from: self.routes.me,
+        };
+        let text = serde_json::to_string(&cancel).unwrap_or_default();
+        let cluster = self.routes.cluster.clone();
+        runtime.spawn(async move {
+            if let Err(error) = cluster.notify(&channel(holder), vec![text]).await {
+                tracing::warn!(%error, "cluster: a cancelled command could not be withdrawn");
+            }
+        });
     }
 }
 
@@ -528,7 +646,7 @@ impl Routes for ClusterRoutes {
         let action = command.action();
         let id = self.next_call.fetch_add(1, Ordering::Relaxed);
         let (tell, answer) = oneshot::channel();
-        locked(&self.waiting).insert(id, tell);
+        locked(&self.waiting).insert(id, (holder, tell));
         let _waiter = Waiter { routes: self, id };
         let call = Message::Call {
             id,
@@ -537,6 +655,7 @@ impl Routes for ClusterRoutes {
             action: action.to_owned(),
             payload: command.payload(),
             timeout_ms: timeout.as_millis() as u64,
+            deadline_ms: now_ms() + timeout.as_millis() as u64,
         };
         if let Err(error) = self.tell(holder, &call).await {
             tracing::warn!(%error, "cluster: a command could not be sent to the charger's process");
@@ -559,5 +678,57 @@ impl Routes for ClusterRoutes {
                 Vec::new()
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_call_gets_what_is_left_of_its_callers_time() {
+        let now = 1_000_000;
+        assert_eq!(
+            time_left(5_000, now + 5_000, now),
+            Some(Duration::from_secs(5))
+        );
+        assert_eq!(
+            time_left(5_000, now + 1_200, now),
+            Some(Duration::from_millis(1_200))
+        );
+        // A clock ahead of the caller's never gives more than the caller allowed.
+        assert_eq!(
+            time_left(5_000, now + 60_000, now),
+            Some(Duration::from_secs(5))
+        );
+        assert_eq!(time_left(5_000, now, now), None, "arrived at the deadline");
+        assert_eq!(time_left(5_000, now - 10, now), None, "arrived late");
+        assert_eq!(
+            time_left(5_000, 0, now),
+            Some(Duration::from_secs(5)),
+            "an older sender"
+        );
+    }
+
+    #[test]
+    fn calls_travel_with_their_deadline_and_older_ones_still_read() {
+        let node = NodeId::random();
+        let text = serde_json::to_string(&Message::Cancel { id: 7, from: node }).unwrap();
+        assert!(matches!(
+            serde_json::from_str(&text).unwrap(),
+            Message::Cancel { id: 7, from } if from == node
+        ));
+        let old = serde_json::json!({
+            "kind": "call", "id": 1, "from": node, "identity": "CP", "action": "Reset",
+            "payload": {"type": "Soft"}, "timeout_ms": 5000
+        });
+        assert!(matches!(
+            serde_json::from_value(old).unwrap(),
+            Message::Call {
+                deadline_ms: 0,
+                timeout_ms: 5000,
+                ..
+            }
+        ));
     }
 }

@@ -377,16 +377,10 @@ async fn charger_page(
         .installation::<ViewInstallation>(&auth.principal(), installation.id)
         .await?;
     let tr = Tr(auth.visit.lang);
-    let states = app
-        .store
-        .chargers(installation.id)
-        .await?
-        .into_iter()
-        .find(|(c, _)| c.id == charger.id)
-        .map(|(_, states)| states)
-        .unwrap_or_default();
+    // This charger's states only (the installation may hold hundreds).
+    let states = app.store.connector_states(charger.id).await?;
     let running = app.store.running_sessions(installation.id).await?;
-    let limits = app.store.connector_limits(installation.id).await?;
+    let limits = app.store.charger_limits(charger.id).await?;
     let now = Utc::now();
     let charger_pending = pending
         .iter()

@@ -345,3 +345,69 @@ async fn capabilities_are_asked_once_by_the_process_holding_the_charger() {
     }
     assert_eq!(questions(&shared, "CP-W"), 1);
 }
+
+/// A command from one process to a charger on another, whose caller gives up (its HTTP client times
+/// out and goes away) while the command waits behind another for the charger, is never sent.
+#[tokio::test]
+async fn a_command_whose_caller_gave_up_is_never_sent_from_another_process() {
+    let database = TestDatabase::new(Engine::Postgres).await;
+    let here = start(&database.url).await;
+    let there = start(&database.url).await;
+    let (owner, installation) = owner_with_installation(&here).await;
+    let (password, id) = add_charger(&owner, installation, "CP-W", 1).await;
+    let mut charger = ChargePoint::connect(&there.base, "CP-W", &password).await;
+    charger.boot().await;
+    charger.settle(Duration::from_millis(500)).await;
+    let page = format!("/chargers/{id}");
+    // A first command holds the charger: it receives it and does not answer yet.
+    let first = {
+        let browser = on(&owner, &here);
+        let page = page.clone();
+        tokio::spawn(async move {
+            browser
+                .submit_page(
+                    &page,
+                    &format!("{page}/commands"),
+                    &[("command", "restart")],
+                )
+                .await
+                .1
+        })
+    };
+    let held = charger.next_frame().await;
+    assert_eq!(
+        (held[0].clone(), held[2].clone()),
+        (json!(2), json!("Reset"))
+    );
+    // A second waits behind it on the other process; its caller gives up after a second.
+    let (_, html) = owner.page(&page).await;
+    let token = crate::helpers::csrf_in(&html);
+    let gave_up = owner
+        .client
+        .post(format!("{}{page}/commands", here.base))
+        .form(&[("command", "restart"), ("csrf", token.as_str())])
+        .timeout(Duration::from_secs(1))
+        .send()
+        .await;
+    assert!(gave_up.is_err_and(|e| e.is_timeout()), "the caller gave up");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    charger
+        .send_text(json!([3, held[1], {"status": "Accepted"}]).to_string())
+        .await;
+    // Until well past the second command's time (5 s), nothing but load balancing arrives.
+    let until = tokio::time::Instant::now() + Duration::from_secs(6);
+    while let Some(frame) = charger
+        .receive_within(until.saturating_duration_since(tokio::time::Instant::now()))
+        .await
+    {
+        assert!(
+            charger.answer_balancing(&frame).await,
+            "a command was sent after its caller gave up: {frame}"
+        );
+    }
+    let verdict = first.await.unwrap();
+    assert!(
+        verdict.contains("The charger answered: accepted."),
+        "{verdict}"
+    );
+}
