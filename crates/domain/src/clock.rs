@@ -3,7 +3,7 @@
 //! time must not become a session's start or stop, or history would show negative durations and sort
 //! a session from the year 9999 first forever.
 
-use chrono::{DateTime, Duration, DurationRound, TimeZone, Utc};
+use chrono::{DateTime, Duration, DurationRound, TimeZone, Timelike, Utc};
 
 /// How far ahead of the server's clock a charger's clock may run before its time is not believed.
 pub const MAX_AHEAD: Duration = Duration::hours(24);
@@ -16,10 +16,23 @@ pub fn charger_time(reported: DateTime<Utc>, received: DateTime<Utc>) -> DateTim
     let earliest = Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).single();
     let plausible =
         earliest.is_some_and(|earliest| reported >= earliest) && reported <= received + MAX_AHEAD;
-    let chosen = if plausible { reported } else { received };
+    let chosen = without_leap_second(if plausible { reported } else { received });
     chosen
         .duration_trunc(Duration::microseconds(1))
         .unwrap_or(chosen)
+}
+
+/// A leap second (`23:59:60`, which chrono keeps as a second with more than 10⁹ nanoseconds) as the
+/// first second of the next minute, as PostgreSQL reads it: SQLite would keep and give back a second 60
+/// that most clients cannot parse, and durations would differ between the engines.
+fn without_leap_second(at: DateTime<Utc>) -> DateTime<Utc> {
+    let nanos = at.nanosecond();
+    if nanos < 1_000_000_000 {
+        return at;
+    }
+    at.with_nanosecond(0).map_or(at, |second| {
+        second + Duration::seconds(1) + Duration::nanoseconds(i64::from(nanos - 1_000_000_000))
+    })
 }
 
 #[cfg(test)]
@@ -67,6 +80,21 @@ mod tests {
             charger_time(reported, received),
             at("2026-11-26T07:00:00.123456Z")
         );
+    }
+
+    #[test]
+    fn a_leap_second_is_the_next_minute() {
+        let received = at("2026-07-01T08:00:00Z");
+        assert_eq!(
+            charger_time(at("2026-06-30T23:59:60Z"), received),
+            at("2026-07-01T00:00:00Z")
+        );
+        assert_eq!(
+            charger_time(at("2026-06-30T23:59:60.25Z"), received),
+            at("2026-07-01T00:00:00.25Z")
+        );
+        let shown = charger_time(at("2026-06-30T23:59:60Z"), received).to_rfc3339();
+        assert!(!shown.contains(":60"), "{shown}");
     }
 
     proptest! {
