@@ -50,16 +50,21 @@ mod dialect {
     }
 }
 
+// The same SQL files are modules of both engines on purpose: one source, compiled against each.
+#[allow(clippy::duplicate_mod)]
 #[path = "engine.rs"]
 mod engine;
 use engine::*;
 
+#[allow(clippy::duplicate_mod)]
 #[path = "engine_chargers.rs"]
 mod chargers_sql;
 
+#[allow(clippy::duplicate_mod)]
 #[path = "engine_tokens.rs"]
 mod tokens_sql;
 
+#[allow(clippy::duplicate_mod)]
 #[path = "engine_history.rs"]
 mod history_sql;
 
