@@ -28,6 +28,7 @@ use crate::error::{Result, StoreError};
 use crate::model::*;
 use crate::rows::*;
 use crate::store::Store;
+use crate::{AccountStore, AuditStore, GroupStore, InstallationStore};
 
 type Tx<'a> = sqlx::Transaction<'a, Db>;
 
@@ -455,7 +456,10 @@ impl Store for EngineStore {
         let sql = format!("SELECT COUNT(*) FROM {SESSIONS_TABLE}");
         Ok(sqlx::query_scalar(&sql).fetch_one(&self.pool).await?)
     }
+}
 
+#[async_trait]
+impl AccountStore for EngineStore {
     async fn create_user(&self, user: &NewUser) -> Result<User> {
         let row = sqlx::query_as::<_, UserRow>(
             "INSERT INTO users (id, email, email_norm, full_name, password_hash, created_at) \
@@ -592,7 +596,10 @@ impl Store for EngineStore {
             .await?;
         Ok(())
     }
+}
 
+#[async_trait]
+impl InstallationStore for EngineStore {
     async fn create_installation(
         &self,
         owner: UserId,
@@ -883,7 +890,10 @@ impl Store for EngineStore {
         tx.commit().await?;
         Ok(())
     }
+}
 
+#[async_trait]
+impl GroupStore for EngineStore {
     async fn create_group(
         &self,
         owner: UserId,
@@ -1330,7 +1340,10 @@ impl Store for EngineStore {
         .await?;
         Ok(ids.into_iter().map(InstallationId::from_uuid).collect())
     }
+}
 
+#[async_trait]
+impl AuditStore for EngineStore {
     async fn installation_audit(
         &self,
         on: &Authorized<ManagePermissions>,
