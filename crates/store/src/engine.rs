@@ -1,8 +1,9 @@
-// The store's SQL, written once. `sqlite.rs` and `postgres.rs` each include this file after defining
-// `Db` (their sqlx database) and `EngineStore { pool }`, so the same statements are compiled against
-// each engine's native types (UUID/BLOB, TIMESTAMPTZ/TEXT, JSONB/TEXT). `$n` placeholders,
-// `RETURNING` and `ON CONFLICT` mean the same on both.
+//! The store's SQL, written once: `sqlite.rs` and `postgres.rs` each declare this file as their
+//! module `engine` (`#[path]`) after defining `Db` (their sqlx database) and `EngineStore { pool }`, so
+//! the same statements are compiled against each engine's native types (UUID/BLOB, TIMESTAMPTZ/TEXT,
+//! JSONB/TEXT). `$n` placeholders, `RETURNING` and `ON CONFLICT` mean the same on both.
 
+use super::*;
 use std::collections::HashMap;
 
 use async_trait::async_trait;
@@ -12,26 +13,27 @@ use sqlx::types::Json;
 use uuid::Uuid;
 use voltgate_domain::authz::rules::role_change;
 use voltgate_domain::authz::{
-    ChangeSettings, LeaveGroup, ManageGroup, ManagePermissions, ManageUsers, RevokeGrant, VerifyGroup, ViewGroup,
-    ViewPeople,
+    ChangeSettings, LeaveGroup, ManageGroup, ManagePermissions, ManageUsers, RevokeGrant,
+    VerifyGroup, ViewGroup, ViewPeople,
 };
 use voltgate_domain::group::name_skeleton;
 use voltgate_domain::installation::keeps_an_owner;
 use voltgate_domain::throttle::{Count, ThrottlePolicy};
 use voltgate_domain::{
-    Authorized, Email, GroupAccess, GroupId, GroupRole, InstallationAccess, InstallationId, InstallationSettings,
-    LookupKey, Principal, RegisteredReturnUrl, Role, UserId, Zone,
+    Authorized, Email, GroupAccess, GroupId, GroupRole, InstallationAccess, InstallationId,
+    InstallationSettings, LookupKey, Principal, RegisteredReturnUrl, Role, UserId, Zone,
 };
 
 use crate::error::{Result, StoreError};
 use crate::model::*;
 use crate::rows::*;
 use crate::store::Store;
+use crate::{AccountStore, AuditStore, GroupStore, InstallationStore};
 
 type Tx<'a> = sqlx::Transaction<'a, Db>;
 
-const USER_COLUMNS: &str = "u.id, u.email, u.full_name, u.language, u.created_at";
-const INSTALLATION_COLUMNS: &str = "i.id, i.name, i.address, i.installation_type, i.max_current, \
+pub(super) const USER_COLUMNS: &str = "u.id, u.email, u.full_name, u.language, u.created_at";
+pub(super) const INSTALLATION_COLUMNS: &str = "i.id, i.name, i.address, i.installation_type, i.max_current, \
      i.available_current_mode, i.available_current_phase1, i.available_current_phase2, \
      i.available_current_phase3, i.authentication_required, i.phases, i.time_zone, i.created_at, i.updated_at";
 const GROUP_COLUMNS: &str =
@@ -53,7 +55,10 @@ pub(crate) struct Subject {
 impl Subject {
     /// An installation someone acts on with a capability: names the group the right came through.
     pub(crate) fn acting_on(access: &voltgate_domain::InstallationAccess) -> Self {
-        Subject { installation: Some(access.installation), group: access.acting_group() }
+        Subject {
+            installation: Some(access.installation),
+            group: access.acting_group(),
+        }
     }
 }
 
@@ -84,11 +89,12 @@ pub(crate) async fn audit(
 
 /// Moves `user`'s session epoch on and revokes their API tokens; answers the new epoch.
 async fn end_sessions_in(tx: &mut Tx<'_>, user: UserId, now: DateTime<Utc>) -> Result<i64> {
-    let epoch: Option<i64> =
-        sqlx::query_scalar("UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1 RETURNING session_epoch")
-            .bind(user.as_uuid())
-            .fetch_optional(&mut **tx)
-            .await?;
+    let epoch: Option<i64> = sqlx::query_scalar(
+        "UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1 RETURNING session_epoch",
+    )
+    .bind(user.as_uuid())
+    .fetch_optional(&mut **tx)
+    .await?;
     let epoch = epoch.ok_or(StoreError::NotFound)?;
     sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
         .bind(user.as_uuid())
@@ -100,7 +106,8 @@ async fn end_sessions_in(tx: &mut Tx<'_>, user: UserId, now: DateTime<Utc>) -> R
 
 /// The conditions of an audit filter after `WHERE a.<scope> = $1`: the actor is `$2`, the group `$3`.
 fn audit_conditions(filter: &AuditFilter) -> String {
-    let mut sql = String::from(" AND ($2 IS NULL OR a.actor_id = $2) AND ($3 IS NULL OR a.group_id = $3)");
+    let mut sql =
+        String::from(" AND ($2 IS NULL OR a.actor_id = $2) AND ($3 IS NULL OR a.group_id = $3)");
     let kinds: Vec<String> = filter
         .kinds
         .iter()
@@ -129,7 +136,7 @@ async fn lock_row(tx: &mut Tx<'_>, table: &str, column: &str, id: Uuid) -> Resul
     Ok(())
 }
 
-async fn lock_installation(tx: &mut Tx<'_>, id: InstallationId) -> Result<()> {
+pub(super) async fn lock_installation(tx: &mut Tx<'_>, id: InstallationId) -> Result<()> {
     lock_row(tx, "installations", "updated_at", id.as_uuid()).await
 }
 
@@ -146,16 +153,35 @@ async fn email_of(tx: &mut Tx<'_>, user: UserId) -> Result<Option<String>> {
 
 /// Under the lock: the role `user` holds in a membership table.
 /// `table`/`scope` are `installation_roles`/`installation_id` or `group_members`/`group_id`.
-async fn role_of(tx: &mut Tx<'_>, table: &str, scope: &str, id: Uuid, user: UserId) -> Result<Option<String>> {
+async fn role_of(
+    tx: &mut Tx<'_>,
+    table: &str,
+    scope: &str,
+    id: Uuid,
+    user: UserId,
+) -> Result<Option<String>> {
     let role_sql = format!("SELECT role FROM {table} WHERE {scope} = $1 AND user_id = $2");
-    Ok(sqlx::query_scalar(&role_sql).bind(id).bind(user.as_uuid()).fetch_optional(&mut **tx).await?)
+    Ok(sqlx::query_scalar(&role_sql)
+        .bind(id)
+        .bind(user.as_uuid())
+        .fetch_optional(&mut **tx)
+        .await?)
 }
 
 /// Under the lock: the role `user` holds in a membership table, and how many owners the scope has.
-async fn role_and_owners(tx: &mut Tx<'_>, table: &str, scope: &str, id: Uuid, user: UserId) -> Result<(Option<String>, usize)> {
+async fn role_and_owners(
+    tx: &mut Tx<'_>,
+    table: &str,
+    scope: &str,
+    id: Uuid,
+    user: UserId,
+) -> Result<(Option<String>, usize)> {
     let role = role_of(tx, table, scope, id, user).await?;
     let owners_sql = format!("SELECT COUNT(*) FROM {table} WHERE {scope} = $1 AND role = 'owner'");
-    let owners: i64 = sqlx::query_scalar(&owners_sql).bind(id).fetch_one(&mut **tx).await?;
+    let owners: i64 = sqlx::query_scalar(&owners_sql)
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
     Ok((role, usize::try_from(owners).unwrap_or(usize::MAX)))
 }
 
@@ -169,10 +195,26 @@ async fn checked_role_change(
 ) -> Result<Option<Role>> {
     let id = on.id();
     lock_installation(tx, id).await?;
-    let (current, owners) = role_and_owners(tx, "installation_roles", "installation_id", id.as_uuid(), user).await?;
+    let (current, owners) = role_and_owners(
+        tx,
+        "installation_roles",
+        "installation_id",
+        id.as_uuid(),
+        user,
+    )
+    .await?;
     let current = parse_role(current)?;
     let by_role = match on.principal().user() {
-        Some(by) => parse_role(role_of(tx, "installation_roles", "installation_id", id.as_uuid(), by).await?)?,
+        Some(by) => parse_role(
+            role_of(
+                tx,
+                "installation_roles",
+                "installation_id",
+                id.as_uuid(),
+                by,
+            )
+            .await?,
+        )?,
         None => None,
     };
     role_change(on.principal(), by_role, current, next, owners)?;
@@ -180,11 +222,16 @@ async fn checked_role_change(
 }
 
 /// The audit detail of an access decision: the group as it is now, and the link's own words.
-async fn decision_detail(tx: &mut Tx<'_>, group: GroupId, request: &RequestContext) -> Result<serde_json::Value> {
-    let names: Option<(String, String)> = sqlx::query_as("SELECT name, lookup_key FROM user_groups WHERE id = $1")
-        .bind(group.as_uuid())
-        .fetch_optional(&mut **tx)
-        .await?;
+async fn decision_detail(
+    tx: &mut Tx<'_>,
+    group: GroupId,
+    request: &RequestContext,
+) -> Result<serde_json::Value> {
+    let names: Option<(String, String)> =
+        sqlx::query_as("SELECT name, lookup_key FROM user_groups WHERE id = $1")
+            .bind(group.as_uuid())
+            .fetch_optional(&mut **tx)
+            .await?;
     let (name, lookup_key) = names.ok_or(StoreError::NotFound)?;
     Ok(json!({
         "group": group, "group_name": name, "lookup_key": lookup_key,
@@ -207,10 +254,11 @@ impl EngineStore {
     /// Gives every group that has none its name's skeleton (groups made before skeletons were kept).
     /// A group whose name looks like an older group's keeps none, and is logged.
     pub(crate) async fn fill_name_skeletons(&self) -> Result<()> {
-        let unfilled: Vec<(Uuid, String)> =
-            sqlx::query_as("SELECT id, name FROM user_groups WHERE name_skeleton IS NULL ORDER BY created_at")
-                .fetch_all(&self.pool)
-                .await?;
+        let unfilled: Vec<(Uuid, String)> = sqlx::query_as(
+            "SELECT id, name FROM user_groups WHERE name_skeleton IS NULL ORDER BY created_at",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         for (id, name) in unfilled {
             let filled = sqlx::query("UPDATE user_groups SET name_skeleton = $2 WHERE id = $1")
                 .bind(id)
@@ -229,14 +277,26 @@ impl EngineStore {
     }
 
     /// The facts about `principal` and one installation, from its direct role.
-    async fn access_of(&self, principal: &Principal, id: InstallationId, role: Option<String>) -> Result<InstallationAccess> {
+    async fn access_of(
+        &self,
+        principal: &Principal,
+        id: InstallationId,
+        role: Option<String>,
+    ) -> Result<InstallationAccess> {
         let via_groups = match principal {
-            Principal::User(user) | Principal::Api(user) => {
-                self.granting_groups(*user).await?.remove(&id.as_uuid()).unwrap_or_default()
-            }
+            Principal::User(user) | Principal::Api(user) => self
+                .granting_groups(*user)
+                .await?
+                .remove(&id.as_uuid())
+                .unwrap_or_default(),
             Principal::Operator => Vec::new(),
         };
-        Ok(InstallationAccess { principal: *principal, installation: id, role: parse_role(role)?, via_groups })
+        Ok(InstallationAccess {
+            principal: *principal,
+            installation: id,
+            role: parse_role(role)?,
+            via_groups,
+        })
     }
 
     /// For each installation, the groups `user` belongs to that hold a grant on it.
@@ -250,16 +310,21 @@ impl EngineStore {
         .await?;
         let mut granting: HashMap<Uuid, Vec<GroupId>> = HashMap::new();
         for (installation, group) in rows {
-            granting.entry(installation).or_default().push(GroupId::from_uuid(group));
+            granting
+                .entry(installation)
+                .or_default()
+                .push(GroupId::from_uuid(group));
         }
         Ok(granting)
     }
 
     async fn return_urls(&self, group: Uuid) -> Result<Vec<String>> {
-        Ok(sqlx::query_scalar("SELECT url FROM group_return_urls WHERE group_id = $1 ORDER BY position")
-            .bind(group)
-            .fetch_all(&self.pool)
-            .await?)
+        Ok(sqlx::query_scalar(
+            "SELECT url FROM group_return_urls WHERE group_id = $1 ORDER BY position",
+        )
+        .bind(group)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     async fn group_from_row(&self, row: GroupRow) -> Result<Group> {
@@ -267,15 +332,25 @@ impl EngineStore {
         row.into_group(urls)
     }
 
-    async fn insert_return_urls(tx: &mut Tx<'_>, group: GroupId, urls: &[RegisteredReturnUrl]) -> Result<()> {
+    async fn insert_return_urls(
+        tx: &mut Tx<'_>,
+        group: GroupId,
+        urls: &[RegisteredReturnUrl],
+    ) -> Result<()> {
         let mut seen = std::collections::HashSet::new();
-        for (position, url) in urls.iter().filter(|u| seen.insert(u.as_str().to_owned())).enumerate() {
-            sqlx::query("INSERT INTO group_return_urls (group_id, position, url) VALUES ($1, $2, $3)")
-                .bind(group.as_uuid())
-                .bind(position as i64)
-                .bind(url.as_str())
-                .execute(&mut **tx)
-                .await?;
+        for (position, url) in urls
+            .iter()
+            .filter(|u| seen.insert(u.as_str().to_owned()))
+            .enumerate()
+        {
+            sqlx::query(
+                "INSERT INTO group_return_urls (group_id, position, url) VALUES ($1, $2, $3)",
+            )
+            .bind(group.as_uuid())
+            .bind(position as i64)
+            .bind(url.as_str())
+            .execute(&mut **tx)
+            .await?;
         }
         Ok(())
     }
@@ -284,7 +359,8 @@ impl EngineStore {
     async fn remove_from_group(&self, id: GroupId, user: UserId, actor: &Principal) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         lock_group(&mut tx, id).await?;
-        let (current, owners) = role_and_owners(&mut tx, "group_members", "group_id", id.as_uuid(), user).await?;
+        let (current, owners) =
+            role_and_owners(&mut tx, "group_members", "group_id", id.as_uuid(), user).await?;
         let current = parse_group_role(&current.ok_or(StoreError::NotFound)?)?;
         keeps_an_owner(owners, current == GroupRole::Owner, false)?;
         sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2")
@@ -292,18 +368,39 @@ impl EngineStore {
             .bind(user.as_uuid())
             .execute(&mut *tx)
             .await?;
-        let detail = json!({ "user": user, "email": email_of(&mut tx, user).await?, "previous": current });
-        audit(&mut tx, actor, Subject { installation: None, group: Some(id) }, "group_member_removed", detail).await?;
+        let detail =
+            json!({ "user": user, "email": email_of(&mut tx, user).await?, "previous": current });
+        audit(
+            &mut tx,
+            actor,
+            Subject {
+                installation: None,
+                group: Some(id),
+            },
+            "group_member_removed",
+            detail,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     async fn members(&self, sql: &str, id: Uuid) -> Result<Vec<MemberRow>> {
-        Ok(sqlx::query_as::<_, MemberRow>(sql).bind(id).fetch_all(&self.pool).await?)
+        Ok(sqlx::query_as::<_, MemberRow>(sql)
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?)
     }
 
-    async fn audit_of(&self, column: &str, id: Uuid, limit: i64, offset: i64) -> Result<Vec<AuditEvent>> {
-        self.audit_where(column, id, &AuditFilter::default(), limit, offset).await
+    async fn audit_of(
+        &self,
+        column: &str,
+        id: Uuid,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<AuditEvent>> {
+        self.audit_where(column, id, &AuditFilter::default(), limit, offset)
+            .await
     }
 
     /// An audit log's events that pass `filter`. `column` is a constant of this file; the filter's kinds
@@ -347,14 +444,22 @@ impl Store for EngineStore {
             .bind(candidate)
             .execute(&self.pool)
             .await?;
-        Ok(sqlx::query_scalar("SELECT secret FROM server_secrets WHERE name = $1").bind(name).fetch_one(&self.pool).await?)
+        Ok(
+            sqlx::query_scalar("SELECT secret FROM server_secrets WHERE name = $1")
+                .bind(name)
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     async fn browser_sessions(&self) -> Result<i64> {
         let sql = format!("SELECT COUNT(*) FROM {SESSIONS_TABLE}");
         Ok(sqlx::query_scalar(&sql).fetch_one(&self.pool).await?)
     }
+}
 
+#[async_trait]
+impl AccountStore for EngineStore {
     async fn create_user(&self, user: &NewUser) -> Result<User> {
         let row = sqlx::query_as::<_, UserRow>(
             "INSERT INTO users (id, email, email_norm, full_name, password_hash, created_at) \
@@ -374,7 +479,10 @@ impl Store for EngineStore {
 
     async fn user(&self, id: UserId) -> Result<Option<User>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
-        let row = sqlx::query_as::<_, UserRow>(&sql).bind(id.as_uuid()).fetch_optional(&self.pool).await?;
+        let row = sqlx::query_as::<_, UserRow>(&sql)
+            .bind(id.as_uuid())
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.map(User::from))
     }
 
@@ -394,16 +502,22 @@ impl Store for EngineStore {
     }
 
     async fn user_in_epoch(&self, id: UserId, epoch: i64) -> Result<Option<User>> {
-        let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1 AND u.session_epoch = $2");
-        let row = sqlx::query_as::<_, UserRow>(&sql).bind(id.as_uuid()).bind(epoch).fetch_optional(&self.pool).await?;
+        let sql =
+            format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1 AND u.session_epoch = $2");
+        let row = sqlx::query_as::<_, UserRow>(&sql)
+            .bind(id.as_uuid())
+            .bind(epoch)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.map(User::from))
     }
 
     async fn session_epoch(&self, user: UserId) -> Result<i64> {
-        let epoch: Option<i64> = sqlx::query_scalar("SELECT session_epoch FROM users WHERE id = $1")
-            .bind(user.as_uuid())
-            .fetch_optional(&self.pool)
-            .await?;
+        let epoch: Option<i64> =
+            sqlx::query_scalar("SELECT session_epoch FROM users WHERE id = $1")
+                .bind(user.as_uuid())
+                .fetch_optional(&self.pool)
+                .await?;
         epoch.ok_or(StoreError::NotFound)
     }
 
@@ -414,7 +528,12 @@ impl Store for EngineStore {
         Ok(epoch)
     }
 
-    async fn change_password(&self, user: UserId, password_hash: &str, now: DateTime<Utc>) -> Result<i64> {
+    async fn change_password(
+        &self,
+        user: UserId,
+        password_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
             .bind(user.as_uuid())
@@ -438,7 +557,12 @@ impl Store for EngineStore {
         Ok(())
     }
 
-    async fn count_attempt(&self, key: &str, policy: &ThrottlePolicy, now: DateTime<Utc>) -> Result<Count> {
+    async fn count_attempt(
+        &self,
+        key: &str,
+        policy: &ThrottlePolicy,
+        now: DateTime<Utc>,
+    ) -> Result<Count> {
         let (attempts, window_start): (i64, i64) = sqlx::query_as(
             "INSERT INTO throttle_counts (throttle_key, attempts, window_start) VALUES ($1, 1, $2) \
              ON CONFLICT (throttle_key) DO UPDATE SET \
@@ -466,11 +590,22 @@ impl Store for EngineStore {
     }
 
     async fn clear_attempts(&self, key: &str) -> Result<()> {
-        sqlx::query("DELETE FROM throttle_counts WHERE throttle_key = $1").bind(key).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM throttle_counts WHERE throttle_key = $1")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
+}
 
-    async fn create_installation(&self, owner: UserId, new: &NewInstallation, actor: &Principal) -> Result<Installation> {
+#[async_trait]
+impl InstallationStore for EngineStore {
+    async fn create_installation(
+        &self,
+        owner: UserId,
+        new: &NewInstallation,
+        actor: &Principal,
+    ) -> Result<Installation> {
         let id = InstallationId::random();
         let now = Utc::now();
         let settings = InstallationSettings::default();
@@ -505,15 +640,28 @@ impl Store for EngineStore {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        let subject = Subject { installation: Some(id), group: None };
-        audit(&mut tx, actor, subject, "installation_created", json!({ "name": new.name.as_str() })).await?;
+        let subject = Subject {
+            installation: Some(id),
+            group: None,
+        };
+        audit(
+            &mut tx,
+            actor,
+            subject,
+            "installation_created",
+            json!({ "name": new.name.as_str() }),
+        )
+        .await?;
         tx.commit().await?;
         self.installation(id).await?.ok_or(StoreError::NotFound)
     }
 
     async fn installation(&self, id: InstallationId) -> Result<Option<Installation>> {
         let sql = format!("SELECT {INSTALLATION_COLUMNS} FROM installations i WHERE i.id = $1");
-        let row = sqlx::query_as::<_, InstallationRow>(&sql).bind(id.as_uuid()).fetch_optional(&self.pool).await?;
+        let row = sqlx::query_as::<_, InstallationRow>(&sql)
+            .bind(id.as_uuid())
+            .fetch_optional(&self.pool)
+            .await?;
         row.map(Installation::try_from).transpose()
     }
 
@@ -538,7 +686,10 @@ impl Store for EngineStore {
         Ok(Some((Installation::try_from(row.installation)?, access)))
     }
 
-    async fn installations_for(&self, principal: &Principal) -> Result<Vec<(Installation, InstallationAccess)>> {
+    async fn installations_for(
+        &self,
+        principal: &Principal,
+    ) -> Result<Vec<(Installation, InstallationAccess)>> {
         let user = principal.user();
         let sql = format!(
             "SELECT {INSTALLATION_COLUMNS}, r.role FROM installations i \
@@ -558,20 +709,32 @@ impl Store for EngineStore {
         rows.into_iter()
             .map(|row| {
                 let installation = Installation::try_from(row.installation)?;
-                let via_groups = granting.remove(&installation.id.as_uuid()).unwrap_or_default();
+                let via_groups = granting
+                    .remove(&installation.id.as_uuid())
+                    .unwrap_or_default();
                 let role = parse_role(row.role)?;
-                let access = InstallationAccess { principal: *principal, installation: installation.id, role, via_groups };
+                let access = InstallationAccess {
+                    principal: *principal,
+                    installation: installation.id,
+                    role,
+                    via_groups,
+                };
                 Ok((installation, access))
             })
             .collect()
     }
 
-    async fn update_settings(&self, on: &Authorized<ChangeSettings>, settings: &InstallationSettings) -> Result<()> {
+    async fn update_settings(
+        &self,
+        on: &Authorized<ChangeSettings>,
+        settings: &InstallationSettings,
+    ) -> Result<()> {
         let (id, actor) = (on.id(), on.principal());
         let (mode, [p1, p2, p3]) = settings_columns(settings);
         let mut tx = self.pool.begin().await?;
         lock_installation(&mut tx, id).await?;
-        let before_sql = format!("SELECT {INSTALLATION_COLUMNS} FROM installations i WHERE i.id = $1");
+        let before_sql =
+            format!("SELECT {INSTALLATION_COLUMNS} FROM installations i WHERE i.id = $1");
         let before: Installation = sqlx::query_as::<_, InstallationRow>(&before_sql)
             .bind(id.as_uuid())
             .fetch_one(&mut *tx)
@@ -593,8 +756,16 @@ impl Store for EngineStore {
         .bind(Utc::now())
         .execute(&mut *tx)
         .await?;
-        let detail = json!({ "before": settings_json(&before.settings), "after": settings_json(settings) });
-        audit(&mut tx, actor, Subject::acting_on(on.facts()), "settings_changed", detail).await?;
+        let detail =
+            json!({ "before": settings_json(&before.settings), "after": settings_json(settings) });
+        audit(
+            &mut tx,
+            actor,
+            Subject::acting_on(on.facts()),
+            "settings_changed",
+            detail,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -602,10 +773,11 @@ impl Store for EngineStore {
     async fn set_time_zone(&self, on: &Authorized<ChangeSettings>, zone: Zone) -> Result<()> {
         let (id, actor) = (on.id(), on.principal());
         let mut tx = self.pool.begin().await?;
-        let before: Option<String> = sqlx::query_scalar("SELECT time_zone FROM installations WHERE id = $1")
-            .bind(id.as_uuid())
-            .fetch_optional(&mut *tx)
-            .await?;
+        let before: Option<String> =
+            sqlx::query_scalar("SELECT time_zone FROM installations WHERE id = $1")
+                .bind(id.as_uuid())
+                .fetch_optional(&mut *tx)
+                .await?;
         let before = before.ok_or(StoreError::NotFound)?;
         if before == zone.name() {
             return Ok(());
@@ -617,22 +789,44 @@ impl Store for EngineStore {
             .execute(&mut *tx)
             .await?;
         let detail = json!({ "before": before, "after": zone.name() });
-        audit(&mut tx, actor, Subject { installation: Some(id), group: None }, "time_zone_changed", detail).await?;
+        audit(
+            &mut tx,
+            actor,
+            Subject {
+                installation: Some(id),
+                group: None,
+            },
+            "time_zone_changed",
+            detail,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
-    async fn installation_members(&self, on: &Authorized<ViewPeople>) -> Result<Vec<InstallationMember>> {
+    async fn installation_members(
+        &self,
+        on: &Authorized<ViewPeople>,
+    ) -> Result<Vec<InstallationMember>> {
         let id = on.id();
         let sql = format!(
             "SELECT {USER_COLUMNS}, r.role, r.created_at AS since FROM installation_roles r \
              JOIN users u ON u.id = r.user_id WHERE r.installation_id = $1 \
              ORDER BY CASE r.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, u.email_norm"
         );
-        self.members(&sql, id.as_uuid()).await?.into_iter().map(InstallationMember::try_from).collect()
+        self.members(&sql, id.as_uuid())
+            .await?
+            .into_iter()
+            .map(InstallationMember::try_from)
+            .collect()
     }
 
-    async fn set_installation_role(&self, on: &Authorized<ManageUsers>, user: UserId, role: Role) -> Result<()> {
+    async fn set_installation_role(
+        &self,
+        on: &Authorized<ManageUsers>,
+        user: UserId,
+        role: Role,
+    ) -> Result<()> {
         let (id, actor) = (on.id(), on.principal());
         let mut tx = self.pool.begin().await?;
         let current = checked_role_change(&mut tx, on, user, Some(role)).await?;
@@ -650,27 +844,63 @@ impl Store for EngineStore {
             "user": user, "email": email_of(&mut tx, user).await?,
             "role": role, "previous": current,
         });
-        audit(&mut tx, actor, Subject { installation: Some(id), group: None }, "role_set", detail).await?;
+        audit(
+            &mut tx,
+            actor,
+            Subject {
+                installation: Some(id),
+                group: None,
+            },
+            "role_set",
+            detail,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
-    async fn remove_installation_role(&self, on: &Authorized<ManageUsers>, user: UserId) -> Result<()> {
+    async fn remove_installation_role(
+        &self,
+        on: &Authorized<ManageUsers>,
+        user: UserId,
+    ) -> Result<()> {
         let (id, actor) = (on.id(), on.principal());
         let mut tx = self.pool.begin().await?;
-        let current = checked_role_change(&mut tx, on, user, None).await?.ok_or(StoreError::NotFound)?;
+        let current = checked_role_change(&mut tx, on, user, None)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         sqlx::query("DELETE FROM installation_roles WHERE installation_id = $1 AND user_id = $2")
             .bind(id.as_uuid())
             .bind(user.as_uuid())
             .execute(&mut *tx)
             .await?;
-        let detail = json!({ "user": user, "email": email_of(&mut tx, user).await?, "previous": current });
-        audit(&mut tx, actor, Subject { installation: Some(id), group: None }, "role_removed", detail).await?;
+        let detail =
+            json!({ "user": user, "email": email_of(&mut tx, user).await?, "previous": current });
+        audit(
+            &mut tx,
+            actor,
+            Subject {
+                installation: Some(id),
+                group: None,
+            },
+            "role_removed",
+            detail,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
+}
 
-    async fn create_group(&self, owner: UserId, new: &NewGroup, key: &LookupKey, actor: &Principal) -> Result<Group> {
+#[async_trait]
+impl GroupStore for EngineStore {
+    async fn create_group(
+        &self,
+        owner: UserId,
+        new: &NewGroup,
+        key: &LookupKey,
+        actor: &Principal,
+    ) -> Result<Group> {
         let id = GroupId::random();
         let now = Utc::now();
         let mut tx = self.pool.begin().await?;
@@ -700,13 +930,30 @@ impl Store for EngineStore {
             .await?;
         Self::insert_return_urls(&mut tx, id, &new.return_urls).await?;
         let detail = json!({ "name": new.name.as_str(), "lookup_key": key.as_str() });
-        audit(&mut tx, actor, Subject { installation: None, group: Some(id) }, "group_created", detail).await?;
+        audit(
+            &mut tx,
+            actor,
+            Subject {
+                installation: None,
+                group: Some(id),
+            },
+            "group_created",
+            detail,
+        )
+        .await?;
         tx.commit().await?;
-        let (group, _) = self.group_for(&Principal::User(owner), id).await?.ok_or(StoreError::NotFound)?;
+        let (group, _) = self
+            .group_for(&Principal::User(owner), id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         Ok(group)
     }
 
-    async fn set_group_details(&self, on: &Authorized<ManageGroup>, details: &GroupDetails) -> Result<()> {
+    async fn set_group_details(
+        &self,
+        on: &Authorized<ManageGroup>,
+        details: &GroupDetails,
+    ) -> Result<()> {
         let (id, actor) = (on.id(), on.principal());
         let mut tx = self.pool.begin().await?;
         lock_group(&mut tx, id).await?;
@@ -743,12 +990,26 @@ impl Store for EngineStore {
             "after": { "name": after.0, "description": after.1, "support_email": after.2, "support_url": after.3 },
             "group_name": after.0,
         });
-        audit(&mut tx, actor, Subject { installation: None, group: Some(id) }, "group_details_changed", detail).await?;
+        audit(
+            &mut tx,
+            actor,
+            Subject {
+                installation: None,
+                group: Some(id),
+            },
+            "group_details_changed",
+            detail,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
-    async fn group_for(&self, principal: &Principal, id: GroupId) -> Result<Option<(Group, GroupAccess)>> {
+    async fn group_for(
+        &self,
+        principal: &Principal,
+        id: GroupId,
+    ) -> Result<Option<(Group, GroupAccess)>> {
         let sql = format!(
             "SELECT {GROUP_COLUMNS}, m.role FROM user_groups g \
              LEFT JOIN group_members m ON m.group_id = g.id AND m.user_id = $2 WHERE g.id = $1"
@@ -762,12 +1023,23 @@ impl Store for EngineStore {
             return Ok(None);
         };
         let role = row.role.as_deref().map(parse_group_role).transpose()?;
-        Ok(Some((self.group_from_row(row.group).await?, GroupAccess { principal: *principal, group: id, role })))
+        Ok(Some((
+            self.group_from_row(row.group).await?,
+            GroupAccess {
+                principal: *principal,
+                group: id,
+                role,
+            },
+        )))
     }
 
     async fn group_by_lookup_key(&self, key: &LookupKey) -> Result<Option<Group>> {
         let sql = format!("SELECT {GROUP_COLUMNS} FROM user_groups g WHERE g.lookup_key = $1");
-        match sqlx::query_as::<_, GroupRow>(&sql).bind(key.as_str()).fetch_optional(&self.pool).await? {
+        match sqlx::query_as::<_, GroupRow>(&sql)
+            .bind(key.as_str())
+            .fetch_optional(&self.pool)
+            .await?
+        {
             Some(row) => Ok(Some(self.group_from_row(row).await?)),
             None => Ok(None),
         }
@@ -778,7 +1050,10 @@ impl Store for EngineStore {
             "SELECT {GROUP_COLUMNS}, m.role FROM user_groups g JOIN group_members m ON m.group_id = g.id \
              WHERE m.user_id = $1 ORDER BY g.name, g.id"
         );
-        let rows = sqlx::query_as::<_, GroupWithRoleRow>(&sql).bind(user.as_uuid()).fetch_all(&self.pool).await?;
+        let rows = sqlx::query_as::<_, GroupWithRoleRow>(&sql)
+            .bind(user.as_uuid())
+            .fetch_all(&self.pool)
+            .await?;
         let mut groups = Vec::with_capacity(rows.len());
         for row in rows {
             let role = parse_group_role(row.role.as_deref().unwrap_or_default())?;
@@ -788,10 +1063,12 @@ impl Store for EngineStore {
     }
 
     async fn owns_a_group(&self, user: UserId) -> Result<bool> {
-        let owned: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM group_members WHERE user_id = $1 AND role = 'owner'")
-            .bind(user.as_uuid())
-            .fetch_one(&self.pool)
-            .await?;
+        let owned: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM group_members WHERE user_id = $1 AND role = 'owner'",
+        )
+        .bind(user.as_uuid())
+        .fetch_one(&self.pool)
+        .await?;
         Ok(owned > 0)
     }
 
@@ -802,16 +1079,30 @@ impl Store for EngineStore {
              JOIN users u ON u.id = m.user_id WHERE m.group_id = $1 \
              ORDER BY CASE m.role WHEN 'owner' THEN 0 ELSE 1 END, u.email_norm"
         );
-        self.members(&sql, id.as_uuid()).await?.into_iter().map(GroupMember::try_from).collect()
+        self.members(&sql, id.as_uuid())
+            .await?
+            .into_iter()
+            .map(GroupMember::try_from)
+            .collect()
     }
 
-    async fn set_group_role(&self, on: &Authorized<ManageGroup>, user: UserId, role: GroupRole) -> Result<()> {
+    async fn set_group_role(
+        &self,
+        on: &Authorized<ManageGroup>,
+        user: UserId,
+        role: GroupRole,
+    ) -> Result<()> {
         let (id, actor) = (on.id(), on.principal());
         let mut tx = self.pool.begin().await?;
         lock_group(&mut tx, id).await?;
-        let (current, owners) = role_and_owners(&mut tx, "group_members", "group_id", id.as_uuid(), user).await?;
+        let (current, owners) =
+            role_and_owners(&mut tx, "group_members", "group_id", id.as_uuid(), user).await?;
         let current = current.as_deref().map(parse_group_role).transpose()?;
-        keeps_an_owner(owners, current == Some(GroupRole::Owner), role == GroupRole::Owner)?;
+        keeps_an_owner(
+            owners,
+            current == Some(GroupRole::Owner),
+            role == GroupRole::Owner,
+        )?;
         sqlx::query(
             "INSERT INTO group_members (group_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (group_id, user_id) DO UPDATE SET role = excluded.role",
@@ -823,7 +1114,17 @@ impl Store for EngineStore {
         .execute(&mut *tx)
         .await?;
         let detail = json!({ "user": user, "email": email_of(&mut tx, user).await?, "role": role, "previous": current });
-        audit(&mut tx, actor, Subject { installation: None, group: Some(id) }, "group_member_set", detail).await?;
+        audit(
+            &mut tx,
+            actor,
+            Subject {
+                installation: None,
+                group: Some(id),
+            },
+            "group_member_set",
+            detail,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -852,7 +1153,17 @@ impl Store for EngineStore {
             .await
             .map_err(StoreError::on_unique("lookup_key"))?;
         let detail = json!({ "old": old, "new": key.as_str() });
-        audit(&mut tx, actor, Subject { installation: None, group: Some(id) }, "lookup_key_rotated", detail).await?;
+        audit(
+            &mut tx,
+            actor,
+            Subject {
+                installation: None,
+                group: Some(id),
+            },
+            "lookup_key_rotated",
+            detail,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -866,24 +1177,60 @@ impl Store for EngineStore {
             .bind(verified.then(Utc::now))
             .execute(&mut *tx)
             .await?;
-        let kind = if verified { "group_verified" } else { "group_unverified" };
-        audit(&mut tx, actor, Subject { installation: None, group: Some(id) }, kind, json!({})).await?;
+        let kind = if verified {
+            "group_verified"
+        } else {
+            "group_unverified"
+        };
+        audit(
+            &mut tx,
+            actor,
+            Subject {
+                installation: None,
+                group: Some(id),
+            },
+            kind,
+            json!({}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
-    async fn set_return_urls(&self, on: &Authorized<ManageGroup>, urls: &[RegisteredReturnUrl]) -> Result<()> {
+    async fn set_return_urls(
+        &self,
+        on: &Authorized<ManageGroup>,
+        urls: &[RegisteredReturnUrl],
+    ) -> Result<()> {
         let (id, actor) = (on.id(), on.principal());
         let mut tx = self.pool.begin().await?;
         lock_group(&mut tx, id).await?;
-        sqlx::query("DELETE FROM group_return_urls WHERE group_id = $1").bind(id.as_uuid()).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM group_return_urls WHERE group_id = $1")
+            .bind(id.as_uuid())
+            .execute(&mut *tx)
+            .await?;
         Self::insert_return_urls(&mut tx, id, urls).await?;
         let detail = json!({ "return_urls": urls.iter().map(|u| u.as_str()).collect::<Vec<_>>() });
-        audit(&mut tx, actor, Subject { installation: None, group: Some(id) }, "return_urls_set", detail).await?;
+        audit(
+            &mut tx,
+            actor,
+            Subject {
+                installation: None,
+                group: Some(id),
+            },
+            "return_urls_set",
+            detail,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
-    async fn grant_access(&self, on: &Authorized<ManagePermissions>, group: GroupId, request: &RequestContext) -> Result<bool> {
+    async fn grant_access(
+        &self,
+        on: &Authorized<ManagePermissions>,
+        group: GroupId,
+        request: &RequestContext,
+    ) -> Result<bool> {
         let (installation, actor) = (on.id(), on.principal());
         let mut tx = self.pool.begin().await?;
         lock_installation(&mut tx, installation).await?;
@@ -901,7 +1248,10 @@ impl Store for EngineStore {
         let new = inserted.rows_affected() == 1;
         if new {
             let detail = decision_detail(&mut tx, group, request).await?;
-            let subject = Subject { installation: Some(installation), group: Some(group) };
+            let subject = Subject {
+                installation: Some(installation),
+                group: Some(group),
+            };
             audit(&mut tx, actor, subject, "access_approved", detail).await?;
         }
         tx.commit().await?;
@@ -918,7 +1268,17 @@ impl Store for EngineStore {
         let installation = about.map(|on| on.id());
         let mut tx = self.pool.begin().await?;
         let detail = decision_detail(&mut tx, group, request).await?;
-        audit(&mut tx, actor, Subject { installation, group: Some(group) }, "access_denied", detail).await?;
+        audit(
+            &mut tx,
+            actor,
+            Subject {
+                installation,
+                group: Some(group),
+            },
+            "access_denied",
+            detail,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -927,16 +1287,21 @@ impl Store for EngineStore {
         let ((installation, group), actor) = (grant.id(), grant.principal());
         let mut tx = self.pool.begin().await?;
         lock_installation(&mut tx, installation).await?;
-        let deleted = sqlx::query("DELETE FROM installation_grants WHERE installation_id = $1 AND group_id = $2")
-            .bind(installation.as_uuid())
-            .bind(group.as_uuid())
-            .execute(&mut *tx)
-            .await?;
+        let deleted = sqlx::query(
+            "DELETE FROM installation_grants WHERE installation_id = $1 AND group_id = $2",
+        )
+        .bind(installation.as_uuid())
+        .bind(group.as_uuid())
+        .execute(&mut *tx)
+        .await?;
         if deleted.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
         let detail = decision_detail(&mut tx, group, &RequestContext::default()).await?;
-        let subject = Subject { installation: Some(installation), group: Some(group) };
+        let subject = Subject {
+            installation: Some(installation),
+            group: Some(group),
+        };
         audit(&mut tx, actor, subject, "access_revoked", detail).await?;
         tx.commit().await?;
         Ok(())
@@ -947,36 +1312,56 @@ impl Store for EngineStore {
             "SELECT {GROUP_COLUMNS}, gr.granted_by, gr.granted_at FROM installation_grants gr \
              JOIN user_groups g ON g.id = gr.group_id WHERE gr.installation_id = $1 ORDER BY g.name, g.id"
         );
-        let rows = sqlx::query_as::<_, GrantRow>(&sql).bind(installation.as_uuid()).fetch_all(&self.pool).await?;
+        let rows = sqlx::query_as::<_, GrantRow>(&sql)
+            .bind(installation.as_uuid())
+            .fetch_all(&self.pool)
+            .await?;
         let mut grants = Vec::with_capacity(rows.len());
         for row in rows {
             let granted_by = match row.granted_by {
                 Some(id) => self.user(UserId::from_uuid(id)).await?,
                 None => None,
             };
-            grants.push(GroupGrant { group: self.group_from_row(row.group).await?, granted_by, granted_at: row.granted_at });
+            grants.push(GroupGrant {
+                group: self.group_from_row(row.group).await?,
+                granted_by,
+                granted_at: row.granted_at,
+            });
         }
         Ok(grants)
     }
 
     async fn group_grants(&self, group: GroupId) -> Result<Vec<InstallationId>> {
-        let ids: Vec<Uuid> = sqlx::query_scalar("SELECT installation_id FROM installation_grants WHERE group_id = $1")
-            .bind(group.as_uuid())
-            .fetch_all(&self.pool)
-            .await?;
+        let ids: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT installation_id FROM installation_grants WHERE group_id = $1",
+        )
+        .bind(group.as_uuid())
+        .fetch_all(&self.pool)
+        .await?;
         Ok(ids.into_iter().map(InstallationId::from_uuid).collect())
     }
+}
 
-    async fn installation_audit(&self, on: &Authorized<ManagePermissions>, limit: i64, offset: i64) -> Result<Vec<AuditEvent>> {
-        self.audit_of("installation_id", on.id().as_uuid(), limit, offset).await
+#[async_trait]
+impl AuditStore for EngineStore {
+    async fn installation_audit(
+        &self,
+        on: &Authorized<ManagePermissions>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<AuditEvent>> {
+        self.audit_of("installation_id", on.id().as_uuid(), limit, offset)
+            .await
     }
 
     async fn installation_audit_count(&self, on: &Authorized<ManagePermissions>) -> Result<i64> {
         let id = on.id();
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE installation_id = $1")
-            .bind(id.as_uuid())
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE installation_id = $1")
+                .bind(id.as_uuid())
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     async fn installation_audit_filtered(
@@ -986,7 +1371,8 @@ impl Store for EngineStore {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<AuditEvent>> {
-        self.audit_where("installation_id", on.id().as_uuid(), filter, limit, offset).await
+        self.audit_where("installation_id", on.id().as_uuid(), filter, limit, offset)
+            .await
     }
 
     async fn installation_audit_filtered_count(
@@ -1006,7 +1392,10 @@ impl Store for EngineStore {
             .await?)
     }
 
-    async fn installation_audit_names(&self, on: &Authorized<ManagePermissions>) -> Result<AuditNames> {
+    async fn installation_audit_names(
+        &self,
+        on: &Authorized<ManagePermissions>,
+    ) -> Result<AuditNames> {
         let id = on.id().as_uuid();
         let people: Vec<(Uuid, String)> = sqlx::query_as(
             "SELECT DISTINCT u.id, u.email FROM audit_events a JOIN users u ON u.id = a.actor_id \
@@ -1023,8 +1412,14 @@ impl Store for EngineStore {
         .fetch_all(&self.pool)
         .await?;
         Ok(AuditNames {
-            people: people.into_iter().map(|(id, email)| (UserId::from_uuid(id), email)).collect(),
-            groups: groups.into_iter().map(|(id, name)| (GroupId::from_uuid(id), name)).collect(),
+            people: people
+                .into_iter()
+                .map(|(id, email)| (UserId::from_uuid(id), email))
+                .collect(),
+            groups: groups
+                .into_iter()
+                .map(|(id, name)| (GroupId::from_uuid(id), name))
+                .collect(),
         })
     }
 

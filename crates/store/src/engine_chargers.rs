@@ -1,6 +1,7 @@
-// The chargers' SQL, written once; included by `sqlite.rs` and `postgres.rs` inside a module that
-// sees their `Db` and `EngineStore`.
+//! The chargers' SQL, written once: a module of `sqlite.rs` and of `postgres.rs` (`#[path]`), compiled
+//! against each engine's `Db` and `EngineStore`.
 
+use super::EngineStore;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -20,7 +21,8 @@ use crate::rows::{ChargeSessionRow, ChargerRow, ConnectorLimitRow, ConnectorRow,
 pub(crate) const SESSION_COLUMNS: &str = "s.id, s.charger_id, c.name AS charger_name, s.connector_id, s.id_tag, \
      u.email AS user_email, u.id AS user_id, u.full_name AS user_full_name, s.started_at, s.meter_start, s.stopped_at, \
      s.meter_stop, s.stop_reason, s.authorized, s.stop_confirmed, s.energy_wh";
-const CHARGER_COLUMNS: &str = "c.id, c.installation_id, c.identity, c.name, c.connectors, c.vendor, c.model, \
+const CHARGER_COLUMNS: &str =
+    "c.id, c.installation_id, c.identity, c.name, c.connectors, c.vendor, c.model, \
      c.serial_number, c.firmware_version, c.booted_at, c.last_seen_at, c.created_at";
 
 /// One charger of [`ChargerStore::charger_page`] as the query's JSON gives it: an array whose items
@@ -74,7 +76,8 @@ fn json_time(text: &str) -> Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text)
         .map(|at| at.with_timezone(&Utc))
         .or_else(|_| {
-            chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").map(|at| at.and_utc())
+            chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f")
+                .map(|at| at.and_utc())
         })
         .map_err(|_| StoreError::Corrupt(format!("a time: {text:?}")))
 }
@@ -87,8 +90,15 @@ fn json_uuid(text: &str) -> Result<Uuid> {
 /// JSON array: a page of its chargers by name, each with its connectors' last state, its running
 /// sessions and, on PostgreSQL, whether a live process holds its connection), for the installation,
 /// limit and offset in these placeholders. With a `guard`, both are NULL where it does not hold.
-pub(crate) fn page_columns(installation: &str, limit: &str, offset: &str, guard: Option<&str>) -> String {
-    use super::dialect::{uuid_text, JSON_ARRAY as ROW, JSON_ARRAY_AGG as AGG, JSON_EMBED as EMBED, ONLINE};
+pub(crate) fn page_columns(
+    installation: &str,
+    limit: &str,
+    offset: &str,
+    guard: Option<&str>,
+) -> String {
+    use super::dialect::{
+        uuid_text, JSON_ARRAY as ROW, JSON_ARRAY_AGG as AGG, JSON_EMBED as EMBED, ONLINE,
+    };
     let total = format!("(SELECT COUNT(*) FROM chargers WHERE installation_id = {installation})");
     // Each charger, state and session is an array in the order of its struct's fields (serde reads a
     // struct from an array by position): no key is written, matched or stored for every row. The
@@ -114,12 +124,18 @@ pub(crate) fn page_columns(installation: &str, limit: &str, offset: &str, guard:
 }
 
 /// The chargers of a page read with [`page_columns`], in the database's order of names.
-pub(crate) fn decode_page(page: Option<String>, installation: InstallationId) -> Result<Vec<ChargerOverview>> {
+pub(crate) fn decode_page(
+    page: Option<String>,
+    installation: InstallationId,
+) -> Result<Vec<ChargerOverview>> {
     let page: Vec<OverviewJson> = match page {
-        Some(text) => serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("a charger page: {e}")))?,
+        Some(text) => serde_json::from_str(&text)
+            .map_err(|e| StoreError::Corrupt(format!("a charger page: {e}")))?,
         None => Vec::new(),
     };
-    page.into_iter().map(|charger| charger.into_overview(installation)).collect()
+    page.into_iter()
+        .map(|charger| charger.into_overview(installation))
+        .collect()
 }
 
 impl OverviewJson {
@@ -170,18 +186,31 @@ impl OverviewJson {
                     started_at,
                     received_at: optional(r.received_at)?.unwrap_or(started_at),
                     meter_start: r.meter_start,
-                    paused: r.paused.as_bool().unwrap_or_else(|| r.paused.as_i64().is_some_and(|n| n != 0)),
+                    paused: r
+                        .paused
+                        .as_bool()
+                        .unwrap_or_else(|| r.paused.as_i64().is_some_and(|n| n != 0)),
                 })
             })
             .collect::<Result<Vec<_>>>()?;
         running.sort_by_key(|r| (r.received_at, r.transaction));
-        Ok(ChargerOverview { charger, connectors, running, online: self.online })
+        Ok(ChargerOverview {
+            charger,
+            connectors,
+            running,
+            online: self.online,
+        })
     }
 }
 
 impl EngineStore {
-    async fn charger_where(&self, condition: &str, bind: Uuid) -> Result<Option<(Charger, String)>> {
-        let sql = format!("SELECT {CHARGER_COLUMNS}, c.password_hash FROM chargers c WHERE {condition}");
+    async fn charger_where(
+        &self,
+        condition: &str,
+        bind: Uuid,
+    ) -> Result<Option<(Charger, String)>> {
+        let sql =
+            format!("SELECT {CHARGER_COLUMNS}, c.password_hash FROM chargers c WHERE {condition}");
         let row: Option<(ChargerRow, String)> = sqlx::query_as::<_, ChargerRow>(&sql)
             .bind(bind)
             .fetch_optional(&self.pool)
@@ -196,7 +225,11 @@ impl EngineStore {
 
 #[async_trait]
 impl ChargerStore for EngineStore {
-    async fn create_charger(&self, on: &Authorized<ManageUsers>, new: &NewCharger) -> Result<Charger> {
+    async fn create_charger(
+        &self,
+        on: &Authorized<ManageUsers>,
+        new: &NewCharger,
+    ) -> Result<Charger> {
         let (installation, actor) = (on.id(), on.principal());
         let id = ChargerId::random();
         let mut tx = self.pool.begin().await?;
@@ -217,25 +250,50 @@ impl ChargerStore for EngineStore {
             StoreError::Database(e) => StoreError::on_foreign_key(e),
             other => other,
         })?;
-        let detail = json!({ "charger": id, "identity": new.identity.as_str(), "name": new.name.as_str() });
-        audit(&mut tx, actor, Subject { installation: Some(installation), group: None }, "charger_added", detail).await?;
+        let detail =
+            json!({ "charger": id, "identity": new.identity.as_str(), "name": new.name.as_str() });
+        audit(
+            &mut tx,
+            actor,
+            Subject {
+                installation: Some(installation),
+                group: None,
+            },
+            "charger_added",
+            detail,
+        )
+        .await?;
         tx.commit().await?;
         self.charger(id).await?.ok_or(StoreError::NotFound)
     }
 
-    async fn set_charger_password(&self, on: &Authorized<ManageUsers>, id: ChargerId, password_hash: &str) -> Result<()> {
+    async fn set_charger_password(
+        &self,
+        on: &Authorized<ManageUsers>,
+        id: ChargerId,
+        password_hash: &str,
+    ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        let changed = sqlx::query("UPDATE chargers SET password_hash = $2 WHERE id = $1 AND installation_id = $3")
-            .bind(id.as_uuid())
-            .bind(password_hash)
-            .bind(on.id().as_uuid())
-            .execute(&mut *tx)
-            .await?;
+        let changed = sqlx::query(
+            "UPDATE chargers SET password_hash = $2 WHERE id = $1 AND installation_id = $3",
+        )
+        .bind(id.as_uuid())
+        .bind(password_hash)
+        .bind(on.id().as_uuid())
+        .execute(&mut *tx)
+        .await?;
         if changed.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
         let subject = Subject::acting_on(on.facts());
-        audit(&mut tx, on.principal(), subject, "charger_password_changed", json!({ "charger": id })).await?;
+        audit(
+            &mut tx,
+            on.principal(),
+            subject,
+            "charger_password_changed",
+            json!({ "charger": id }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -247,11 +305,12 @@ impl ChargerStore for EngineStore {
         settings: &ChargerSettings,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        let ours: Option<Uuid> = sqlx::query_scalar("SELECT id FROM chargers WHERE id = $1 AND installation_id = $2")
-            .bind(id.as_uuid())
-            .bind(on.id().as_uuid())
-            .fetch_optional(&mut *tx)
-            .await?;
+        let ours: Option<Uuid> =
+            sqlx::query_scalar("SELECT id FROM chargers WHERE id = $1 AND installation_id = $2")
+                .bind(id.as_uuid())
+                .bind(on.id().as_uuid())
+                .fetch_optional(&mut *tx)
+                .await?;
         if ours.is_none() {
             return Err(StoreError::NotFound);
         }
@@ -283,13 +342,26 @@ impl ChargerStore for EngineStore {
             "offline_current": settings.offline_current,
             "offline_phases": settings.offline_phases,
         });
-        audit(&mut tx, on.principal(), subject, "charger_settings_changed", detail).await?;
+        audit(
+            &mut tx,
+            on.principal(),
+            subject,
+            "charger_settings_changed",
+            detail,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     async fn charger_settings(&self, id: ChargerId) -> Result<ChargerSettings> {
-        type Row = (Option<f64>, Option<f64>, Option<i32>, Option<f64>, Option<i32>);
+        type Row = (
+            Option<f64>,
+            Option<f64>,
+            Option<i32>,
+            Option<f64>,
+            Option<i32>,
+        );
         let row: Option<Row> = sqlx::query_as(
             "SELECT max_current, min_current, max_phases, offline_current, offline_phases \
              FROM charger_settings WHERE charger_id = $1",
@@ -297,9 +369,18 @@ impl ChargerStore for EngineStore {
         .bind(id.as_uuid())
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map_or_else(ChargerSettings::default, |(max_current, min_current, max_phases, offline_current, offline_phases)| {
-            ChargerSettings { max_current, min_current, max_phases, offline_current, offline_phases }
-        }))
+        Ok(row.map_or_else(
+            ChargerSettings::default,
+            |(max_current, min_current, max_phases, offline_current, offline_phases)| {
+                ChargerSettings {
+                    max_current,
+                    min_current,
+                    max_phases,
+                    offline_current,
+                    offline_phases,
+                }
+            },
+        ))
     }
 
     async fn charger_caps(&self, installation: InstallationId) -> Result<Vec<(ChargerId, f64)>> {
@@ -310,18 +391,29 @@ impl ChargerStore for EngineStore {
         .bind(installation.as_uuid())
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().map(|(id, cap)| (ChargerId::from_uuid(id), cap)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(id, cap)| (ChargerId::from_uuid(id), cap))
+            .collect())
     }
 
     async fn charger(&self, id: ChargerId) -> Result<Option<Charger>> {
         // Commands look chargers up here: they do not wait for the batch (its `last_seen_at` may be a
         // quarter second old); pages read `chargers`, which writes the batch first.
-        Ok(self.charger_where("c.id = $1", id.as_uuid()).await?.map(|(charger, _)| charger))
+        Ok(self
+            .charger_where("c.id = $1", id.as_uuid())
+            .await?
+            .map(|(charger, _)| charger))
     }
 
     async fn charger_credentials(&self, identity: &str) -> Result<Option<(Charger, String)>> {
-        let sql = format!("SELECT {CHARGER_COLUMNS}, c.password_hash FROM chargers c WHERE c.identity = $1");
-        let row = sqlx::query_as::<_, ChargerRow>(&sql).bind(identity).fetch_optional(&self.pool).await?;
+        let sql = format!(
+            "SELECT {CHARGER_COLUMNS}, c.password_hash FROM chargers c WHERE c.identity = $1"
+        );
+        let row = sqlx::query_as::<_, ChargerRow>(&sql)
+            .bind(identity)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.map(|row| {
             let hash = row.password_hash.clone().unwrap_or_default();
             (row.into(), hash)
@@ -332,7 +424,10 @@ impl ChargerStore for EngineStore {
         let sql = format!(
             "SELECT {CHARGER_COLUMNS}, NULL AS password_hash FROM chargers c WHERE c.installation_id = $1 ORDER BY c.name, c.identity"
         );
-        let rows = sqlx::query_as::<_, ChargerRow>(&sql).bind(installation.as_uuid()).fetch_all(&self.pool).await?;
+        let rows = sqlx::query_as::<_, ChargerRow>(&sql)
+            .bind(installation.as_uuid())
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows.into_iter().map(Charger::from).collect())
     }
 
@@ -349,7 +444,10 @@ impl ChargerStore for EngineStore {
         Ok(states.iter().map(ConnectorState::from).collect())
     }
 
-    async fn chargers(&self, installation: InstallationId) -> Result<Vec<(Charger, Vec<ConnectorState>)>> {
+    async fn chargers(
+        &self,
+        installation: InstallationId,
+    ) -> Result<Vec<(Charger, Vec<ConnectorState>)>> {
         self.flush_pending().await?;
         let chargers = self.charger_list(installation).await?;
         let states = sqlx::query_as::<_, ConnectorRow>(
@@ -412,12 +510,30 @@ impl ChargerStore for EngineStore {
         Ok(())
     }
 
-    async fn record_status(&self, id: ChargerId, connector: i32, status: &str, error_code: &str, status_at: DateTime<Utc>) -> Result<bool> {
-        let status = Status { status: status.to_owned(), error_code: error_code.to_owned(), status_at, received_at: Utc::now() };
+    async fn record_status(
+        &self,
+        id: ChargerId,
+        connector: i32,
+        status: &str,
+        error_code: &str,
+        status_at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let status = Status {
+            status: status.to_owned(),
+            error_code: error_code.to_owned(),
+            status_at,
+            received_at: Utc::now(),
+        };
         Ok(self.pending.status(id, connector, status))
     }
 
-    async fn record_reading(&self, id: ChargerId, connector: i32, reading: &MeterReading, at: DateTime<Utc>) -> Result<()> {
+    async fn record_reading(
+        &self,
+        id: ChargerId,
+        connector: i32,
+        reading: &MeterReading,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         self.pending.reading(id, connector, reading, at);
         Ok(())
     }
@@ -426,7 +542,11 @@ impl ChargerStore for EngineStore {
         self.flush_pending().await
     }
 
-    async fn id_tag_holder(&self, installation: InstallationId, id_tag: &str) -> Result<Option<IdTagHolder>> {
+    async fn id_tag_holder(
+        &self,
+        installation: InstallationId,
+        id_tag: &str,
+    ) -> Result<Option<IdTagHolder>> {
         let row: Option<(Uuid, bool)> = sqlx::query_as(
             "SELECT user_id, removed_at IS NOT NULL FROM id_tags WHERE installation_id = $1 AND id_tag = $2",
         )
@@ -434,12 +554,22 @@ impl ChargerStore for EngineStore {
         .bind(id_tag)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|(user, removed)| IdTagHolder { user: UserId::from_uuid(user), removed }))
+        Ok(row.map(|(user, removed)| IdTagHolder {
+            user: UserId::from_uuid(user),
+            removed,
+        }))
     }
 
-    async fn api_id_tag(&self, on: &Authorized<ControlChargers>, candidate: &str) -> Result<String> {
+    async fn api_id_tag(
+        &self,
+        on: &Authorized<ControlChargers>,
+        candidate: &str,
+    ) -> Result<String> {
         let installation = on.id();
-        let user = on.principal().user().ok_or_else(|| StoreError::Config("only a person holds an RFID token".into()))?;
+        let user = on
+            .principal()
+            .user()
+            .ok_or_else(|| StoreError::Config("only a person holds an RFID token".into()))?;
         let mut tx = self.pool.begin().await?;
         // One at a time per installation, so two starts at once make one token, not two.
         super::lock_installation(&mut tx, installation).await?;
@@ -474,7 +604,12 @@ impl ChargerStore for EngineStore {
         Ok(candidate.to_owned())
     }
 
-    async fn add_id_tag(&self, on: &Authorized<ManageUsers>, id_tag: &str, user: UserId) -> Result<()> {
+    async fn add_id_tag(
+        &self,
+        on: &Authorized<ManageUsers>,
+        id_tag: &str,
+        user: UserId,
+    ) -> Result<()> {
         let installation = on.id();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
@@ -489,12 +624,22 @@ impl ChargerStore for EngineStore {
         .await
         .map_err(StoreError::on_foreign_key)?;
         let subject = Subject::acting_on(on.facts());
-        audit(&mut tx, on.principal(), subject, "id_tag_set", json!({ "id_tag": id_tag, "user": user })).await?;
+        audit(
+            &mut tx,
+            on.principal(),
+            subject,
+            "id_tag_set",
+            json!({ "id_tag": id_tag, "user": user }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
-    async fn id_tags(&self, installation: InstallationId) -> Result<Vec<(String, crate::model::User)>> {
+    async fn id_tags(
+        &self,
+        installation: InstallationId,
+    ) -> Result<Vec<(String, crate::model::User)>> {
         let rows = sqlx::query_as::<_, IdTagRow>(
             "SELECT t.id_tag, u.id, u.email, u.full_name, u.language, u.created_at FROM id_tags t \
              JOIN users u ON u.id = t.user_id WHERE t.installation_id = $1 AND t.removed_at IS NULL ORDER BY t.id_tag",
@@ -502,7 +647,10 @@ impl ChargerStore for EngineStore {
         .bind(installation.as_uuid())
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().map(|row| (row.id_tag, row.user.into())).collect())
+        Ok(rows
+            .into_iter()
+            .map(|row| (row.id_tag, row.user.into()))
+            .collect())
     }
 
     async fn remove_id_tag(&self, on: &Authorized<ManageUsers>, id_tag: &str) -> Result<()> {
@@ -520,12 +668,23 @@ impl ChargerStore for EngineStore {
             return Err(StoreError::NotFound);
         }
         let subject = Subject::acting_on(on.facts());
-        audit(&mut tx, on.principal(), subject, "id_tag_removed", json!({ "id_tag": id_tag })).await?;
+        audit(
+            &mut tx,
+            on.principal(),
+            subject,
+            "id_tag_removed",
+            json!({ "id_tag": id_tag }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
-    async fn start_charge_session(&self, charger: ChargerId, new: &NewChargeSession) -> Result<i32> {
+    async fn start_charge_session(
+        &self,
+        charger: ChargerId,
+        new: &NewChargeSession,
+    ) -> Result<i32> {
         let inserted: Option<i32> = sqlx::query_scalar(
             "INSERT INTO charge_sessions (charger_id, connector_id, id_tag, user_id, started_at, meter_start, \
              authorized, received_at, installation_id) \
@@ -558,7 +717,11 @@ impl ChargerStore for EngineStore {
         .await?)
     }
 
-    async fn stop_charge_session(&self, charger: ChargerId, stop: &StopReport<'_>) -> Result<Stopped> {
+    async fn stop_charge_session(
+        &self,
+        charger: ChargerId,
+        stop: &StopReport<'_>,
+    ) -> Result<Stopped> {
         self.flush_pending().await?;
         let mut tx = self.pool.begin().await?;
         lock_charger(&mut tx, charger).await?;
@@ -639,7 +802,12 @@ impl ChargerStore for EngineStore {
         Ok(true)
     }
 
-    async fn set_session_paused(&self, charger: ChargerId, transaction: i32, paused: bool) -> Result<bool> {
+    async fn set_session_paused(
+        &self,
+        charger: ChargerId,
+        transaction: i32,
+        paused: bool,
+    ) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE charge_sessions SET paused = $3 WHERE id = $1 AND charger_id = $2 AND stopped_at IS NULL",
         )
@@ -651,7 +819,12 @@ impl ChargerStore for EngineStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn add_meter_samples(&self, charger: ChargerId, transaction: i32, samples: &[(DateTime<Utc>, f64)]) -> Result<()> {
+    async fn add_meter_samples(
+        &self,
+        charger: ChargerId,
+        transaction: i32,
+        samples: &[(DateTime<Utc>, f64)],
+    ) -> Result<()> {
         self.pending.samples(charger, transaction, samples);
         Ok(())
     }
@@ -700,7 +873,11 @@ impl ChargerStore for EngineStore {
         self.history_page(installation, filter, limit, offset).await
     }
 
-    async fn charge_history_totals(&self, installation: InstallationId, filter: &HistoryFilter) -> Result<HistoryTotals> {
+    async fn charge_history_totals(
+        &self,
+        installation: InstallationId,
+        filter: &HistoryFilter,
+    ) -> Result<HistoryTotals> {
         self.history_totals(installation, filter).await
     }
 
@@ -715,12 +892,29 @@ impl ChargerStore for EngineStore {
             "SELECT {SESSION_COLUMNS}, c.installation_id FROM charge_sessions s JOIN chargers c ON c.id = s.charger_id \
              LEFT JOIN users u ON u.id = s.user_id WHERE s.id = $1"
         );
-        let row = sqlx::query_as::<_, Row>(&sql).bind(id).fetch_optional(&self.pool).await?;
-        Ok(row.map(|row| (ChargeSession::from(row.session), InstallationId::from_uuid(row.installation_id))))
+        let row = sqlx::query_as::<_, Row>(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|row| {
+            (
+                ChargeSession::from(row.session),
+                InstallationId::from_uuid(row.installation_id),
+            )
+        }))
     }
 
     async fn running_sessions(&self, installation: InstallationId) -> Result<Vec<RunningSession>> {
-        type Row = (i32, Uuid, String, i32, DateTime<Utc>, Option<DateTime<Utc>>, i64, bool);
+        type Row = (
+            i32,
+            Uuid,
+            String,
+            i32,
+            DateTime<Utc>,
+            Option<DateTime<Utc>>,
+            i64,
+            bool,
+        );
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT s.id, c.id, c.identity, s.connector_id, s.started_at, s.received_at, s.meter_start, s.paused \
              FROM charge_sessions s JOIN chargers c ON c.id = s.charger_id \
@@ -731,18 +925,29 @@ impl ChargerStore for EngineStore {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(transaction, charger, identity, connector_id, started_at, received_at, meter_start, paused)| {
-                RunningSession {
+            .map(
+                |(
                     transaction,
-                    charger_id: ChargerId::from_uuid(charger),
+                    charger,
                     identity,
                     connector_id,
                     started_at,
-                    received_at: received_at.unwrap_or(started_at),
+                    received_at,
                     meter_start,
                     paused,
-                }
-            })
+                )| {
+                    RunningSession {
+                        transaction,
+                        charger_id: ChargerId::from_uuid(charger),
+                        identity,
+                        connector_id,
+                        started_at,
+                        received_at: received_at.unwrap_or(started_at),
+                        meter_start,
+                        paused,
+                    }
+                },
+            )
             .collect())
     }
 
@@ -775,14 +980,21 @@ impl ChargerStore for EngineStore {
         .await?)
     }
 
-    async fn finish_charger_command(&self, event: i64, charger: &Charger, command: &CommandAudit, outcome: &serde_json::Value) -> Result<()> {
+    async fn finish_charger_command(
+        &self,
+        event: i64,
+        charger: &Charger,
+        command: &CommandAudit,
+        outcome: &serde_json::Value,
+    ) -> Result<()> {
         let mut detail = command_detail(charger, command, Some(outcome));
         // Keep what the first write said about the way the actor came (the API, the command line).
-        let stored: Option<sqlx::types::Json<serde_json::Value>> =
-            sqlx::query_scalar("SELECT detail FROM audit_events WHERE id = $1 AND kind = 'charger_command'")
-                .bind(event)
-                .fetch_optional(&self.pool)
-                .await?;
+        let stored: Option<sqlx::types::Json<serde_json::Value>> = sqlx::query_scalar(
+            "SELECT detail FROM audit_events WHERE id = $1 AND kind = 'charger_command'",
+        )
+        .bind(event)
+        .fetch_optional(&self.pool)
+        .await?;
         if let Some(via) = stored.as_ref().and_then(|stored| stored.0.get("via")) {
             detail["via"] = via.clone();
         }
@@ -847,7 +1059,11 @@ impl ChargerStore for EngineStore {
 }
 
 /// The JSON of a command's audit event, every string cleaned of what the databases cannot hold.
-fn command_detail(charger: &Charger, command: &CommandAudit, outcome: Option<&serde_json::Value>) -> serde_json::Value {
+fn command_detail(
+    charger: &Charger,
+    command: &CommandAudit,
+    outcome: Option<&serde_json::Value>,
+) -> serde_json::Value {
     let mut detail = json!({
         "charger": charger.id, "charger_name": charger.name, "command": command.command,
         "request": command.request, "outcome": outcome,
@@ -865,7 +1081,11 @@ fn clean_strings(value: &mut serde_json::Value) {
         }
         serde_json::Value::Array(items) => items.iter_mut().for_each(clean_strings),
         serde_json::Value::Object(fields) => {
-            let keys: Vec<String> = fields.keys().filter(|k| reported(k) != k.as_str()).cloned().collect();
+            let keys: Vec<String> = fields
+                .keys()
+                .filter(|k| reported(k) != k.as_str())
+                .cloned()
+                .collect();
             for key in keys {
                 if let Some(item) = fields.remove(&key) {
                     fields.insert(reported(&key).into_owned(), item);
@@ -887,7 +1107,11 @@ async fn lock_charger(tx: &mut sqlx::Transaction<'_, super::Db>, charger: Charge
     Ok(())
 }
 
-async fn insert_samples(tx: &mut sqlx::Transaction<'_, super::Db>, session: i32, samples: &[(DateTime<Utc>, f64)]) -> Result<()> {
+async fn insert_samples(
+    tx: &mut sqlx::Transaction<'_, super::Db>,
+    session: i32,
+    samples: &[(DateTime<Utc>, f64)],
+) -> Result<()> {
     for (at, energy_wh) in samples {
         sqlx::query(
             "INSERT INTO meter_samples (session_id, sampled_at, energy_wh) VALUES ($1, $2, $3) \
@@ -903,17 +1127,30 @@ async fn insert_samples(tx: &mut sqlx::Transaction<'_, super::Db>, session: i32,
 }
 
 /// A session's energy readings (Wh), in time order.
-async fn session_readings(tx: &mut sqlx::Transaction<'_, super::Db>, session: i32) -> Result<Vec<f64>> {
-    Ok(sqlx::query_scalar("SELECT energy_wh FROM meter_samples WHERE session_id = $1 ORDER BY sampled_at")
-        .bind(session)
-        .fetch_all(&mut **tx)
-        .await?)
+async fn session_readings(
+    tx: &mut sqlx::Transaction<'_, super::Db>,
+    session: i32,
+) -> Result<Vec<f64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT energy_wh FROM meter_samples WHERE session_id = $1 ORDER BY sampled_at",
+    )
+    .bind(session)
+    .fetch_all(&mut **tx)
+    .await?)
 }
 
 /// Ends an open session with the last reading known, as the server's estimate.
-async fn end_estimated(tx: &mut sqlx::Transaction<'_, super::Db>, session: i32, meter_start: i64, at: DateTime<Utc>) -> Result<()> {
+async fn end_estimated(
+    tx: &mut sqlx::Transaction<'_, super::Db>,
+    session: i32,
+    meter_start: i64,
+    at: DateTime<Utc>,
+) -> Result<()> {
     let readings = session_readings(tx, session).await?;
-    let last = readings.last().copied().map_or(meter_start, |wh| wh.round() as i64);
+    let last = readings
+        .last()
+        .copied()
+        .map_or(meter_start, |wh| wh.round() as i64);
     let energy = delivered_wh(meter_start as f64, &readings, last as f64);
     sqlx::query(
         "UPDATE charge_sessions SET stopped_at = $2, meter_stop = $3, stop_reason = $4, stop_confirmed = FALSE, \
@@ -949,7 +1186,11 @@ impl Flush for EngineStore {
 /// Writes a batch with multi-row statements, rows in charger order (so concurrent writers lock alike).
 async fn write_batch(pool: &sqlx::Pool<super::Db>, batch: &Queue) -> Result<()> {
     let mut tx = pool.begin().await?;
-    let mut seen: Vec<_> = batch.seen.iter().map(|(id, at)| (id.as_uuid(), *at)).collect();
+    let mut seen: Vec<_> = batch
+        .seen
+        .iter()
+        .map(|(id, at)| (id.as_uuid(), *at))
+        .collect();
     seen.sort_unstable_by_key(|(id, _)| *id);
     for rows in seen.chunks(ROWS_PER_STATEMENT) {
         let mut sql = sqlx::QueryBuilder::<super::Db>::new("WITH v (id, seen) AS (");
@@ -962,7 +1203,11 @@ async fn write_batch(pool: &sqlx::Pool<super::Db>, batch: &Queue) -> Result<()> 
         );
         sql.build().execute(&mut *tx).await?;
     }
-    let mut statuses: Vec<_> = batch.statuses.iter().map(|((id, connector), s)| (id.as_uuid(), *connector, s)).collect();
+    let mut statuses: Vec<_> = batch
+        .statuses
+        .iter()
+        .map(|((id, connector), s)| (id.as_uuid(), *connector, s))
+        .collect();
     statuses.sort_unstable_by_key(|(id, connector, _)| (*id, *connector));
     for rows in statuses.chunks(ROWS_PER_STATEMENT) {
         let mut sql = sqlx::QueryBuilder::<super::Db>::new(
@@ -984,7 +1229,11 @@ async fn write_batch(pool: &sqlx::Pool<super::Db>, batch: &Queue) -> Result<()> 
         );
         sql.build().execute(&mut *tx).await?;
     }
-    let mut readings: Vec<_> = batch.readings.iter().map(|((id, connector), r)| (id.as_uuid(), *connector, r)).collect();
+    let mut readings: Vec<_> = batch
+        .readings
+        .iter()
+        .map(|((id, connector), r)| (id.as_uuid(), *connector, r))
+        .collect();
     readings.sort_unstable_by_key(|(id, connector, _)| (*id, *connector));
     for rows in readings.chunks(ROWS_PER_STATEMENT) {
         let mut sql = sqlx::QueryBuilder::<super::Db>::new(
@@ -1015,7 +1264,9 @@ async fn write_batch(pool: &sqlx::Pool<super::Db>, batch: &Queue) -> Result<()> 
     }
     // Each sample checks that its session belongs to the charger that reported it.
     for rows in batch.samples.chunks(ROWS_PER_STATEMENT) {
-        let mut sql = sqlx::QueryBuilder::<super::Db>::new("WITH v (session_id, sampled_at, energy_wh, charger_id) AS (");
+        let mut sql = sqlx::QueryBuilder::<super::Db>::new(
+            "WITH v (session_id, sampled_at, energy_wh, charger_id) AS (",
+        );
         sql.push_values(rows, |mut row, sample| {
             row.push_bind(sample.transaction)
                 .push_bind(sample.at)

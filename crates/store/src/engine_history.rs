@@ -1,6 +1,6 @@
-// The history's SQL, written once; included by `sqlite.rs` and `postgres.rs` inside a module that
-// sees their `Db` and `EngineStore`. Each statement names only the conditions its filter sets, so the
-// planner can use the history indexes (migrations 0011 and 0014) instead of `$n IS NULL OR …`.
+//! The history's SQL, written once; a module of `sqlite.rs` and of `postgres.rs` (`#[path]`),
+//! compiled against each engine's `Db` and `EngineStore`. Each statement names only the conditions its filter sets, so the
+//! planner can use the history indexes (migrations 0011 and 0014) instead of `$n IS NULL OR …`.
 
 use std::fmt::Write as _;
 
@@ -12,12 +12,12 @@ use voltgate_domain::{Authorized, ChargerId, InstallationId, UserId};
 
 use super::chargers_sql::SESSION_COLUMNS;
 use super::EngineStore;
-use crate::chargers::{ChargeSession, HistoryFilter, HistoryTotals};
 use crate::batch::Flush;
+use crate::chargers::{ChargeSession, HistoryFilter, HistoryTotals};
 use crate::error::{Result, StoreError};
 use crate::history::{
-    HistoryOrder, HistorySession, HistoryStore, ImportedSession, ReportFilter, ReportGroup, ReportKey, ReportRow,
-    ReportStore, MAX_BUCKETS, MAX_REPORT_BUCKETS, MAX_SCOPE,
+    HistoryOrder, HistorySession, HistoryStore, ImportedSession, ReportFilter, ReportGroup,
+    ReportKey, ReportRow, ReportStore, MAX_BUCKETS, MAX_REPORT_BUCKETS, MAX_SCOPE,
 };
 use crate::rows::ChargeSessionRow;
 
@@ -30,7 +30,9 @@ const ENERGY: &str = "CASE WHEN s.energy_wh > 0 THEN s.energy_wh ELSE 0.0 END";
 pub(crate) fn history_from(filter: &HistoryFilter, with_users: bool) -> (String, usize) {
     let mut sql = String::from("FROM charge_sessions s ");
     if with_users {
-        sql.push_str("JOIN chargers c ON c.id = s.charger_id LEFT JOIN users u ON u.id = s.user_id ");
+        sql.push_str(
+            "JOIN chargers c ON c.id = s.charger_id LEFT JOIN users u ON u.id = s.user_id ",
+        );
     }
     sql.push_str("WHERE s.installation_id = $1");
     let mut n = 1;
@@ -89,8 +91,11 @@ fn bucket_case(column: &str, bounds: usize, first: usize) -> String {
 }
 
 fn check_bounds(bounds: &[DateTime<Utc>]) -> Result<()> {
-    if bounds.len() < 2 || bounds.len() > MAX_BUCKETS + 1 || bounds.windows(2).any(|w| w[0] >= w[1]) {
-        return Err(StoreError::Config("chart buckets must be 1 to 100 increasing ranges".into()));
+    if bounds.len() < 2 || bounds.len() > MAX_BUCKETS + 1 || bounds.windows(2).any(|w| w[0] >= w[1])
+    {
+        return Err(StoreError::Config(
+            "chart buckets must be 1 to 100 increasing ranges".into(),
+        ));
     }
     Ok(())
 }
@@ -110,19 +115,32 @@ impl EngineStore {
             n + 1,
             n + 2
         );
-        let rows = bind_filter!(sqlx::query_as::<_, ChargeSessionRow>(&sql), installation, filter)
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = bind_filter!(
+            sqlx::query_as::<_, ChargeSessionRow>(&sql),
+            installation,
+            filter
+        )
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rows.into_iter().map(ChargeSession::from).collect())
     }
 
     /// How many sessions a filter matches and their energy. The whole history's count and energy are
     /// kept by triggers (migration 0014); the first and last start come from the index either way.
-    pub(crate) async fn history_totals(&self, installation: InstallationId, filter: &HistoryFilter) -> Result<HistoryTotals> {
+    pub(crate) async fn history_totals(
+        &self,
+        installation: InstallationId,
+        filter: &HistoryFilter,
+    ) -> Result<HistoryTotals> {
         if *filter == HistoryFilter::default() {
-            type Row = (Option<i64>, Option<f64>, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+            type Row = (
+                Option<i64>,
+                Option<f64>,
+                Option<DateTime<Utc>>,
+                Option<DateTime<Utc>>,
+            );
             let (sessions, energy_wh, first, last): Row = sqlx::query_as(
                 "SELECT (SELECT sessions FROM installation_history_totals WHERE installation_id = $1), \
                  (SELECT energy_wh FROM installation_history_totals WHERE installation_id = $1), \
@@ -140,11 +158,24 @@ impl EngineStore {
             });
         }
         let (from, _) = history_from(filter, false);
-        let sql = format!("SELECT COUNT(*), SUM({ENERGY}), MIN(s.started_at), MAX(s.started_at) {from}");
-        type Row = (i64, Option<f64>, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+        let sql =
+            format!("SELECT COUNT(*), SUM({ENERGY}), MIN(s.started_at), MAX(s.started_at) {from}");
+        type Row = (
+            i64,
+            Option<f64>,
+            Option<DateTime<Utc>>,
+            Option<DateTime<Utc>>,
+        );
         let (sessions, energy_wh, first, last): Row =
-            bind_filter!(sqlx::query_as(&sql), installation, filter).fetch_one(&self.pool).await?;
-        Ok(HistoryTotals { sessions, energy_wh: energy_wh.unwrap_or(0.0), first, last })
+            bind_filter!(sqlx::query_as(&sql), installation, filter)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(HistoryTotals {
+            sessions,
+            energy_wh: energy_wh.unwrap_or(0.0),
+            first,
+            last,
+        })
     }
 }
 
@@ -160,8 +191,14 @@ impl HistoryStore for EngineStore {
         let filter = filter.clone();
         tokio::spawn(async move {
             let (from, _) = history_from(&filter, true);
-            let sql = format!("SELECT {SESSION_COLUMNS} {from} ORDER BY s.started_at DESC, s.id DESC");
-            let mut rows = bind_filter!(sqlx::query_as::<_, ChargeSessionRow>(&sql), installation, &filter).fetch(&pool);
+            let sql =
+                format!("SELECT {SESSION_COLUMNS} {from} ORDER BY s.started_at DESC, s.id DESC");
+            let mut rows = bind_filter!(
+                sqlx::query_as::<_, ChargeSessionRow>(&sql),
+                installation,
+                &filter
+            )
+            .fetch(&pool);
             while let Some(row) = rows.next().await {
                 let item = row.map(ChargeSession::from).map_err(StoreError::from);
                 let failed = item.is_err();
@@ -191,21 +228,33 @@ impl HistoryStore for EngineStore {
             n + 1,
             n + bounds.len()
         );
-        let mut query = bind_filter!(sqlx::query_as::<_, (i32, Option<f64>)>(&sql), installation, filter);
+        let mut query = bind_filter!(
+            sqlx::query_as::<_, (i32, Option<f64>)>(&sql),
+            installation,
+            filter
+        );
         for bound in bounds {
             query = query.bind(*bound);
         }
-        Ok(bucket_sums(query.fetch_all(&self.pool).await?, bounds.len() - 1))
+        Ok(bucket_sums(
+            query.fetch_all(&self.pool).await?,
+            bounds.len() - 1,
+        ))
     }
 
-    async fn import_charge_sessions(&self, charger: ChargerId, sessions: &[ImportedSession]) -> Result<()> {
+    async fn import_charge_sessions(
+        &self,
+        charger: ChargerId,
+        sessions: &[ImportedSession],
+    ) -> Result<()> {
         /// Rows per INSERT: 10 placeholders each, well under either engine's limit.
         const ROWS: usize = 500;
         let mut tx = self.pool.begin().await?;
-        let installation: Option<uuid::Uuid> = sqlx::query_scalar("SELECT installation_id FROM chargers WHERE id = $1")
-            .bind(charger.as_uuid())
-            .fetch_optional(&mut *tx)
-            .await?;
+        let installation: Option<uuid::Uuid> =
+            sqlx::query_scalar("SELECT installation_id FROM chargers WHERE id = $1")
+                .bind(charger.as_uuid())
+                .fetch_optional(&mut *tx)
+                .await?;
         let installation = installation.ok_or(StoreError::NotFound)?;
         for chunk in sessions.chunks(ROWS) {
             let mut sql = String::from(
@@ -218,7 +267,16 @@ impl HistoryStore for EngineStore {
                     sql,
                     "{}(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
                     if i == 0 { "" } else { ", " },
-                    n + 1, n + 2, n + 3, n + 4, n + 5, n + 6, n + 7, n + 8, n + 9, n + 10
+                    n + 1,
+                    n + 2,
+                    n + 3,
+                    n + 4,
+                    n + 5,
+                    n + 6,
+                    n + 7,
+                    n + 8,
+                    n + 9,
+                    n + 10
                 );
             }
             let mut query = sqlx::query(&sql);
@@ -246,7 +304,11 @@ impl HistoryStore for EngineStore {
         Ok(())
     }
 
-    async fn delivered_by_bucket(&self, installation: InstallationId, bounds: &[DateTime<Utc>]) -> Result<Vec<f64>> {
+    async fn delivered_by_bucket(
+        &self,
+        installation: InstallationId,
+        bounds: &[DateTime<Utc>],
+    ) -> Result<Vec<f64>> {
         check_bounds(bounds)?;
         self.flush_pending().await?;
         let last = bounds.len() + 1;
@@ -263,7 +325,10 @@ impl HistoryStore for EngineStore {
         for bound in bounds {
             query = query.bind(*bound);
         }
-        Ok(bucket_sums(query.fetch_all(&self.pool).await?, bounds.len() - 1))
+        Ok(bucket_sums(
+            query.fetch_all(&self.pool).await?,
+            bounds.len() - 1,
+        ))
     }
 }
 
@@ -350,17 +415,30 @@ macro_rules! bind_params {
 }
 
 /// `FROM … WHERE …` of the sessions of some installations that a filter matches.
-fn scoped_history(scope: &[Authorized<ViewChargeHistory>], filter: &HistoryFilter, with_users: bool) -> Result<Conditions> {
+fn scoped_history(
+    scope: &[Authorized<ViewChargeHistory>],
+    filter: &HistoryFilter,
+    with_users: bool,
+) -> Result<Conditions> {
     if scope.len() > MAX_SCOPE {
-        return Err(StoreError::Config(format!("a history spans at most {MAX_SCOPE} installations")));
+        return Err(StoreError::Config(format!(
+            "a history spans at most {MAX_SCOPE} installations"
+        )));
     }
     let mut conditions = Conditions::default();
-    conditions.sql.push_str("FROM charge_sessions s JOIN chargers c ON c.id = s.charger_id ");
+    conditions
+        .sql
+        .push_str("FROM charge_sessions s JOIN chargers c ON c.id = s.charger_id ");
     if with_users {
-        conditions.sql.push_str("LEFT JOIN users u ON u.id = s.user_id ");
+        conditions
+            .sql
+            .push_str("LEFT JOIN users u ON u.id = s.user_id ");
     }
     conditions.sql.push_str("WHERE 1 = 1");
-    conditions.any_of("c.installation_id", scope.iter().map(|cap| Param::Uuid(cap.id().as_uuid())));
+    conditions.any_of(
+        "c.installation_id",
+        scope.iter().map(|cap| Param::Uuid(cap.id().as_uuid())),
+    );
     conditions.history(filter);
     Ok(conditions)
 }
@@ -419,13 +497,32 @@ impl ReportStore for EngineStore {
             .collect())
     }
 
-    async fn history_totals_across(&self, scope: &[Authorized<ViewChargeHistory>], filter: &HistoryFilter) -> Result<HistoryTotals> {
+    async fn history_totals_across(
+        &self,
+        scope: &[Authorized<ViewChargeHistory>],
+        filter: &HistoryFilter,
+    ) -> Result<HistoryTotals> {
         let conditions = scoped_history(scope, filter, false)?;
-        let sql = format!("SELECT COUNT(*), SUM({ENERGY}), MIN(s.started_at), MAX(s.started_at) {}", conditions.sql);
-        type Row = (i64, Option<f64>, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+        let sql = format!(
+            "SELECT COUNT(*), SUM({ENERGY}), MIN(s.started_at), MAX(s.started_at) {}",
+            conditions.sql
+        );
+        type Row = (
+            i64,
+            Option<f64>,
+            Option<DateTime<Utc>>,
+            Option<DateTime<Utc>>,
+        );
         let (sessions, energy_wh, first, last): Row =
-            bind_params!(sqlx::query_as(&sql), &conditions.params).fetch_one(&self.pool).await?;
-        Ok(HistoryTotals { sessions, energy_wh: energy_wh.unwrap_or(0.0), first, last })
+            bind_params!(sqlx::query_as(&sql), &conditions.params)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(HistoryTotals {
+            sessions,
+            energy_wh: energy_wh.unwrap_or(0.0),
+            first,
+            last,
+        })
     }
 
     async fn charge_report(
@@ -435,7 +532,9 @@ impl ReportStore for EngineStore {
         group: &ReportGroup,
     ) -> Result<Vec<ReportRow>> {
         if filter.chargers.len() + filter.users.len() > MAX_SCOPE {
-            return Err(StoreError::Config(format!("a report names at most {MAX_SCOPE} chargers and users")));
+            return Err(StoreError::Config(format!(
+                "a report names at most {MAX_SCOPE} chargers and users"
+            )));
         }
         let mut c = Conditions::default();
         let installation = c.param(Param::Uuid(on.id().as_uuid()));
@@ -444,21 +543,30 @@ impl ReportStore for EngineStore {
              WHERE c.installation_id = {installation} AND s.stopped_at IS NOT NULL"
         );
         if !filter.chargers.is_empty() {
-            c.any_of("s.charger_id", filter.chargers.iter().map(|id| Param::Uuid(id.as_uuid())));
+            c.any_of(
+                "s.charger_id",
+                filter.chargers.iter().map(|id| Param::Uuid(id.as_uuid())),
+            );
         }
         if !filter.users.is_empty() {
-            c.any_of("s.user_id", filter.users.iter().map(|id| Param::Uuid(id.as_uuid())));
+            c.any_of(
+                "s.user_id",
+                filter.users.iter().map(|id| Param::Uuid(id.as_uuid())),
+            );
         }
         c.window(filter.from, filter.to);
         let seconds = super::dialect::seconds_between("s.started_at", "s.stopped_at");
-        let sums = format!("COUNT(*), SUM({ENERGY}), SUM(CASE WHEN {seconds} > 0 THEN {seconds} ELSE 0.0 END)");
+        let sums = format!(
+            "COUNT(*), SUM({ENERGY}), SUM(CASE WHEN {seconds} > 0 THEN {seconds} ELSE 0.0 END)"
+        );
         let bytes = super::dialect::BYTE_ORDER;
-        let row = |key: ReportKey, sessions: i64, energy: Option<f64>, seconds: Option<f64>| ReportRow {
-            key,
-            sessions,
-            energy_wh: energy.unwrap_or(0.0),
-            seconds: seconds.unwrap_or(0.0),
-        };
+        let row =
+            |key: ReportKey, sessions: i64, energy: Option<f64>, seconds: Option<f64>| ReportRow {
+                key,
+                sessions,
+                energy_wh: energy.unwrap_or(0.0),
+                seconds: seconds.unwrap_or(0.0),
+            };
         match group {
             ReportGroup::User => {
                 let sql = format!(
@@ -466,12 +574,30 @@ impl ReportStore for EngineStore {
                      ORDER BY CASE WHEN u.id IS NULL THEN 1 ELSE 0 END, MIN(u.full_name) {bytes}, MIN(u.email) {bytes}, u.id",
                     c.sql
                 );
-                type Row = (Option<uuid::Uuid>, Option<String>, Option<String>, i64, Option<f64>, Option<f64>);
-                let rows: Vec<Row> = bind_params!(sqlx::query_as(&sql), &c.params).fetch_all(&self.pool).await?;
+                type Row = (
+                    Option<uuid::Uuid>,
+                    Option<String>,
+                    Option<String>,
+                    i64,
+                    Option<f64>,
+                    Option<f64>,
+                );
+                let rows: Vec<Row> = bind_params!(sqlx::query_as(&sql), &c.params)
+                    .fetch_all(&self.pool)
+                    .await?;
                 Ok(rows
                     .into_iter()
                     .map(|(id, full_name, email, n, wh, s)| {
-                        row(ReportKey::User { id: id.map(UserId::from_uuid), full_name, email }, n, wh, s)
+                        row(
+                            ReportKey::User {
+                                id: id.map(UserId::from_uuid),
+                                full_name,
+                                email,
+                            },
+                            n,
+                            wh,
+                            s,
+                        )
                     })
                     .collect())
             }
@@ -481,22 +607,43 @@ impl ReportStore for EngineStore {
                     c.sql
                 );
                 type Row = (uuid::Uuid, Option<String>, i64, Option<f64>, Option<f64>);
-                let rows: Vec<Row> = bind_params!(sqlx::query_as(&sql), &c.params).fetch_all(&self.pool).await?;
+                let rows: Vec<Row> = bind_params!(sqlx::query_as(&sql), &c.params)
+                    .fetch_all(&self.pool)
+                    .await?;
                 Ok(rows
                     .into_iter()
                     .map(|(id, name, n, wh, s)| {
-                        row(ReportKey::Charger { id: ChargerId::from_uuid(id), name: name.unwrap_or_default() }, n, wh, s)
+                        row(
+                            ReportKey::Charger {
+                                id: ChargerId::from_uuid(id),
+                                name: name.unwrap_or_default(),
+                            },
+                            n,
+                            wh,
+                            s,
+                        )
                     })
                     .collect())
             }
             ReportGroup::Token => {
-                let sql = format!("SELECT s.id_tag, {sums} {} GROUP BY s.id_tag ORDER BY s.id_tag {bytes}", c.sql);
+                let sql = format!(
+                    "SELECT s.id_tag, {sums} {} GROUP BY s.id_tag ORDER BY s.id_tag {bytes}",
+                    c.sql
+                );
                 type Row = (String, i64, Option<f64>, Option<f64>);
-                let rows: Vec<Row> = bind_params!(sqlx::query_as(&sql), &c.params).fetch_all(&self.pool).await?;
-                Ok(rows.into_iter().map(|(tag, n, wh, s)| row(ReportKey::Token(tag), n, wh, s)).collect())
+                let rows: Vec<Row> = bind_params!(sqlx::query_as(&sql), &c.params)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(tag, n, wh, s)| row(ReportKey::Token(tag), n, wh, s))
+                    .collect())
             }
             ReportGroup::Buckets(bounds) => {
-                if bounds.len() < 2 || bounds.len() > MAX_REPORT_BUCKETS + 1 || bounds.windows(2).any(|w| w[0] >= w[1]) {
+                if bounds.len() < 2
+                    || bounds.len() > MAX_REPORT_BUCKETS + 1
+                    || bounds.windows(2).any(|w| w[0] >= w[1])
+                {
                     return Err(StoreError::Config(format!(
                         "report buckets must be 1 to {MAX_REPORT_BUCKETS} increasing ranges"
                     )));
@@ -512,9 +659,12 @@ impl ReportStore for EngineStore {
                     first + bounds.len() - 1
                 );
                 type Row = (i32, i64, Option<f64>, Option<f64>);
-                let rows: Vec<Row> = bind_params!(sqlx::query_as(&sql), &c.params).fetch_all(&self.pool).await?;
-                let mut out: Vec<ReportRow> =
-                    (0..bounds.len() - 1).map(|i| row(ReportKey::Bucket(i), 0, None, None)).collect();
+                let rows: Vec<Row> = bind_params!(sqlx::query_as(&sql), &c.params)
+                    .fetch_all(&self.pool)
+                    .await?;
+                let mut out: Vec<ReportRow> = (0..bounds.len() - 1)
+                    .map(|i| row(ReportKey::Bucket(i), 0, None, None))
+                    .collect();
                 for (bucket, n, wh, s) in rows {
                     if let Some(i) = usize::try_from(bucket).ok().filter(|i| *i < out.len()) {
                         out[i] = row(ReportKey::Bucket(i), n, wh, s);
@@ -525,4 +675,3 @@ impl ReportStore for EngineStore {
         }
     }
 }
-

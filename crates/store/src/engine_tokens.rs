@@ -1,6 +1,7 @@
-// The API tokens' SQL, written once; included by `sqlite.rs` and `postgres.rs` inside a module that
-// sees their `EngineStore`. Times are Unix milliseconds.
+//! The API tokens' SQL, written once: a module of `sqlite.rs` and of `postgres.rs` (`#[path]`),
+//! compiled against each engine's `EngineStore`. Times are Unix milliseconds.
 
+use super::EngineStore;
 use std::collections::HashMap;
 
 use async_trait::async_trait;
@@ -9,12 +10,12 @@ use uuid::Uuid;
 use voltgate_domain::{GroupId, InstallationAccess, InstallationId, Principal, UserId};
 
 use super::{INSTALLATION_COLUMNS, USER_COLUMNS};
+use crate::batch::Flush;
+use crate::chargers::ChargerOverview;
 use crate::error::Result;
 use crate::model::{Installation, User};
 use crate::rows::{parse_role, InstallationRow, UserRow};
-use crate::chargers::ChargerOverview;
 use crate::tokens::*;
-use crate::batch::Flush;
 
 /// A token's use is written down at most this often (milliseconds), so reads stay reads.
 const NOTE_USE_EVERY_MS: i64 = 60_000;
@@ -60,7 +61,11 @@ struct HolderOnRow {
 
 /// The installation, the holder's relation to it and, when asked for, a page of its chargers with how
 /// many it has.
-type HolderOn = (Installation, InstallationAccess, Option<(Vec<ChargerOverview>, i64)>);
+type HolderOn = (
+    Installation,
+    InstallationAccess,
+    Option<(Vec<ChargerOverview>, i64)>,
+);
 
 impl EngineStore {
     /// Notes a token's use when the last note is a minute old or came from another address.
@@ -73,12 +78,14 @@ impl EngineStore {
     ) -> Result<()> {
         let stale = last_used_at.is_none_or(|last| now_ms - last >= NOTE_USE_EVERY_MS);
         if stale || last_address != Some(client_address) {
-            sqlx::query("UPDATE api_tokens SET last_used_at = $2, client_address = $3 WHERE id = $1")
-                .bind(token)
-                .bind(now_ms)
-                .bind(client_address)
-                .execute(&self.pool)
-                .await?;
+            sqlx::query(
+                "UPDATE api_tokens SET last_used_at = $2, client_address = $3 WHERE id = $1",
+            )
+            .bind(token)
+            .bind(now_ms)
+            .bind(client_address)
+            .execute(&self.pool)
+            .await?;
         }
         Ok(())
     }
@@ -99,7 +106,12 @@ impl EngineStore {
         let page_columns = match page {
             Some(_) => format!(
                 ", {}",
-                super::chargers_sql::page_columns("$3", "$4", "$5", Some("r.role IS NOT NULL OR gm.group_id IS NOT NULL"))
+                super::chargers_sql::page_columns(
+                    "$3",
+                    "$4",
+                    "$5",
+                    Some("r.role IS NOT NULL OR gm.group_id IS NOT NULL")
+                )
             ),
             None => String::new(),
         };
@@ -116,16 +128,31 @@ impl EngineStore {
              ORDER BY gm.group_id"
         );
         let now_ms = now.timestamp_millis();
-        let mut query = sqlx::query_as::<_, HolderOnRow>(&sql).bind(hash).bind(now_ms).bind(installation.as_uuid());
+        let mut query = sqlx::query_as::<_, HolderOnRow>(&sql)
+            .bind(hash)
+            .bind(now_ms)
+            .bind(installation.as_uuid());
         if let Some((limit, offset)) = page {
             query = query.bind(limit.unwrap_or(i64::MAX)).bind(offset);
         }
         let rows = query.fetch_all(&self.pool).await?;
-        let via_groups: Vec<GroupId> = rows.iter().filter_map(|row| row.via_group.map(GroupId::from_uuid)).collect();
+        let via_groups: Vec<GroupId> = rows
+            .iter()
+            .filter_map(|row| row.via_group.map(GroupId::from_uuid))
+            .collect();
         let Some(row) = rows.into_iter().next() else {
-            return Ok(self.access_token(hash, client_address, now).await?.map(|holder| (holder, None)));
+            return Ok(self
+                .access_token(hash, client_address, now)
+                .await?
+                .map(|holder| (holder, None)));
         };
-        self.note_use(row.token_id, (row.last_used_at, row.client_address.as_deref()), client_address, now_ms).await?;
+        self.note_use(
+            row.token_id,
+            (row.last_used_at, row.client_address.as_deref()),
+            client_address,
+            now_ms,
+        )
+        .await?;
         let user = User {
             id: UserId::from_uuid(row.user_id),
             email: row.user_email,
@@ -140,11 +167,20 @@ impl EngineStore {
             via_groups,
         };
         let chargers = match row.total {
-            Some(total) => Some((super::chargers_sql::decode_page(row.page, installation)?, total)),
+            Some(total) => Some((
+                super::chargers_sql::decode_page(row.page, installation)?,
+                total,
+            )),
             None => None,
         };
-        let holder = TokenHolder { user, family: row.family_id };
-        Ok(Some((holder, Some((Installation::try_from(row.installation)?, access, chargers)))))
+        let holder = TokenHolder {
+            user,
+            family: row.family_id,
+        };
+        Ok(Some((
+            holder,
+            Some((Installation::try_from(row.installation)?, access, chargers)),
+        )))
     }
 
     async fn insert_pair(
@@ -202,20 +238,37 @@ impl TokenStore for EngineStore {
         Ok(family)
     }
 
-    async fn access_token(&self, hash: &str, client_address: &str, now: DateTime<Utc>) -> Result<Option<TokenHolder>> {
+    async fn access_token(
+        &self,
+        hash: &str,
+        client_address: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<TokenHolder>> {
         let sql = format!(
             "SELECT {USER_COLUMNS}, t.id AS token_id, t.family_id, t.last_used_at, t.client_address \
              FROM api_tokens t JOIN users u ON u.id = t.user_id \
              WHERE t.token_hash = $1 AND t.kind = 'access' AND t.revoked_at IS NULL AND t.expires_at > $2"
         );
         let now_ms = now.timestamp_millis();
-        let Some(row) =
-            sqlx::query_as::<_, HolderRow>(&sql).bind(hash).bind(now_ms).fetch_optional(&self.pool).await?
+        let Some(row) = sqlx::query_as::<_, HolderRow>(&sql)
+            .bind(hash)
+            .bind(now_ms)
+            .fetch_optional(&self.pool)
+            .await?
         else {
             return Ok(None);
         };
-        self.note_use(row.token_id, (row.last_used_at, row.client_address.as_deref()), client_address, now_ms).await?;
-        Ok(Some(TokenHolder { user: User::from(row.user), family: row.family_id }))
+        self.note_use(
+            row.token_id,
+            (row.last_used_at, row.client_address.as_deref()),
+            client_address,
+            now_ms,
+        )
+        .await?;
+        Ok(Some(TokenHolder {
+            user: User::from(row.user),
+            family: row.family_id,
+        }))
     }
 
     async fn access_token_on(
@@ -225,8 +278,15 @@ impl TokenStore for EngineStore {
         now: DateTime<Utc>,
         installation: InstallationId,
     ) -> Result<Option<(TokenHolder, Option<(Installation, InstallationAccess)>)>> {
-        let found = self.holder_on(hash, client_address, now, installation, None).await?;
-        Ok(found.map(|(holder, on)| (holder, on.map(|(installation, access, _)| (installation, access)))))
+        let found = self
+            .holder_on(hash, client_address, now, installation, None)
+            .await?;
+        Ok(found.map(|(holder, on)| {
+            (
+                holder,
+                on.map(|(installation, access, _)| (installation, access)),
+            )
+        }))
     }
 
     async fn chargers_by_token(
@@ -238,11 +298,24 @@ impl TokenStore for EngineStore {
         (limit, offset): (Option<i64>, i64),
     ) -> Result<Option<(TokenHolder, Option<ChargersOn>)>> {
         self.flush_pending().await?;
-        let found = self.holder_on(hash, client_address, now, installation, Some((limit, offset))).await?;
+        let found = self
+            .holder_on(
+                hash,
+                client_address,
+                now,
+                installation,
+                Some((limit, offset)),
+            )
+            .await?;
         Ok(found.map(|(holder, on)| {
             let on = on.map(|(installation, access, page)| {
                 let (chargers, total) = page.unwrap_or_default();
-                ChargersOn { installation, access, chargers, total }
+                ChargersOn {
+                    installation,
+                    access,
+                    chargers,
+                    total,
+                }
             });
             (holder, on)
         }))
@@ -280,11 +353,12 @@ impl TokenStore for EngineStore {
                 Ok(Refreshed::Invalid)
             }
             None => {
-                let family: Option<Uuid> =
-                    sqlx::query_scalar("SELECT family_id FROM api_tokens WHERE token_hash = $1 AND kind = 'refresh'")
-                        .bind(old_hash)
-                        .fetch_optional(&mut *tx)
-                        .await?;
+                let family: Option<Uuid> = sqlx::query_scalar(
+                    "SELECT family_id FROM api_tokens WHERE token_hash = $1 AND kind = 'refresh'",
+                )
+                .bind(old_hash)
+                .fetch_optional(&mut *tx)
+                .await?;
                 let Some(family) = family else {
                     return Ok(Refreshed::Invalid);
                 };
@@ -300,22 +374,30 @@ impl TokenStore for EngineStore {
     }
 
     async fn revoke_token(&self, hash: &str, now: DateTime<Utc>) -> Result<bool> {
-        let family: Option<Uuid> = sqlx::query_scalar("SELECT family_id FROM api_tokens WHERE token_hash = $1")
-            .bind(hash)
-            .fetch_optional(&self.pool)
-            .await?;
+        let family: Option<Uuid> =
+            sqlx::query_scalar("SELECT family_id FROM api_tokens WHERE token_hash = $1")
+                .bind(hash)
+                .fetch_optional(&self.pool)
+                .await?;
         let Some(family) = family else {
             return Ok(false);
         };
-        sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL")
-            .bind(family)
-            .bind(now.timestamp_millis())
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(family)
+        .bind(now.timestamp_millis())
+        .execute(&self.pool)
+        .await?;
         Ok(true)
     }
 
-    async fn revoke_token_family(&self, user: UserId, family: Uuid, now: DateTime<Utc>) -> Result<bool> {
+    async fn revoke_token_family(
+        &self,
+        user: UserId,
+        family: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE api_tokens SET revoked_at = $3 WHERE user_id = $1 AND family_id = $2 AND revoked_at IS NULL",
         )
@@ -328,11 +410,13 @@ impl TokenStore for EngineStore {
     }
 
     async fn revoke_user_tokens(&self, user: UserId, now: DateTime<Utc>) -> Result<u64> {
-        let done = sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
-            .bind(user.as_uuid())
-            .bind(now.timestamp_millis())
-            .execute(&self.pool)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(user.as_uuid())
+        .bind(now.timestamp_millis())
+        .execute(&self.pool)
+        .await?;
         Ok(done.rows_affected())
     }
 

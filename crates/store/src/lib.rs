@@ -2,11 +2,15 @@
 //! PostgreSQL (scale-out). The SQL is written once (`engine.rs`) and compiled for each engine with its
 //! own native types; each engine has its own migrations.
 
+mod accounts;
+mod audit;
 pub mod batch;
 pub mod chargers;
 pub mod cluster;
 mod error;
+mod groups;
 pub mod history;
+mod installations;
 mod model;
 mod postgres;
 mod rows;
@@ -19,12 +23,16 @@ pub mod tokens;
 
 use std::sync::Arc;
 
+pub use accounts::AccountStore;
+pub use audit::AuditStore;
 pub use chargers::*;
 pub use error::{Result, StoreError};
+pub use groups::GroupStore;
 pub use history::{
     HistoryOrder, HistorySession, HistoryStore, ImportedSession, ReportFilter, ReportGroup,
     ReportKey, ReportRow, ReportStore,
 };
+pub use installations::InstallationStore;
 pub use model::*;
 pub use sessions::SessionBackend;
 pub use store::Store;

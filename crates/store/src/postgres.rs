@@ -6,6 +6,7 @@ use std::time::Duration;
 use sqlx::postgres::PgPoolOptions;
 
 use crate::cluster::Cluster;
+use crate::error::Result;
 use crate::sessions::SessionBackend;
 use crate::{Database, Engine};
 
@@ -50,21 +51,23 @@ mod dialect {
     }
 }
 
-include!("engine.rs");
+// The same SQL files are modules of both engines on purpose: one source, compiled against each.
+#[allow(clippy::duplicate_mod)]
+#[path = "engine.rs"]
+mod engine;
+use engine::*;
 
-mod chargers_sql {
-    use super::EngineStore;
-    include!("engine_chargers.rs");
-}
+#[allow(clippy::duplicate_mod)]
+#[path = "engine_chargers.rs"]
+mod chargers_sql;
 
-mod tokens_sql {
-    use super::EngineStore;
-    include!("engine_tokens.rs");
-}
+#[allow(clippy::duplicate_mod)]
+#[path = "engine_tokens.rs"]
+mod tokens_sql;
 
-mod history_sql {
-    include!("engine_history.rs");
-}
+#[allow(clippy::duplicate_mod)]
+#[path = "engine_history.rs"]
+mod history_sql;
 
 /// Connects to and migrates the PostgreSQL database at `url`.
 pub(crate) async fn connect(url: &str) -> Result<Database> {
