@@ -109,15 +109,7 @@ impl AppState {
         &self,
         principal: &Principal,
     ) -> Result<Vec<(Installation, Authorized<ViewInstallation>)>, AppError> {
-        let all = self.store.installations_for(principal).await?;
-        Ok(all
-            .into_iter()
-            .filter_map(|(installation, access)| {
-                authorize(principal, access)
-                    .ok()
-                    .map(|cap| (installation, cap))
-            })
-            .collect())
+        self.installations_with::<ViewInstallation>(principal).await
     }
 
     /// The installations on which `principal` may do `R`, each with the capability to do it (the

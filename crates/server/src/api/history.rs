@@ -132,6 +132,17 @@ fn history_order(raw: Option<&str>) -> Result<HistoryOrder, ApiError> {
     }
 }
 
+/// The installation of the charger a history query names (403, as for any charger the caller cannot
+/// see, when there is none; the caller's right is checked on the installation).
+async fn installation_of(app: &AppState, charger: ChargerId) -> Result<InstallationId, ApiError> {
+    Ok(app
+        .store
+        .charger(charger)
+        .await?
+        .ok_or(AppError::Forbidden)?
+        .installation_id)
+}
+
 /// The installations a history covers, each with the caller's right to read its history: the one
 /// named by `InstallationId` (or by `ChargerId`'s charger), else every one the caller may read.
 async fn history_scope(
@@ -142,13 +153,7 @@ async fn history_scope(
 ) -> Result<Vec<Authorized<ViewChargeHistory>>, ApiError> {
     let installation = match (installation, charger) {
         (Some(installation), _) => installation,
-        (None, Some(charger)) => {
-            app.store
-                .charger(charger)
-                .await?
-                .ok_or(AppError::Forbidden)?
-                .installation_id
-        }
+        (None, Some(charger)) => installation_of(app, charger).await?,
         (None, None) => {
             let all = app
                 .installations_with::<ViewChargeHistory>(&caller.principal())
@@ -205,13 +210,7 @@ async fn scope(
     let filter = history_filter(charger, user, from, to)?;
     let installation = match (installation, filter.charger) {
         (Some(installation), _) => installation,
-        (None, Some(charger)) => {
-            app.store
-                .charger(charger)
-                .await?
-                .ok_or(AppError::Forbidden)?
-                .installation_id
-        }
+        (None, Some(charger)) => installation_of(app, charger).await?,
         (None, None) => return Err(bad_request(503, "Give InstallationId or ChargerId.")),
     };
     super::installation::<ViewChargeHistory>(app, caller, installation).await?;
