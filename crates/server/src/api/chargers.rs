@@ -508,7 +508,19 @@ pub async fn send_command(
             }))
         }
     };
-    outcome(app.charging.send_command(&control, to_send).await)
+    let start = matches!(command, ZaptecCommand::StartCharging);
+    if start && !app.charging.starts.reserve(id, connector) {
+        return Err(refused(
+            StatusCode::CONFLICT,
+            528,
+            "A start is already on its way to this connector.",
+        ));
+    }
+    let answered = outcome(app.charging.send_command(&control, to_send).await);
+    if start && answered.is_err() {
+        app.charging.starts.release(id, connector);
+    }
+    answered
 }
 
 /// `POST /api/chargers/{id}/update`; keys in any case.

@@ -245,6 +245,8 @@ impl Charging {
             received_at: received,
         };
         let transaction = self.store.start_charge_session(charger.id, &new).await?;
+        // The start on its way (if one was) has arrived: the connector's state says so from now on.
+        self.starts.release(charger.id, start.connector_id as u32);
         self.events.publish(Event::SessionStarted {
             installation: charger.installation,
             charger: charger.id,

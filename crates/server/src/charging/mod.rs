@@ -8,6 +8,7 @@ pub mod meter;
 pub mod profiles;
 pub mod route;
 pub mod secrets;
+pub mod starts;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,6 +38,8 @@ pub struct Charging {
     /// Where what chargers report is published.
     pub events: Events,
     balancer: Arc<Balancer>,
+    /// Remote starts on their way, so that concurrent starts send one.
+    pub starts: starts::PendingStarts,
 }
 
 impl Charging {
@@ -61,6 +64,7 @@ impl Charging {
             command_timeout,
             events,
             balancer,
+            starts: starts::PendingStarts::default(),
         }
     }
 

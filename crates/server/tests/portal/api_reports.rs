@@ -19,6 +19,7 @@ crate::on_both_engines!(
     the_installation_report_sums_in_sql,
     messaging_details_say_streaming_is_not_offered,
     a_session_started_through_the_api_is_the_callers,
+    concurrent_starts_send_one,
     the_docs_page_shows_every_operation_of_the_document,
 );
 
@@ -862,4 +863,60 @@ async fn the_docs_page_shows_every_operation_of_the_document(engine: voltgate_st
         html[start..].contains("<td><code>GroupBy</code></td>"),
         "the report's body fields are listed"
     );
+}
+
+/// Starts asked at once for one waiting car send one RemoteStartTransaction; the others are told a
+/// start is on its way (409, 528). Once the session is reported, a later start is checked as usual.
+async fn concurrent_starts_send_one(engine: voltgate_store::Engine) {
+    let w = world(spawn_app(engine).await).await;
+    let app = &w.app;
+    let mut cp = ChargePoint::connect(&app.base, "CP-API-1", &w.password).await;
+    cp.boot().await;
+    let preparing = json!({"connectorId": 1, "errorCode": "NoError", "status": "Preparing"});
+    cp.ok("StatusNotification", preparing).await;
+    let t = token(app, "member@acme.example").await;
+    let mut asked = Vec::new();
+    for _ in 0..6 {
+        let (base, t) = (app.base.clone(), t.clone());
+        let path = format!("/api/chargers/{}/sendCommand/501", w.charger);
+        asked.push(tokio::spawn(async move {
+            let response = reqwest::Client::new()
+                .post(format!("{base}{path}"))
+                .bearer_auth(t)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }));
+    }
+    let mut starts = 0;
+    while let Ok(frame) =
+        tokio::time::timeout(std::time::Duration::from_secs(2), cp.receive()).await
+    {
+        if frame[0] == 2 && cp.answer_balancing(&frame).await {
+            continue;
+        }
+        assert_eq!(frame[2], "RemoteStartTransaction", "{frame}");
+        starts += 1;
+        cp.send_text(json!([3, frame[1], {"status": "Accepted"}]).to_string())
+            .await;
+    }
+    let mut answers = Vec::new();
+    for one in asked {
+        answers.push(one.await.unwrap());
+    }
+    assert_eq!(starts, 1, "one RemoteStartTransaction: {answers:?}");
+    let ok = answers.iter().filter(|(s, _)| *s == StatusCode::OK).count();
+    assert_eq!(ok, 1, "{answers:?}");
+    for (status, body) in answers.iter().filter(|(s, _)| *s != StatusCode::OK) {
+        assert_eq!(
+            (*status, body["Code"].as_i64()),
+            (StatusCode::CONFLICT, Some(528)),
+            "{body}"
+        );
+    }
 }
