@@ -246,7 +246,7 @@ impl Charging {
         };
         let transaction = self.store.start_charge_session(charger.id, &new).await?;
         // The start on its way (if one was) has arrived: the connector's state says so from now on.
-        self.starts.release(charger.id, start.connector_id as u32);
+        self.starts.release(charger.id, start.connector_id);
         self.events.publish(Event::SessionStarted {
             installation: charger.installation,
             charger: charger.id,
