@@ -479,8 +479,9 @@ impl ChargerStore for EngineStore {
     ) -> Result<(Vec<ChargerOverview>, i64)> {
         self.flush_pending().await?;
         // One row for the whole page: its chargers with their connectors and running sessions as JSON.
-        let sql = format!("SELECT {}", page_columns("$1", "$2", "$3", None));
-        let (total, page): (Option<i64>, Option<String>) = sqlx::query_as(&sql)
+        static SQL: std::sync::LazyLock<String> =
+            std::sync::LazyLock::new(|| format!("SELECT {}", page_columns("$1", "$2", "$3", None)));
+        let (total, page): (Option<i64>, Option<String>) = sqlx::query_as(SQL.as_str())
             .bind(installation.as_uuid())
             .bind(limit.unwrap_or(i64::MAX))
             .bind(offset)

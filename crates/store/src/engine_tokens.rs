@@ -3,6 +3,7 @@
 
 use super::EngineStore;
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -67,6 +68,24 @@ type HolderOn = (
     Option<(Vec<ChargerOverview>, i64)>,
 );
 
+/// The statement that loads a token's holder with their relation to installation `$3` (`$1` the
+/// token's hash, `$2` now), with `extra` columns. The installation is joined, not left-joined: no row
+/// means a bad token or no installation, and only then a second query tells which.
+fn holder_on_sql(extra: &str) -> String {
+    format!(
+        "SELECT u.id AS user_id, u.email AS user_email, u.full_name AS user_full_name, \
+         u.language AS user_language, u.created_at AS user_created_at, \
+         t.id AS token_id, t.family_id, t.last_used_at, t.client_address, \
+         {INSTALLATION_COLUMNS}, r.role, gm.group_id AS via_group{extra} \
+         FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN installations i ON i.id = $3 \
+         LEFT JOIN installation_roles r ON r.installation_id = i.id AND r.user_id = t.user_id \
+         LEFT JOIN (installation_grants g JOIN group_members gm ON gm.group_id = g.group_id) \
+           ON g.installation_id = i.id AND gm.user_id = t.user_id \
+         WHERE t.token_hash = $1 AND t.kind = 'access' AND t.revoked_at IS NULL AND t.expires_at > $2 \
+         ORDER BY gm.group_id"
+    )
+}
+
 impl EngineStore {
     /// Notes a token's use when the last note is a minute old or came from another address.
     async fn note_use(
@@ -101,34 +120,16 @@ impl EngineStore {
         installation: InstallationId,
         page: Option<(Option<i64>, i64)>,
     ) -> Result<Option<(TokenHolder, Option<HolderOn>)>> {
-        // The installation is joined, not left-joined: no row means a bad token or no installation,
-        // and only then a second query tells which.
-        let page_columns = match page {
-            Some(_) => format!(
-                ", {}",
-                super::chargers_sql::page_columns(
-                    "$3",
-                    "$4",
-                    "$5",
-                    Some("r.role IS NOT NULL OR gm.group_id IS NOT NULL")
-                )
-            ),
-            None => String::new(),
-        };
-        let sql = format!(
-            "SELECT u.id AS user_id, u.email AS user_email, u.full_name AS user_full_name, \
-             u.language AS user_language, u.created_at AS user_created_at, \
-             t.id AS token_id, t.family_id, t.last_used_at, t.client_address, \
-             {INSTALLATION_COLUMNS}, r.role, gm.group_id AS via_group{page_columns} \
-             FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN installations i ON i.id = $3 \
-             LEFT JOIN installation_roles r ON r.installation_id = i.id AND r.user_id = t.user_id \
-             LEFT JOIN (installation_grants g JOIN group_members gm ON gm.group_id = g.group_id) \
-               ON g.installation_id = i.id AND gm.user_id = t.user_id \
-             WHERE t.token_hash = $1 AND t.kind = 'access' AND t.revoked_at IS NULL AND t.expires_at > $2 \
-             ORDER BY gm.group_id"
-        );
+        // The statement is the same for every call (per engine and variant): written once.
+        static PLAIN: LazyLock<String> = LazyLock::new(|| holder_on_sql(""));
+        static WITH_PAGE: LazyLock<String> = LazyLock::new(|| {
+            let guard = Some("r.role IS NOT NULL OR gm.group_id IS NOT NULL");
+            let columns = super::chargers_sql::page_columns("$3", "$4", "$5", guard);
+            holder_on_sql(&format!(", {columns}"))
+        });
+        let sql: &str = if page.is_some() { &WITH_PAGE } else { &PLAIN };
         let now_ms = now.timestamp_millis();
-        let mut query = sqlx::query_as::<_, HolderOnRow>(&sql)
+        let mut query = sqlx::query_as::<_, HolderOnRow>(sql)
             .bind(hash)
             .bind(now_ms)
             .bind(installation.as_uuid());

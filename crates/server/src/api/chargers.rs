@@ -116,7 +116,7 @@ impl Seen {
 /// Which of these chargers are connected to some process of the service: as the page read it where
 /// the database knows (the cluster's routing table on PostgreSQL), else asked of this process's
 /// connections (SQLite: one process is the whole service).
-async fn online_among(app: &AppState, seen: &[&Seen]) -> HashSet<ChargerId> {
+async fn online_among(app: &AppState, seen: &[Seen]) -> HashSet<ChargerId> {
     let unknown: Vec<(ChargerId, &str)> = seen
         .iter()
         .filter(|seen| seen.online.is_none())
@@ -236,7 +236,7 @@ pub async fn list(
             .await?;
         let total = found.total;
         let seen = seen_among(&found.installation, &cap, found.chargers);
-        let online = online_among(&app, &seen.iter().collect::<Vec<_>>()).await;
+        let online = online_among(&app, &seen).await;
         return Ok(axum::Json(Page {
             pages: paging.pages(total),
             data: seen.iter().map(|seen| view(seen, &online)).collect(),
@@ -268,7 +268,7 @@ pub async fn list(
         );
     }
     let page = paging.page(seen);
-    let online = online_among(&app, &page.data.iter().collect::<Vec<_>>()).await;
+    let online = online_among(&app, &page.data).await;
     Ok(axum::Json(Page {
         pages: page.pages,
         data: page.data.iter().map(|seen| view(seen, &online)).collect(),
@@ -286,7 +286,7 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<axum::Json<ChargerView>, ApiError> {
     let seen = seen(&app, &caller, &id).await?;
-    let online = online_among(&app, &[&seen]).await;
+    let online = online_among(&app, std::slice::from_ref(&seen)).await;
     Ok(axum::Json(view(&seen, &online)))
 }
 
