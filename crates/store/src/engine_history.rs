@@ -24,6 +24,24 @@ use crate::rows::ChargeSessionRow;
 /// The energy of a session that counts in totals: never negative.
 const ENERGY: &str = "CASE WHEN s.energy_wh > 0 THEN s.energy_wh ELSE 0.0 END";
 
+/// A history's totals as the database answers them: how many sessions (none when no totals are kept
+/// yet), their energy, the first and the last start.
+type TotalsRow = (
+    Option<i64>,
+    Option<f64>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+);
+
+fn totals((sessions, energy_wh, first, last): TotalsRow) -> HistoryTotals {
+    HistoryTotals {
+        sessions: sessions.unwrap_or(0),
+        energy_wh: energy_wh.unwrap_or(0.0),
+        first,
+        last,
+    }
+}
+
 /// `FROM … WHERE …` of a filtered history, placeholders from `$1` (installation) on, and how many it
 /// uses. `with_users` joins the chargers' names and the accounts (for rows; totals do without). The
 /// installation is the session's own column (migration 0014), so totals read one index.
@@ -135,13 +153,7 @@ impl EngineStore {
         filter: &HistoryFilter,
     ) -> Result<HistoryTotals> {
         if *filter == HistoryFilter::default() {
-            type Row = (
-                Option<i64>,
-                Option<f64>,
-                Option<DateTime<Utc>>,
-                Option<DateTime<Utc>>,
-            );
-            let (sessions, energy_wh, first, last): Row = sqlx::query_as(
+            let row: TotalsRow = sqlx::query_as(
                 "SELECT (SELECT sessions FROM installation_history_totals WHERE installation_id = $1), \
                  (SELECT energy_wh FROM installation_history_totals WHERE installation_id = $1), \
                  (SELECT MIN(started_at) FROM charge_sessions WHERE installation_id = $1), \
@@ -150,32 +162,15 @@ impl EngineStore {
             .bind(installation.as_uuid())
             .fetch_one(&self.pool)
             .await?;
-            return Ok(HistoryTotals {
-                sessions: sessions.unwrap_or(0),
-                energy_wh: energy_wh.unwrap_or(0.0),
-                first,
-                last,
-            });
+            return Ok(totals(row));
         }
         let (from, _) = history_from(filter, false);
         let sql =
             format!("SELECT COUNT(*), SUM({ENERGY}), MIN(s.started_at), MAX(s.started_at) {from}");
-        type Row = (
-            i64,
-            Option<f64>,
-            Option<DateTime<Utc>>,
-            Option<DateTime<Utc>>,
-        );
-        let (sessions, energy_wh, first, last): Row =
-            bind_filter!(sqlx::query_as(&sql), installation, filter)
-                .fetch_one(&self.pool)
-                .await?;
-        Ok(HistoryTotals {
-            sessions,
-            energy_wh: energy_wh.unwrap_or(0.0),
-            first,
-            last,
-        })
+        let row: TotalsRow = bind_filter!(sqlx::query_as(&sql), installation, filter)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(totals(row))
     }
 }
 
@@ -507,22 +502,10 @@ impl ReportStore for EngineStore {
             "SELECT COUNT(*), SUM({ENERGY}), MIN(s.started_at), MAX(s.started_at) {}",
             conditions.sql
         );
-        type Row = (
-            i64,
-            Option<f64>,
-            Option<DateTime<Utc>>,
-            Option<DateTime<Utc>>,
-        );
-        let (sessions, energy_wh, first, last): Row =
-            bind_params!(sqlx::query_as(&sql), &conditions.params)
-                .fetch_one(&self.pool)
-                .await?;
-        Ok(HistoryTotals {
-            sessions,
-            energy_wh: energy_wh.unwrap_or(0.0),
-            first,
-            last,
-        })
+        let row: TotalsRow = bind_params!(sqlx::query_as(&sql), &conditions.params)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(totals(row))
     }
 
     async fn charge_report(
