@@ -39,6 +39,23 @@ pub struct ChargerOverview {
     pub online: Option<bool>,
 }
 
+/// What the API's charger list shows of a charger, read without its connectors' and sessions' details.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChargerSummary {
+    pub id: ChargerId,
+    pub identity: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    /// The connector the list speaks of: the lowest with a running session, else 1.
+    pub connector: u32,
+    /// That connector's last reported status (OCPP), if any.
+    pub status: Option<String>,
+    /// Whether the session running on that connector is paused.
+    pub paused: bool,
+    /// As [`ChargerOverview::online`].
+    pub online: Option<bool>,
+}
+
 /// A charger's own settings as set through the API, in Zaptec's terms; `None` is not set.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct ChargerSettings {

@@ -138,6 +138,103 @@ pub(crate) fn decode_page(
         .collect()
 }
 
+/// A page of an installation's chargers as a table of rows (aliased `cp` by [`summary_columns`]): each
+/// charger's id, identity, name and creation time, the connector its list entry speaks of (the lowest
+/// with a running session, else 1), that connector's status and whether a session running there is
+/// paused, and (PostgreSQL) whether a live process holds its
+/// connection.
+fn summary_page(installation: &str, limit: &str, offset: &str) -> String {
+    use super::dialect::ONLINE;
+    format!(
+        "(SELECT q.id AS charger_id, q.identity AS charger_identity, q.name AS charger_name, \
+           q.created_at AS charger_created_at, q.connector AS charger_connector, q.online AS charger_online, \
+           (SELECT s.status FROM connector_states s WHERE s.charger_id = q.id AND s.connector_id = q.connector) \
+             AS connector_status, \
+           EXISTS (SELECT 1 FROM charge_sessions r WHERE r.charger_id = q.id AND r.stopped_at IS NULL \
+             AND r.connector_id = q.connector AND r.paused) AS connector_paused \
+         FROM (SELECT p.id, p.identity, p.name, p.created_at, {ONLINE} AS online, \
+                 COALESCE((SELECT MIN(r.connector_id) FROM charge_sessions r \
+                   WHERE r.charger_id = p.id AND r.stopped_at IS NULL AND r.connector_id > 0), 1) AS connector \
+               FROM chargers p WHERE p.installation_id = {installation} \
+               ORDER BY p.name, p.identity LIMIT {limit} OFFSET {offset}) q)"
+    )
+}
+
+/// A page of an installation's chargers (see `summary_page`) beside a row whose `guard` says whether it
+/// may be read: the columns to select, the join to add and what to order by after the row's own order.
+/// On PostgreSQL the page comes as rows (one per charger, columns as [`SUMMARY_COLUMNS`]); on SQLite,
+/// which hands every row to the async side through a thread switch, as one JSON column `summaries`
+/// (read with [`decode_summaries`]).
+pub(crate) fn summary_columns(
+    (installation, limit, offset): (&str, &str, &str),
+    guard: &str,
+) -> (String, String, &'static str) {
+    use super::dialect::{uuid_text, JSON_ARRAY as ROW, JSON_ARRAY_AGG as AGG, SUMMARY_AS_ROWS};
+    let page = summary_page(installation, limit, offset);
+    if SUMMARY_AS_ROWS {
+        return (
+            SUMMARY_COLUMNS.to_owned(),
+            format!(" LEFT JOIN {page} AS cp ON {guard}"),
+            ", cp.charger_name, cp.charger_identity",
+        );
+    }
+    let json = format!(
+        "CASE WHEN {guard} THEN (SELECT {AGG}({ROW}({id}, cp.charger_identity, cp.charger_name, \
+           cp.charger_created_at, cp.charger_connector, cp.charger_online, cp.connector_status, \
+           cp.connector_paused) ORDER BY cp.charger_name, cp.charger_identity) FROM {page} AS cp) END AS summaries",
+        id = uuid_text("cp.charger_id"),
+    );
+    (json, String::new(), "")
+}
+
+/// The columns of a page as rows (see [`summary_columns`]).
+const SUMMARY_COLUMNS: &str = "cp.charger_id, cp.charger_identity, cp.charger_name, \
+    cp.charger_created_at, cp.charger_connector, cp.charger_online, cp.connector_status, cp.connector_paused";
+
+/// One charger of a page as JSON (see [`summary_columns`]): an array of these fields in this order.
+#[derive(serde::Deserialize)]
+struct SummaryJson {
+    id: String,
+    identity: String,
+    name: String,
+    created_at: String,
+    connector: i64,
+    online: Option<bool>,
+    status: Option<String>,
+    /// A boolean on PostgreSQL, 0 or 1 on SQLite; NULL without a running session.
+    paused: serde_json::Value,
+}
+
+/// The chargers of a page read as JSON with [`summary_columns`], in the database's order of names.
+pub(crate) fn decode_summaries(page: Option<String>) -> Result<Vec<ChargerSummary>> {
+    let Some(text) = page else {
+        return Ok(Vec::new());
+    };
+    let page: Vec<SummaryJson> = serde_json::from_str(&text)
+        .map_err(|e| StoreError::Corrupt(format!("a charger page: {e}")))?;
+    page.into_iter()
+        .map(|charger| {
+            Ok(ChargerSummary {
+                id: ChargerId::from_uuid(json_uuid(&charger.id)?),
+                identity: charger.identity,
+                name: charger.name,
+                created_at: json_time(&charger.created_at)?,
+                connector: u32::try_from(charger.connector.max(1)).unwrap_or(1),
+                status: charger.status,
+                paused: json_flag(&charger.paused),
+                online: charger.online,
+            })
+        })
+        .collect()
+}
+
+/// A flag as the engines write it into JSON: a boolean (PostgreSQL) or 0/1 (SQLite); NULL is false.
+fn json_flag(value: &serde_json::Value) -> bool {
+    value
+        .as_bool()
+        .unwrap_or_else(|| value.as_i64().is_some_and(|n| n != 0))
+}
+
 impl OverviewJson {
     fn into_overview(self, installation: InstallationId) -> Result<ChargerOverview> {
         let optional = |at: Option<String>| at.as_deref().map(json_time).transpose();
@@ -186,10 +283,7 @@ impl OverviewJson {
                     started_at,
                     received_at: optional(r.received_at)?.unwrap_or(started_at),
                     meter_start: r.meter_start,
-                    paused: r
-                        .paused
-                        .as_bool()
-                        .unwrap_or_else(|| r.paused.as_i64().is_some_and(|n| n != 0)),
+                    paused: json_flag(&r.paused),
                 })
             })
             .collect::<Result<Vec<_>>>()?;

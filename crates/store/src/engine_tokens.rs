@@ -7,12 +7,13 @@ use std::sync::LazyLock;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use sqlx::{FromRow, Row};
 use uuid::Uuid;
-use voltgate_domain::{GroupId, InstallationAccess, InstallationId, Principal, UserId};
+use voltgate_domain::{ChargerId, GroupId, InstallationAccess, InstallationId, Principal, UserId};
 
-use super::{INSTALLATION_COLUMNS, USER_COLUMNS};
+use super::{chargers_sql, INSTALLATION_COLUMNS, USER_COLUMNS};
 use crate::batch::Flush;
-use crate::chargers::ChargerOverview;
+use crate::chargers::ChargerSummary;
 use crate::error::Result;
 use crate::model::{Installation, User};
 use crate::rows::{parse_role, InstallationRow, UserRow};
@@ -55,9 +56,41 @@ struct HolderOnRow {
     /// With a page of chargers: how many the installation has (NULL without a relation to it).
     #[sqlx(default)]
     total: Option<i64>,
-    /// With a page of chargers: the page as JSON (see `page_columns`).
+    /// With a page of chargers on SQLite: the page as JSON.
     #[sqlx(default)]
-    page: Option<String>,
+    summaries: Option<String>,
+}
+
+/// A charger of [`chargers_sql::summary_page`]'s rows; every column is absent without a page.
+#[derive(sqlx::FromRow, Default)]
+#[sqlx(default)]
+struct SummaryRow {
+    charger_id: Option<Uuid>,
+    charger_identity: Option<String>,
+    charger_name: Option<String>,
+    charger_created_at: Option<DateTime<Utc>>,
+    charger_connector: Option<i32>,
+    charger_online: Option<bool>,
+    connector_status: Option<String>,
+    connector_paused: Option<bool>,
+}
+
+impl SummaryRow {
+    /// The charger of this row, if the row has one.
+    fn summary(self) -> Option<ChargerSummary> {
+        Some(ChargerSummary {
+            id: ChargerId::from_uuid(self.charger_id?),
+            identity: self.charger_identity?,
+            name: self.charger_name?,
+            created_at: self.charger_created_at?,
+            connector: self
+                .charger_connector
+                .map_or(1, |c| c.max(1).unsigned_abs()),
+            status: self.connector_status,
+            paused: self.connector_paused.unwrap_or(false),
+            online: self.charger_online,
+        })
+    }
 }
 
 /// The installation, the holder's relation to it and, when asked for, a page of its chargers with how
@@ -65,26 +98,38 @@ struct HolderOnRow {
 type HolderOn = (
     Installation,
     InstallationAccess,
-    Option<(Vec<ChargerOverview>, i64)>,
+    Option<(Vec<ChargerSummary>, i64)>,
 );
 
 /// The statement that loads a token's holder with their relation to installation `$3` (`$1` the
-/// token's hash, `$2` now), with `extra` columns. The installation is joined, not left-joined: no row
-/// means a bad token or no installation, and only then a second query tells which.
-fn holder_on_sql(extra: &str) -> String {
+/// token's hash, `$2` now), with `page` (`total` and a page of chargers as rows, one per charger and
+/// granting group). The installation is joined, not left-joined: no row means a bad token or no
+/// installation, and only then a second query tells which.
+fn holder_on_sql(page: Option<&str>) -> String {
+    let (extra, join, order) = match page {
+        Some(total) => {
+            let (columns, join, order) = chargers_sql::summary_columns(("$3", "$4", "$5"), RELATED);
+            (format!(", {total}, {columns}"), join, order)
+        }
+        None => (String::new(), String::new(), ""),
+    };
     format!(
         "SELECT u.id AS user_id, u.email AS user_email, u.full_name AS user_full_name, \
          u.language AS user_language, u.created_at AS user_created_at, \
          t.id AS token_id, t.family_id, t.last_used_at, t.client_address, \
-         {INSTALLATION_COLUMNS}, r.role, gm.group_id AS via_group{extra} \
+         {INSTALLATION_COLUMNS}, r.role, g.group_id AS via_group{extra} \
          FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN installations i ON i.id = $3 \
          LEFT JOIN installation_roles r ON r.installation_id = i.id AND r.user_id = t.user_id \
-         LEFT JOIN (installation_grants g JOIN group_members gm ON gm.group_id = g.group_id) \
-           ON g.installation_id = i.id AND gm.user_id = t.user_id \
+         LEFT JOIN installation_grants g ON g.installation_id = i.id \
+           AND g.group_id IN (SELECT gm.group_id FROM group_members gm WHERE gm.user_id = t.user_id){join} \
          WHERE t.token_hash = $1 AND t.kind = 'access' AND t.revoked_at IS NULL AND t.expires_at > $2 \
-         ORDER BY gm.group_id"
+         ORDER BY g.group_id{order}"
     )
 }
+
+/// Whether the holder has a relation to the installation (a role or a group's grant): only then is a
+/// page of its chargers read.
+const RELATED: &str = "(r.role IS NOT NULL OR g.group_id IS NOT NULL)";
 
 impl EngineStore {
     /// Notes a token's use when the last note is a minute old or came from another address.
@@ -121,15 +166,16 @@ impl EngineStore {
         page: Option<(Option<i64>, i64)>,
     ) -> Result<Option<(TokenHolder, Option<HolderOn>)>> {
         // The statement is the same for every call (per engine and variant): written once.
-        static PLAIN: LazyLock<String> = LazyLock::new(|| holder_on_sql(""));
+        static PLAIN: LazyLock<String> = LazyLock::new(|| holder_on_sql(None));
         static WITH_PAGE: LazyLock<String> = LazyLock::new(|| {
-            let guard = Some("r.role IS NOT NULL OR gm.group_id IS NOT NULL");
-            let columns = super::chargers_sql::page_columns("$3", "$4", "$5", guard);
-            holder_on_sql(&format!(", {columns}"))
+            let total = "(SELECT COUNT(*) FROM chargers WHERE installation_id = $3)";
+            holder_on_sql(Some(&format!(
+                "CASE WHEN {RELATED} THEN {total} END AS total"
+            )))
         });
         let sql: &str = if page.is_some() { &WITH_PAGE } else { &PLAIN };
         let now_ms = now.timestamp_millis();
-        let mut query = sqlx::query_as::<_, HolderOnRow>(sql)
+        let mut query = sqlx::query(sql)
             .bind(hash)
             .bind(now_ms)
             .bind(installation.as_uuid());
@@ -137,16 +183,25 @@ impl EngineStore {
             query = query.bind(limit.unwrap_or(i64::MAX)).bind(offset);
         }
         let rows = query.fetch_all(&self.pool).await?;
-        let via_groups: Vec<GroupId> = rows
-            .iter()
-            .filter_map(|row| row.via_group.map(GroupId::from_uuid))
-            .collect();
-        let Some(row) = rows.into_iter().next() else {
+        let Some(first) = rows.first() else {
             return Ok(self
                 .access_token(hash, client_address, now)
                 .await?
                 .map(|holder| (holder, None)));
         };
+        // The holder and the installation come once; one row per granting group (and, on PostgreSQL,
+        // per charger of the page: every group's rows list the same page).
+        let row = HolderOnRow::from_row(first)?;
+        let mut via_groups = Vec::new();
+        let mut page_rows = Vec::new();
+        for other in &rows {
+            let group: Option<Uuid> = other.try_get("via_group")?;
+            if group == row.via_group {
+                page_rows.push(other);
+            }
+            via_groups.extend(group.map(GroupId::from_uuid));
+        }
+        via_groups.dedup();
         self.note_use(
             row.token_id,
             (row.last_used_at, row.client_address.as_deref()),
@@ -168,10 +223,14 @@ impl EngineStore {
             via_groups,
         };
         let chargers = match row.total {
-            Some(total) => Some((
-                super::chargers_sql::decode_page(row.page, installation)?,
-                total,
-            )),
+            Some(total) if super::dialect::SUMMARY_AS_ROWS => {
+                let mut page = Vec::with_capacity(page_rows.len());
+                for other in page_rows {
+                    page.extend(SummaryRow::from_row(other)?.summary());
+                }
+                Some((page, total))
+            }
+            Some(total) => Some((chargers_sql::decode_summaries(row.summaries)?, total)),
             None => None,
         };
         let holder = TokenHolder {

@@ -37,6 +37,9 @@ mod dialect {
         "EXISTS (SELECT 1 FROM charger_connections cc JOIN cluster_nodes n ON n.id = cc.node_id \
          WHERE cc.charger_id = p.id AND n.lease_until > now())";
 
+    /// Whether a page beside another row comes as rows rather than one JSON value (the wire carries rows cheaply).
+    pub(crate) const SUMMARY_AS_ROWS: bool = true;
+
     /// Orders text by its bytes, alike on both engines (not by the database's locale).
     pub(crate) const BYTE_ORDER: &str = "COLLATE \"C\"";
 

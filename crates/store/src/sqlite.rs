@@ -36,6 +36,9 @@ mod dialect {
     /// which knows its connections itself).
     pub(crate) const ONLINE: &str = "NULL";
 
+    /// Whether a page beside another row comes as rows rather than one JSON value (each row would cost a thread switch).
+    pub(crate) const SUMMARY_AS_ROWS: bool = false;
+
     /// Orders text by its bytes, alike on both engines (not by the database's locale).
     pub(crate) const BYTE_ORDER: &str = "COLLATE BINARY";
 

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 use voltgate_domain::{InstallationAccess, InstallationId, UserId};
 
-use crate::chargers::ChargerOverview;
+use crate::chargers::ChargerSummary;
 use crate::error::Result;
 use crate::model::{Installation, User};
 
@@ -61,7 +61,7 @@ pub struct TokenHolder {
 pub struct ChargersOn {
     pub installation: Installation,
     pub access: InstallationAccess,
-    pub chargers: Vec<ChargerOverview>,
+    pub chargers: Vec<ChargerSummary>,
     /// How many chargers the installation has.
     pub total: i64,
 }

@@ -26,7 +26,8 @@ use voltgate_domain::zaptec::{ChargerLimits, OperationMode, ZaptecCommand, CHARG
 use voltgate_domain::{Authorized, ChargerId, InstallationId};
 use voltgate_ocpp::{Command, CommandError};
 use voltgate_store::{
-    Charger, ChargerOverview, ChargerSettings, ConnectorState, Installation, RunningSession,
+    Charger, ChargerOverview, ChargerSettings, ChargerSummary, ConnectorState, Installation,
+    RunningSession,
 };
 
 use super::zaptec::{self, bad_request, path_id, query_id, timestamp, Page, Paging};
@@ -88,12 +89,14 @@ struct Seen {
 }
 
 impl Seen {
-    /// The connector commands act on: the one with a running session, else the first.
+    /// The connector commands act on: the lowest with a running session, else the first.
     fn connector(&self) -> u32 {
         self.running
             .iter()
-            .find(|s| s.charger_id == self.charger.id)
-            .map_or(1, |s| s.connector_id.max(1) as u32)
+            .filter(|s| s.charger_id == self.charger.id && s.connector_id > 0)
+            .map(|s| s.connector_id.unsigned_abs())
+            .min()
+            .unwrap_or(1)
     }
 
     fn session(&self, connector: u32) -> Option<&RunningSession> {
@@ -102,25 +105,51 @@ impl Seen {
             .rfind(|s| s.charger_id == self.charger.id && s.connector_id == connector as i32)
     }
 
+    /// Whether a session running on the connector is paused.
+    fn paused(&self, connector: u32) -> bool {
+        self.running.iter().any(|s| {
+            s.charger_id == self.charger.id && s.connector_id == connector as i32 && s.paused
+        })
+    }
+
+    /// What the charger list shows of it.
+    fn summary(&self) -> ChargerSummary {
+        let connector = self.connector();
+        let charger = &self.charger;
+        ChargerSummary {
+            id: charger.id,
+            identity: charger.identity.clone(),
+            name: charger.name.clone(),
+            created_at: charger.created_at,
+            connector,
+            status: self
+                .connectors
+                .iter()
+                .find(|c| c.connector_id == connector as i32)
+                .map(|c| c.status.clone()),
+            paused: self.paused(connector),
+            online: self.online,
+        }
+    }
+
     fn mode(&self, connector: u32) -> OperationMode {
         let status = self
             .connectors
             .iter()
             .find(|c| c.connector_id == connector as i32)
             .map(|c| c.status.as_str());
-        let paused = self.session(connector).is_some_and(|s| s.paused);
-        OperationMode::of(status, paused)
+        OperationMode::of(status, self.paused(connector))
     }
 }
 
 /// Which of these chargers are connected to some process of the service: as the page read it where
 /// the database knows (the cluster's routing table on PostgreSQL), else asked of this process's
 /// connections (SQLite: one process is the whole service).
-async fn online_among(app: &AppState, seen: &[Seen]) -> HashSet<ChargerId> {
-    let unknown: Vec<(ChargerId, &str)> = seen
+async fn online_among(app: &AppState, chargers: &[ChargerSummary]) -> HashSet<ChargerId> {
+    let unknown: Vec<(ChargerId, &str)> = chargers
         .iter()
-        .filter(|seen| seen.online.is_none())
-        .map(|seen| (seen.charger.id, seen.charger.identity.as_str()))
+        .filter(|charger| charger.online.is_none())
+        .map(|charger| (charger.id, charger.identity.as_str()))
         .collect();
     let mut online = if unknown.is_empty() {
         HashSet::new()
@@ -128,31 +157,47 @@ async fn online_among(app: &AppState, seen: &[Seen]) -> HashSet<ChargerId> {
         app.charging.online(&unknown).await
     };
     online.extend(
-        seen.iter()
-            .filter(|seen| seen.online == Some(true))
-            .map(|seen| seen.charger.id),
+        chargers
+            .iter()
+            .filter(|charger| charger.online == Some(true))
+            .map(|charger| charger.id),
     );
     online
 }
 
-fn view(seen: &Seen, online: &HashSet<ChargerId>) -> ChargerView {
-    let installation = &seen.installation;
+/// A charger of `installation` as the list and the charger's own page show it to the holder of `cap`.
+fn view(
+    installation: &Installation,
+    cap: &Authorized<ViewInstallation>,
+    charger: &ChargerSummary,
+    online: &HashSet<ChargerId>,
+) -> ChargerView {
     ChargerView {
-        id: seen.charger.id.as_uuid(),
-        device_id: seen.charger.identity.clone(),
-        name: seen.charger.name.clone(),
-        created_on_date: timestamp(seen.charger.created_at),
+        id: charger.id.as_uuid(),
+        device_id: charger.identity.clone(),
+        name: charger.name.clone(),
+        created_on_date: timestamp(charger.created_at),
         circuit_id: installation.id.as_uuid(),
         active: true,
-        current_user_roles: zaptec_roles(seen.cap.facts()),
+        current_user_roles: zaptec_roles(cap.facts()),
         device_type: zaptec::device_type(installation.installation_type),
         installation_name: installation.name.clone(),
         installation_id: installation.id.as_uuid(),
         authentication_type: 0,
         is_authorization_required: installation.settings.authentication_required,
-        operating_mode: seen.mode(seen.connector()) as i32,
-        is_online: online.contains(&seen.charger.id),
+        operating_mode: OperationMode::of(charger.status.as_deref(), charger.paused) as i32,
+        is_online: online.contains(&charger.id),
     }
+}
+
+/// The views of chargers seen on (possibly several) installations.
+async fn views_of(app: &AppState, seen: &[Seen]) -> Vec<ChargerView> {
+    let summaries: Vec<ChargerSummary> = seen.iter().map(Seen::summary).collect();
+    let online = online_among(app, &summaries).await;
+    seen.iter()
+        .zip(&summaries)
+        .map(|(seen, charger)| view(&seen.installation, &seen.cap, charger, &online))
+        .collect()
 }
 
 /// Chargers of an installation the caller may see (a page of them, or all), with what their views
@@ -234,12 +279,15 @@ pub async fn list(
         let (found, cap) = token
             .chargers(&app, id, (Some(paging.size), paging.offset()))
             .await?;
-        let total = found.total;
-        let seen = seen_among(&found.installation, &cap, found.chargers);
-        let online = online_among(&app, &seen).await;
+        let online = online_among(&app, &found.chargers).await;
+        let data = found
+            .chargers
+            .iter()
+            .map(|charger| view(&found.installation, &cap, charger, &online))
+            .collect();
         return Ok(axum::Json(Page {
-            pages: paging.pages(total),
-            data: seen.iter().map(|seen| view(seen, &online)).collect(),
+            pages: paging.pages(found.total),
+            data,
             message: None,
         }));
     }
@@ -268,10 +316,9 @@ pub async fn list(
         );
     }
     let page = paging.page(seen);
-    let online = online_among(&app, &page.data).await;
     Ok(axum::Json(Page {
         pages: page.pages,
-        data: page.data.iter().map(|seen| view(seen, &online)).collect(),
+        data: views_of(&app, &page.data).await,
         message: None,
     }))
 }
@@ -286,8 +333,14 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<axum::Json<ChargerView>, ApiError> {
     let seen = seen(&app, &caller, &id).await?;
-    let online = online_among(&app, std::slice::from_ref(&seen)).await;
-    Ok(axum::Json(view(&seen, &online)))
+    let charger = seen.summary();
+    let online = online_among(&app, std::slice::from_ref(&charger)).await;
+    Ok(axum::Json(view(
+        &seen.installation,
+        &seen.cap,
+        &charger,
+        &online,
+    )))
 }
 
 /// One observation of a charger's state; values are always strings.

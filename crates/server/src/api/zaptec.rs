@@ -97,7 +97,12 @@ pub fn path_id<T: std::str::FromStr>(raw: &str) -> Result<T, ApiError> {
 
 /// A timestamp as Zaptec writes them: UTC, milliseconds, no zone.
 pub fn timestamp(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%S%.3f").to_string()
+    // The format is parsed once, not on every call.
+    static FORMAT: std::sync::LazyLock<Vec<chrono::format::Item<'static>>> =
+        std::sync::LazyLock::new(|| {
+            chrono::format::StrftimeItems::new("%Y-%m-%dT%H:%M:%S%.3f").collect()
+        });
+    at.format_with_items(FORMAT.iter()).to_string()
 }
 
 /// Zaptec's `InstallationType`: 0 Pro, 1 Smart (Go/Home).

@@ -30,6 +30,7 @@ crate::on_both_engines!(
     charger_settings_reach_the_charger_as_a_profile,
     pausing_a_charger_that_went_offline_is_refused,
     the_charger_list_says_which_chargers_are_connected,
+    the_charger_list_shows_each_charger_once_by_its_connector_in_use,
 );
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -1402,4 +1403,65 @@ async fn the_charger_list_says_which_chargers_are_connected(engine: voltgate_sto
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert!(!online, "the list noticed the closed connection");
+}
+
+/// A member whose access comes through two groups sees each charger once; the list speaks of the
+/// connector with a running session (here the second), paused or not, not of the first.
+async fn the_charger_list_shows_each_charger_once_by_its_connector_in_use(
+    engine: voltgate_store::Engine,
+) {
+    let w = world(spawn_app(engine).await).await;
+    let (app, inst) = (&w.app, w.installation);
+    let partner = app.signed_up("cpo2@acme.example", "Acme Two Admin").await;
+    let second = create_group(&partner, "Acme Two", "").await;
+    let store = app.db.store.as_ref();
+    let on_second = on_group::<ManageGroup>(store, Principal::Operator, second)
+        .await
+        .unwrap();
+    let member = user_id(app, "member@acme.example").await;
+    store
+        .set_group_role(&on_second, member, GroupRole::Member)
+        .await
+        .unwrap();
+    let permissions = operator::<ManagePermissions>(&app.db, inst).await;
+    store
+        .grant_access(&permissions, second, &RequestContext::default())
+        .await
+        .unwrap();
+    let t = token(app, "member@acme.example").await;
+    let list = format!("/api/chargers?InstallationId={inst}");
+    let mut cp = ChargePoint::connect(&app.base, "CP-API-1", &w.password).await;
+    cp.boot().await;
+    let start = json!({"connectorId": 2, "idTag": "T", "meterStart": 0, "timestamp": Utc::now().to_rfc3339()});
+    cp.ok("StartTransaction", start).await;
+    let charging = json!({"connectorId": 2, "errorCode": "NoError", "status": "Charging"});
+    cp.ok("StatusNotification", charging).await;
+    let (status, body) = get(app, &t, &list).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let data = body["Data"].as_array().unwrap();
+    assert_eq!(data.len(), 1, "once, though two groups grant it: {body}");
+    assert_eq!(body["Pages"], 1);
+    assert_eq!(data[0]["Id"], json!(w.charger));
+    assert_eq!(
+        data[0]["OperatingMode"],
+        json!(3),
+        "connector 2 charges: {body}"
+    );
+    assert_eq!(data[0]["CurrentUserRoles"], 4);
+    let (status, one) = get(app, &t, &format!("/api/chargers/{}", w.charger)).await;
+    assert_eq!(status, StatusCode::OK, "{one}");
+    assert_eq!(
+        one["OperatingMode"], data[0]["OperatingMode"],
+        "the list and the charger agree"
+    );
+    owner_revokes(app, inst, w.group).await;
+    let (status, body) = get(app, &t, &list).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the second group still grants: {body}"
+    );
+    assert_eq!(body["Data"].as_array().unwrap().len(), 1);
+    owner_revokes(app, inst, second).await;
+    assert_eq!(get(app, &t, &list).await.0, StatusCode::FORBIDDEN);
 }
