@@ -36,7 +36,7 @@ pub use charger::ChargePointIdentity;
 pub use email::Email;
 pub use group::GroupRole;
 pub use id_tag::IdTag;
-pub use ids::{ChargerId, GroupId, InstallationId, UserId};
+pub use ids::{AccessRequestId, ChargerId, GroupId, InstallationId, ServiceAccountId, UserId};
 pub use installation::{InstallationType, Role};
 pub use local_path::LocalPath;
 pub use lookup_key::LookupKey;
