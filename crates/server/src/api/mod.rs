@@ -13,6 +13,7 @@ mod history;
 mod installations;
 mod messaging;
 mod report;
+mod service;
 mod tokens;
 mod zaptec;
 
