@@ -20,6 +20,7 @@ pub mod local_path;
 pub mod lookup_key;
 pub mod message;
 pub mod password;
+pub mod pushed_request;
 pub mod return_url;
 pub mod settings;
 pub mod text;

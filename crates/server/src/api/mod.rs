@@ -30,7 +30,7 @@ use voltgate_store::Installation;
 use crate::error::{ApiError, AppError};
 use crate::state::AppState;
 
-pub use tokens::{ApiToken, ApiUser};
+pub use tokens::{new_token, token_hash, ApiToken, ApiUser};
 
 /// The largest JSON body accepted.
 const MAX_BODY_BYTES: usize = 64 * 1024;
