@@ -584,3 +584,5 @@ sa-secret = Client-Geheimnis
 sa-none = Noch keine API-Zugangsdaten.
 sa-create = API-Zugangsdaten anlegen
 sa-revoked = Widerrufen
+param-request = die Zugriffsanfrage ist unbekannt, gehört zu einer anderen Gruppe, wurde schon entschieden oder ist abgelaufen (Links gelten 7 Tage).
+err-request-decided = Über diese Zugriffsanfrage wurde schon entschieden, oder ihr Link ist abgelaufen.

@@ -584,3 +584,5 @@ sa-secret = Client secret
 sa-none = No API credentials yet.
 sa-create = Create API credentials
 sa-revoked = Revoked
+param-request = the access request is unknown, belongs to another group, was already decided or has expired (links last 7 days).
+err-request-decided = This access request was already decided, or its link has expired.

@@ -584,3 +584,5 @@ sa-secret = Klienthemmelighet
 sa-none = Ingen API-tilgang ennå.
 sa-create = Opprett API-tilgang
 sa-revoked = Tilbakekalt
+param-request = tilgangsforespørselen er ukjent, tilhører en annen gruppe, er allerede avgjort eller utløpt (lenker gjelder i 7 dager).
+err-request-decided = Denne tilgangsforespørselen er allerede avgjort, eller lenken er utløpt.

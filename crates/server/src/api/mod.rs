@@ -12,6 +12,7 @@ mod docs;
 mod history;
 mod installations;
 mod messaging;
+mod partner;
 mod report;
 mod service;
 mod tokens;
@@ -44,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .merge(history::router())
         .merge(report::router())
         .merge(messaging::router())
+        .merge(partner::router())
         .merge(zaptec::router())
         .merge(docs::router())
         .fallback(api_not_found);
