@@ -69,7 +69,9 @@ pub enum PushRefused {
     Param(#[from] ParamError),
     #[error("state must be at most {MAX_STATE_CHARS} characters without control characters.")]
     State,
-    #[error("Unknown right {0:?}: use view, changeSettings, controlChargers or configureChargers.")]
+    #[error(
+        "Unknown right {0:?}: use view, changeSettings, controlChargers or configureChargers."
+    )]
     Right(String),
     #[error("until must be a date and time (RFC 3339) in the future.")]
     Until,
@@ -144,7 +146,9 @@ pub fn requested_rights(words: Option<&[String]>) -> Result<String, PushRefused>
         None => rights = RequestedRight::ALL.to_vec(),
         Some(words) => {
             for word in words {
-                rights.push(RequestedRight::parse(word).ok_or_else(|| PushRefused::Right(word.clone()))?);
+                rights.push(
+                    RequestedRight::parse(word).ok_or_else(|| PushRefused::Right(word.clone()))?,
+                );
             }
         }
     }
@@ -239,7 +243,10 @@ mod tests {
     fn until_is_in_the_future() {
         let now = Utc::now();
         assert!(grant_until("2999-01-01T00:00:00Z", now).is_ok());
-        assert_eq!(grant_until("2000-01-01T00:00:00Z", now), Err(PushRefused::Until));
+        assert_eq!(
+            grant_until("2000-01-01T00:00:00Z", now),
+            Err(PushRefused::Until)
+        );
         assert_eq!(grant_until("tomorrow", now), Err(PushRefused::Until));
     }
 

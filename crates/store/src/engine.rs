@@ -21,8 +21,8 @@ use voltgate_domain::installation::keeps_an_owner;
 use voltgate_domain::throttle::{Count, ThrottlePolicy};
 use voltgate_domain::{
     Authorized, Email, GroupAccess, GroupId, GroupRole, InstallationAccess, InstallationId,
-    InstallationSettings, LookupKey, Principal, RegisteredReturnUrl, Role, ServiceAccountId, UserId,
-    Zone,
+    InstallationSettings, LookupKey, Principal, RegisteredReturnUrl, Role, ServiceAccountId,
+    UserId, Zone,
 };
 
 use crate::error::{Result, StoreError};

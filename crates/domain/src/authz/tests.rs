@@ -297,10 +297,7 @@ fn a_service_account_reaches_only_what_its_groups_grant_gives() {
         Action::ManagePermissions,
         Action::DeleteInstallation,
     ] {
-        assert_eq!(
-            check(&principal, action, &granted),
-            Err(Denial::Forbidden)
-        );
+        assert_eq!(check(&principal, action, &granted), Err(Denial::Forbidden));
     }
     // Another group's grant, or a role somehow in the facts, counts for nothing.
     let elsewhere = InstallationAccess {
@@ -309,10 +306,7 @@ fn a_service_account_reaches_only_what_its_groups_grant_gives() {
         ..granted
     };
     for action in INSTALLATION_ACTIONS.iter().copied() {
-        assert_eq!(
-            check(&principal, action, &elsewhere),
-            Err(Denial::NotFound)
-        );
+        assert_eq!(check(&principal, action, &elsewhere), Err(Denial::NotFound));
     }
 }
 

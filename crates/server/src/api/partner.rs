@@ -35,7 +35,9 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/usergroups/{id}/returnurls",
-            get(return_urls).post(add_return_url).delete(remove_return_url),
+            get(return_urls)
+                .post(add_return_url)
+                .delete(remove_return_url),
         )
         .route(
             "/usergroups/{id}/accessrequests",

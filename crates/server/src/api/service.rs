@@ -9,7 +9,9 @@ use subtle::ConstantTimeEq;
 use voltgate_domain::ServiceAccountId;
 use voltgate_store::StoreError;
 
-use super::tokens::{new_token, oauth, token_hash, TokenRequest, TokenResponse, SERVICE_TOKEN_PREFIX};
+use super::tokens::{
+    new_token, oauth, token_hash, TokenRequest, TokenResponse, SERVICE_TOKEN_PREFIX,
+};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -77,7 +79,10 @@ fn refused() -> ApiError {
 
 /// Checks the credentials (the secret's hash compared in constant time) and issues an access token
 /// for the service account; no refresh token: the client asks again with its credentials.
-pub async fn issue_token(app: &AppState, presented: ClientCredentials) -> Result<Response, ApiError> {
+pub async fn issue_token(
+    app: &AppState,
+    presented: ClientCredentials,
+) -> Result<Response, ApiError> {
     let Ok(id) = presented.id.trim().parse::<ServiceAccountId>() else {
         return Err(refused());
     };

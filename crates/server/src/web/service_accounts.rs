@@ -21,10 +21,7 @@ use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route(
-            "/groups/{id}/service-accounts",
-            get(list).post(create),
-        )
+        .route("/groups/{id}/service-accounts", get(list).post(create))
         .route(
             "/groups/{id}/service-accounts/{account}/revoke",
             post(revoke),
