@@ -297,6 +297,14 @@ impl PartnerStore for EngineStore {
         )))
     }
 
+    async fn revoke_service_token(&self, hash: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM service_account_tokens WHERE token_hash = $1")
+            .bind(hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     async fn shared_installations(
         &self,
         on: &Authorized<ViewGroupGrants>,

@@ -134,6 +134,8 @@ pub trait PartnerStore: Send + Sync {
         hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<(ServiceAccountId, GroupId)>>;
+    /// Ends one service-account token (RFC 7009); answers whether it was known.
+    async fn revoke_service_token(&self, hash: &str) -> Result<bool>;
     /// A page of the installations shared with the group (`limit` rows from `offset`), by name, and
     /// how many there are.
     async fn shared_installations(

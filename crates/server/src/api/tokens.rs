@@ -229,9 +229,13 @@ pub async fn revoke(
     let token = form
         .token
         .ok_or_else(|| oauth("invalid_request", "token is required."))?;
-    app.store
-        .revoke_token(&token_hash(&token), Utc::now())
-        .await?;
+    if token.starts_with(SERVICE_TOKEN_PREFIX) {
+        app.store.revoke_service_token(&token_hash(&token)).await?;
+    } else {
+        app.store
+            .revoke_token(&token_hash(&token), Utc::now())
+            .await?;
+    }
     Ok(StatusCode::OK)
 }
 

@@ -145,6 +145,20 @@ async fn service_accounts_act_as_their_group_until_revoked(engine: voltgate_stor
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{basic}");
+    let basic = basic["access_token"].as_str().unwrap();
+    assert_eq!(get(&app, basic, "/api/userGroups").await.0, StatusCode::OK);
+    let revoked = reqwest::Client::new()
+        .post(format!("{}/oauth/revoke", app.base))
+        .form(&[("token", basic)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), StatusCode::OK);
+    assert_eq!(
+        get(&app, basic, "/api/userGroups").await.0,
+        StatusCode::UNAUTHORIZED,
+        "RFC 7009 revocation ends a service account's token"
+    );
     let first = service_token(&app, &id, &secret).await;
 
     // It reaches the shared installation, as the group does (Maintainer), and nothing else.
