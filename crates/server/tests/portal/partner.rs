@@ -515,6 +515,47 @@ async fn pushed_requests_keep_their_parameters_on_the_server_and_take_one_decisi
         get(&app, &owner, &second_status).await.1["Status"],
         "denied"
     );
+
+    // A link past its 7 days is expired: told so, and the owner can no longer decide it.
+    let on = voltgate_store::testing::on_group::<voltgate_domain::authz::RequestAccess>(
+        app.db.store.as_ref(),
+        voltgate_domain::Principal::Operator,
+        group,
+    )
+    .await
+    .unwrap();
+    let long_ago = chrono::Utc::now() - chrono::Duration::days(8);
+    let stale = voltgate_store::NewPushedRequest {
+        installation: None,
+        return_url: None,
+        state: None,
+        lang: None,
+        partner_name: None,
+        requested_rights: "view".into(),
+        grant_until: None,
+        created_at: long_ago,
+        expires_at: voltgate_domain::pushed_request::link_expires(long_ago),
+    };
+    let stale = app
+        .db
+        .store
+        .create_pushed_request(&on, &stale)
+        .await
+        .unwrap();
+    assert_eq!(
+        get(&app, &owner, &format!("{push}/{stale}")).await.1["Status"],
+        "expired"
+    );
+    let key = path
+        .trim_start_matches("/access/request/")
+        .split('?')
+        .next()
+        .unwrap();
+    let (status, _) = house_owner
+        .page(&format!("/access/request/{key}?request={stale}"))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
     let rival = token(&app, "rival@example.org").await;
     let rival_group = groups[0]["Id"].as_str().unwrap();
     assert_eq!(
