@@ -7,12 +7,13 @@ use serde_json::{json, Value};
 use voltgate_domain::{GroupId, InstallationId};
 
 use crate::api::{call, get, owner_revokes, token, world, World, PASSWORD};
-use crate::helpers::{location, spawn_app, Browser, TestApp};
+use crate::helpers::{location, spawn_app, spawn_app_with, Browser, TestApp};
 
 crate::on_both_engines!(
     service_accounts_act_as_their_group_until_revoked,
     partner_endpoints_answer_each_caller_by_their_relation_to_the_group,
     pushed_requests_keep_their_parameters_on_the_server_and_take_one_decision,
+    service_accounts_are_rate_limited_like_people,
 );
 
 const RETURN: &str = "https://partner.example/voltgate/done";
@@ -568,4 +569,37 @@ async fn pushed_requests_keep_their_parameters_on_the_server_and_take_one_decisi
         .0,
         StatusCode::FORBIDDEN
     );
+}
+
+async fn service_accounts_are_rate_limited_like_people(engine: voltgate_store::Engine) {
+    let app = spawn_app_with(engine, |s| {
+        s.api_rate_per_second = 1;
+        s.api_rate_burst = 3;
+    })
+    .await;
+    let owner = app.signed_up("cpo@acme.example", "Acme Admin").await;
+    let group = crate::groups::create_group(&owner, "Acme Charging", "").await;
+    let (id, secret) = create_credentials(&owner, group, "Sync").await;
+    let service = service_token(&app, &id, &secret).await;
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(get(&app, &service, "/api/userGroups").await.0);
+    }
+    assert_eq!(
+        statuses[..3],
+        [StatusCode::OK; 3],
+        "the burst of one token: {statuses:?}"
+    );
+    assert_eq!(statuses[3], StatusCode::TOO_MANY_REQUESTS);
+    // The token endpoint is limited per address for client credentials too (one grant spent above).
+    let fields = [
+        ("grant_type", "client_credentials"),
+        ("client_id", id.as_str()),
+        ("client_secret", "wrong"),
+    ];
+    let mut throttled = false;
+    for _ in 0..4 {
+        throttled |= token_request(&app, &fields, None).await.0 == StatusCode::TOO_MANY_REQUESTS;
+    }
+    assert!(throttled, "wrong secrets cannot be tried at will");
 }
