@@ -99,6 +99,7 @@ async fn service_accounts_act_as_their_group_until_revoked(engine: voltgate_stor
         app,
         installation,
         group,
+        charger,
         ..
     } = world(spawn_app(engine).await).await;
     let owner = logged_in(&app, "cpo@acme.example").await;
@@ -198,6 +199,18 @@ async fn service_accounts_act_as_their_group_until_revoked(engine: voltgate_stor
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "the fuse is the owner's");
+    let (status, _) = call(
+        &app,
+        &first,
+        "POST",
+        &format!("/api/chargers/{charger}/sendCommand/501"),
+        None,
+    )
+    .await;
+    assert!(
+        matches!(status, StatusCode::FORBIDDEN | StatusCode::CONFLICT),
+        "a start needs a person's RFID token, never a server error: {status}"
+    );
     let elsewhere = InstallationId::random();
     assert_eq!(
         get(&app, &first, &format!("/api/installation/{elsewhere}"))
