@@ -62,6 +62,14 @@ id_type!(
     /// Identifies a charger.
     ChargerId
 );
+id_type!(
+    /// Identifies a group's service account (its OAuth client id).
+    ServiceAccountId
+);
+id_type!(
+    /// Identifies a pushed access request.
+    AccessRequestId
+);
 
 #[cfg(test)]
 mod tests {

@@ -282,6 +282,15 @@ impl IntoResponse for ApiError {
             } => coded(status, code, &details),
             AppError::OAuth { error, description } => {
                 let body = serde_json::json!({ "error": error, "error_description": description });
+                if error == "invalid_client" {
+                    // RFC 6749 §5.2: a client that failed to authenticate gets 401 and a challenge.
+                    let challenge = header::HeaderValue::from_static("Basic realm=\"voltgate\"");
+                    let mut response = (StatusCode::UNAUTHORIZED, axum::Json(body)).into_response();
+                    response
+                        .headers_mut()
+                        .insert(header::WWW_AUTHENTICATE, challenge);
+                    return response;
+                }
                 (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
             }
             AppError::TooManyRequests { retry_after, .. } => with_retry_after(

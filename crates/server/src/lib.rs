@@ -23,6 +23,7 @@ pub mod measure;
 pub mod memory;
 pub mod passwords;
 pub mod serve;
+pub mod service_accounts;
 pub mod sim;
 pub mod startup;
 pub mod state;

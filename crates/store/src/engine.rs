@@ -21,7 +21,8 @@ use voltgate_domain::installation::keeps_an_owner;
 use voltgate_domain::throttle::{Count, ThrottlePolicy};
 use voltgate_domain::{
     Authorized, Email, GroupAccess, GroupId, GroupRole, InstallationAccess, InstallationId,
-    InstallationSettings, LookupKey, Principal, RegisteredReturnUrl, Role, UserId, Zone,
+    InstallationSettings, LookupKey, Principal, RegisteredReturnUrl, Role, ServiceAccountId,
+    UserId, Zone,
 };
 
 use crate::error::{Result, StoreError};
@@ -30,7 +31,7 @@ use crate::rows::*;
 use crate::store::Store;
 use crate::{AccountStore, AuditStore, GroupStore, InstallationStore};
 
-type Tx<'a> = sqlx::Transaction<'a, Db>;
+pub(super) type Tx<'a> = sqlx::Transaction<'a, Db>;
 
 pub(super) const USER_COLUMNS: &str = "u.id, u.email, u.full_name, u.language, u.created_at";
 pub(super) const INSTALLATION_COLUMNS: &str = "i.id, i.name, i.address, i.installation_type, i.max_current, \
@@ -72,6 +73,10 @@ pub(crate) async fn audit(
     if let Some(via) = actor.via() {
         detail["via"] = json!(via);
     }
+    if let Principal::Service { account, .. } = actor {
+        detail["service_account"] = json!(account);
+        detail["actor"] = json!(service_actor_name(tx, *account).await?);
+    }
     sqlx::query(
         "INSERT INTO audit_events (at, actor_id, installation_id, group_id, kind, detail) \
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -85,6 +90,20 @@ pub(crate) async fn audit(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// How the audit log names a service account: "service account X of group Y", with the names as
+/// they are when it acts.
+async fn service_actor_name(tx: &mut Tx<'_>, account: ServiceAccountId) -> Result<String> {
+    let names: Option<(String, String)> = sqlx::query_as(
+        "SELECT s.name, g.name FROM service_accounts s JOIN user_groups g ON g.id = s.group_id \
+         WHERE s.id = $1",
+    )
+    .bind(account.as_uuid())
+    .fetch_optional(&mut **tx)
+    .await?;
+    let (name, group) = names.ok_or(StoreError::NotFound)?;
+    Ok(format!("service account {name} of group {group}"))
 }
 
 /// Moves `user`'s session epoch on and revokes their API tokens; answers the new epoch.
@@ -140,7 +159,7 @@ pub(super) async fn lock_installation(tx: &mut Tx<'_>, id: InstallationId) -> Re
     lock_row(tx, "installations", "updated_at", id.as_uuid()).await
 }
 
-async fn lock_group(tx: &mut Tx<'_>, id: GroupId) -> Result<()> {
+pub(super) async fn lock_group(tx: &mut Tx<'_>, id: GroupId) -> Result<()> {
     lock_row(tx, "user_groups", "created_at", id.as_uuid()).await
 }
 
@@ -221,6 +240,38 @@ async fn checked_role_change(
     Ok(current)
 }
 
+/// Gives `group` access to the installation `on` names, in `tx`, audited; answers whether it is new.
+pub(super) async fn grant_in(
+    tx: &mut Tx<'_>,
+    on: &Authorized<ManagePermissions>,
+    group: GroupId,
+    request: &RequestContext,
+) -> Result<bool> {
+    let (installation, actor) = (on.id(), on.principal());
+    lock_installation(tx, installation).await?;
+    let inserted = sqlx::query(
+        "INSERT INTO installation_grants (installation_id, group_id, granted_by, granted_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (installation_id, group_id) DO NOTHING",
+    )
+    .bind(installation.as_uuid())
+    .bind(group.as_uuid())
+    .bind(actor.user().map(|id| id.as_uuid()))
+    .bind(Utc::now())
+    .execute(&mut **tx)
+    .await
+    .map_err(StoreError::on_foreign_key)?;
+    let new = inserted.rows_affected() == 1;
+    if new {
+        let detail = decision_detail(tx, group, request).await?;
+        let subject = Subject {
+            installation: Some(installation),
+            group: Some(group),
+        };
+        audit(tx, actor, subject, "access_approved", detail).await?;
+    }
+    Ok(new)
+}
+
 /// The audit detail of an access decision: the group as it is now, and the link's own words.
 async fn decision_detail(
     tx: &mut Tx<'_>,
@@ -289,6 +340,7 @@ impl EngineStore {
                 .await?
                 .remove(&id.as_uuid())
                 .unwrap_or_default(),
+            Principal::Service { group, .. } => self.group_grant_on(*group, id).await?,
             Principal::Operator => Vec::new(),
         };
         Ok(InstallationAccess {
@@ -297,6 +349,18 @@ impl EngineStore {
             role: parse_role(role)?,
             via_groups,
         })
+    }
+
+    /// `[group]` when the group holds a grant on the installation, else nothing.
+    async fn group_grant_on(&self, group: GroupId, id: InstallationId) -> Result<Vec<GroupId>> {
+        let granted: Option<Uuid> = sqlx::query_scalar(
+            "SELECT group_id FROM installation_grants WHERE group_id = $1 AND installation_id = $2",
+        )
+        .bind(group.as_uuid())
+        .bind(id.as_uuid())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(granted.map(GroupId::from_uuid).into_iter().collect())
     }
 
     /// For each installation, the groups `user` belongs to that hold a grant on it.
@@ -695,11 +759,15 @@ impl InstallationStore for EngineStore {
             "SELECT {INSTALLATION_COLUMNS}, r.role FROM installations i \
              LEFT JOIN installation_roles r ON r.installation_id = i.id AND r.user_id = $1 \
              WHERE $2 OR r.user_id IS NOT NULL OR i.id IN (SELECT g.installation_id FROM installation_grants g \
-             JOIN group_members m ON m.group_id = g.group_id WHERE m.user_id = $1) ORDER BY i.name, i.id"
+             JOIN group_members m ON m.group_id = g.group_id WHERE m.user_id = $1) \
+             OR i.id IN (SELECT g.installation_id FROM installation_grants g WHERE g.group_id = $3) \
+             ORDER BY i.name, i.id"
         );
+        let service_group = principal.service_group();
         let rows = sqlx::query_as::<_, InstallationWithRoleRow>(&sql)
             .bind(user.map(|u| u.as_uuid()))
             .bind(*principal == Principal::Operator)
+            .bind(service_group.map(|g| g.as_uuid()))
             .fetch_all(&self.pool)
             .await?;
         let mut granting = match user {
@@ -709,9 +777,13 @@ impl InstallationStore for EngineStore {
         rows.into_iter()
             .map(|row| {
                 let installation = Installation::try_from(row.installation)?;
-                let via_groups = granting
-                    .remove(&installation.id.as_uuid())
-                    .unwrap_or_default();
+                // A service account's rows all come through its group's grant.
+                let via_groups = match service_group {
+                    Some(group) => vec![group],
+                    None => granting
+                        .remove(&installation.id.as_uuid())
+                        .unwrap_or_default(),
+                };
                 let role = parse_role(row.role)?;
                 let access = InstallationAccess {
                     principal: *principal,
@@ -1231,29 +1303,8 @@ impl GroupStore for EngineStore {
         group: GroupId,
         request: &RequestContext,
     ) -> Result<bool> {
-        let (installation, actor) = (on.id(), on.principal());
         let mut tx = self.pool.begin().await?;
-        lock_installation(&mut tx, installation).await?;
-        let inserted = sqlx::query(
-            "INSERT INTO installation_grants (installation_id, group_id, granted_by, granted_at) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (installation_id, group_id) DO NOTHING",
-        )
-        .bind(installation.as_uuid())
-        .bind(group.as_uuid())
-        .bind(actor.user().map(|id| id.as_uuid()))
-        .bind(Utc::now())
-        .execute(&mut *tx)
-        .await
-        .map_err(StoreError::on_foreign_key)?;
-        let new = inserted.rows_affected() == 1;
-        if new {
-            let detail = decision_detail(&mut tx, group, request).await?;
-            let subject = Subject {
-                installation: Some(installation),
-                group: Some(group),
-            };
-            audit(&mut tx, actor, subject, "access_approved", detail).await?;
-        }
+        let new = grant_in(&mut tx, on, group, request).await?;
         tx.commit().await?;
         Ok(new)
     }

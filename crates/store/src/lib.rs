@@ -12,6 +12,7 @@ mod groups;
 pub mod history;
 mod installations;
 mod model;
+pub mod partners;
 mod postgres;
 mod rows;
 mod sessions;
@@ -34,6 +35,7 @@ pub use history::{
 };
 pub use installations::InstallationStore;
 pub use model::*;
+pub use partners::*;
 pub use sessions::SessionBackend;
 pub use store::Store;
 pub use tokens::*;

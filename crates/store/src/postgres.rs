@@ -72,6 +72,10 @@ mod tokens_sql;
 #[path = "engine_history.rs"]
 mod history_sql;
 
+#[allow(clippy::duplicate_mod)]
+#[path = "engine_partners.rs"]
+mod partners_sql;
+
 /// Connects to and migrates the PostgreSQL database at `url`.
 pub(crate) async fn connect(url: &str) -> Result<Database> {
     // Not pinged each time a connection is taken: that was one more round trip per query, doubling

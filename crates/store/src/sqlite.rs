@@ -71,6 +71,10 @@ mod tokens_sql;
 #[path = "engine_history.rs"]
 mod history_sql;
 
+#[allow(clippy::duplicate_mod)]
+#[path = "engine_partners.rs"]
+mod partners_sql;
+
 /// Opens (creating if missing) and migrates the SQLite database at `url`.
 pub(crate) async fn connect(url: &str) -> Result<Database> {
     let options = SqliteConnectOptions::from_str(url)?

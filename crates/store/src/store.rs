@@ -18,6 +18,7 @@ use crate::error::Result;
 pub trait Store:
     crate::chargers::ChargerStore
     + crate::tokens::TokenStore
+    + crate::partners::PartnerStore
     + crate::history::HistoryStore
     + crate::accounts::AccountStore
     + crate::installations::InstallationStore

@@ -115,4 +115,8 @@ rights! {
     VerifyGroup: GroupAccess;
     /// End a group's access to an installation.
     RevokeGrant: GrantAccess;
+    /// See the installations shared with a group.
+    ViewGroupGrants: GroupAccess;
+    /// Push an access request for a group.
+    RequestAccess: GroupAccess;
 }

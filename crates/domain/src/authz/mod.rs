@@ -15,7 +15,7 @@ mod capability;
 pub mod rules;
 
 use crate::group::GroupRole;
-use crate::ids::{GroupId, InstallationId, UserId};
+use crate::ids::{GroupId, InstallationId, ServiceAccountId, UserId};
 use crate::installation::Role;
 
 pub use capability::*;
@@ -32,6 +32,14 @@ pub enum Principal {
     /// The service's operator, through the `voltgate admin` command line: may do everything, and the
     /// audit log says so.
     Operator,
+    /// A group's service account, acting through the REST API with a client-credentials token: it
+    /// reaches an installation only through its group's grant, and the audit log names it.
+    Service {
+        /// The service account (its client id).
+        account: ServiceAccountId,
+        /// The group it acts for.
+        group: GroupId,
+    },
 }
 
 impl Principal {
@@ -42,6 +50,7 @@ impl Principal {
             Self::User(_) => None,
             Self::Api(_) => Some("api"),
             Self::Operator => Some("operator command line"),
+            Self::Service { .. } => Some("service account"),
         }
     }
 
@@ -49,7 +58,15 @@ impl Principal {
     pub fn user(&self) -> Option<UserId> {
         match self {
             Self::User(id) | Self::Api(id) => Some(*id),
-            Self::Operator => None,
+            Self::Operator | Self::Service { .. } => None,
+        }
+    }
+
+    /// The group a service account acts for; `None` for people and the operator.
+    pub fn service_group(&self) -> Option<GroupId> {
+        match self {
+            Self::Service { group, .. } => Some(*group),
+            _ => None,
         }
     }
 }
@@ -83,6 +100,13 @@ pub enum Action {
     VerifyGroup,
     /// End a group's access to an installation.
     RevokeGrant,
+    /// See which installations are shared with a group (its members, owners and service accounts).
+    ViewGroupGrants,
+    /// Push an access request on a group's behalf (its owners and service accounts).
+    RequestAccess,
+    /// Give up a group's access to an installation (its owners and service accounts): decided with the
+    /// installation's facts by [`GrantAccess`].
+    GiveUpAccess,
 }
 
 /// What ties one principal to one installation.
@@ -185,6 +209,16 @@ const INSTALLATION_ACTIONS: &[Action] = &[
     Action::DeleteInstallation,
 ];
 
+/// What a service account may do on an installation: exactly what its group's grant gives, nothing
+/// when the group holds no grant (any role or other group in the facts counts for nothing).
+fn service_account_reaches(granted_to_its_group: bool, action: Action) -> Result<(), Denial> {
+    match (granted_to_its_group, GRANTED_TO_GROUPS.contains(&action)) {
+        (true, true) => Ok(()),
+        (true, false) => Err(Denial::Forbidden),
+        (false, _) => Err(Denial::NotFound),
+    }
+}
+
 impl sealed::Sealed for InstallationAccess {}
 impl Facts for InstallationAccess {
     type Target = InstallationId;
@@ -204,6 +238,9 @@ impl Facts for InstallationAccess {
             } else {
                 Err(Denial::Forbidden)
             };
+        }
+        if let Some(group) = self.principal.service_group() {
+            return service_account_reaches(self.via_groups.contains(&group), action);
         }
         let by_role = self.role.is_some_and(|role| role_allows(role, action))
             && INSTALLATION_ACTIONS.contains(&action);
@@ -232,14 +269,31 @@ impl Facts for GroupAccess {
 
     fn allows(&self, action: Action) -> Result<(), Denial> {
         let operator = self.principal == Principal::Operator;
+        if let Some(group) = self.principal.service_group() {
+            return service_account_allows(group == self.group, action);
+        }
         match (self.role, action) {
             _ if operator && action == Action::LeaveGroup => Err(Denial::Forbidden),
             _ if operator => Ok(()),
             (None, _) => Err(Denial::NotFound),
-            (Some(_), Action::ViewGroup | Action::LeaveGroup)
-            | (Some(GroupRole::Owner), Action::ManageGroup) => Ok(()),
+            (Some(_), Action::ViewGroup | Action::LeaveGroup | Action::ViewGroupGrants)
+            | (
+                Some(GroupRole::Owner),
+                Action::ManageGroup | Action::RequestAccess | Action::GiveUpAccess,
+            ) => Ok(()),
             (Some(_), _) => Err(Denial::Forbidden),
         }
+    }
+}
+
+/// What a service account may do with a group: with its own group, what the partner API needs (see
+/// the shared installations, push access requests, give access up) and nothing of its people; any
+/// other group does not exist for it.
+fn service_account_allows(own_group: bool, action: Action) -> Result<(), Denial> {
+    match action {
+        _ if !own_group => Err(Denial::NotFound),
+        Action::ViewGroupGrants | Action::RequestAccess | Action::GiveUpAccess => Ok(()),
+        _ => Err(Denial::Forbidden),
     }
 }
 
@@ -255,15 +309,15 @@ impl Facts for GrantAccess {
         (self.installation.installation, self.group.group)
     }
 
-    /// A grant may be ended by whoever manages the installation's permissions, or by an owner of the
-    /// group (giving the access up).
+    /// A grant may be ended by whoever manages the installation's permissions, or by an owner or a
+    /// service account of the group (giving the access up).
     fn allows(&self, action: Action) -> Result<(), Denial> {
         if self.group.principal != self.installation.principal || action != Action::RevokeGrant {
             return Err(Denial::NotFound);
         }
         let visible = self.installation.allows(Action::ViewInstallation);
         let by_installation = self.installation.allows(Action::ManagePermissions);
-        let by_group = self.group.allows(Action::ManageGroup);
+        let by_group = self.group.allows(Action::GiveUpAccess);
         match (visible, by_installation, by_group) {
             (_, Ok(()), _) | (_, _, Ok(())) => Ok(()),
             (Err(denial), _, _) => Err(denial),

@@ -270,3 +270,97 @@ proptest! {
         prop_assert_eq!(ask(None, 0, INSTALLATION_ACTIONS[ix]), Err(Denial::NotFound));
     }
 }
+
+fn service_account(group: GroupId) -> Principal {
+    Principal::Service {
+        account: crate::ids::ServiceAccountId::random(),
+        group,
+    }
+}
+
+#[test]
+fn a_service_account_reaches_only_what_its_groups_grant_gives() {
+    let group = GroupId::random();
+    let principal = service_account(group);
+    let granted = InstallationAccess {
+        principal,
+        installation: InstallationId::random(),
+        role: None,
+        via_groups: vec![group],
+    };
+    for action in GRANTED_TO_GROUPS {
+        assert_eq!(check(&principal, *action, &granted), Ok(()));
+    }
+    for action in [
+        Action::ViewPeople,
+        Action::ManageUsers,
+        Action::ManagePermissions,
+        Action::DeleteInstallation,
+    ] {
+        assert_eq!(check(&principal, action, &granted), Err(Denial::Forbidden));
+    }
+    // Another group's grant, or a role somehow in the facts, counts for nothing.
+    let elsewhere = InstallationAccess {
+        role: Some(Role::Owner),
+        via_groups: vec![GroupId::random()],
+        ..granted
+    };
+    for action in INSTALLATION_ACTIONS.iter().copied() {
+        assert_eq!(check(&principal, action, &elsewhere), Err(Denial::NotFound));
+    }
+}
+
+#[test]
+fn a_service_account_acts_for_its_own_group_only_and_never_on_its_people() {
+    let group = GroupId::random();
+    let principal = service_account(group);
+    let own = GroupAccess {
+        principal,
+        group,
+        role: None,
+    };
+    for action in [
+        Action::ViewGroupGrants,
+        Action::RequestAccess,
+        Action::GiveUpAccess,
+    ] {
+        assert_eq!(check(&principal, action, &own), Ok(()));
+    }
+    for action in [Action::ViewGroup, Action::ManageGroup, Action::LeaveGroup] {
+        assert_eq!(check(&principal, action, &own), Err(Denial::Forbidden));
+    }
+    let other = GroupAccess {
+        group: GroupId::random(),
+        ..own
+    };
+    assert_eq!(
+        check(&principal, Action::ViewGroupGrants, &other),
+        Err(Denial::NotFound)
+    );
+}
+
+#[test]
+fn members_see_their_groups_grants_owners_also_push_requests_and_give_access_up() {
+    let group = GroupId::random();
+    let principal = Principal::User(UserId::random());
+    let member = GroupAccess {
+        principal,
+        group,
+        role: Some(GroupRole::Member),
+    };
+    assert_eq!(check(&principal, Action::ViewGroupGrants, &member), Ok(()));
+    for action in [Action::RequestAccess, Action::GiveUpAccess] {
+        assert_eq!(check(&principal, action, &member), Err(Denial::Forbidden));
+    }
+    let owner = GroupAccess {
+        role: Some(GroupRole::Owner),
+        ..member
+    };
+    for action in [
+        Action::ViewGroupGrants,
+        Action::RequestAccess,
+        Action::GiveUpAccess,
+    ] {
+        assert_eq!(check(&principal, action, &owner), Ok(()));
+    }
+}

@@ -573,3 +573,16 @@ builder-partner = Ihr Name, vor der Anmeldung gezeigt
 builder-return = nur unten registrierte Adressen
 builder-show-existing = auch Installationen zeigen, die schon Zugriff gegeben haben
 builder-make = Link erstellen
+
+sa-title = API-Zugangsdaten
+sa-explain = Mit Dienstkonten nutzt die Software Ihrer Gruppe die REST-API als Gruppe: Sie erreicht genau die mit der Gruppe geteilten Installationen mit den Rechten der Gruppe und nichts über ihre Mitglieder.
+sa-manage = API-Zugangsdaten verwalten
+sa-new = Neue API-Zugangsdaten
+sa-secret-once = Kopieren Sie das Geheimnis jetzt: Es wird nur dieses eine Mal angezeigt.
+sa-client-id = Client-ID
+sa-secret = Client-Geheimnis
+sa-none = Noch keine API-Zugangsdaten.
+sa-create = API-Zugangsdaten anlegen
+sa-revoked = Widerrufen
+param-request = die Zugriffsanfrage ist unbekannt, gehört zu einer anderen Gruppe, wurde schon entschieden oder ist abgelaufen (Links gelten 7 Tage).
+err-request-decided = Über diese Zugriffsanfrage wurde schon entschieden, oder ihr Link ist abgelaufen.

@@ -573,3 +573,16 @@ builder-partner = your name, shown before login
 builder-return = only addresses registered below
 builder-show-existing = also list installations that already gave access
 builder-make = Make the link
+
+sa-title = API credentials
+sa-explain = Service accounts let your group's software use the REST API as the group: they reach exactly the installations shared with the group, with the group's rights, and nothing about its people.
+sa-manage = Manage API credentials
+sa-new = New API credentials
+sa-secret-once = Copy the secret now: it is shown only this once.
+sa-client-id = Client id
+sa-secret = Client secret
+sa-none = No API credentials yet.
+sa-create = Create API credentials
+sa-revoked = Revoked
+param-request = the access request is unknown, belongs to another group, was already decided or has expired (links last 7 days).
+err-request-decided = This access request was already decided, or its link has expired.

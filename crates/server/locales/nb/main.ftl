@@ -573,3 +573,16 @@ builder-partner = navnet deres, vist før innlogging
 builder-return = bare adresser som er registrert nedenfor
 builder-show-existing = vis også anlegg som allerede har gitt tilgang
 builder-make = Lag lenken
+
+sa-title = API-tilgang
+sa-explain = Med tjenestekontoer bruker gruppens programvare REST-API-et som gruppen: de når nøyaktig installasjonene som er delt med gruppen, med gruppens rettigheter, og ingenting om medlemmene.
+sa-manage = Administrer API-tilgang
+sa-new = Ny API-tilgang
+sa-secret-once = Kopier hemmeligheten nå: den vises bare denne ene gangen.
+sa-client-id = Klient-ID
+sa-secret = Klienthemmelighet
+sa-none = Ingen API-tilgang ennå.
+sa-create = Opprett API-tilgang
+sa-revoked = Tilbakekalt
+param-request = tilgangsforespørselen er ukjent, tilhører en annen gruppe, er allerede avgjort eller utløpt (lenker gjelder i 7 dager).
+err-request-decided = Denne tilgangsforespørselen er allerede avgjort, eller lenken er utløpt.

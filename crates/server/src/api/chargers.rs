@@ -523,6 +523,13 @@ pub async fn send_command(
     // A session started here is the caller's: it starts with their RFID token (made for them if they
     // hold none), so the history names them.
     let id_tag = match command {
+        ZaptecCommand::StartCharging if caller.principal().user().is_none() => {
+            return Err(refused(
+                StatusCode::FORBIDDEN,
+                533,
+                "A session starts with a person's RFID token: a service account cannot start one.",
+            ));
+        }
         ZaptecCommand::StartCharging => {
             app.store
                 .api_id_tag(control.capability(), &new_api_id_tag())

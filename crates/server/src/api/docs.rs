@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{chargers, history, installations, messaging, report, tokens, zaptec};
+use super::{chargers, history, installations, messaging, partner, report, tokens, zaptec};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -33,16 +33,18 @@ impl Modify for Bearer {
 #[openapi(
     info(title = "voltgate partner API", description = "Zaptec-compatible REST API of voltgate: \
         routes and JSON keys are matched case-insensitively, output is PascalCase. Get a token at \
-        /oauth/token (password grant), send it as `Authorization: Bearer …`."),
+        /oauth/token (password grant, or client credentials for a group's service account), send it as `Authorization: Bearer …`."),
     paths(
         tokens::token, tokens::revoke, tokens::discovery, zaptec::constants,
         installations::list, installations::show, installations::hierarchy, installations::update,
         chargers::list, chargers::show, chargers::state, chargers::update, chargers::send_command,
         chargers::firmware, history::history, history::session, history::archived,
         report::report_get, report::report_post, messaging::installation_details, messaging::group_details,
+        partner::groups, partner::installations, partner::give_up, partner::return_urls,
+        partner::add_return_url, partner::remove_return_url, partner::push_request, partner::request_status,
     ),
     modifiers(&Bearer),
-    tags((name = "tokens", description = "OAuth 2 tokens"), (name = "zaptec", description = "The Zaptec-compatible surface"))
+    tags((name = "tokens", description = "OAuth 2 tokens"), (name = "zaptec", description = "The Zaptec-compatible surface"), (name = "partner", description = "Partner endpoints beyond Zaptec's: groups, shared installations, return URLs, pushed access requests"))
 )]
 pub struct ApiDoc;
 

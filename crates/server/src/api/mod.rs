@@ -12,7 +12,9 @@ mod docs;
 mod history;
 mod installations;
 mod messaging;
+mod partner;
 mod report;
+mod service;
 mod tokens;
 mod zaptec;
 
@@ -29,7 +31,7 @@ use voltgate_store::Installation;
 use crate::error::{ApiError, AppError};
 use crate::state::AppState;
 
-pub use tokens::{ApiToken, ApiUser};
+pub use tokens::{new_token, token_hash, ApiToken, ApiUser};
 
 /// The largest JSON body accepted.
 const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -43,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .merge(history::router())
         .merge(report::router())
         .merge(messaging::router())
+        .merge(partner::router())
         .merge(zaptec::router())
         .merge(docs::router())
         .fallback(api_not_found);

@@ -1,5 +1,7 @@
-//! Bearer tokens: `POST /oauth/token` (password and refresh-token grants), `POST /oauth/revoke`
-//! (RFC 7009), the discovery document, and the extractor that checks a token on every call.
+//! Bearer tokens: `POST /oauth/token` (password, refresh-token and client-credentials grants),
+//! `POST /oauth/revoke` (RFC 7009), the discovery document, and the extractor that checks a token on
+//! every call. A person's token acts as [`Principal::Api`]; a group's service account's token (it
+//! starts with [`SERVICE_TOKEN_PREFIX`]) acts as [`Principal::Service`].
 
 use std::net::SocketAddr;
 
@@ -15,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use voltgate_domain::authz::{Right, ViewInstallation};
 use voltgate_domain::{Authorized, InstallationAccess, InstallationId, Principal};
-use voltgate_store::{ChargersOn, Installation, NewTokenPair, Refreshed, StoreError, User};
+use voltgate_store::{ChargersOn, Installation, NewTokenPair, Refreshed, StoreError};
 
 use crate::accounts::{self, LoginOutcome};
 use crate::authz;
@@ -26,6 +28,9 @@ use crate::state::AppState;
 /// A refresh token lasts this many times as long as an access token.
 const REFRESH_LIFETIMES: i32 = 30;
 
+/// How a service account's access token begins, so that a call knows which table to check it in.
+pub const SERVICE_TOKEN_PREFIX: &str = "vgsa_";
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/oauth/token", post(token))
@@ -34,7 +39,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// A new random token (32 bytes, hex).
-fn new_token() -> String {
+pub fn new_token() -> String {
     let bytes: [u8; 32] = rand::random();
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -47,14 +52,14 @@ pub fn token_hash(token: &str) -> String {
         .collect()
 }
 
-fn oauth(error: &'static str, description: &str) -> ApiError {
+pub(super) fn oauth(error: &'static str, description: &str) -> ApiError {
     ApiError(AppError::OAuth {
         error,
         description: description.to_owned(),
     })
 }
 
-fn throttled(retry_after: u64) -> ApiError {
+pub(super) fn throttled(retry_after: u64) -> ApiError {
     ApiError(AppError::TooManyRequests {
         retry_after,
         lang: Lang::En,
@@ -63,9 +68,13 @@ fn throttled(retry_after: u64) -> ApiError {
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]
 pub struct TokenRequest {
-    /// `password` or `refresh_token`.
+    /// `password`, `refresh_token` or `client_credentials`.
     #[schema(example = "password")]
-    grant_type: Option<String>,
+    pub(super) grant_type: Option<String>,
+    /// A service account's client id (client-credentials grant; or HTTP Basic).
+    pub(super) client_id: Option<String>,
+    /// A service account's secret (client-credentials grant; or HTTP Basic).
+    pub(super) client_secret: Option<String>,
     /// The account's e-mail (password grant).
     #[schema(example = "you@example.com")]
     username: Option<String>,
@@ -81,23 +90,28 @@ pub struct TokenRequest {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct TokenResponse {
-    access_token: String,
+    pub(super) access_token: String,
     /// Always `Bearer`.
-    token_type: &'static str,
+    pub(super) token_type: &'static str,
     /// Seconds the access token lasts.
-    expires_in: i64,
+    pub(super) expires_in: i64,
     /// Exchange it for a new pair at `/oauth/token` (`grant_type=refresh_token`); each is good once.
-    refresh_token: String,
+    /// Not issued to service accounts (client-credentials grant).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) refresh_token: Option<String>,
 }
 
-/// Issues an access token (OAuth 2 password grant, `username` = e-mail) or exchanges a refresh
-/// token for a new pair (the old one is used up; presenting it again revokes the pair's family).
+/// Issues an access token (OAuth 2 password grant, `username` = e-mail), exchanges a refresh
+/// token for a new pair (the old one is used up; presenting it again revokes the pair's family), or
+/// issues a group's service account an access token (client-credentials grant, RFC 6749 §4.4; the
+/// client id and secret in the form or as HTTP Basic; no refresh token).
 #[utoipa::path(post, path = "/oauth/token", tag = "tokens",
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
-    responses((status = 200, body = TokenResponse), (status = 400, description = "`invalid_grant`, `invalid_request` or `unsupported_grant_type`"), (status = 429, description = "Too many requests; see `Retry-After`")))]
+    responses((status = 200, body = TokenResponse), (status = 400, description = "`invalid_grant`, `invalid_request` or `unsupported_grant_type`"), (status = 401, description = "`invalid_client`: unknown client, wrong secret or revoked service account"), (status = 429, description = "Too many requests; see `Retry-After`")))]
 pub async fn token(
     State(app): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     app.throttles
@@ -105,6 +119,10 @@ pub async fn token(
         .map_err(throttled)?;
     let form: TokenRequest = serde_urlencoded::from_bytes(&body)
         .map_err(|_| oauth("invalid_request", "The form could not be read."))?;
+    if form.grant_type.as_deref() == Some("client_credentials") {
+        let credentials = super::service::client_credentials(&headers, &form)?;
+        return super::service::issue_token(&app, credentials).await;
+    }
     let now = Utc::now();
     let access = new_token();
     let refresh = new_token();
@@ -171,7 +189,7 @@ pub async fn token(
         Some(_) => {
             return Err(oauth(
                 "unsupported_grant_type",
-                "Use grant_type=password or grant_type=refresh_token.",
+                "Use grant_type=password, refresh_token or client_credentials.",
             ))
         }
         None => return Err(oauth("invalid_request", "grant_type is required.")),
@@ -180,7 +198,7 @@ pub async fn token(
         access_token: access,
         token_type: "Bearer",
         expires_in: lifetime.num_seconds(),
-        refresh_token: refresh,
+        refresh_token: Some(refresh),
     };
     Ok(([(header::CACHE_CONTROL, "no-store")], axum::Json(body)).into_response())
 }
@@ -211,9 +229,13 @@ pub async fn revoke(
     let token = form
         .token
         .ok_or_else(|| oauth("invalid_request", "token is required."))?;
-    app.store
-        .revoke_token(&token_hash(&token), Utc::now())
-        .await?;
+    if token.starts_with(SERVICE_TOKEN_PREFIX) {
+        app.store.revoke_service_token(&token_hash(&token)).await?;
+    } else {
+        app.store
+            .revoke_token(&token_hash(&token), Utc::now())
+            .await?;
+    }
     Ok(StatusCode::OK)
 }
 
@@ -226,23 +248,24 @@ pub async fn discovery(State(app): State<AppState>) -> axum::Json<serde_json::Va
         "issuer": base,
         "token_endpoint": format!("{base}/oauth/token"),
         "revocation_endpoint": format!("{base}/oauth/revoke"),
-        "grant_types_supported": ["password", "refresh_token"],
-        "token_endpoint_auth_methods_supported": ["none"],
+        "grant_types_supported": ["password", "refresh_token", "client_credentials"],
+        "token_endpoint_auth_methods_supported": ["none", "client_secret_basic", "client_secret_post"],
         "response_types_supported": ["token"],
         "scopes_supported": ["openid", "offline_access"],
     }))
 }
 
 /// A caller with a valid bearer token, checked against the database on every call (a revoked token
-/// fails on the very next one) and counted against the token's rate limit.
+/// fails on the very next one) and counted against the token's rate limit: a person, or a group's
+/// service account.
 pub struct ApiUser {
-    pub user: User,
+    principal: Principal,
 }
 
 impl ApiUser {
-    /// The caller as `authorize()` sees them: acting through the API.
+    /// The caller as `authorize()` sees them: a person acting through the API, or a service account.
     pub fn principal(&self) -> Principal {
-        Principal::Api(self.user.id)
+        self.principal
     }
 }
 
@@ -252,17 +275,31 @@ impl ApiUser {
 pub struct ApiToken {
     hash: String,
     client: String,
+    /// A service account's token (by its prefix): checked among service accounts' tokens.
+    service: bool,
 }
 
 impl ApiToken {
     /// The token's holder; 401 unless it is valid now.
     pub async fn holder(&self, app: &AppState) -> Result<ApiUser, ApiError> {
+        if self.service {
+            let (account, group) = app
+                .store
+                .service_token(&self.hash, Utc::now())
+                .await?
+                .ok_or(ApiError(AppError::Unauthorized))?;
+            return Ok(ApiUser {
+                principal: Principal::Service { account, group },
+            });
+        }
         let holder = app
             .store
             .access_token(&self.hash, &self.client, Utc::now())
             .await?
             .ok_or(ApiError(AppError::Unauthorized))?;
-        Ok(ApiUser { user: holder.user })
+        Ok(ApiUser {
+            principal: Principal::Api(holder.user.id),
+        })
     }
 
     /// The token's holder, the installation and their capability to do `R` on it: 401 for a bad
@@ -275,11 +312,19 @@ impl ApiToken {
     where
         R: Right<Facts = InstallationAccess>,
     {
+        if self.service {
+            let caller = self.holder(app).await?;
+            let (installation, cap) = super::installation::<R>(app, &caller, id).await?;
+            return Ok((caller, installation, cap));
+        }
         let (user, installation, cap) =
             authz::installation_by_token::<R>(app.store.as_ref(), &self.hash, &self.client, id)
                 .await
                 .map_err(super::hidden)?;
-        Ok((ApiUser { user }, installation, cap))
+        let caller = ApiUser {
+            principal: Principal::Api(user.id),
+        };
+        Ok((caller, installation, cap))
     }
 
     /// A page of the installation's chargers with the capability to see them, in one statement with
@@ -290,6 +335,19 @@ impl ApiToken {
         id: InstallationId,
         page: (Option<i64>, i64),
     ) -> Result<(ChargersOn, Authorized<ViewInstallation>), ApiError> {
+        if self.service {
+            let caller = self.holder(app).await?;
+            let (installation, cap) =
+                super::installation::<ViewInstallation>(app, &caller, id).await?;
+            let (chargers, total) = app.store.charger_page(id, page.0, page.1).await?;
+            let found = ChargersOn {
+                installation,
+                access: cap.facts().clone(),
+                chargers,
+                total,
+            };
+            return Ok((found, cap));
+        }
         authz::chargers_by_token(app.store.as_ref(), &self.hash, &self.client, id, page)
             .await
             .map_err(super::hidden)
@@ -315,7 +373,12 @@ impl FromRequestParts<AppState> for ApiToken {
             .get::<ConnectInfo<SocketAddr>>()
             .map(|info| info.0.ip().to_string())
             .unwrap_or_default();
-        Ok(Self { hash, client })
+        let service = token.starts_with(SERVICE_TOKEN_PREFIX);
+        Ok(Self {
+            hash,
+            client,
+            service,
+        })
     }
 }
 

@@ -1,5 +1,9 @@
 //! The access-request flow: `/access/request/{lookup_key}` → (login) → review → approve or deny →
 //! back to the partner's registered return URL, or to the receipt.
+//!
+//! A pushed request (`?request=<id>`, made over the partner API) takes its parameters from the server,
+//! never from the link: the query's other parameters are ignored, a request of another group is
+//! refused, and it takes one decision within its 7 days; the decision's redirect carries its `state`.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -15,10 +19,12 @@ use voltgate_domain::access_request::{
     offered, param, picker, Candidate, Choice, NothingToGrant, ParamError, RequestParams,
 };
 use voltgate_domain::authz::{ManagePermissions, ViewInstallation};
+use voltgate_domain::pushed_request::PushedParams;
 use voltgate_domain::{
-    Action, GroupId, InstallationId, LookupKey, Message, RegisteredReturnUrl, ReturnTarget,
+    AccessRequestId, Action, GroupId, InstallationId, LookupKey, Message, RegisteredReturnUrl,
+    ReturnTarget,
 };
-use voltgate_store::{Group, Installation, RequestContext};
+use voltgate_store::{Group, Installation, PushedOutcome, PushedRequest, RequestContext};
 
 use super::layout::Layout;
 use super::session::{AuthUser, CsrfForm, MaybeUser, Visit};
@@ -41,6 +47,8 @@ struct Link {
     params: RequestParams,
     /// The link's `lang`, kept for the receipt.
     lang: Option<Lang>,
+    /// A pushed request's own record, when the link names one.
+    pushed: Option<PushedRequest>,
 }
 
 /// Why a link cannot be shown.
@@ -80,6 +88,13 @@ async fn resolve(
     let Ok(key) = LookupKey::parse(raw_key) else {
         return Ok(Err(unknown()));
     };
+    if let Some(raw) = param(&query, "request") {
+        // A pushed request: the query's other parameters count for nothing.
+        return match app.store.group_by_lookup_key(&key).await? {
+            Some(group) => pushed_link(app, key, group, raw).await,
+            None => Ok(Err(unknown())),
+        };
+    }
     let params = match RequestParams::parse(&query) {
         Ok(params) => params,
         Err(error) => {
@@ -88,15 +103,60 @@ async fn resolve(
         }
     };
     let lang = param(&query, "lang").and_then(Lang::parse);
-    Ok(match app.store.group_by_lookup_key(&key).await? {
-        Some(group) => Ok(Link {
-            key,
-            group,
-            params,
-            lang,
-        }),
-        None => Err(unknown()),
-    })
+    let Some(group) = app.store.group_by_lookup_key(&key).await? else {
+        return Ok(Err(unknown()));
+    };
+    Ok(Ok(Link {
+        key,
+        group,
+        params,
+        lang,
+        pushed: None,
+    }))
+}
+
+/// A link that names a pushed request: its parameters are the stored ones. An unknown request, one of
+/// another group, one decided already or past its 7 days is refused.
+async fn pushed_link(
+    app: &AppState,
+    key: LookupKey,
+    group: Group,
+    raw: &str,
+) -> Result<Result<Link, LinkError>, AppError> {
+    let refused = || LinkError::Param("request", "param-request");
+    let Ok(id) = raw.trim().parse::<AccessRequestId>() else {
+        return Ok(Err(refused()));
+    };
+    let found = app
+        .store
+        .pushed_request(id)
+        .await?
+        .filter(|found| found.group == group.id)
+        .filter(|found| found.outcome(chrono::Utc::now()) == PushedOutcome::Pending);
+    let Some(found) = found else {
+        return Ok(Err(refused()));
+    };
+    let stored = PushedParams {
+        installation_id: found.request.installation,
+        return_url: found.request.return_url.clone(),
+        state: found.request.state.clone(),
+        lang: found.request.lang.clone(),
+        partner_name: found.request.partner_name.clone(),
+    };
+    let params = match RequestParams::parse(&stored.as_query()) {
+        Ok(params) => params,
+        Err(error) => {
+            let (name, reason) = param_problem(&error);
+            return Ok(Err(LinkError::Param(name, reason)));
+        }
+    };
+    Ok(Ok(Link {
+        key,
+        group,
+        params,
+        lang: found.request.lang.as_deref().and_then(Lang::parse),
+        pushed: Some(found),
+    }))
 }
 
 #[derive(Template, WebTemplate)]
@@ -408,6 +468,9 @@ fn after_decision(link: &Link, approved: Option<InstallationId>) -> String {
         outcome.push(("installationId", id.to_string()));
     }
     outcome.push(("lookup", link.key.to_string()));
+    if let Some(state) = link.pushed.as_ref().and_then(|p| p.request.state.clone()) {
+        outcome.push(("state", state));
+    }
     if let Some(target) = trusted_target(link) {
         return target.with_outcome(&outcome).to_string();
     }
@@ -501,10 +564,19 @@ async fn decide_on(
             if !offered(id, installation.installation_type, &link.params) {
                 return Err(AppError::BadRequest(Message::new("nothing-pro-needs-id")));
             }
-            let new = app
-                .store
-                .grant_access(&manage, link.group.id, &context)
-                .await?;
+            let new = match &link.pushed {
+                // One decision per pushed request, taken in the grant's transaction.
+                Some(pushed) => app
+                    .store
+                    .approve_pushed_request(pushed.id, &manage, &context, chrono::Utc::now())
+                    .await?
+                    .ok_or_else(|| AppError::BadRequest(Message::new("err-request-decided")))?,
+                None => {
+                    app.store
+                        .grant_access(&manage, link.group.id, &context)
+                        .await?
+                }
+            };
             if new {
                 app.events.publish(Event::AccessGranted {
                     installation: id,
@@ -516,6 +588,15 @@ async fn decide_on(
             Ok(Redirect::to(&target).into_response())
         }
         "deny" => {
+            if let Some(pushed) = &link.pushed {
+                if !app
+                    .store
+                    .deny_pushed_request(pushed.id, chrono::Utc::now())
+                    .await?
+                {
+                    return Err(AppError::BadRequest(Message::new("err-request-decided")));
+                }
+            }
             let about = match chosen {
                 Some(id) => app
                     .installation::<ManagePermissions>(&principal, id)

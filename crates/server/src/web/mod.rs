@@ -12,6 +12,7 @@ mod layout;
 mod live;
 mod ocpp;
 mod permissions;
+mod service_accounts;
 mod session;
 mod words;
 
@@ -60,6 +61,7 @@ pub fn router(state: AppState, secure: SecureCookies) -> Router {
         .merge(account::router())
         .merge(installations::router())
         .merge(groups::router())
+        .merge(service_accounts::router())
         .merge(permissions::router())
         .merge(ocpp::router())
         .merge(chargers::router())

@@ -212,6 +212,11 @@ async fn tokens_are_granted_refreshed_revoked_and_refused(engine: voltgate_store
     let (status, body) = grant(&app, &[("grant_type", "client_credentials")]).await;
     assert_eq!(
         (status, body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("invalid_client"))
+    );
+    let (status, body) = grant(&app, &[("grant_type", "implicit")]).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
         (StatusCode::BAD_REQUEST, Some("unsupported_grant_type"))
     );
     let (status, body) = grant(&app, &[("username", "kari@example.no")]).await;

@@ -27,6 +27,7 @@ mod hostile_text;
 mod installations;
 mod interop;
 mod languages;
+mod partner;
 mod reliability;
 mod resources;
 mod review;
