@@ -39,6 +39,56 @@ pub struct ChargerOverview {
     pub online: Option<bool>,
 }
 
+impl ChargerOverview {
+    /// The connector its list entry and commands speak of: the lowest with a running session, else 1.
+    pub fn connector_in_use(&self) -> u32 {
+        self.running
+            .iter()
+            .filter(|s| s.charger_id == self.charger.id && s.connector_id > 0)
+            .map(|s| s.connector_id.unsigned_abs())
+            .min()
+            .unwrap_or(1)
+    }
+
+    /// The session running on the connector (the latest the server heard of).
+    pub fn session(&self, connector: u32) -> Option<&RunningSession> {
+        self.running
+            .iter()
+            .rfind(|s| s.charger_id == self.charger.id && s.connector_id == connector as i32)
+    }
+
+    /// Whether a session running on the connector is paused.
+    pub fn paused(&self, connector: u32) -> bool {
+        self.running.iter().any(|s| {
+            s.charger_id == self.charger.id && s.connector_id == connector as i32 && s.paused
+        })
+    }
+
+    /// The connector's last reported status (OCPP), if any.
+    pub fn status(&self, connector: u32) -> Option<&str> {
+        self.connectors
+            .iter()
+            .find(|c| c.connector_id == connector as i32)
+            .map(|c| c.status.as_str())
+    }
+
+    /// What the charger list shows of it.
+    pub fn summary(&self) -> ChargerSummary {
+        let connector = self.connector_in_use();
+        let charger = &self.charger;
+        ChargerSummary {
+            id: charger.id,
+            identity: charger.identity.clone(),
+            name: charger.name.clone(),
+            created_at: charger.created_at,
+            connector,
+            status: self.status(connector).map(str::to_owned),
+            paused: self.paused(connector),
+            online: self.online,
+        }
+    }
+}
+
 /// What the API's charger list shows of a charger, read without its connectors' and sessions' details.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChargerSummary {

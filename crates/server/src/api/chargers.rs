@@ -25,10 +25,7 @@ use voltgate_domain::settings::{Amperes, Phases};
 use voltgate_domain::zaptec::{ChargerLimits, OperationMode, ZaptecCommand, CHARGER_MAX_AMPERES};
 use voltgate_domain::{Authorized, ChargerId, InstallationId};
 use voltgate_ocpp::{Command, CommandError};
-use voltgate_store::{
-    Charger, ChargerOverview, ChargerSettings, ChargerSummary, ConnectorState, Installation,
-    RunningSession,
-};
+use voltgate_store::{ChargerOverview, ChargerSettings, ChargerSummary, Installation};
 
 use super::zaptec::{self, bad_request, path_id, query_id, timestamp, Page, Paging};
 use super::{ApiToken, ApiUser, Json, Query};
@@ -81,64 +78,25 @@ pub struct ChargerView {
 struct Seen {
     installation: Installation,
     cap: Authorized<ViewInstallation>,
-    charger: Charger,
-    connectors: Vec<ConnectorState>,
-    running: Vec<RunningSession>,
-    /// Whether it is connected, where the database knows (PostgreSQL's routing table).
-    online: Option<bool>,
+    overview: ChargerOverview,
+}
+
+impl std::ops::Deref for Seen {
+    type Target = ChargerOverview;
+
+    fn deref(&self) -> &ChargerOverview {
+        &self.overview
+    }
 }
 
 impl Seen {
     /// The connector commands act on: the lowest with a running session, else the first.
     fn connector(&self) -> u32 {
-        self.running
-            .iter()
-            .filter(|s| s.charger_id == self.charger.id && s.connector_id > 0)
-            .map(|s| s.connector_id.unsigned_abs())
-            .min()
-            .unwrap_or(1)
-    }
-
-    fn session(&self, connector: u32) -> Option<&RunningSession> {
-        self.running
-            .iter()
-            .rfind(|s| s.charger_id == self.charger.id && s.connector_id == connector as i32)
-    }
-
-    /// Whether a session running on the connector is paused.
-    fn paused(&self, connector: u32) -> bool {
-        self.running.iter().any(|s| {
-            s.charger_id == self.charger.id && s.connector_id == connector as i32 && s.paused
-        })
-    }
-
-    /// What the charger list shows of it.
-    fn summary(&self) -> ChargerSummary {
-        let connector = self.connector();
-        let charger = &self.charger;
-        ChargerSummary {
-            id: charger.id,
-            identity: charger.identity.clone(),
-            name: charger.name.clone(),
-            created_at: charger.created_at,
-            connector,
-            status: self
-                .connectors
-                .iter()
-                .find(|c| c.connector_id == connector as i32)
-                .map(|c| c.status.clone()),
-            paused: self.paused(connector),
-            online: self.online,
-        }
+        self.connector_in_use()
     }
 
     fn mode(&self, connector: u32) -> OperationMode {
-        let status = self
-            .connectors
-            .iter()
-            .find(|c| c.connector_id == connector as i32)
-            .map(|c| c.status.as_str());
-        OperationMode::of(status, self.paused(connector))
+        OperationMode::of(self.status(connector), self.paused(connector))
     }
 }
 
@@ -192,7 +150,7 @@ fn view(
 
 /// The views of chargers seen on (possibly several) installations.
 async fn views_of(app: &AppState, seen: &[Seen]) -> Vec<ChargerView> {
-    let summaries: Vec<ChargerSummary> = seen.iter().map(Seen::summary).collect();
+    let summaries: Vec<ChargerSummary> = seen.iter().map(|seen| seen.summary()).collect();
     let online = online_among(app, &summaries).await;
     seen.iter()
         .zip(&summaries)
@@ -227,10 +185,7 @@ fn seen_among(
         .map(|overview| Seen {
             installation: installation.clone(),
             cap: cap.clone(),
-            charger: overview.charger,
-            connectors: overview.connectors,
-            running: overview.running,
-            online: overview.online,
+            overview,
         })
         .collect()
 }

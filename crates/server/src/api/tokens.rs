@@ -17,7 +17,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use voltgate_domain::authz::{Right, ViewInstallation};
 use voltgate_domain::{Authorized, InstallationAccess, InstallationId, Principal};
-use voltgate_store::{ChargersOn, Installation, NewTokenPair, Refreshed, StoreError};
+use voltgate_store::{
+    ChargerOverview, ChargersOn, Installation, NewTokenPair, Refreshed, StoreError,
+};
 
 use crate::accounts::{self, LoginOutcome};
 use crate::authz;
@@ -343,7 +345,7 @@ impl ApiToken {
             let found = ChargersOn {
                 installation,
                 access: cap.facts().clone(),
-                chargers,
+                chargers: chargers.iter().map(ChargerOverview::summary).collect(),
                 total,
             };
             return Ok((found, cap));
