@@ -20,6 +20,7 @@ mod store;
 #[cfg(feature = "test-support")]
 pub mod testing;
 pub mod tokens;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -37,6 +38,7 @@ pub use model::*;
 pub use sessions::SessionBackend;
 pub use store::Store;
 pub use tokens::*;
+pub use webhooks::*;
 
 /// Which database engine a URL names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

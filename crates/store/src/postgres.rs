@@ -37,6 +37,9 @@ mod dialect {
         "EXISTS (SELECT 1 FROM charger_connections cc JOIN cluster_nodes n ON n.id = cc.node_id \
          WHERE cc.charger_id = p.id AND n.lease_until > now())";
 
+    /// Locks the rows a worker claims; rows another transaction is claiming are left to it.
+    pub(crate) const SKIP_LOCKED: &str = "FOR UPDATE SKIP LOCKED";
+
     /// Orders text by its bytes, alike on both engines (not by the database's locale).
     pub(crate) const BYTE_ORDER: &str = "COLLATE \"C\"";
 
@@ -68,6 +71,10 @@ mod tokens_sql;
 #[allow(clippy::duplicate_mod)]
 #[path = "engine_history.rs"]
 mod history_sql;
+
+#[allow(clippy::duplicate_mod)]
+#[path = "engine_webhooks.rs"]
+mod webhooks_sql;
 
 /// Connects to and migrates the PostgreSQL database at `url`.
 pub(crate) async fn connect(url: &str) -> Result<Database> {

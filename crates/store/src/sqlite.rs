@@ -36,6 +36,9 @@ mod dialect {
     /// which knows its connections itself).
     pub(crate) const ONLINE: &str = "NULL";
 
+    /// Locks the rows a worker claims; nothing here: one process, and SQLite writes one at a time.
+    pub(crate) const SKIP_LOCKED: &str = "";
+
     /// Orders text by its bytes, alike on both engines (not by the database's locale).
     pub(crate) const BYTE_ORDER: &str = "COLLATE BINARY";
 
@@ -67,6 +70,10 @@ mod tokens_sql;
 #[allow(clippy::duplicate_mod)]
 #[path = "engine_history.rs"]
 mod history_sql;
+
+#[allow(clippy::duplicate_mod)]
+#[path = "engine_webhooks.rs"]
+mod webhooks_sql;
 
 /// Opens (creating if missing) and migrates the SQLite database at `url`.
 pub(crate) async fn connect(url: &str) -> Result<Database> {

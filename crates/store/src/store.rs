@@ -24,6 +24,7 @@ pub trait Store:
     + crate::groups::GroupStore
     + crate::audit::AuditStore
     + crate::history::ReportStore
+    + crate::webhooks::WebhookStore
     + Send
     + Sync
     + 'static
