@@ -27,6 +27,7 @@ pub mod sim;
 pub mod startup;
 pub mod state;
 pub mod throttles;
+pub mod webhooks;
 mod web;
 
 pub use config::ServeSettings;

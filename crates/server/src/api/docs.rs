@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{chargers, history, installations, messaging, report, tokens, zaptec};
+use super::{chargers, history, installations, messaging, report, tokens, webhooks, zaptec};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -40,9 +40,10 @@ impl Modify for Bearer {
         chargers::list, chargers::show, chargers::state, chargers::update, chargers::send_command,
         chargers::firmware, history::history, history::session, history::archived,
         report::report_get, report::report_post, messaging::installation_details, messaging::group_details,
+        webhooks::list, webhooks::create, webhooks::remove, webhooks::rotate,
     ),
     modifiers(&Bearer),
-    tags((name = "tokens", description = "OAuth 2 tokens"), (name = "zaptec", description = "The Zaptec-compatible surface"))
+    tags((name = "tokens", description = "OAuth 2 tokens"), (name = "zaptec", description = "The Zaptec-compatible surface"), (name = "partner", description = "Partner groups: webhooks"))
 )]
 pub struct ApiDoc;
 

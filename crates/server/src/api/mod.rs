@@ -14,6 +14,7 @@ mod installations;
 mod messaging;
 mod report;
 mod tokens;
+mod webhooks;
 mod zaptec;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -44,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .merge(report::router())
         .merge(messaging::router())
         .merge(zaptec::router())
+        .merge(webhooks::router())
         .merge(docs::router())
         .fallback(api_not_found);
     Router::new().merge(tokens::router()).nest("/api", api)
