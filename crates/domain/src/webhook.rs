@@ -110,7 +110,9 @@ impl WebhookEvents {
 
     /// The event types in the set, in [`WebhookEvent::ALL`]'s order.
     pub fn iter(self) -> impl Iterator<Item = WebhookEvent> {
-        WebhookEvent::ALL.into_iter().filter(move |e| self.contains(*e))
+        WebhookEvent::ALL
+            .into_iter()
+            .filter(move |e| self.contains(*e))
     }
 }
 
@@ -253,7 +255,8 @@ fn forbidden_v6(ip: Ipv6Addr) -> bool {
     if segments[0] == 0x2002 && forbidden_v4(embedded(segments[1], segments[2])) {
         return true;
     }
-    if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] && forbidden_v4(embedded(segments[6], segments[7]))
+    if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0]
+        && forbidden_v4(embedded(segments[6], segments[7]))
     {
         return true;
     }
@@ -301,7 +304,10 @@ mod tests {
             WebhookUrl::parse("ftp://partner.example"),
             Err(WebhookUrlError::Scheme)
         );
-        assert_eq!(WebhookUrl::parse("not a url"), Err(WebhookUrlError::Malformed));
+        assert_eq!(
+            WebhookUrl::parse("not a url"),
+            Err(WebhookUrlError::Malformed)
+        );
         assert_eq!(
             WebhookUrl::parse("https://u:p@partner.example/"),
             Err(WebhookUrlError::UserInfo)

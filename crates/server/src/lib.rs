@@ -27,8 +27,8 @@ pub mod sim;
 pub mod startup;
 pub mod state;
 pub mod throttles;
-pub mod webhooks;
 mod web;
+pub mod webhooks;
 
 pub use config::ServeSettings;
 pub use startup::Application;

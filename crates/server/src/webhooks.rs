@@ -66,7 +66,10 @@ pub struct WorkerSettings {
 
 /// Sends the outbox's deliveries until dropped (the task is aborted on shutdown).
 pub async fn run_worker(store: Arc<dyn Store>, settings: WorkerSettings) {
-    let idle = settings.retry.base.clamp(Duration::from_millis(50), Duration::from_secs(1));
+    let idle = settings
+        .retry
+        .base
+        .clamp(Duration::from_millis(50), Duration::from_secs(1));
     loop {
         let claimed = store
             .claim_webhook_deliveries(Utc::now(), LEASE, BATCH)
@@ -148,7 +151,11 @@ fn next_step(
 }
 
 /// POSTs the delivery; the receiver's status, or why there was none.
-async fn send(delivery: &DueDelivery, allow_private: bool, at: DateTime<Utc>) -> Result<u16, String> {
+async fn send(
+    delivery: &DueDelivery,
+    allow_private: bool,
+    at: DateTime<Utc>,
+) -> Result<u16, String> {
     let url = url::Url::parse(&delivery.url).map_err(|_| "the URL is invalid".to_owned())?;
     let host = url.host_str().ok_or("the URL has no host")?.to_owned();
     let port = url.port_or_known_default().ok_or("the URL has no port")?;
@@ -157,7 +164,10 @@ async fn send(delivery: &DueDelivery, allow_private: bool, at: DateTime<Utc>) ->
         .timeout(TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy();
-    if url.host().is_some_and(|h| matches!(h, url::Host::Domain(_))) {
+    if url
+        .host()
+        .is_some_and(|h| matches!(h, url::Host::Domain(_)))
+    {
         // Connect to the address that was checked: no second resolution.
         client = client.resolve(&host, address);
     }
@@ -219,7 +229,10 @@ mod tests {
         let one = signature(&["secret".into()], 1_700_000_000, "{}");
         let mut mac = Hmac::<Sha256>::new_from_slice(b"secret").unwrap();
         mac.update(b"1700000000.{}");
-        assert_eq!(one, format!("t=1700000000,v1={}", hex(&mac.finalize().into_bytes())));
+        assert_eq!(
+            one,
+            format!("t=1700000000,v1={}", hex(&mac.finalize().into_bytes()))
+        );
         let two = signature(&["a".into(), "b".into()], 1, "x");
         assert_eq!(two.matches(",v1=").count(), 2);
         assert!(new_secret().starts_with("whsec_"));

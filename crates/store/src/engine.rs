@@ -18,8 +18,8 @@ use voltgate_domain::authz::{
 };
 use voltgate_domain::group::name_skeleton;
 use voltgate_domain::installation::keeps_an_owner;
-use voltgate_domain::webhook::WebhookEvent;
 use voltgate_domain::throttle::{Count, ThrottlePolicy};
+use voltgate_domain::webhook::WebhookEvent;
 use voltgate_domain::{
     Authorized, Email, GroupAccess, GroupId, GroupRole, InstallationAccess, InstallationId,
     InstallationSettings, LookupKey, Principal, RegisteredReturnUrl, Role, UserId, Zone,

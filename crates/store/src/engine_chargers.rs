@@ -13,11 +13,11 @@ use voltgate_domain::{Authorized, ChargerId, InstallationId, UserId};
 
 use super::webhooks_sql::enqueue_session;
 use super::{audit, Subject};
-use voltgate_domain::webhook::WebhookEvent;
 use crate::batch::{Flush, Queue, Status, ROWS_PER_STATEMENT};
 use crate::chargers::*;
 use crate::error::{Result, StoreError};
 use crate::rows::{ChargeSessionRow, ChargerRow, ConnectorLimitRow, ConnectorRow, IdTagRow};
+use voltgate_domain::webhook::WebhookEvent;
 
 /// The columns of a [`ChargeSession`], from `s` (sessions), `c` (chargers) and `u` (users).
 pub(crate) const SESSION_COLUMNS: &str = "s.id, s.charger_id, c.name AS charger_name, s.connector_id, s.id_tag, \

@@ -157,7 +157,14 @@ impl EngineStore {
             installation: None,
             group: Some(on.id()),
         };
-        audit(tx, on.principal(), subject, kind, json!({ "url": url, "webhook": id })).await?;
+        audit(
+            tx,
+            on.principal(),
+            subject,
+            kind,
+            json!({ "url": url, "webhook": id }),
+        )
+        .await?;
         Ok(url)
     }
 }
@@ -323,7 +330,8 @@ impl WebhookStore for EngineStore {
             .fetch_one(&mut *tx)
             .await?;
             let mut secrets = vec![row.secret];
-            if let (Some(previous), Some(until)) = (row.previous_secret, row.previous_secret_until) {
+            if let (Some(previous), Some(until)) = (row.previous_secret, row.previous_secret_until)
+            {
                 if until > now {
                     secrets.push(previous);
                 }

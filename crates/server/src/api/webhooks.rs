@@ -115,7 +115,11 @@ fn view(endpoint: &WebhookEndpoint, attempts: &[WebhookAttempt]) -> WebhookView 
     WebhookView {
         id: endpoint.id,
         url: endpoint.url.clone(),
-        events: endpoint.events.iter().map(|e| e.as_str().to_owned()).collect(),
+        events: endpoint
+            .events
+            .iter()
+            .map(|e| e.as_str().to_owned())
+            .collect(),
         created_on: timestamp(endpoint.created_at),
         previous_secret_valid_until: endpoint.previous_secret_until.map(timestamp),
         disabled_on: endpoint.disabled.as_ref().map(|(at, _)| timestamp(*at)),
@@ -129,7 +133,11 @@ fn view(endpoint: &WebhookEndpoint, attempts: &[WebhookAttempt]) -> WebhookView 
 }
 
 /// The caller's capability to manage the group (owners only).
-async fn managed(app: &AppState, caller: &ApiUser, raw: &str) -> Result<Authorized<ManageGroup>, ApiError> {
+async fn managed(
+    app: &AppState,
+    caller: &ApiUser,
+    raw: &str,
+) -> Result<Authorized<ManageGroup>, ApiError> {
     let id: GroupId = path_id(raw)?;
     let (_, on) = crate::authz::group::<ManageGroup>(app.store.as_ref(), &caller.principal(), id)
         .await
@@ -149,7 +157,9 @@ pub async fn list(
     let on = managed(&app, &caller, &id).await?;
     let endpoints = app.store.webhooks(&on).await?;
     let attempts = app.store.webhook_attempts(&on, RECENT_ATTEMPTS).await?;
-    Ok(axum::Json(endpoints.iter().map(|e| view(e, &attempts)).collect()))
+    Ok(axum::Json(
+        endpoints.iter().map(|e| view(e, &attempts)).collect(),
+    ))
 }
 
 /// Adds an endpoint; the answer holds its secret, shown this once.

@@ -31,3 +31,4 @@ mod reliability;
 mod resources;
 mod review;
 mod throttles;
+mod webhooks;
