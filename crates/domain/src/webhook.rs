@@ -269,6 +269,29 @@ fn forbidden_v6(ip: Ipv6Addr) -> bool {
         || (segments[0] == 0x2001 && segments[1] == 0x0db8) // documentation
 }
 
+impl crate::message::Coded for WebhookUrlError {
+    fn message(&self) -> crate::message::Message {
+        use crate::message::Message;
+        match self {
+            Self::TooLong => Message::new("err-too-long").arg("max", WebhookUrl::MAX_LEN),
+            Self::Malformed => Message::new("err-url-malformed"),
+            Self::Scheme => Message::new("err-url-scheme"),
+            Self::UserInfo => Message::new("err-url-userinfo"),
+            Self::Fragment => Message::new("err-url-fragment"),
+        }
+    }
+}
+
+impl crate::message::Coded for WebhookEventsError {
+    fn message(&self) -> crate::message::Message {
+        use crate::message::Message;
+        match self {
+            Self::Unknown(name) => Message::new("err-webhook-event-unknown").arg("name", name),
+            Self::Empty => Message::new("err-webhook-events-empty"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -573,3 +573,26 @@ builder-partner = Ihr Name, vor der Anmeldung gezeigt
 builder-return = nur unten registrierte Adressen
 builder-show-existing = auch Installationen zeigen, die schon Zugriff gegeben haben
 builder-make = Link erstellen
+
+# Webhooks (group page)
+webhooks = Webhooks
+webhooks-explain = voltgate sendet signiertes JSON per POST an diese Adressen, wenn Zugriff erteilt, geändert, entzogen wird oder abläuft, wenn Ladevorgänge beginnen und enden und wenn Ladestationen der mit der Gruppe geteilten Installationen online oder offline gehen. Fehlgeschlagene Zustellungen werden 24 Stunden lang wiederholt; danach wird der Endpunkt deaktiviert.
+webhooks-empty = Noch keine Webhook-Endpunkte.
+webhook-endpoints = Endpunkte
+webhook-events = Ereignisse
+webhook-event = Ereignis
+webhook-state = Zustand
+webhook-active = Aktiv
+webhook-disabled = Deaktiviert seit { $at }:
+webhook-rotating = Das vorherige Geheimnis signiert noch bis { $until }.
+webhook-rotate = Neues Geheimnis
+webhook-delete = Löschen
+webhook-add = Endpunkt hinzufügen
+webhook-secret = Signaturgeheimnis
+webhook-secret-once = Das Geheimnis für { $url }. Kopieren Sie es jetzt: Es wird nicht wieder angezeigt. Prüfen Sie damit den Header Voltgate-Signature.
+webhook-attempts = Letzte Zustellungen
+webhook-attempts-empty = Noch nichts zugestellt.
+webhook-when = Wann
+webhook-outcome = Ergebnis
+err-webhook-events-empty = Wählen Sie mindestens ein Ereignis.
+err-webhook-event-unknown = Unbekannter Ereignistyp { $name }.

@@ -573,3 +573,26 @@ builder-partner = your name, shown before login
 builder-return = only addresses registered below
 builder-show-existing = also list installations that already gave access
 builder-make = Make the link
+
+# Webhooks (group page)
+webhooks = Webhooks
+webhooks-explain = voltgate POSTs signed JSON to these addresses when access is granted, changed, revoked or expires, when sessions start and end, and when chargers come online or go offline on installations shared with the group. Failed deliveries are retried for 24 hours; then the endpoint is disabled.
+webhooks-empty = No webhook endpoints yet.
+webhook-endpoints = Endpoints
+webhook-events = Events
+webhook-event = Event
+webhook-state = State
+webhook-active = Active
+webhook-disabled = Disabled since { $at }:
+webhook-rotating = The previous secret also signs until { $until }.
+webhook-rotate = New secret
+webhook-delete = Delete
+webhook-add = Add endpoint
+webhook-secret = Signing secret
+webhook-secret-once = The secret for { $url }. Copy it now: it is not shown again. Verify the Voltgate-Signature header with it.
+webhook-attempts = Recent deliveries
+webhook-attempts-empty = Nothing delivered yet.
+webhook-when = When
+webhook-outcome = Outcome
+err-webhook-events-empty = Choose at least one event.
+err-webhook-event-unknown = Unknown event type { $name }.

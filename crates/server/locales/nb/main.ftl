@@ -573,3 +573,26 @@ builder-partner = navnet deres, vist før innlogging
 builder-return = bare adresser som er registrert nedenfor
 builder-show-existing = vis også anlegg som allerede har gitt tilgang
 builder-make = Lag lenken
+
+# Webhooks (group page)
+webhooks = Webhooks
+webhooks-explain = voltgate sender signert JSON med POST til disse adressene når tilgang gis, endres, trekkes tilbake eller utløper, når ladeøkter starter og slutter, og når ladere på anlegg som er delt med gruppen kommer på nett eller går av nett. Mislykkede leveranser prøves igjen i 24 timer; deretter deaktiveres endepunktet.
+webhooks-empty = Ingen webhook-endepunkter ennå.
+webhook-endpoints = Endepunkter
+webhook-events = Hendelser
+webhook-event = Hendelse
+webhook-state = Tilstand
+webhook-active = Aktiv
+webhook-disabled = Deaktivert siden { $at }:
+webhook-rotating = Den forrige hemmeligheten signerer også til { $until }.
+webhook-rotate = Ny hemmelighet
+webhook-delete = Slett
+webhook-add = Legg til endepunkt
+webhook-secret = Signeringshemmelighet
+webhook-secret-once = Hemmeligheten for { $url }. Kopier den nå: den vises ikke igjen. Kontroller Voltgate-Signature-headeren med den.
+webhook-attempts = Siste leveranser
+webhook-attempts-empty = Ingenting levert ennå.
+webhook-when = Når
+webhook-outcome = Resultat
+err-webhook-events-empty = Velg minst én hendelse.
+err-webhook-event-unknown = Ukjent hendelsestype { $name }.

@@ -13,6 +13,7 @@ mod live;
 mod ocpp;
 mod permissions;
 mod session;
+mod webhooks;
 mod words;
 
 use axum::extract::State;
@@ -60,6 +61,7 @@ pub fn router(state: AppState, secure: SecureCookies) -> Router {
         .merge(account::router())
         .merge(installations::router())
         .merge(groups::router())
+        .merge(webhooks::router())
         .merge(permissions::router())
         .merge(ocpp::router())
         .merge(chargers::router())

@@ -26,6 +26,7 @@ crate::on_both_engines!(
     deliveries_are_signed_retried_and_delivered_once,
     bad_urls_are_refused_and_private_targets_are_never_called,
     a_delivery_enqueued_while_no_worker_runs_is_sent_exactly_once_later,
+    the_group_page_adds_rotates_and_deletes_endpoints,
 );
 
 mod postgres_only {
@@ -416,4 +417,74 @@ async fn two_workers_never_send_one_delivery_twice() {
     }
     assert_eq!(seen.len(), EVENTS);
     assert!(seen.values().all(|n| *n == 1), "duplicates: {seen:?}");
+}
+
+async fn the_group_page_adds_rotates_and_deletes_endpoints(engine: Engine) {
+    let app = spawn_app_with(engine, fast).await;
+    let (_installation, _password, group, _token) = partner(&app).await;
+    let owner = crate::api::logged_in(&app, "cpo@acme.example", crate::api::PASSWORD).await;
+    let page = format!("/groups/{group}/webhooks");
+    let (status, html) = owner.page(&format!("/groups/{group}")).await;
+    assert_eq!(status, Status::OK);
+    assert!(html.contains(&page), "the group page links to its webhooks");
+
+    // A bad URL and no events: both said, nothing stored.
+    let response = owner
+        .submit(&page, &page, &[("url", "http://partner.example/x")])
+        .await;
+    assert_eq!(response.status(), Status::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("https://"), "{html}");
+    assert!(html.contains("at least one event"), "{html}");
+
+    // Added: the secret is shown once.
+    let fields = [
+        ("url", "https://partner.example/hooks"),
+        ("event.access.granted", "on"),
+        ("event.session.ended", "on"),
+    ];
+    let response = owner.submit(&page, &page, &fields).await;
+    assert_eq!(response.status(), Status::CREATED);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("whsec_"), "the secret is shown");
+    let (_, html) = owner.page(&page).await;
+    assert!(!html.contains("whsec_"), "only once");
+    assert!(html.contains("access.granted, session.ended"), "{html}");
+
+    // A form without the CSRF token is refused.
+    let response = owner.post(&page, &fields).await;
+    assert_eq!(response.status(), Status::FORBIDDEN);
+
+    // Rotate, then delete, through the page's forms.
+    let (_, list) = get(
+        &app,
+        &crate::api::token(&app, "cpo@acme.example").await,
+        &format!("/api/userGroups/{group}/webhooks"),
+    )
+    .await;
+    let id = list[0]["Id"].as_str().unwrap().to_owned();
+    let response = owner
+        .submit(&page, &format!("{page}/{id}/rotate"), &[])
+        .await;
+    assert_eq!(response.status(), Status::OK);
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains("whsec_") && html.contains("previous secret also signs"),
+        "{html}"
+    );
+    let response = owner
+        .submit(&page, &format!("{page}/{id}/delete"), &[])
+        .await;
+    assert_eq!(response.status(), Status::SEE_OTHER);
+    let (_, html) = owner.page(&page).await;
+    assert!(html.contains("No webhook endpoints yet."));
+
+    // Someone who does not own the group does not get the page.
+    app.signed_up("outsider@example.org", "Outsider").await;
+    let outsider = crate::api::logged_in(&app, "outsider@example.org", crate::api::PASSWORD).await;
+    let (status, _) = outsider.page(&page).await;
+    assert!(
+        matches!(status, Status::FORBIDDEN | Status::NOT_FOUND),
+        "{status}"
+    );
 }
