@@ -575,7 +575,8 @@ builder-show-existing = auch Installationen zeigen, die schon Zugriff gegeben ha
 builder-make = Link erstellen
 
 # Webhooks (group page)
-webhooks = Webhooks
+webhooks = Webhooks (HTTP-Rückrufe)
+webhooks-manage = Webhooks verwalten
 webhooks-explain = voltgate sendet signiertes JSON per POST an diese Adressen, wenn Zugriff erteilt, geändert, entzogen wird oder abläuft, wenn Ladevorgänge beginnen und enden und wenn Ladestationen der mit der Gruppe geteilten Installationen online oder offline gehen. Fehlgeschlagene Zustellungen werden 24 Stunden lang wiederholt; danach wird der Endpunkt deaktiviert.
 webhooks-empty = Noch keine Webhook-Endpunkte.
 webhook-endpoints = Endpunkte

@@ -576,6 +576,7 @@ builder-make = Make the link
 
 # Webhooks (group page)
 webhooks = Webhooks
+webhooks-manage = Manage webhooks
 webhooks-explain = voltgate POSTs signed JSON to these addresses when access is granted, changed, revoked or expires, when sessions start and end, and when chargers come online or go offline on installations shared with the group. Failed deliveries are retried for 24 hours; then the endpoint is disabled.
 webhooks-empty = No webhook endpoints yet.
 webhook-endpoints = Endpoints

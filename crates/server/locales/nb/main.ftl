@@ -575,7 +575,8 @@ builder-show-existing = vis også anlegg som allerede har gitt tilgang
 builder-make = Lag lenken
 
 # Webhooks (group page)
-webhooks = Webhooks
+webhooks = Webhooks (HTTP-tilbakekall)
+webhooks-manage = Administrer webhook-adresser
 webhooks-explain = voltgate sender signert JSON med POST til disse adressene når tilgang gis, endres, trekkes tilbake eller utløper, når ladeøkter starter og slutter, og når ladere på anlegg som er delt med gruppen kommer på nett eller går av nett. Mislykkede leveranser prøves igjen i 24 timer; deretter deaktiveres endepunktet.
 webhooks-empty = Ingen webhook-endepunkter ennå.
 webhook-endpoints = Endepunkter

@@ -27,6 +27,7 @@ crate::on_both_engines!(
     bad_urls_are_refused_and_private_targets_are_never_called,
     a_delivery_enqueued_while_no_worker_runs_is_sent_exactly_once_later,
     the_group_page_adds_rotates_and_deletes_endpoints,
+    an_endpoint_failing_for_the_whole_window_is_disabled_with_the_reason,
 );
 
 mod postgres_only {
@@ -487,4 +488,43 @@ async fn the_group_page_adds_rotates_and_deletes_endpoints(engine: Engine) {
         matches!(status, Status::FORBIDDEN | Status::NOT_FOUND),
         "{status}"
     );
+}
+
+async fn an_endpoint_failing_for_the_whole_window_is_disabled_with_the_reason(engine: Engine) {
+    let app = spawn_app_with(engine, |s| {
+        fast(s);
+        s.webhook_retry_window = 1;
+    })
+    .await;
+    let (installation, _password, group, token) = partner(&app).await;
+    let (receiver, url) = Receiver::start(&[500; 1000], Duration::ZERO).await;
+    add_webhook(&app, &token, group, &url, &["access.granted"]).await;
+    grant(&app, installation, group).await;
+    let path = format!("/api/userGroups/{group}/webhooks");
+    let mut list = Value::Null;
+    for _ in 0..100 {
+        list = get(&app, &token, &path).await.1;
+        if list[0]["DisabledReason"].is_string() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let reason = list[0]["DisabledReason"].as_str().unwrap_or_default();
+    assert!(reason.contains("HTTP 500"), "{list}");
+    let tried = receiver.got().len();
+    assert!(tried >= 2, "retried before giving up: {tried}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        receiver.got().len(),
+        tried,
+        "a disabled endpoint gets nothing"
+    );
+
+    // A new secret enables it again.
+    let webhook = list[0]["Id"].as_str().unwrap();
+    let rotate = format!("{path}/{webhook}/rotate");
+    let (status, _) = call(&app, &token, "POST", &rotate, None).await;
+    assert_eq!(status, Status::OK);
+    let (_, list) = get(&app, &token, &path).await;
+    assert!(list[0]["DisabledReason"].is_null(), "{list}");
 }
