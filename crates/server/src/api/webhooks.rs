@@ -148,7 +148,7 @@ async fn managed(
 /// The group's webhook endpoints with their latest attempts.
 #[utoipa::path(get, path = "/api/userGroups/{id}/webhooks", tag = "partner",
     params(("id" = Uuid, Path, description = "The user group")), security(("bearer" = [])),
-    responses((status = 200, body = Vec<WebhookView>), (status = 401, description = "No valid token"), (status = 403, description = "Not an owner of the group")))]
+    responses((status = 200, body = Vec<WebhookView>), (status = 401, description = "No valid token"), (status = 403, description = "Not an owner of the group"), (status = 404, description = "Not a group id")))]
 pub async fn list(
     State(app): State<AppState>,
     caller: ApiUser,
@@ -165,7 +165,7 @@ pub async fn list(
 /// Adds an endpoint; the answer holds its secret, shown this once.
 #[utoipa::path(post, path = "/api/userGroups/{id}/webhooks", tag = "partner",
     params(("id" = Uuid, Path, description = "The user group")), request_body = NewWebhook, security(("bearer" = [])),
-    responses((status = 201, body = CreatedWebhook), (status = 400, description = "A bad URL or event type"), (status = 401, description = "No valid token"), (status = 403, description = "Not an owner of the group")))]
+    responses((status = 201, body = CreatedWebhook), (status = 400, description = "A bad URL or event type"), (status = 401, description = "No valid token"), (status = 403, description = "Not an owner of the group"), (status = 404, description = "Not a group id")))]
 pub async fn create(
     State(app): State<AppState>,
     caller: ApiUser,
