@@ -91,6 +91,8 @@ pub(crate) async fn enqueue(tx: &mut Tx<'_>, notice: &WebhookNotice) -> Result<u
     } else {
         "e.group_id IN (SELECT g.group_id FROM installation_grants g WHERE g.installation_id = $5)"
     };
+    // The last condition is always true: it names $5 and $6 so that both engines see every bound
+    // parameter used, whichever recipients were chosen.
     let sql = format!(
         "INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, body, created_at, next_attempt_at) \
          SELECT e.id, $1, $2, $3, $4, $4 FROM webhook_endpoints e \
