@@ -27,6 +27,7 @@ pub mod text;
 pub mod throttle;
 pub mod time_zone;
 pub mod validation;
+pub mod webhook;
 pub mod zaptec;
 
 pub use authz::{

@@ -60,6 +60,20 @@ pub struct ServeSettings {
     /// renews every third of it): when a process dies, its chargers show offline after at most this.
     #[arg(long, env = "VOLTGATE_CLUSTER_LEASE", default_value_t = 30)]
     pub cluster_lease: u64,
+    /// Lets webhooks be delivered to private, loopback and link-local addresses (development only:
+    /// otherwise a group could make the service call into its own network).
+    #[arg(long, env = "VOLTGATE_ALLOW_PRIVATE_WEBHOOK_TARGETS")]
+    pub allow_private_webhook_targets: bool,
+    /// Do not send webhooks from this process (another process on the same database sends them).
+    #[arg(long, env = "VOLTGATE_NO_WEBHOOK_DELIVERY")]
+    pub no_webhook_delivery: bool,
+    /// Milliseconds before a failed webhook delivery is tried again the first time; each further
+    /// wait is twice as long, at most an hour.
+    #[arg(long, env = "VOLTGATE_WEBHOOK_RETRY_BASE_MS", default_value_t = 30_000)]
+    pub webhook_retry_base_ms: u64,
+    /// Seconds a webhook delivery is retried before its endpoint is disabled.
+    #[arg(long, env = "VOLTGATE_WEBHOOK_RETRY_WINDOW", default_value_t = 86_400)]
+    pub webhook_retry_window: u64,
     #[command(flatten)]
     pub database: DatabaseArgs,
 }
@@ -81,6 +95,10 @@ impl ServeSettings {
             api_rate_per_second: 10_000,
             api_rate_burst: 10_000,
             cluster_lease: 30,
+            allow_private_webhook_targets: false,
+            no_webhook_delivery: false,
+            webhook_retry_base_ms: 30_000,
+            webhook_retry_window: 86_400,
             database: DatabaseArgs {
                 url: database_url.into(),
             },

@@ -29,6 +29,7 @@ pub mod startup;
 pub mod state;
 pub mod throttles;
 mod web;
+pub mod webhooks;
 
 pub use config::ServeSettings;
 pub use startup::Application;

@@ -25,6 +25,8 @@ use crate::serve::{serve, ConnectionLimits};
 use crate::state::AppState;
 use crate::throttles::Throttles;
 use crate::web;
+use crate::webhooks::{run_worker, WorkerSettings};
+use voltgate_domain::webhook::RetryPolicy;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "voltgate_session";
@@ -38,6 +40,8 @@ pub struct Application {
     charging: Arc<Charging>,
     /// This process's place among the processes on one PostgreSQL.
     cluster: Option<Arc<ClusterRoutes>>,
+    /// How this process sends webhooks; `None` when it does not.
+    webhooks: Option<WorkerSettings>,
 }
 
 impl Application {
@@ -129,6 +133,7 @@ impl Application {
             limits,
             charging,
             cluster,
+            webhooks: webhook_worker(&settings),
         })
     }
 
@@ -162,9 +167,15 @@ impl Application {
                 .continuously_delete_expired(Duration::from_secs(3600)),
         );
         let giving_back = tokio::spawn(crate::memory::give_back_freed());
+        let webhooks = self
+            .webhooks
+            .map(|settings| tokio::spawn(run_worker(self.charging.store.clone(), settings)));
         serve(self.listener, self.router, self.limits, shutdown_signal()).await;
         cleanup.abort();
         giving_back.abort();
+        if let Some(webhooks) = webhooks {
+            webhooks.abort();
+        }
         if let Err(error) = self.charging.store.flush().await {
             tracing::warn!(%error, "the chargers' last batched writes could not be written");
         }
@@ -173,6 +184,19 @@ impl Application {
         }
         Ok(())
     }
+}
+
+/// The webhook worker's settings, unless this process does not send webhooks.
+fn webhook_worker(settings: &ServeSettings) -> Option<WorkerSettings> {
+    let retry = RetryPolicy {
+        base: Duration::from_millis(settings.webhook_retry_base_ms.max(1)),
+        window: Duration::from_secs(settings.webhook_retry_window),
+        ..RetryPolicy::default()
+    };
+    (!settings.no_webhook_delivery).then_some(WorkerSettings {
+        retry,
+        allow_private_targets: settings.allow_private_webhook_targets,
+    })
 }
 
 /// Where people reach the service: `--public-url`, else (with a warning) the address it listens on.

@@ -19,6 +19,7 @@ use voltgate_domain::authz::{
 use voltgate_domain::group::name_skeleton;
 use voltgate_domain::installation::keeps_an_owner;
 use voltgate_domain::throttle::{Count, ThrottlePolicy};
+use voltgate_domain::webhook::WebhookEvent;
 use voltgate_domain::{
     Authorized, Email, GroupAccess, GroupId, GroupRole, InstallationAccess, InstallationId,
     InstallationSettings, LookupKey, Principal, RegisteredReturnUrl, Role, ServiceAccountId,
@@ -29,6 +30,7 @@ use crate::error::{Result, StoreError};
 use crate::model::*;
 use crate::rows::*;
 use crate::store::Store;
+use crate::webhooks::WebhookNotice;
 use crate::{AccountStore, AuditStore, GroupStore, InstallationStore};
 
 pub(super) type Tx<'a> = sqlx::Transaction<'a, Db>;
@@ -268,6 +270,12 @@ pub(super) async fn grant_in(
             group: Some(group),
         };
         audit(tx, actor, subject, "access_approved", detail).await?;
+        let notice = WebhookNotice::new(
+            WebhookEvent::AccessGranted,
+            installation,
+            json!({ "groupId": group }),
+        );
+        super::webhooks_sql::enqueue(tx, &notice.for_group(group)).await?;
     }
     Ok(new)
 }
@@ -1354,6 +1362,12 @@ impl GroupStore for EngineStore {
             group: Some(group),
         };
         audit(&mut tx, actor, subject, "access_revoked", detail).await?;
+        let notice = WebhookNotice::new(
+            WebhookEvent::AccessRevoked,
+            installation,
+            json!({ "groupId": group }),
+        );
+        super::webhooks_sql::enqueue(&mut tx, &notice.for_group(group)).await?;
         tx.commit().await?;
         Ok(())
     }

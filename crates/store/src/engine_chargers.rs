@@ -11,11 +11,13 @@ use voltgate_domain::id_tag::delivered_wh;
 use voltgate_domain::text::reported;
 use voltgate_domain::{Authorized, ChargerId, InstallationId, UserId};
 
+use super::webhooks_sql::enqueue_session;
 use super::{audit, Subject};
 use crate::batch::{Flush, Queue, Status, ROWS_PER_STATEMENT};
 use crate::chargers::*;
 use crate::error::{Result, StoreError};
 use crate::rows::{ChargeSessionRow, ChargerRow, ConnectorLimitRow, ConnectorRow, IdTagRow};
+use voltgate_domain::webhook::WebhookEvent;
 
 /// The columns of a [`ChargeSession`], from `s` (sessions), `c` (chargers) and `u` (users).
 pub(crate) const SESSION_COLUMNS: &str = "s.id, s.charger_id, c.name AS charger_name, s.connector_id, s.id_tag, \
@@ -780,6 +782,7 @@ impl ChargerStore for EngineStore {
         charger: ChargerId,
         new: &NewChargeSession,
     ) -> Result<i32> {
+        let mut tx = self.pool.begin().await?;
         let inserted: Option<i32> = sqlx::query_scalar(
             "INSERT INTO charge_sessions (charger_id, connector_id, id_tag, user_id, started_at, meter_start, \
              authorized, received_at, installation_id) \
@@ -794,11 +797,20 @@ impl ChargerStore for EngineStore {
         .bind(new.meter_start)
         .bind(new.authorized)
         .bind(new.received_at)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
         if let Some(id) = inserted {
+            let data = json!({
+                "transactionId": id,
+                "connectorId": new.connector_id,
+                "startedAt": new.started_at,
+                "meterStartWh": new.meter_start,
+            });
+            enqueue_session(&mut tx, charger, WebhookEvent::SessionStarted, data).await?;
+            tx.commit().await?;
             return Ok(id);
         }
+        tx.commit().await?;
         Ok(sqlx::query_scalar(
             "SELECT id FROM charge_sessions WHERE charger_id = $1 AND connector_id = $2 AND id_tag = $3 \
              AND started_at = $4 AND meter_start = $5",
@@ -848,6 +860,16 @@ impl ChargerStore for EngineStore {
         .bind(energy)
         .execute(&mut *tx)
         .await?;
+        if outcome == Stopped::Stopped {
+            let data = json!({
+                "transactionId": stop.transaction,
+                "stoppedAt": stop.at,
+                "energyWh": energy,
+                "reason": stop.reason,
+                "confirmed": true,
+            });
+            enqueue_session(&mut tx, charger, WebhookEvent::SessionEnded, data).await?;
+        }
         tx.commit().await?;
         Ok(outcome)
     }
@@ -872,7 +894,7 @@ impl ChargerStore for EngineStore {
         .fetch_all(&mut *tx)
         .await?;
         for (id, meter_start) in &open {
-            end_estimated(&mut tx, *id, *meter_start, at).await?;
+            end_estimated(&mut tx, charger, *id, *meter_start, at).await?;
         }
         tx.commit().await?;
         Ok(open.into_iter().map(|(id, _)| id).collect())
@@ -892,7 +914,7 @@ impl ChargerStore for EngineStore {
         let Some(meter_start) = meter_start else {
             return Ok(false);
         };
-        end_estimated(&mut tx, transaction, meter_start, Utc::now()).await?;
+        end_estimated(&mut tx, charger, transaction, meter_start, Utc::now()).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -1237,6 +1259,7 @@ async fn session_readings(
 /// Ends an open session with the last reading known, as the server's estimate.
 async fn end_estimated(
     tx: &mut sqlx::Transaction<'_, super::Db>,
+    charger: ChargerId,
     session: i32,
     meter_start: i64,
     at: DateTime<Utc>,
@@ -1258,7 +1281,14 @@ async fn end_estimated(
     .bind(energy)
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    let data = json!({
+        "transactionId": session,
+        "stoppedAt": at,
+        "energyWh": energy,
+        "reason": ENDED_WITHOUT_STOP,
+        "confirmed": false,
+    });
+    enqueue_session(tx, charger, WebhookEvent::SessionEnded, data).await
 }
 
 #[async_trait]

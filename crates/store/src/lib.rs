@@ -21,6 +21,7 @@ mod store;
 #[cfg(feature = "test-support")]
 pub mod testing;
 pub mod tokens;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -39,6 +40,7 @@ pub use partners::*;
 pub use sessions::SessionBackend;
 pub use store::Store;
 pub use tokens::*;
+pub use webhooks::*;
 
 /// Which database engine a URL names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -39,6 +39,8 @@ mod dialect {
 
     /// Whether a page beside another row comes as rows rather than one JSON value (the wire carries rows cheaply).
     pub(crate) const SUMMARY_AS_ROWS: bool = true;
+    /// Locks the rows a worker claims; rows another transaction is claiming are left to it.
+    pub(crate) const SKIP_LOCKED: &str = "FOR UPDATE SKIP LOCKED";
 
     /// Orders text by its bytes, alike on both engines (not by the database's locale).
     pub(crate) const BYTE_ORDER: &str = "COLLATE \"C\"";
@@ -75,6 +77,8 @@ mod history_sql;
 #[allow(clippy::duplicate_mod)]
 #[path = "engine_partners.rs"]
 mod partners_sql;
+#[path = "engine_webhooks.rs"]
+mod webhooks_sql;
 
 /// Connects to and migrates the PostgreSQL database at `url`.
 pub(crate) async fn connect(url: &str) -> Result<Database> {

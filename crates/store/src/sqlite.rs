@@ -38,6 +38,8 @@ mod dialect {
 
     /// Whether a page beside another row comes as rows rather than one JSON value (each row would cost a thread switch).
     pub(crate) const SUMMARY_AS_ROWS: bool = false;
+    /// Locks the rows a worker claims; nothing here: one process, and SQLite writes one at a time.
+    pub(crate) const SKIP_LOCKED: &str = "";
 
     /// Orders text by its bytes, alike on both engines (not by the database's locale).
     pub(crate) const BYTE_ORDER: &str = "COLLATE BINARY";
@@ -74,6 +76,8 @@ mod history_sql;
 #[allow(clippy::duplicate_mod)]
 #[path = "engine_partners.rs"]
 mod partners_sql;
+#[path = "engine_webhooks.rs"]
+mod webhooks_sql;
 
 /// Opens (creating if missing) and migrates the SQLite database at `url`.
 pub(crate) async fn connect(url: &str) -> Result<Database> {

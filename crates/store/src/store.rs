@@ -25,6 +25,7 @@ pub trait Store:
     + crate::groups::GroupStore
     + crate::audit::AuditStore
     + crate::history::ReportStore
+    + crate::webhooks::WebhookStore
     + Send
     + Sync
     + 'static

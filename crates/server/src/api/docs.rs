@@ -8,7 +8,9 @@ use serde_json::{json, Value};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{chargers, history, installations, messaging, partner, report, tokens, zaptec};
+use super::{
+    chargers, history, installations, messaging, partner, report, tokens, webhooks, zaptec,
+};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -42,9 +44,10 @@ impl Modify for Bearer {
         report::report_get, report::report_post, messaging::installation_details, messaging::group_details,
         partner::groups, partner::installations, partner::give_up, partner::return_urls,
         partner::add_return_url, partner::remove_return_url, partner::push_request, partner::request_status,
+        webhooks::list, webhooks::create, webhooks::remove, webhooks::rotate,
     ),
     modifiers(&Bearer),
-    tags((name = "tokens", description = "OAuth 2 tokens"), (name = "zaptec", description = "The Zaptec-compatible surface"), (name = "partner", description = "Partner endpoints beyond Zaptec's: groups, shared installations, return URLs, pushed access requests"))
+    tags((name = "tokens", description = "OAuth 2 tokens"), (name = "zaptec", description = "The Zaptec-compatible surface"), (name = "partner", description = "Partner endpoints beyond Zaptec's: groups, shared installations, return URLs, pushed access requests, webhooks"))
 )]
 pub struct ApiDoc;
 

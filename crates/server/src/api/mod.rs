@@ -16,6 +16,7 @@ mod partner;
 mod report;
 mod service;
 mod tokens;
+mod webhooks;
 mod zaptec;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -47,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .merge(messaging::router())
         .merge(partner::router())
         .merge(zaptec::router())
+        .merge(webhooks::router())
         .merge(docs::router())
         .fallback(api_not_found);
     Router::new().merge(tokens::router()).nest("/api", api)

@@ -90,6 +90,13 @@ fn boot_info(boot: BootNotificationRequest) -> BootInfo {
 }
 
 impl Charging {
+    /// Enqueues `charger.online` / `charger.offline` webhooks for the charger's installation.
+    async fn note_presence(&self, charger: &ChargerRef, online: bool) {
+        if let Err(error) = self.store.charger_presence(charger.id, online).await {
+            tracing::warn!(charger = %charger.identity, %error, "could not enqueue the presence webhook");
+        }
+    }
+
     /// Whether an idTag may charge here, and whose it is.
     async fn check_tag(
         &self,
@@ -405,6 +412,7 @@ impl CentralSystem for Charging {
             tracing::warn!(charger = %charger.identity, %error, "could not note the connection");
         }
         self.routes.connected(charger).await;
+        self.note_presence(charger, true).await;
         self.learn_capabilities(charger);
         self.events.publish(Event::ChargerOnline {
             installation: charger.installation,
@@ -423,6 +431,7 @@ impl CentralSystem for Charging {
             // It connected to another process of the service, which closed this connection.
             return;
         }
+        self.note_presence(charger, false).await;
         self.events.publish(Event::ChargerOffline {
             installation: charger.installation,
             charger: charger.id,

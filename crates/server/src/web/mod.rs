@@ -14,6 +14,7 @@ mod ocpp;
 mod permissions;
 mod service_accounts;
 mod session;
+mod webhooks;
 mod words;
 
 use axum::extract::State;
@@ -62,6 +63,7 @@ pub fn router(state: AppState, secure: SecureCookies) -> Router {
         .merge(installations::router())
         .merge(groups::router())
         .merge(service_accounts::router())
+        .merge(webhooks::router())
         .merge(permissions::router())
         .merge(ocpp::router())
         .merge(chargers::router())

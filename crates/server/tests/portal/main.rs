@@ -32,3 +32,4 @@ mod reliability;
 mod resources;
 mod review;
 mod throttles;
+mod webhooks;
