@@ -20,8 +20,8 @@ use voltgate_domain::group::name_skeleton;
 use voltgate_domain::installation::keeps_an_owner;
 use voltgate_domain::throttle::{Count, ThrottlePolicy};
 use voltgate_domain::{
-    Authorized, Email, GroupAccess, GroupId, GroupRole, InstallationAccess, InstallationId,
-    InstallationSettings, LookupKey, Principal, RegisteredReturnUrl, Role, UserId, Zone,
+    Authorized, Email, GrantTerms, GroupAccess, GroupId, GroupRole, InstallationAccess, InstallationId,
+    InstallationSettings, LookupKey, Principal, RegisteredReturnUrl, Role, UserId, ViaGroup, Zone,
 };
 
 use crate::error::{Result, StoreError};
@@ -299,21 +299,24 @@ impl EngineStore {
         })
     }
 
-    /// For each installation, the groups `user` belongs to that hold a grant on it.
-    async fn granting_groups(&self, user: UserId) -> Result<HashMap<Uuid, Vec<GroupId>>> {
-        let rows: Vec<(Uuid, Uuid)> = sqlx::query_as(
-            "SELECT g.installation_id, g.group_id FROM installation_grants g \
-             JOIN group_members m ON m.group_id = g.group_id WHERE m.user_id = $1 ORDER BY g.group_id",
-        )
+    /// For each installation, the groups `user` belongs to that hold a grant on it that has not ended,
+    /// with the grant's rights.
+    async fn granting_groups(&self, user: UserId) -> Result<HashMap<Uuid, Vec<ViaGroup>>> {
+        let rows: Vec<(Uuid, Uuid, i64)> = sqlx::query_as(&format!(
+            "SELECT g.installation_id, g.group_id, CAST(g.rights AS BIGINT) FROM installation_grants g \
+             JOIN group_members m ON m.group_id = g.group_id WHERE m.user_id = $1 AND {} ORDER BY g.group_id",
+            grant_in_force("$2")
+        ))
         .bind(user.as_uuid())
+        .bind(Utc::now().timestamp_millis())
         .fetch_all(&self.pool)
         .await?;
-        let mut granting: HashMap<Uuid, Vec<GroupId>> = HashMap::new();
-        for (installation, group) in rows {
-            granting
-                .entry(installation)
-                .or_default()
-                .push(GroupId::from_uuid(group));
+        let mut granting: HashMap<Uuid, Vec<ViaGroup>> = HashMap::new();
+        for (installation, group, rights) in rows {
+            granting.entry(installation).or_default().push(ViaGroup {
+                group: GroupId::from_uuid(group),
+                rights: grant_rights(rights)?,
+            });
         }
         Ok(granting)
     }
@@ -695,11 +698,14 @@ impl InstallationStore for EngineStore {
             "SELECT {INSTALLATION_COLUMNS}, r.role FROM installations i \
              LEFT JOIN installation_roles r ON r.installation_id = i.id AND r.user_id = $1 \
              WHERE $2 OR r.user_id IS NOT NULL OR i.id IN (SELECT g.installation_id FROM installation_grants g \
-             JOIN group_members m ON m.group_id = g.group_id WHERE m.user_id = $1) ORDER BY i.name, i.id"
+             JOIN group_members m ON m.group_id = g.group_id WHERE m.user_id = $1 AND {}) \
+             ORDER BY i.name, i.id",
+            grant_in_force("$3")
         );
         let rows = sqlx::query_as::<_, InstallationWithRoleRow>(&sql)
             .bind(user.map(|u| u.as_uuid()))
             .bind(*principal == Principal::Operator)
+            .bind(Utc::now().timestamp_millis())
             .fetch_all(&self.pool)
             .await?;
         let mut granting = match user {
@@ -1229,25 +1235,36 @@ impl GroupStore for EngineStore {
         &self,
         on: &Authorized<ManagePermissions>,
         group: GroupId,
+        terms: &GrantTerms,
         request: &RequestContext,
     ) -> Result<bool> {
         let (installation, actor) = (on.id(), on.principal());
+        let now = Utc::now();
         let mut tx = self.pool.begin().await?;
         lock_installation(&mut tx, installation).await?;
+        // A grant in force stays as it is; one that has ended is replaced by the new one.
         let inserted = sqlx::query(
-            "INSERT INTO installation_grants (installation_id, group_id, granted_by, granted_at) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (installation_id, group_id) DO NOTHING",
+            "INSERT INTO installation_grants (installation_id, group_id, granted_by, granted_at, rights, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (installation_id, group_id) DO UPDATE SET \
+             granted_by = excluded.granted_by, granted_at = excluded.granted_at, rights = excluded.rights, \
+             expires_at = excluded.expires_at \
+             WHERE installation_grants.expires_at IS NOT NULL AND installation_grants.expires_at <= $7",
         )
         .bind(installation.as_uuid())
         .bind(group.as_uuid())
         .bind(actor.user().map(|id| id.as_uuid()))
-        .bind(Utc::now())
+        .bind(now)
+        .bind(terms.rights.bits())
+        .bind(terms.ends.map(|end| end.timestamp_millis()))
+        .bind(now.timestamp_millis())
         .execute(&mut *tx)
         .await
         .map_err(StoreError::on_foreign_key)?;
         let new = inserted.rows_affected() == 1;
         if new {
-            let detail = decision_detail(&mut tx, group, request).await?;
+            let mut detail = decision_detail(&mut tx, group, request).await?;
+            detail["rights"] = json!(terms.rights.to_string());
+            detail["until"] = json!(terms.ends);
             let subject = Subject {
                 installation: Some(installation),
                 group: Some(group),
@@ -1256,6 +1273,51 @@ impl GroupStore for EngineStore {
         }
         tx.commit().await?;
         Ok(new)
+    }
+
+    async fn change_grant(
+        &self,
+        on: &Authorized<ManagePermissions>,
+        group: GroupId,
+        terms: &GrantTerms,
+    ) -> Result<()> {
+        let (installation, actor) = (on.id(), on.principal());
+        let mut tx = self.pool.begin().await?;
+        lock_installation(&mut tx, installation).await?;
+        let before: Option<(i64, Option<i64>)> = sqlx::query_as(
+            "SELECT CAST(rights AS BIGINT), expires_at FROM installation_grants \
+             WHERE installation_id = $1 AND group_id = $2",
+        )
+        .bind(installation.as_uuid())
+        .bind(group.as_uuid())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (rights, ends) = before.ok_or(StoreError::NotFound)?;
+        let before = GrantTerms {
+            rights: grant_rights(rights)?,
+            ends: grant_end(ends)?,
+        };
+        sqlx::query(
+            "UPDATE installation_grants SET rights = $3, expires_at = $4 \
+             WHERE installation_id = $1 AND group_id = $2",
+        )
+        .bind(installation.as_uuid())
+        .bind(group.as_uuid())
+        .bind(terms.rights.bits())
+        .bind(terms.ends.map(|end| end.timestamp_millis()))
+        .execute(&mut *tx)
+        .await?;
+        let mut detail = decision_detail(&mut tx, group, &RequestContext::default()).await?;
+        detail["before"] = json!({ "rights": before.rights.to_string(), "until": before.ends });
+        detail["rights"] = json!(terms.rights.to_string());
+        detail["until"] = json!(terms.ends);
+        let subject = Subject {
+            installation: Some(installation),
+            group: Some(group),
+        };
+        audit(&mut tx, actor, subject, "access_changed", detail).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn record_denial(
@@ -1309,7 +1371,8 @@ impl GroupStore for EngineStore {
 
     async fn installation_grants(&self, installation: InstallationId) -> Result<Vec<GroupGrant>> {
         let sql = format!(
-            "SELECT {GROUP_COLUMNS}, gr.granted_by, gr.granted_at FROM installation_grants gr \
+            "SELECT {GROUP_COLUMNS}, gr.granted_by, gr.granted_at, CAST(gr.rights AS BIGINT) AS rights, \
+             gr.expires_at FROM installation_grants gr \
              JOIN user_groups g ON g.id = gr.group_id WHERE gr.installation_id = $1 ORDER BY g.name, g.id"
         );
         let rows = sqlx::query_as::<_, GrantRow>(&sql)
@@ -1326,16 +1389,22 @@ impl GroupStore for EngineStore {
                 group: self.group_from_row(row.group).await?,
                 granted_by,
                 granted_at: row.granted_at,
+                terms: GrantTerms {
+                    rights: grant_rights(row.rights)?,
+                    ends: grant_end(row.expires_at)?,
+                },
             });
         }
         Ok(grants)
     }
 
     async fn group_grants(&self, group: GroupId) -> Result<Vec<InstallationId>> {
-        let ids: Vec<Uuid> = sqlx::query_scalar(
-            "SELECT installation_id FROM installation_grants WHERE group_id = $1",
-        )
+        let ids: Vec<Uuid> = sqlx::query_scalar(&format!(
+            "SELECT installation_id FROM installation_grants g WHERE group_id = $1 AND {}",
+            grant_in_force("$2")
+        ))
         .bind(group.as_uuid())
+        .bind(Utc::now().timestamp_millis())
         .fetch_all(&self.pool)
         .await?;
         Ok(ids.into_iter().map(InstallationId::from_uuid).collect())

@@ -8,14 +8,14 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
-use voltgate_domain::{GroupId, InstallationAccess, InstallationId, Principal, UserId};
+use voltgate_domain::{GroupId, InstallationAccess, InstallationId, Principal, UserId, ViaGroup};
 
 use super::{INSTALLATION_COLUMNS, USER_COLUMNS};
 use crate::batch::Flush;
 use crate::chargers::ChargerOverview;
 use crate::error::Result;
 use crate::model::{Installation, User};
-use crate::rows::{parse_role, InstallationRow, UserRow};
+use crate::rows::{grant_in_force, grant_rights, parse_role, InstallationRow, UserRow};
 use crate::tokens::*;
 
 /// A token's use is written down at most this often (milliseconds), so reads stay reads.
@@ -52,6 +52,7 @@ struct HolderOnRow {
     installation: InstallationRow,
     role: Option<String>,
     via_group: Option<Uuid>,
+    via_rights: Option<i64>,
     /// With a page of chargers: how many the installation has (NULL without a relation to it).
     #[sqlx(default)]
     total: Option<i64>,
@@ -76,13 +77,14 @@ fn holder_on_sql(extra: &str) -> String {
         "SELECT u.id AS user_id, u.email AS user_email, u.full_name AS user_full_name, \
          u.language AS user_language, u.created_at AS user_created_at, \
          t.id AS token_id, t.family_id, t.last_used_at, t.client_address, \
-         {INSTALLATION_COLUMNS}, r.role, gm.group_id AS via_group{extra} \
+         {INSTALLATION_COLUMNS}, r.role, gm.group_id AS via_group, CAST(g.rights AS BIGINT) AS via_rights{extra} \
          FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN installations i ON i.id = $3 \
          LEFT JOIN installation_roles r ON r.installation_id = i.id AND r.user_id = t.user_id \
          LEFT JOIN (installation_grants g JOIN group_members gm ON gm.group_id = g.group_id) \
-           ON g.installation_id = i.id AND gm.user_id = t.user_id \
+           ON g.installation_id = i.id AND gm.user_id = t.user_id AND {in_force} \
          WHERE t.token_hash = $1 AND t.kind = 'access' AND t.revoked_at IS NULL AND t.expires_at > $2 \
-         ORDER BY gm.group_id"
+         ORDER BY gm.group_id",
+        in_force = grant_in_force("$2")
     )
 }
 
@@ -137,10 +139,16 @@ impl EngineStore {
             query = query.bind(limit.unwrap_or(i64::MAX)).bind(offset);
         }
         let rows = query.fetch_all(&self.pool).await?;
-        let via_groups: Vec<GroupId> = rows
+        let via_groups = rows
             .iter()
-            .filter_map(|row| row.via_group.map(GroupId::from_uuid))
-            .collect();
+            .filter_map(|row| Some((row.via_group?, row.via_rights?)))
+            .map(|(group, rights)| {
+                Ok(ViaGroup {
+                    group: GroupId::from_uuid(group),
+                    rights: grant_rights(rights)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
         let Some(row) = rows.into_iter().next() else {
             return Ok(self
                 .access_token(hash, client_address, now)

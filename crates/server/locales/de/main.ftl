@@ -383,6 +383,7 @@ outcome-no-answer = Kein Ergebnis: Die Antwort des Ladegeräts war nicht lesbar.
 outcome-nothing-charging = An diesem Anschluss wird gerade nicht geladen.
 outcome-no-session = Dieser Ladevorgang läuft nicht an diesem Ladegerät.
 outcome-not-recorded = Kein Ergebnis: Der Befehl konnte nicht protokolliert werden und wurde deshalb nicht gesendet.
+outcome-not-permitted = Nicht gesendet: Ihr Zugang umfasst diesen Befehl nicht.
 
 ## Konfiguration
 config-title = Konfiguration von { $charger }
@@ -573,3 +574,23 @@ builder-partner = Ihr Name, vor der Anmeldung gezeigt
 builder-return = nur unten registrierte Adressen
 builder-show-existing = auch Installationen zeigen, die schon Zugriff gegeben haben
 builder-make = Link erstellen
+
+# Grant rights and end dates
+review-can-control = jede Ladestation der Installation starten, stoppen, neu starten, pausieren und entriegeln
+review-can-configure = jede Ladestation konfigurieren: Einstellungen, OCPP-Konfiguration und Ladegrenzen
+review-until = Bis (optional)
+review-until-hint = Leer lassen für Zugriff, bis Sie ihn widerrufen. Der Zugriff endet nach diesem Tag.
+param-rights = er muss eine durch Kommas getrennte Liste aus settings, control und configure sein.
+err-grant-rights = Unbekanntes Recht: Wählen Sie aus settings, control und configure.
+err-grant-until = Geben Sie das Enddatum als Datum an, etwa 2026-12-31.
+err-grant-until-past = Das Enddatum muss heute oder später sein.
+grant-rights = Rechte
+grant-right-view = sehen
+grant-right-settings = Einstellungen
+grant-right-control = Ladestationen steuern
+grant-right-configure = Ladestationen konfigurieren
+grant-until = Bis
+grant-no-end = bis zum Widerruf
+grant-expired = abgelaufen
+grant-change = Rechte oder Enddatum ändern
+grant-changed = Der Zugriff von { $group } lautet jetzt: { $rights }.

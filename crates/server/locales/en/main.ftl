@@ -383,6 +383,7 @@ outcome-no-answer = No result: the charger's answer could not be read.
 outcome-nothing-charging = Nothing is charging on this connector.
 outcome-no-session = That charging session is not running on this charger.
 outcome-not-recorded = No result: the command could not be recorded, so it was not sent.
+outcome-not-permitted = Not sent: your access does not cover this command.
 
 ## Configuration
 config-title = Configuration of { $charger }
@@ -573,3 +574,23 @@ builder-partner = your name, shown before login
 builder-return = only addresses registered below
 builder-show-existing = also list installations that already gave access
 builder-make = Make the link
+
+# Grant rights and end dates
+review-can-control = start, stop, restart, pause and unlock every charger of the installation
+review-can-configure = configure every charger: its settings, OCPP configuration and charging limits
+review-until = Until (optional)
+review-until-hint = Leave empty for access until you revoke it. The access ends after this day.
+param-rights = use a comma-separated list of settings, control and configure.
+err-grant-rights = Unknown right: choose from settings, control and configure.
+err-grant-until = Give the end date as a date, such as 2026-12-31.
+err-grant-until-past = The end date must be today or later.
+grant-rights = Rights
+grant-right-view = see
+grant-right-settings = settings
+grant-right-control = control chargers
+grant-right-configure = configure chargers
+grant-until = Until
+grant-no-end = until revoked
+grant-expired = expired
+grant-change = Change rights or end date
+grant-changed = The access of { $group } now reads: { $rights }.

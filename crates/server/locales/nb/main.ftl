@@ -383,6 +383,7 @@ outcome-no-answer = Intet resultat: laderens svar kunne ikke leses.
 outcome-nothing-charging = Ingenting lader på dette uttaket.
 outcome-no-session = Den ladeøkten pågår ikke på denne laderen.
 outcome-not-recorded = Intet resultat: kommandoen kunne ikke loggføres, så den ble ikke sendt.
+outcome-not-permitted = Ikke sendt: tilgangen din omfatter ikke denne kommandoen.
 
 ## Oppsett
 config-title = Oppsett av { $charger }
@@ -573,3 +574,23 @@ builder-partner = navnet deres, vist før innlogging
 builder-return = bare adresser som er registrert nedenfor
 builder-show-existing = vis også anlegg som allerede har gitt tilgang
 builder-make = Lag lenken
+
+# Grant rights and end dates
+review-can-control = starte, stoppe, starte på nytt, pause og låse opp alle laderne i installasjonen
+review-can-configure = konfigurere alle laderne: innstillinger, OCPP-konfigurasjon og ladegrenser
+review-until = Til (valgfritt)
+review-until-hint = La stå tomt for tilgang til du trekker den tilbake. Tilgangen slutter etter denne dagen.
+param-rights = den må være en kommaseparert liste av settings, control og configure.
+err-grant-rights = Ukjent rettighet: velg blant settings, control og configure.
+err-grant-until = Oppgi sluttdatoen som en dato, for eksempel 2026-12-31.
+err-grant-until-past = Sluttdatoen må være i dag eller senere.
+grant-rights = Rettigheter
+grant-right-view = se
+grant-right-settings = innstillinger
+grant-right-control = styre ladere
+grant-right-configure = konfigurere ladere
+grant-until = Til
+grant-no-end = til den trekkes tilbake
+grant-expired = utløpt
+grant-change = Endre rettigheter eller sluttdato
+grant-changed = Tilgangen til { $group } er nå: { $rights }.

@@ -15,8 +15,9 @@ use voltgate_domain::access_request::{
     offered, param, picker, Candidate, Choice, NothingToGrant, ParamError, RequestParams,
 };
 use voltgate_domain::authz::{ManagePermissions, ViewInstallation};
+use voltgate_domain::grant::{grant_end, GrantRight, GrantRights, GrantTerms};
 use voltgate_domain::{
-    Action, GroupId, InstallationId, LookupKey, Message, RegisteredReturnUrl, ReturnTarget,
+    Action, Coded, GroupId, InstallationId, LookupKey, Message, RegisteredReturnUrl, ReturnTarget,
 };
 use voltgate_store::{Group, Installation, RequestContext};
 
@@ -39,6 +40,8 @@ struct Link {
     key: LookupKey,
     group: Group,
     params: RequestParams,
+    /// The rights the link asks for (`rights`; all when it says nothing).
+    rights: GrantRights,
     /// The link's `lang`, kept for the receipt.
     lang: Option<Lang>,
 }
@@ -87,12 +90,18 @@ async fn resolve(
             return Ok(Err(LinkError::Param(name, reason)));
         }
     };
+    let rights = match param(&query, "rights").map(GrantRights::parse) {
+        None => GrantRights::ALL,
+        Some(Ok(rights)) => rights,
+        Some(Err(_)) => return Ok(Err(LinkError::Param("rights", "param-rights"))),
+    };
     let lang = param(&query, "lang").and_then(Lang::parse);
     Ok(match app.store.group_by_lookup_key(&key).await? {
         Some(group) => Ok(Link {
             key,
             group,
             params,
+            rights,
             lang,
         }),
         None => Err(unknown()),
@@ -185,6 +194,26 @@ async fn flow_error(
         .into_response())
 }
 
+/// One right's tick box on the review page.
+struct RightBox {
+    /// The form value.
+    name: &'static str,
+    /// What it lets the group do.
+    label: String,
+    checked: bool,
+}
+
+fn right_boxes(tr: Tr, rights: GrantRights) -> Vec<RightBox> {
+    GrantRight::ALL
+        .into_iter()
+        .map(|right| RightBox {
+            name: right.name(),
+            label: tr.t(&format!("review-can-{}", right.name())),
+            checked: rights.has(right),
+        })
+        .collect()
+}
+
 /// One installation in the picker.
 struct PickerRow {
     installation: Installation,
@@ -215,6 +244,10 @@ struct ReviewPage {
     approvals: usize,
     /// When the reviewer has no installation to offer: where to create one and come back.
     create_link: Option<String>,
+    /// The rights to tick, pre-set from the link.
+    rights: Vec<RightBox>,
+    /// Today's date, the earliest end date.
+    today: String,
 }
 
 /// The registered return URL that admits the link's `returnUrl`, if any.
@@ -325,6 +358,8 @@ async fn review(app: &AppState, auth: &AuthUser, link: Link) -> Result<Response,
                 serde_urlencoded::to_string([("next", &auth.visit.here)]).unwrap_or_default()
             )
         }),
+        rights: right_boxes(tr, link.rights),
+        today: chrono::Utc::now().format("%Y-%m-%d").to_string(),
         group: link.group,
     };
     // A Back after a decision must show what is true now, not the page as it was before it.
@@ -392,12 +427,50 @@ async fn show_by_param(
     show_link(app, client, visitor, None, query).await
 }
 
-#[derive(Deserialize, Default)]
+/// The review page's form. The rights come as one `right` field per tick box; `rights_shown` says
+/// the boxes were on the page (without it, the link's rights apply).
+#[derive(Default)]
 struct DecisionForm {
-    #[serde(default)]
     decision: String,
-    #[serde(default)]
     installation_id: String,
+    rights: Option<String>,
+    until: String,
+}
+
+impl DecisionForm {
+    fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        let mut form = Self::default();
+        let mut rights: Vec<String> = Vec::new();
+        let mut shown = false;
+        for (name, value) in pairs {
+            match name.as_str() {
+                "decision" => form.decision = value,
+                "installation_id" => form.installation_id = value,
+                "until" => form.until = value,
+                "right" => rights.push(value),
+                "rights_shown" => shown = true,
+                _ => {}
+            }
+        }
+        if shown || !rights.is_empty() {
+            form.rights = Some(rights.join(","));
+        }
+        form
+    }
+
+    /// The terms the reviewer chose: the ticked rights (the link's when the form has none) and the end
+    /// date in the installation's time zone. A 400 for an unknown right or an end date that is not a
+    /// date or is over.
+    fn terms(&self, link: &Link, installation: &Installation) -> Result<GrantTerms, AppError> {
+        let rights = match &self.rights {
+            Some(raw) => GrantRights::parse(raw)
+                .map_err(|unknown| AppError::BadRequest(unknown.message()))?,
+            None => link.rights,
+        };
+        let ends = grant_end(&self.until, installation.time_zone, chrono::Utc::now())
+            .map_err(|bad| AppError::BadRequest(bad.message()))?;
+        Ok(GrantTerms { rights, ends })
+    }
 }
 
 /// Where the browser goes after a decision: the partner's return URL when a registered one admits it,
@@ -501,9 +574,10 @@ async fn decide_on(
             if !offered(id, installation.installation_type, &link.params) {
                 return Err(AppError::BadRequest(Message::new("nothing-pro-needs-id")));
             }
+            let terms = form.terms(link, &installation)?;
             let new = app
                 .store
-                .grant_access(&manage, link.group.id, &context)
+                .grant_access(&manage, link.group.id, &terms, &context)
                 .await?;
             if new {
                 app.events.publish(Event::AccessGranted {
@@ -541,8 +615,9 @@ async fn decide(
     auth: AuthUser,
     Path(key): Path<String>,
     RawQuery(query): RawQuery,
-    CsrfForm(form): CsrfForm<DecisionForm>,
+    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
+    let form = DecisionForm::from_pairs(form);
     decide_link(app, client, auth, Some(key), query, form).await
 }
 
@@ -551,8 +626,9 @@ async fn decide_by_param(
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     auth: AuthUser,
     RawQuery(query): RawQuery,
-    CsrfForm(form): CsrfForm<DecisionForm>,
+    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
+    let form = DecisionForm::from_pairs(form);
     decide_link(app, client, auth, None, query, form).await
 }
 
