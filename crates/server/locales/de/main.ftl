@@ -430,6 +430,7 @@ audit-role-set = Hat { $email } die Rolle { $role } gegeben
 audit-role-removed = Hat { $email } entfernt (war { $role })
 audit-access-approved = Hat Zugriff für { $group } genehmigt
 audit-access-denied = Hat Zugriff für { $group } abgelehnt
+audit-access-changed = Hat den Zugriff von { $group } geändert auf: { $rights }
 audit-access-revoked = Hat { $group } den Zugriff entzogen
 audit-charger-added = Hat das Ladegerät { $charger } hinzugefügt
 audit-charger-password = Hat ein neues Passwort für { $charger } erstellt

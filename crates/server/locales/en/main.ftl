@@ -430,6 +430,7 @@ audit-role-set = Gave { $email } the role { $role }
 audit-role-removed = Removed { $email } (was { $role })
 audit-access-approved = Approved access for { $group }
 audit-access-denied = Denied access to { $group }
+audit-access-changed = Changed the access of { $group } to: { $rights }
 audit-access-revoked = Revoked the access of { $group }
 audit-charger-added = Added the charger { $charger }
 audit-charger-password = Made a new password for { $charger }

@@ -430,6 +430,7 @@ audit-role-set = Ga { $email } rollen { $role }
 audit-role-removed = Fjernet { $email } (var { $role })
 audit-access-approved = Godkjente tilgang for { $group }
 audit-access-denied = Avslo tilgang for { $group }
+audit-access-changed = Endret tilgangen til { $group } til: { $rights }
 audit-access-revoked = Fjernet tilgangen til { $group }
 audit-charger-added = La til laderen { $charger }
 audit-charger-password = Lagde et nytt passord for { $charger }
