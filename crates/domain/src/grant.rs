@@ -107,7 +107,9 @@ impl GrantRights {
 
     /// The chosen rights, in [`GrantRight::ALL`]'s order.
     pub fn rights(self) -> impl Iterator<Item = GrantRight> {
-        GrantRight::ALL.into_iter().filter(move |right| self.has(*right))
+        GrantRight::ALL
+            .into_iter()
+            .filter(move |right| self.has(*right))
     }
 
     /// Whether a grant with these rights allows `action`: seeing always, the rest as chosen, and
@@ -283,13 +285,23 @@ mod tests {
         assert_eq!(end, Utc.with_ymd_and_hms(2026, 12, 31, 23, 0, 0).unwrap());
         assert_eq!(last_day(end, zone).to_string(), "2026-12-31");
         assert_eq!(grant_end(" ", zone, now), Ok(None));
-        assert!(grant_end("2026-11-26", zone, now).unwrap().is_some(), "today");
-        assert_eq!(
-            grant_end("2026-11-25", zone, now),
-            Err(EndDateError::Past)
+        assert!(
+            grant_end("2026-11-26", zone, now).unwrap().is_some(),
+            "today"
         );
-        for garbage in ["tomorrow", "2026-13-01", "31.12.2026", "2026-12-31\0", "+262143-12-31"] {
-            assert_eq!(grant_end(garbage, zone, now), Err(EndDateError::NotADate), "{garbage}");
+        assert_eq!(grant_end("2026-11-25", zone, now), Err(EndDateError::Past));
+        for garbage in [
+            "tomorrow",
+            "2026-13-01",
+            "31.12.2026",
+            "2026-12-31\0",
+            "+262143-12-31",
+        ] {
+            assert_eq!(
+                grant_end(garbage, zone, now),
+                Err(EndDateError::NotADate),
+                "{garbage}"
+            );
         }
     }
 

@@ -20,8 +20,9 @@ use voltgate_domain::group::name_skeleton;
 use voltgate_domain::installation::keeps_an_owner;
 use voltgate_domain::throttle::{Count, ThrottlePolicy};
 use voltgate_domain::{
-    Authorized, Email, GrantTerms, GroupAccess, GroupId, GroupRole, InstallationAccess, InstallationId,
-    InstallationSettings, LookupKey, Principal, RegisteredReturnUrl, Role, UserId, ViaGroup, Zone,
+    Authorized, Email, GrantTerms, GroupAccess, GroupId, GroupRole, InstallationAccess,
+    InstallationId, InstallationSettings, LookupKey, Principal, RegisteredReturnUrl, Role, UserId,
+    ViaGroup, Zone,
 };
 
 use crate::error::{Result, StoreError};

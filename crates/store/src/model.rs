@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use voltgate_domain::return_url::SupportUrl;
 use voltgate_domain::text::Address;
 use voltgate_domain::{
-    Description, Email, GrantTerms, GroupId, GroupRole, InstallationId, InstallationSettings, InstallationType,
-    LookupKey, Name, RegisteredReturnUrl, Role, UserId, Zone,
+    Description, Email, GrantTerms, GroupId, GroupRole, InstallationId, InstallationSettings,
+    InstallationType, LookupKey, Name, RegisteredReturnUrl, Role, UserId, Zone,
 };
 
 /// A user account (without its password hash).

@@ -127,8 +127,10 @@ pub(crate) fn grant_rights(bits: i64) -> Result<GrantRights, StoreError> {
 
 /// A grant's end as the store keeps it.
 pub(crate) fn grant_end(ms: Option<i64>) -> Result<Option<DateTime<Utc>>, StoreError> {
-    ms.map(|ms| DateTime::from_timestamp_millis(ms).ok_or_else(|| corrupt(format!("grant end {ms}"))))
-        .transpose()
+    ms.map(|ms| {
+        DateTime::from_timestamp_millis(ms).ok_or_else(|| corrupt(format!("grant end {ms}")))
+    })
+    .transpose()
 }
 
 pub(crate) fn parse_group_role(role: &str) -> Result<GroupRole, StoreError> {

@@ -9,8 +9,8 @@ use voltgate_domain::settings::SettingsInput;
 use voltgate_domain::text::{Address, Description};
 use voltgate_domain::throttle::ThrottlePolicy;
 use voltgate_domain::{
-    authorize, Authorized, GrantAccess, ViaGroup, GroupAccess, GroupId, InstallationAccess, InstallationId,
-    Principal,
+    authorize, Authorized, GrantAccess, GroupAccess, GroupId, InstallationAccess, InstallationId,
+    Principal, ViaGroup,
 };
 use voltgate_domain::{
     Email, GroupRole, InstallationSettings, InstallationType, LookupKey, Name, RegisteredReturnUrl,
@@ -1672,14 +1672,20 @@ async fn grants_carry_rights_and_end_and_expired_ones_count_for_nothing(engine: 
         rights: GrantRights::VIEW,
         ends: None,
     };
-    db.store.change_grant(&manage, acme.id, &view).await.unwrap();
+    db.store
+        .change_grant(&manage, acme.id, &view)
+        .await
+        .unwrap();
     let (_, seen) = access(partner.id).await.unwrap();
     assert_eq!(seen.via_groups[0].rights, GrantRights::VIEW);
     let past = GrantTerms {
         rights: GrantRights::ALL,
         ends: Some(chrono::Utc::now() - chrono::Duration::seconds(1)),
     };
-    db.store.change_grant(&manage, acme.id, &past).await.unwrap();
+    db.store
+        .change_grant(&manage, acme.id, &past)
+        .await
+        .unwrap();
     let (_, seen) = access(partner.id).await.unwrap();
     assert!(seen.via_groups.is_empty(), "an expired grant gives nothing");
     assert!(db
@@ -1690,12 +1696,20 @@ async fn grants_carry_rights_and_end_and_expired_ones_count_for_nothing(engine: 
         .is_empty());
     assert!(db.store.group_grants(acme.id).await.unwrap().is_empty());
     let listed = db.store.installation_grants(inst.id).await.unwrap();
-    assert!(listed[0].terms.expired(chrono::Utc::now()), "still listed, as expired");
+    assert!(
+        listed[0].terms.expired(chrono::Utc::now()),
+        "still listed, as expired"
+    );
 
     // Approving again renews an expired grant; changing a grant that is not there is NotFound.
     assert!(db
         .store
-        .grant_access(&manage, acme.id, &GrantTerms::default(), &RequestContext::default())
+        .grant_access(
+            &manage,
+            acme.id,
+            &GrantTerms::default(),
+            &RequestContext::default()
+        )
         .await
         .unwrap());
     let (_, seen) = access(partner.id).await.unwrap();
@@ -1711,5 +1725,8 @@ async fn grants_carry_rights_and_end_and_expired_ones_count_for_nothing(engine: 
         .await
         .unwrap();
     assert_eq!(log.iter().filter(|e| e.kind == "access_changed").count(), 2);
-    assert_eq!(log.iter().filter(|e| e.kind == "access_approved").count(), 2);
+    assert_eq!(
+        log.iter().filter(|e| e.kind == "access_approved").count(),
+        2
+    );
 }

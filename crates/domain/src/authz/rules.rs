@@ -2,9 +2,9 @@
 //! whose role, who may hold an RFID token, which grants a member sees. The store applies the role
 //! rules inside the transaction that writes, on what it read under the installation's lock.
 
-use super::{Action, Facts, InstallationAccess, Principal};
 #[cfg(test)]
 use super::ViaGroup;
+use super::{Action, Facts, InstallationAccess, Principal};
 use crate::ids::GroupId;
 use crate::installation::{keeps_an_owner, LastOwner, Role};
 
@@ -181,7 +181,9 @@ mod tests {
             principal,
             installation: InstallationId::random(),
             role,
-            via_groups: (0..groups).map(|_| ViaGroup::all(GroupId::random())).collect(),
+            via_groups: (0..groups)
+                .map(|_| ViaGroup::all(GroupId::random()))
+                .collect(),
         }
     }
 

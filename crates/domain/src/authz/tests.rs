@@ -8,7 +8,9 @@ fn on_installation(role: Option<Role>, groups: usize) -> (Principal, Installatio
         principal,
         installation: InstallationId::random(),
         role,
-        via_groups: (0..groups).map(|_| ViaGroup::all(GroupId::random())).collect(),
+        via_groups: (0..groups)
+            .map(|_| ViaGroup::all(GroupId::random()))
+            .collect(),
     };
     (principal, access)
 }

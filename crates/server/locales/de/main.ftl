@@ -42,7 +42,6 @@ type-pro = Pro
 review-can = Die Gruppe kann dann
 review-can-see = die Installation und ihren Ladeverlauf sehen
 review-can-settings = die Einstellungen der Installation ändern
-review-can-chargers = jede Ladestation der Installation starten, stoppen, neu starten und konfigurieren
 review-whole = Der Zugriff gilt für die ganze Installation, nicht für einzelne Ladestationen.
 review-cannot = Die Gruppe kann nicht
 review-cannot-manage = verwalten, wer Zugriff hat

@@ -42,7 +42,6 @@ type-pro = Pro
 review-can = They will be able to
 review-can-see = see the installation and its charging history
 review-can-settings = change the installation's settings
-review-can-chargers = start, stop, restart and configure every charger of the installation
 review-whole = The access covers the whole installation, not single chargers.
 review-cannot = They will not be able to
 review-cannot-manage = manage who has access

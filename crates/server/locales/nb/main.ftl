@@ -42,7 +42,6 @@ type-pro = Pro
 review-can = Gruppen vil kunne
 review-can-see = se installasjonen og ladehistorikken
 review-can-settings = endre innstillingene for installasjonen
-review-can-chargers = starte, stoppe, starte på nytt og konfigurere alle laderne i installasjonen
 review-whole = Tilgangen gjelder hele installasjonen, ikke enkeltladere.
 review-cannot = Gruppen vil ikke kunne
 review-cannot-manage = bestemme hvem som har tilgang

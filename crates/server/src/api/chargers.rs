@@ -443,9 +443,10 @@ pub async fn send_command(
     Path((id, command)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let id: ChargerId = path_id(&id)?;
-    let control = ChargerControl::check::<ControlChargers>(app.store.as_ref(), &caller.principal(), id)
-        .await
-        .map_err(super::hidden)?;
+    let control =
+        ChargerControl::check::<ControlChargers>(app.store.as_ref(), &caller.principal(), id)
+            .await
+            .map_err(super::hidden)?;
     let command = command
         .trim()
         .parse::<i64>()

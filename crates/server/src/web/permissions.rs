@@ -6,15 +6,15 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use chrono::Utc;
 use serde::Deserialize;
 use voltgate_domain::audit::AuditKind;
 use voltgate_domain::authz::rules::sees_grant;
 use voltgate_domain::authz::RevokeGrant;
 use voltgate_domain::authz::{ManagePermissions, ViewInstallation, ViewPeople};
-use chrono::Utc;
 use voltgate_domain::grant::{grant_end, last_day, GrantRight, GrantRights, GrantTerms};
-use voltgate_domain::{Coded, UserId};
 use voltgate_domain::{Action, Authorized, GroupId, InstallationId};
+use voltgate_domain::{Coded, UserId};
 use voltgate_store::{
     AuditEvent, AuditFilter, AuditNames, GroupGrant, Installation, InstallationMember, StoreError,
 };
@@ -82,7 +82,11 @@ pub(super) struct RightBox {
 /// The rights in the product's words: "see, settings, control chargers".
 fn rights_words(tr: Tr, rights: GrantRights) -> String {
     std::iter::once(tr.t("grant-right-view"))
-        .chain(rights.rights().map(|right| tr.t(&format!("grant-right-{}", right.name()))))
+        .chain(
+            rights
+                .rights()
+                .map(|right| tr.t(&format!("grant-right-{}", right.name()))),
+        )
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -263,7 +267,10 @@ async fn revoke(
 }
 
 /// The form that narrows or extends a grant: one `right` field per ticked box, and `until`.
-fn terms_of(pairs: &[(String, String)], installation: &Installation) -> Result<GrantTerms, AppError> {
+fn terms_of(
+    pairs: &[(String, String)],
+    installation: &Installation,
+) -> Result<GrantTerms, AppError> {
     let rights: Vec<&str> = pairs
         .iter()
         .filter(|(name, _)| name == "right")

@@ -114,7 +114,12 @@ pub async fn world(app: TestApp) -> World {
         .unwrap();
     let permissions = operator::<ManagePermissions>(&app.db, installation).await;
     store
-        .grant_access(&permissions, group, &Default::default(), &RequestContext::default())
+        .grant_access(
+            &permissions,
+            group,
+            &Default::default(),
+            &RequestContext::default(),
+        )
         .await
         .unwrap();
     World {
