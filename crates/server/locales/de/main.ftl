@@ -578,7 +578,7 @@ builder-make = Link erstellen
 # Grant rights and end dates
 review-can-control = jede Ladestation der Installation starten, stoppen, neu starten, pausieren und entriegeln
 review-can-configure = jede Ladestation konfigurieren: Einstellungen, OCPP-Konfiguration und Ladegrenzen
-review-until = Bis (optional)
+review-until = Bis (kann leer bleiben)
 review-until-hint = Leer lassen für Zugriff, bis Sie ihn widerrufen. Der Zugriff endet nach diesem Tag.
 param-rights = er muss eine durch Kommas getrennte Liste aus settings, control und configure sein.
 err-grant-rights = Unbekanntes Recht: Wählen Sie aus settings, control und configure.

@@ -576,7 +576,7 @@ builder-show-existing = vis også anlegg som allerede har gitt tilgang
 builder-make = Lag lenken
 
 # Grant rights and end dates
-review-can-control = starte, stoppe, starte på nytt, pause og låse opp alle laderne i installasjonen
+review-can-control = starte, stoppe, starte på nytt, stanse midlertidig og låse opp alle laderne i installasjonen
 review-can-configure = konfigurere alle laderne: innstillinger, OCPP-konfigurasjon og ladegrenser
 review-until = Til (valgfritt)
 review-until-hint = La stå tomt for tilgang til du trekker den tilbake. Tilgangen slutter etter denne dagen.
