@@ -194,16 +194,17 @@ async fn flow_error(
         .into_response())
 }
 
-/// One right's tick box on the review page.
-struct RightBox {
+/// One right's tick box, on the review page and the Permissions tab.
+pub(super) struct RightBox {
     /// The form value.
-    name: &'static str,
+    pub name: &'static str,
     /// What it lets the group do.
-    label: String,
-    checked: bool,
+    pub label: String,
+    pub checked: bool,
 }
 
-fn right_boxes(tr: Tr, rights: GrantRights) -> Vec<RightBox> {
+/// The tick boxes for the rights that can be chosen, ticked as `rights` says.
+pub(super) fn right_boxes(tr: Tr, rights: GrantRights) -> Vec<RightBox> {
     GrantRight::ALL
         .into_iter()
         .map(|right| RightBox {

@@ -12,13 +12,14 @@ use voltgate_domain::audit::AuditKind;
 use voltgate_domain::authz::rules::sees_grant;
 use voltgate_domain::authz::RevokeGrant;
 use voltgate_domain::authz::{ManagePermissions, ViewInstallation, ViewPeople};
-use voltgate_domain::grant::{grant_end, last_day, GrantRight, GrantRights, GrantTerms};
+use voltgate_domain::grant::{grant_end, last_day, GrantRights, GrantTerms};
 use voltgate_domain::{Action, Authorized, GroupId, InstallationId};
 use voltgate_domain::{Coded, UserId};
 use voltgate_store::{
     AuditEvent, AuditFilter, AuditNames, GroupGrant, Installation, InstallationMember, StoreError,
 };
 
+use super::access::{right_boxes, RightBox};
 use super::layout::Layout;
 use super::session::{AuthUser, CsrfForm, NoFields, PathId};
 use crate::error::AppError;
@@ -72,13 +73,6 @@ struct GrantRow {
     until_value: String,
 }
 
-/// One right's tick box.
-pub(super) struct RightBox {
-    pub name: &'static str,
-    pub label: String,
-    pub checked: bool,
-}
-
 /// The rights in the product's words: "see, settings, control chargers".
 fn rights_words(tr: Tr, rights: GrantRights) -> String {
     std::iter::once(tr.t("grant-right-view"))
@@ -98,14 +92,7 @@ fn grant_row(tr: Tr, installation: &Installation, grant: GroupGrant) -> GrantRow
         rights: rights_words(tr, grant.terms.rights),
         until: last.clone().unwrap_or_else(|| tr.t("grant-no-end")),
         expired: grant.terms.expired(Utc::now()),
-        boxes: GrantRight::ALL
-            .into_iter()
-            .map(|right| RightBox {
-                name: right.name(),
-                label: tr.t(&format!("review-can-{}", right.name())),
-                checked: grant.terms.rights.has(right),
-            })
-            .collect(),
+        boxes: right_boxes(tr, grant.terms.rights),
         until_value: last.unwrap_or_default(),
         grant,
     }
