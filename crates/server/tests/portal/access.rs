@@ -345,10 +345,11 @@ async fn parameters_shape_the_review(engine: Engine) {
         "Go/Home by default"
     );
     assert!(
-        !html
-            .split("type=\"radio\"")
-            .skip(1)
-            .any(|radio| radio.split('>').next().unwrap_or_default().contains(" checked")),
+        !html.split("type=\"radio\"").skip(1).any(|radio| radio
+            .split('>')
+            .next()
+            .unwrap_or_default()
+            .contains(" checked")),
         "nothing pre-selected without installationId"
     );
 

@@ -125,7 +125,10 @@ async fn an_owner_approves_through_the_link_in_a_real_browser(engine: Engine) {
         voltgate_domain::GrantRights::VIEW.with(voltgate_domain::GrantRight::Control),
         "the rights ticked in the browser"
     );
-    let end = grants[0].terms.ends.expect("the end date chosen in the browser");
+    let end = grants[0]
+        .terms
+        .ends
+        .expect("the end date chosen in the browser");
     let days = (end - chrono::Utc::now()).num_days();
     assert!((19..=21).contains(&days), "ends in {days} days");
 }
