@@ -28,7 +28,7 @@ test('an owner approves a partner through the link and lands back at the partner
   try {
     const page = await browser.newPage();
     const link = `${BASE}/access/request/${KEY}?partnerName=${encodeURIComponent('Acme Energy')}`
-      + `&returnUrl=${encodeURIComponent(RETURN_URL)}`;
+      + `&returnUrl=${encodeURIComponent(RETURN_URL)}&rights=control,configure`;
     await page.goto(link);
     assert.match(page.url(), /\/login\?next=/);
     await page.getByText('Acme Energy asks for access to your installation').waitFor();
@@ -39,7 +39,17 @@ test('an owner approves a partner through the link and lands back at the partner
     assert.ok(page.url().includes('partnerName=Acme+Energy') || page.url().includes('partnerName=Acme%20Energy'),
       `parameters survive the login: ${page.url()}`);
     await page.getByRole('heading', { name: /Acme Charging asks for access/ }).waitFor();
-    await page.getByText('start, stop, restart and configure every charger of the installation').waitFor();
+    // The rights the link asks for are ticked, seeing is always given; the owner narrows and sets an end.
+    const control = page.getByLabel('start, stop, restart, pause and unlock every charger of the installation');
+    const configure = page.getByLabel('configure every charger: its settings, OCPP configuration and charging limits');
+    const settings = page.getByLabel("change the installation's settings");
+    assert.equal(await control.isChecked(), true, 'asked for by the link');
+    assert.equal(await configure.isChecked(), true, 'asked for by the link');
+    assert.equal(await settings.isChecked(), false, 'not asked for');
+    assert.equal(await page.getByLabel('see the installation and its charging history').isDisabled(), true);
+    await configure.uncheck();
+    const until = new Date(Date.now() + 20 * 86400000).toISOString().slice(0, 10);
+    await page.getByLabel('Until (optional)').fill(until);
     await page.getByLabel(new RegExp(INSTALLATION)).check();
     await page.getByRole('button', { name: 'Approve' }).click();
     await page.waitForURL((url) => url.href.startsWith(RETURN_URL));

@@ -43,7 +43,12 @@ impl AuditKind {
         match self {
             Self::Settings => &["installation_created", "settings_changed"],
             Self::People => &["role_set", "role_removed"],
-            Self::Access => &["access_approved", "access_denied", "access_revoked"],
+            Self::Access => &[
+                "access_approved",
+                "access_denied",
+                "access_revoked",
+                "access_changed",
+            ],
             Self::Chargers => &["charger_added", "charger_password_changed"],
             Self::Commands => &["charger_command"],
         }

@@ -12,6 +12,7 @@ pub mod charger_config;
 pub mod chart;
 pub mod clock;
 pub mod email;
+pub mod grant;
 pub mod group;
 pub mod id_tag;
 pub mod ids;
@@ -31,11 +32,12 @@ pub mod webhook;
 pub mod zaptec;
 
 pub use authz::{
-    authorize, check, Action, Authorized, Denial, GrantAccess, GroupAccess, InstallationAccess,
-    Principal,
+    authorize, check, Action, Authorized, ChargerRight, Denial, GrantAccess, GroupAccess,
+    InstallationAccess, Principal, ViaGroup,
 };
 pub use charger::ChargePointIdentity;
 pub use email::Email;
+pub use grant::{GrantRight, GrantRights, GrantTerms};
 pub use group::GroupRole;
 pub use id_tag::IdTag;
 pub use ids::{AccessRequestId, ChargerId, GroupId, InstallationId, ServiceAccountId, UserId};

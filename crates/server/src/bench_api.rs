@@ -10,6 +10,7 @@ use anyhow::{bail, Context};
 use clap::Args;
 use voltgate_domain::authz::{ManageGroup, ManagePermissions, ManageUsers};
 use voltgate_domain::text::{Address, Description, Name};
+use voltgate_domain::GrantTerms;
 use voltgate_domain::{
     authorize, ChargePointIdentity, Email, GroupRole, InstallationId, InstallationType, LookupKey,
     Password, Principal,
@@ -109,7 +110,12 @@ async fn prepare(url: &str, chargers: usize) -> anyhow::Result<InstallationId> {
         authz::installation::<ManagePermissions>(db.store.as_ref(), &operator, installation.id)
             .await?;
     db.store
-        .grant_access(&permissions, group.id, &RequestContext::default())
+        .grant_access(
+            &permissions,
+            group.id,
+            &GrantTerms::default(),
+            &RequestContext::default(),
+        )
         .await?;
     Ok(installation.id)
 }

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use voltgate_domain::authz::{ControlChargers, ManageUsers};
+use voltgate_domain::authz::{ChargerRight, ConfigureChargers, ControlChargers, ManageUsers};
 use voltgate_domain::text::Name;
 use voltgate_domain::{Authorized, ChargePointIdentity, ChargerId, InstallationId, UserId};
 
@@ -362,7 +362,7 @@ pub trait ChargerStore: Send + Sync {
     /// charger of another installation.
     async fn set_charger_settings(
         &self,
-        on: &Authorized<ControlChargers>,
+        on: &Authorized<ConfigureChargers>,
         id: ChargerId,
         settings: &ChargerSettings,
     ) -> Result<()>;
@@ -514,7 +514,7 @@ pub trait ChargerStore: Send + Sync {
     /// elsewhere. Text is cleaned of what the databases cannot hold (NUL) first.
     async fn begin_charger_command(
         &self,
-        on: &Authorized<ControlChargers>,
+        on: &ChargerRight,
         charger: &Charger,
         command: &CommandAudit,
     ) -> Result<i64>;

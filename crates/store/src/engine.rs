@@ -21,9 +21,9 @@ use voltgate_domain::installation::keeps_an_owner;
 use voltgate_domain::throttle::{Count, ThrottlePolicy};
 use voltgate_domain::webhook::WebhookEvent;
 use voltgate_domain::{
-    Authorized, Email, GroupAccess, GroupId, GroupRole, InstallationAccess, InstallationId,
-    InstallationSettings, LookupKey, Principal, RegisteredReturnUrl, Role, ServiceAccountId,
-    UserId, Zone,
+    Authorized, Email, GrantTerms, GroupAccess, GroupId, GroupRole, InstallationAccess,
+    InstallationId, InstallationSettings, LookupKey, Principal, RegisteredReturnUrl, Role,
+    ServiceAccountId, UserId, ViaGroup, Zone,
 };
 
 use crate::error::{Result, StoreError};
@@ -247,34 +247,43 @@ pub(super) async fn grant_in(
     tx: &mut Tx<'_>,
     on: &Authorized<ManagePermissions>,
     group: GroupId,
+    terms: &GrantTerms,
     request: &RequestContext,
 ) -> Result<bool> {
     let (installation, actor) = (on.id(), on.principal());
+    let now = Utc::now();
     lock_installation(tx, installation).await?;
+    // A grant in force stays as it is; one that has ended is replaced by the new one.
     let inserted = sqlx::query(
-        "INSERT INTO installation_grants (installation_id, group_id, granted_by, granted_at) \
-         VALUES ($1, $2, $3, $4) ON CONFLICT (installation_id, group_id) DO NOTHING",
+        "INSERT INTO installation_grants (installation_id, group_id, granted_by, granted_at, rights, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (installation_id, group_id) DO UPDATE SET \
+         granted_by = excluded.granted_by, granted_at = excluded.granted_at, rights = excluded.rights, \
+         expires_at = excluded.expires_at \
+         WHERE installation_grants.expires_at IS NOT NULL AND installation_grants.expires_at <= $7",
     )
     .bind(installation.as_uuid())
     .bind(group.as_uuid())
     .bind(actor.user().map(|id| id.as_uuid()))
-    .bind(Utc::now())
+    .bind(now)
+    .bind(terms.rights.bits())
+    .bind(terms.ends.map(|end| end.timestamp_millis()))
+    .bind(now.timestamp_millis())
     .execute(&mut **tx)
     .await
     .map_err(StoreError::on_foreign_key)?;
     let new = inserted.rows_affected() == 1;
     if new {
-        let detail = decision_detail(tx, group, request).await?;
+        let mut detail = decision_detail(tx, group, request).await?;
+        detail["rights"] = json!(terms.rights.to_string());
+        detail["until"] = json!(terms.ends);
         let subject = Subject {
             installation: Some(installation),
             group: Some(group),
         };
         audit(tx, actor, subject, "access_approved", detail).await?;
-        let notice = WebhookNotice::new(
-            WebhookEvent::AccessGranted,
-            installation,
-            json!({ "groupId": group }),
-        );
+        let data =
+            json!({ "groupId": group, "rights": terms.rights.to_string(), "until": terms.ends });
+        let notice = WebhookNotice::new(WebhookEvent::AccessGranted, installation, data);
         super::webhooks_sql::enqueue(tx, &notice.for_group(group)).await?;
     }
     Ok(new)
@@ -359,33 +368,46 @@ impl EngineStore {
         })
     }
 
-    /// `[group]` when the group holds a grant on the installation, else nothing.
-    async fn group_grant_on(&self, group: GroupId, id: InstallationId) -> Result<Vec<GroupId>> {
-        let granted: Option<Uuid> = sqlx::query_scalar(
-            "SELECT group_id FROM installation_grants WHERE group_id = $1 AND installation_id = $2",
-        )
-        .bind(group.as_uuid())
-        .bind(id.as_uuid())
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(granted.map(GroupId::from_uuid).into_iter().collect())
+    /// The group's grant on the installation with its rights, if it holds one that has not ended.
+    async fn group_grant_on(&self, group: GroupId, id: InstallationId) -> Result<Vec<ViaGroup>> {
+        Ok(self
+            .grants_where("g.group_id = $1", group.as_uuid(), Some(id))
+            .await?
+            .remove(&id.as_uuid())
+            .unwrap_or_default())
     }
 
-    /// For each installation, the groups `user` belongs to that hold a grant on it.
-    async fn granting_groups(&self, user: UserId) -> Result<HashMap<Uuid, Vec<GroupId>>> {
-        let rows: Vec<(Uuid, Uuid)> = sqlx::query_as(
-            "SELECT g.installation_id, g.group_id FROM installation_grants g \
-             JOIN group_members m ON m.group_id = g.group_id WHERE m.user_id = $1 ORDER BY g.group_id",
-        )
-        .bind(user.as_uuid())
+    /// For each installation, the groups `user` belongs to that hold a grant on it that has not ended,
+    /// with the grant's rights.
+    async fn granting_groups(&self, user: UserId) -> Result<HashMap<Uuid, Vec<ViaGroup>>> {
+        let member = "g.group_id IN (SELECT m.group_id FROM group_members m WHERE m.user_id = $1)";
+        self.grants_where(member, user.as_uuid(), None).await
+    }
+
+    /// For each installation (or only `installation`), the grants in force that meet `condition` (on
+    /// `$1`, bound to `subject`), with their rights.
+    async fn grants_where(
+        &self,
+        condition: &str,
+        subject: Uuid,
+        installation: Option<InstallationId>,
+    ) -> Result<HashMap<Uuid, Vec<ViaGroup>>> {
+        let rows: Vec<(Uuid, Uuid, i64)> = sqlx::query_as(&format!(
+            "SELECT g.installation_id, g.group_id, CAST(g.rights AS BIGINT) FROM installation_grants g \
+             WHERE {condition} AND ($3 IS NULL OR g.installation_id = $3) AND {} ORDER BY g.group_id",
+            grant_in_force("$2")
+        ))
+        .bind(subject)
+        .bind(Utc::now().timestamp_millis())
+        .bind(installation.map(|id| id.as_uuid()))
         .fetch_all(&self.pool)
         .await?;
-        let mut granting: HashMap<Uuid, Vec<GroupId>> = HashMap::new();
-        for (installation, group) in rows {
-            granting
-                .entry(installation)
-                .or_default()
-                .push(GroupId::from_uuid(group));
+        let mut granting: HashMap<Uuid, Vec<ViaGroup>> = HashMap::new();
+        for (installation, group, rights) in rows {
+            granting.entry(installation).or_default().push(ViaGroup {
+                group: GroupId::from_uuid(group),
+                rights: grant_rights(rights)?,
+            });
         }
         Ok(granting)
     }
@@ -767,31 +789,33 @@ impl InstallationStore for EngineStore {
             "SELECT {INSTALLATION_COLUMNS}, r.role FROM installations i \
              LEFT JOIN installation_roles r ON r.installation_id = i.id AND r.user_id = $1 \
              WHERE $2 OR r.user_id IS NOT NULL OR i.id IN (SELECT g.installation_id FROM installation_grants g \
-             JOIN group_members m ON m.group_id = g.group_id WHERE m.user_id = $1) \
-             OR i.id IN (SELECT g.installation_id FROM installation_grants g WHERE g.group_id = $3) \
-             ORDER BY i.name, i.id"
+             JOIN group_members m ON m.group_id = g.group_id WHERE m.user_id = $1 AND {in_force}) \
+             OR i.id IN (SELECT g.installation_id FROM installation_grants g WHERE g.group_id = $3 AND {in_force}) \
+             ORDER BY i.name, i.id",
+            in_force = grant_in_force("$4")
         );
         let service_group = principal.service_group();
         let rows = sqlx::query_as::<_, InstallationWithRoleRow>(&sql)
             .bind(user.map(|u| u.as_uuid()))
             .bind(*principal == Principal::Operator)
             .bind(service_group.map(|g| g.as_uuid()))
+            .bind(Utc::now().timestamp_millis())
             .fetch_all(&self.pool)
             .await?;
-        let mut granting = match user {
-            Some(user) => self.granting_groups(user).await?,
-            None => HashMap::new(),
+        let mut granting = match (user, service_group) {
+            (Some(user), _) => self.granting_groups(user).await?,
+            (None, Some(group)) => {
+                self.grants_where("g.group_id = $1", group.as_uuid(), None)
+                    .await?
+            }
+            (None, None) => HashMap::new(),
         };
         rows.into_iter()
             .map(|row| {
                 let installation = Installation::try_from(row.installation)?;
-                // A service account's rows all come through its group's grant.
-                let via_groups = match service_group {
-                    Some(group) => vec![group],
-                    None => granting
-                        .remove(&installation.id.as_uuid())
-                        .unwrap_or_default(),
-                };
+                let via_groups = granting
+                    .remove(&installation.id.as_uuid())
+                    .unwrap_or_default();
                 let role = parse_role(row.role)?;
                 let access = InstallationAccess {
                     principal: *principal,
@@ -1309,12 +1333,62 @@ impl GroupStore for EngineStore {
         &self,
         on: &Authorized<ManagePermissions>,
         group: GroupId,
+        terms: &GrantTerms,
         request: &RequestContext,
     ) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
-        let new = grant_in(&mut tx, on, group, request).await?;
+        let new = grant_in(&mut tx, on, group, terms, request).await?;
         tx.commit().await?;
         Ok(new)
+    }
+
+    async fn change_grant(
+        &self,
+        on: &Authorized<ManagePermissions>,
+        group: GroupId,
+        terms: &GrantTerms,
+    ) -> Result<()> {
+        let (installation, actor) = (on.id(), on.principal());
+        let mut tx = self.pool.begin().await?;
+        lock_installation(&mut tx, installation).await?;
+        let before: Option<(i64, Option<i64>)> = sqlx::query_as(
+            "SELECT CAST(rights AS BIGINT), expires_at FROM installation_grants \
+             WHERE installation_id = $1 AND group_id = $2",
+        )
+        .bind(installation.as_uuid())
+        .bind(group.as_uuid())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (rights, ends) = before.ok_or(StoreError::NotFound)?;
+        let before = GrantTerms {
+            rights: grant_rights(rights)?,
+            ends: grant_end(ends)?,
+        };
+        sqlx::query(
+            "UPDATE installation_grants SET rights = $3, expires_at = $4 \
+             WHERE installation_id = $1 AND group_id = $2",
+        )
+        .bind(installation.as_uuid())
+        .bind(group.as_uuid())
+        .bind(terms.rights.bits())
+        .bind(terms.ends.map(|end| end.timestamp_millis()))
+        .execute(&mut *tx)
+        .await?;
+        let mut detail = decision_detail(&mut tx, group, &RequestContext::default()).await?;
+        detail["before"] = json!({ "rights": before.rights.to_string(), "until": before.ends });
+        detail["rights"] = json!(terms.rights.to_string());
+        detail["until"] = json!(terms.ends);
+        let subject = Subject {
+            installation: Some(installation),
+            group: Some(group),
+        };
+        audit(&mut tx, actor, subject, "access_changed", detail).await?;
+        let data =
+            json!({ "groupId": group, "rights": terms.rights.to_string(), "until": terms.ends });
+        let notice = WebhookNotice::new(WebhookEvent::AccessChanged, installation, data);
+        super::webhooks_sql::enqueue(&mut tx, &notice.for_group(group)).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn record_denial(
@@ -1374,7 +1448,8 @@ impl GroupStore for EngineStore {
 
     async fn installation_grants(&self, installation: InstallationId) -> Result<Vec<GroupGrant>> {
         let sql = format!(
-            "SELECT {GROUP_COLUMNS}, gr.granted_by, gr.granted_at FROM installation_grants gr \
+            "SELECT {GROUP_COLUMNS}, gr.granted_by, gr.granted_at, CAST(gr.rights AS BIGINT) AS rights, \
+             gr.expires_at FROM installation_grants gr \
              JOIN user_groups g ON g.id = gr.group_id WHERE gr.installation_id = $1 ORDER BY g.name, g.id"
         );
         let rows = sqlx::query_as::<_, GrantRow>(&sql)
@@ -1391,16 +1466,22 @@ impl GroupStore for EngineStore {
                 group: self.group_from_row(row.group).await?,
                 granted_by,
                 granted_at: row.granted_at,
+                terms: GrantTerms {
+                    rights: grant_rights(row.rights)?,
+                    ends: grant_end(row.expires_at)?,
+                },
             });
         }
         Ok(grants)
     }
 
     async fn group_grants(&self, group: GroupId) -> Result<Vec<InstallationId>> {
-        let ids: Vec<Uuid> = sqlx::query_scalar(
-            "SELECT installation_id FROM installation_grants WHERE group_id = $1",
-        )
+        let ids: Vec<Uuid> = sqlx::query_scalar(&format!(
+            "SELECT installation_id FROM installation_grants g WHERE group_id = $1 AND {}",
+            grant_in_force("$2")
+        ))
         .bind(group.as_uuid())
+        .bind(Utc::now().timestamp_millis())
         .fetch_all(&self.pool)
         .await?;
         Ok(ids.into_iter().map(InstallationId::from_uuid).collect())

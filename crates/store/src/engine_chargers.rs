@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;
-use voltgate_domain::authz::{ControlChargers, ManageUsers};
+use voltgate_domain::authz::{ChargerRight, ConfigureChargers, ControlChargers, ManageUsers};
 use voltgate_domain::id_tag::delivered_wh;
 use voltgate_domain::text::reported;
 use voltgate_domain::{Authorized, ChargerId, InstallationId, UserId};
@@ -396,7 +396,7 @@ impl ChargerStore for EngineStore {
 
     async fn set_charger_settings(
         &self,
-        on: &Authorized<ControlChargers>,
+        on: &Authorized<ConfigureChargers>,
         id: ChargerId,
         settings: &ChargerSettings,
     ) -> Result<()> {
@@ -1070,7 +1070,7 @@ impl ChargerStore for EngineStore {
 
     async fn begin_charger_command(
         &self,
-        on: &Authorized<ControlChargers>,
+        on: &ChargerRight,
         charger: &Charger,
         command: &CommandAudit,
     ) -> Result<i64> {

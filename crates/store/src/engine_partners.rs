@@ -10,7 +10,8 @@ use serde_json::json;
 use uuid::Uuid;
 use voltgate_domain::authz::{ManageGroup, ManagePermissions, RequestAccess, ViewGroupGrants};
 use voltgate_domain::{
-    AccessRequestId, Authorized, GroupId, InstallationId, RegisteredReturnUrl, ServiceAccountId,
+    AccessRequestId, Authorized, GrantTerms, GroupId, InstallationId, RegisteredReturnUrl,
+    ServiceAccountId,
 };
 
 use super::engine::{audit, grant_in, lock_group, Subject, Tx};
@@ -317,11 +318,18 @@ impl PartnerStore for EngineStore {
                 .bind(group)
                 .fetch_one(&self.pool)
                 .await?;
-        let rows: Vec<(Uuid, String, DateTime<Utc>, Option<String>)> = sqlx::query_as(
-            "SELECT i.id, i.name, g.granted_at, u.email FROM installation_grants g \
-             JOIN installations i ON i.id = g.installation_id \
-             LEFT JOIN users u ON u.id = g.granted_by \
-             WHERE g.group_id = $1 ORDER BY i.name, i.id LIMIT $2 OFFSET $3",
+        let rows: Vec<(
+            Uuid,
+            String,
+            DateTime<Utc>,
+            Option<String>,
+            i64,
+            Option<i64>,
+        )> = sqlx::query_as(
+            "SELECT i.id, i.name, g.granted_at, u.email, CAST(g.rights AS BIGINT), g.expires_at \
+                 FROM installation_grants g JOIN installations i ON i.id = g.installation_id \
+                 LEFT JOIN users u ON u.id = g.granted_by \
+                 WHERE g.group_id = $1 ORDER BY i.name, i.id LIMIT $2 OFFSET $3",
         )
         .bind(group)
         .bind(limit)
@@ -330,13 +338,19 @@ impl PartnerStore for EngineStore {
         .await?;
         let shared = rows
             .into_iter()
-            .map(|(id, name, granted_at, granted_by)| SharedInstallation {
-                installation: InstallationId::from_uuid(id),
-                name,
-                granted_at,
-                granted_by,
+            .map(|(id, name, granted_at, granted_by, rights, ends)| {
+                Ok(SharedInstallation {
+                    installation: InstallationId::from_uuid(id),
+                    name,
+                    granted_at,
+                    granted_by,
+                    terms: GrantTerms {
+                        rights: crate::rows::grant_rights(rights)?,
+                        ends: crate::rows::grant_end(ends)?,
+                    },
+                })
             })
-            .collect();
+            .collect::<Result<Vec<_>>>()?;
         Ok((shared, total))
     }
 
@@ -440,6 +454,7 @@ impl PartnerStore for EngineStore {
         &self,
         id: AccessRequestId,
         on: &Authorized<ManagePermissions>,
+        terms: &GrantTerms,
         context: &RequestContext,
         now: DateTime<Utc>,
     ) -> Result<Option<bool>> {
@@ -453,7 +468,7 @@ impl PartnerStore for EngineStore {
         if !claim(&mut tx, id, Some(on.id()), now).await? {
             return Ok(None);
         }
-        let new = grant_in(&mut tx, on, group, context).await?;
+        let new = grant_in(&mut tx, on, group, terms, context).await?;
         tx.commit().await?;
         Ok(Some(new))
     }

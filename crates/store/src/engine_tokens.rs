@@ -9,14 +9,16 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::{FromRow, Row};
 use uuid::Uuid;
-use voltgate_domain::{ChargerId, GroupId, InstallationAccess, InstallationId, Principal, UserId};
+use voltgate_domain::{
+    ChargerId, GroupId, InstallationAccess, InstallationId, Principal, UserId, ViaGroup,
+};
 
 use super::{chargers_sql, INSTALLATION_COLUMNS, USER_COLUMNS};
 use crate::batch::Flush;
 use crate::chargers::ChargerSummary;
 use crate::error::Result;
 use crate::model::{Installation, User};
-use crate::rows::{parse_role, InstallationRow, UserRow};
+use crate::rows::{grant_in_force, grant_rights, parse_role, InstallationRow, UserRow};
 use crate::tokens::*;
 
 /// A token's use is written down at most this often (milliseconds), so reads stay reads.
@@ -117,13 +119,14 @@ fn holder_on_sql(page: Option<&str>) -> String {
         "SELECT u.id AS user_id, u.email AS user_email, u.full_name AS user_full_name, \
          u.language AS user_language, u.created_at AS user_created_at, \
          t.id AS token_id, t.family_id, t.last_used_at, t.client_address, \
-         {INSTALLATION_COLUMNS}, r.role, g.group_id AS via_group{extra} \
+         {INSTALLATION_COLUMNS}, r.role, g.group_id AS via_group, CAST(g.rights AS BIGINT) AS via_rights{extra} \
          FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN installations i ON i.id = $3 \
          LEFT JOIN installation_roles r ON r.installation_id = i.id AND r.user_id = t.user_id \
-         LEFT JOIN installation_grants g ON g.installation_id = i.id \
+         LEFT JOIN installation_grants g ON g.installation_id = i.id AND {in_force} \
            AND g.group_id IN (SELECT gm.group_id FROM group_members gm WHERE gm.user_id = t.user_id){join} \
          WHERE t.token_hash = $1 AND t.kind = 'access' AND t.revoked_at IS NULL AND t.expires_at > $2 \
-         ORDER BY g.group_id{order}"
+         ORDER BY g.group_id{order}",
+        in_force = grant_in_force("$2")
     )
 }
 
@@ -199,9 +202,15 @@ impl EngineStore {
             if group == row.via_group {
                 page_rows.push(other);
             }
-            via_groups.extend(group.map(GroupId::from_uuid));
+            let rights: Option<i64> = other.try_get("via_rights")?;
+            if let (Some(group), Some(rights)) = (group, rights) {
+                via_groups.push(ViaGroup {
+                    group: GroupId::from_uuid(group),
+                    rights: grant_rights(rights)?,
+                });
+            }
         }
-        via_groups.dedup();
+        via_groups.dedup_by_key(|via| via.group);
         self.note_use(
             row.token_id,
             (row.last_used_at, row.client_address.as_deref()),

@@ -5,7 +5,7 @@ use voltgate_domain::authz::{
     LeaveGroup, ManageGroup, ManagePermissions, RevokeGrant, VerifyGroup, ViewGroup,
 };
 use voltgate_domain::{
-    Authorized, GroupAccess, GroupId, GroupRole, InstallationId, LookupKey, Principal,
+    Authorized, GrantTerms, GroupAccess, GroupId, GroupRole, InstallationId, LookupKey, Principal,
     RegisteredReturnUrl, UserId,
 };
 
@@ -67,14 +67,25 @@ pub trait GroupStore: Send + Sync {
         urls: &[RegisteredReturnUrl],
     ) -> Result<()>;
 
-    /// Gives a group access to an installation (audited) and answers whether it is new; approving
-    /// again changes nothing.
+    /// Gives a group access to an installation on `terms` (rights and end, stored with the grant and
+    /// its audit event in one transaction) and answers whether it is new; approving a grant in force
+    /// again changes nothing, approving one that has ended renews it.
     async fn grant_access(
         &self,
         on: &Authorized<ManagePermissions>,
         group: GroupId,
+        terms: &GrantTerms,
         request: &RequestContext,
     ) -> Result<bool>;
+    /// Changes the rights and end of a group's grant (narrowing, widening, extending), audited as
+    /// `access_changed` with the terms before and after, in one transaction; `NotFound` when the group
+    /// has no grant. The one place a grant's terms change: hook events here.
+    async fn change_grant(
+        &self,
+        on: &Authorized<ManagePermissions>,
+        group: GroupId,
+        terms: &GrantTerms,
+    ) -> Result<()>;
     /// Records that `by` denied an access request (for the chosen installation, if they manage it).
     async fn record_denial(
         &self,
@@ -85,8 +96,9 @@ pub trait GroupStore: Send + Sync {
     ) -> Result<()>;
     /// Ends a group's access (audited); `NotFound` when it had none.
     async fn revoke_access(&self, grant: &Authorized<RevokeGrant>) -> Result<()>;
-    /// The groups with access to an installation, by name.
+    /// The groups with access to an installation, by name, with their terms; grants that have ended are
+    /// listed too (the Permissions tab shows them as expired).
     async fn installation_grants(&self, installation: InstallationId) -> Result<Vec<GroupGrant>>;
-    /// The installations a group has access to.
+    /// The installations a group has access to now (grants that have ended are left out).
     async fn group_grants(&self, group: GroupId) -> Result<Vec<InstallationId>>;
 }

@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use voltgate_domain::return_url::SupportUrl;
 use voltgate_domain::text::Address;
 use voltgate_domain::{
-    Description, Email, GroupId, GroupRole, InstallationId, InstallationSettings, InstallationType,
-    LookupKey, Name, RegisteredReturnUrl, Role, UserId, Zone,
+    Description, Email, GrantTerms, GroupId, GroupRole, InstallationId, InstallationSettings,
+    InstallationType, LookupKey, Name, RegisteredReturnUrl, Role, UserId, Zone,
 };
 
 /// A user account (without its password hash).
@@ -154,4 +154,6 @@ pub struct GroupGrant {
     /// Who approved it, while that account exists.
     pub granted_by: Option<User>,
     pub granted_at: DateTime<Utc>,
+    /// What the grant gives and until when.
+    pub terms: GrantTerms,
 }

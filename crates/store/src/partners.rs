@@ -6,7 +6,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use voltgate_domain::authz::{ManageGroup, ManagePermissions, RequestAccess, ViewGroupGrants};
 use voltgate_domain::{
-    AccessRequestId, Authorized, GroupId, InstallationId, RegisteredReturnUrl, ServiceAccountId,
+    AccessRequestId, Authorized, GrantTerms, GroupId, InstallationId, RegisteredReturnUrl,
+    ServiceAccountId,
 };
 
 use crate::error::Result;
@@ -41,6 +42,8 @@ pub struct SharedInstallation {
     pub granted_at: DateTime<Utc>,
     /// The e-mail of who approved it, while that account exists.
     pub granted_by: Option<String>,
+    /// What the grant gives and until when (it may have ended).
+    pub terms: GrantTerms,
 }
 
 /// A pushed access request as the partner sent it (checked by the server before it is stored).
@@ -168,6 +171,7 @@ pub trait PartnerStore: Send + Sync {
         &self,
         id: AccessRequestId,
         on: &Authorized<ManagePermissions>,
+        terms: &GrantTerms,
         context: &RequestContext,
         at: DateTime<Utc>,
     ) -> Result<Option<bool>>;

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 use uuid::Uuid;
 use voltgate_domain::settings::{Amperes, AvailableCurrent, InstallationSettings, Phases};
-use voltgate_domain::{GroupId, GroupRole, InstallationId, LookupKey, Role, UserId};
+use voltgate_domain::{GrantRights, GroupId, GroupRole, InstallationId, LookupKey, Role, UserId};
 
 use crate::error::StoreError;
 use crate::model::*;
@@ -112,6 +112,25 @@ pub(crate) struct InstallationWithRoleRow {
 
 pub(crate) fn parse_role(role: Option<String>) -> Result<Option<Role>, StoreError> {
     role.map(|r| r.parse().map_err(corrupt)).transpose()
+}
+
+/// The condition that grant `g` has not ended at the instant in parameter `now` (milliseconds since the
+/// epoch): every query that gives a principal access through a grant adds it.
+pub(crate) fn grant_in_force(now: &str) -> String {
+    format!("(g.expires_at IS NULL OR g.expires_at > {now})")
+}
+
+/// A grant's rights as the store keeps them.
+pub(crate) fn grant_rights(bits: i64) -> Result<GrantRights, StoreError> {
+    GrantRights::from_bits(bits).ok_or_else(|| corrupt(format!("grant rights {bits}")))
+}
+
+/// A grant's end as the store keeps it.
+pub(crate) fn grant_end(ms: Option<i64>) -> Result<Option<DateTime<Utc>>, StoreError> {
+    ms.map(|ms| {
+        DateTime::from_timestamp_millis(ms).ok_or_else(|| corrupt(format!("grant end {ms}")))
+    })
+    .transpose()
 }
 
 pub(crate) fn parse_group_role(role: &str) -> Result<GroupRole, StoreError> {
@@ -223,6 +242,8 @@ pub(crate) struct GrantRow {
     pub group: GroupRow,
     pub granted_by: Option<Uuid>,
     pub granted_at: DateTime<Utc>,
+    pub rights: i64,
+    pub expires_at: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]

@@ -736,7 +736,7 @@ async fn command_audits_hold_any_text(engine: Engine) {
         request: serde_json::json!({"key": "Evil\u{0}Key", "value": "\u{202e}x"}),
     };
     let owner = site.manage().await;
-    let control = owner.also::<ControlChargers>().unwrap();
+    let control: voltgate_domain::ChargerRight = owner.also::<ControlChargers>().unwrap().into();
     let elsewhere = charger_elsewhere(&site).await;
     assert!(
         matches!(

@@ -10,7 +10,7 @@ use voltgate_domain::text::{Address, Description};
 use voltgate_domain::throttle::ThrottlePolicy;
 use voltgate_domain::{
     authorize, Authorized, GrantAccess, GroupAccess, GroupId, InstallationAccess, InstallationId,
-    Principal,
+    Principal, ViaGroup,
 };
 use voltgate_domain::{
     Email, GroupRole, InstallationSettings, InstallationType, LookupKey, Name, RegisteredReturnUrl,
@@ -31,6 +31,7 @@ macro_rules! on_both_engines {
 }
 
 on_both_engines!(
+    grants_carry_rights_and_end_and_expired_ones_count_for_nothing,
     accounts_are_unique_by_email_in_any_case,
     migrations_are_idempotent,
     installations_start_with_an_owner_and_defaults,
@@ -937,6 +938,7 @@ async fn group_grants_reach_every_member_until_revoked(engine: Engine) {
         .grant_access(
             &cap::<ManagePermissions>(&db, &owner, inst.id).await,
             acme.id,
+            &Default::default(),
             &context
         )
         .await
@@ -946,6 +948,7 @@ async fn group_grants_reach_every_member_until_revoked(engine: Engine) {
             .grant_access(
                 &cap::<ManagePermissions>(&db, &owner, inst.id).await,
                 acme.id,
+                &Default::default(),
                 &context
             )
             .await
@@ -973,7 +976,7 @@ async fn group_grants_reach_every_member_until_revoked(engine: Engine) {
         .unwrap();
     assert_eq!(
         (access.role, access.via_groups.clone()),
-        (None, vec![acme.id])
+        (None, vec![ViaGroup::all(acme.id)])
     );
     assert_eq!(
         db.store
@@ -1013,7 +1016,7 @@ async fn group_grants_reach_every_member_until_revoked(engine: Engine) {
         .unwrap();
     assert_eq!(
         access.via_groups,
-        vec![acme.id],
+        vec![ViaGroup::all(acme.id)],
         "members added later have access too"
     );
     db.store
@@ -1078,6 +1081,7 @@ async fn group_grants_reach_every_member_until_revoked(engine: Engine) {
             .grant_access(
                 &cap::<ManagePermissions>(&db, &owner, inst.id).await,
                 no_group,
+                &Default::default(),
                 &context
             )
             .await,
@@ -1377,6 +1381,7 @@ async fn a_token_and_its_holders_relation_come_in_one_call(engine: Engine) {
             .grant_access(
                 &op::<ManagePermissions>(&db, inst.id).await,
                 g,
+                &Default::default(),
                 &RequestContext::default(),
             )
             .await
@@ -1410,7 +1415,7 @@ async fn a_token_and_its_holders_relation_come_in_one_call(engine: Engine) {
     expected.sort_by_key(|g| g.as_uuid());
     assert_eq!(
         (access.role, access.via_groups),
-        (None, expected),
+        (None, expected.into_iter().map(ViaGroup::all).collect()),
         "both granting groups"
     );
 
@@ -1451,7 +1456,7 @@ async fn a_token_and_its_holders_relation_come_in_one_call(engine: Engine) {
         .unwrap();
     assert_eq!(
         found.unwrap().1.via_groups,
-        vec![beta.id],
+        vec![ViaGroup::all(beta.id)],
         "a revoked grant is gone at once"
     );
     store.revoke_user_tokens(partner.id, now).await.unwrap();
@@ -1600,4 +1605,128 @@ async fn a_login_checked_against_the_old_password_makes_nothing_that_lasts(engin
             .unwrap();
         assert!(token.is_none(), "refresh {i} outlived the password change");
     }
+}
+
+async fn grants_carry_rights_and_end_and_expired_ones_count_for_nothing(engine: Engine) {
+    use voltgate_domain::{GrantRight, GrantRights, GrantTerms};
+    let (_guard, db) = open(engine).await;
+    let owner = user(&db, "owner@example.com").await;
+    let partner = user(&db, "partner@acme.example").await;
+    let inst = db
+        .store
+        .create_installation(
+            owner.id,
+            &installation("Garage"),
+            &Principal::User(owner.id),
+        )
+        .await
+        .unwrap();
+    let acme = db
+        .store
+        .create_group(
+            partner.id,
+            &group("Acme", &[]),
+            &LookupKey::parse("ACME").unwrap(),
+            &Principal::User(partner.id),
+        )
+        .await
+        .unwrap();
+    let control = GrantRights::VIEW.with(GrantRight::Control);
+    let manage = cap::<ManagePermissions>(&db, &owner, inst.id).await;
+    let soon = chrono::Utc::now() + chrono::Duration::days(3);
+    let terms = GrantTerms {
+        rights: control,
+        ends: Some(soon),
+    };
+    assert!(db
+        .store
+        .grant_access(&manage, acme.id, &terms, &RequestContext::default())
+        .await
+        .unwrap());
+    let access = |who| {
+        let db = &db;
+        async move {
+            db.store
+                .installation_for(&Principal::User(who), inst.id)
+                .await
+                .unwrap()
+        }
+    };
+    let (_, seen) = access(partner.id).await.unwrap();
+    assert_eq!(
+        seen.via_groups,
+        vec![ViaGroup {
+            group: acme.id,
+            rights: control
+        }]
+    );
+    let listed = db.store.installation_grants(inst.id).await.unwrap();
+    assert_eq!(listed[0].terms.rights, control);
+    assert_eq!(
+        listed[0].terms.ends.map(|end| end.timestamp_millis()),
+        Some(soon.timestamp_millis())
+    );
+
+    // Narrowed to view only, then ended a moment ago: from then on the grant gives nothing.
+    let view = GrantTerms {
+        rights: GrantRights::VIEW,
+        ends: None,
+    };
+    db.store
+        .change_grant(&manage, acme.id, &view)
+        .await
+        .unwrap();
+    let (_, seen) = access(partner.id).await.unwrap();
+    assert_eq!(seen.via_groups[0].rights, GrantRights::VIEW);
+    let past = GrantTerms {
+        rights: GrantRights::ALL,
+        ends: Some(chrono::Utc::now() - chrono::Duration::seconds(1)),
+    };
+    db.store
+        .change_grant(&manage, acme.id, &past)
+        .await
+        .unwrap();
+    let (_, seen) = access(partner.id).await.unwrap();
+    assert!(seen.via_groups.is_empty(), "an expired grant gives nothing");
+    assert!(db
+        .store
+        .installations_for(&Principal::User(partner.id))
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(db.store.group_grants(acme.id).await.unwrap().is_empty());
+    let listed = db.store.installation_grants(inst.id).await.unwrap();
+    assert!(
+        listed[0].terms.expired(chrono::Utc::now()),
+        "still listed, as expired"
+    );
+
+    // Approving again renews an expired grant; changing a grant that is not there is NotFound.
+    assert!(db
+        .store
+        .grant_access(
+            &manage,
+            acme.id,
+            &GrantTerms::default(),
+            &RequestContext::default()
+        )
+        .await
+        .unwrap());
+    let (_, seen) = access(partner.id).await.unwrap();
+    assert_eq!(seen.via_groups, vec![ViaGroup::all(acme.id)]);
+    let stranger = GroupId::from_uuid(uuid::Uuid::new_v4());
+    assert!(matches!(
+        db.store.change_grant(&manage, stranger, &view).await,
+        Err(StoreError::NotFound)
+    ));
+    let log = db
+        .store
+        .installation_audit(&op::<ManagePermissions>(&db, inst.id).await, 100, 0)
+        .await
+        .unwrap();
+    assert_eq!(log.iter().filter(|e| e.kind == "access_changed").count(), 2);
+    assert_eq!(
+        log.iter().filter(|e| e.kind == "access_approved").count(),
+        2
+    );
 }

@@ -2,7 +2,7 @@
 //! store's contract on SQLite and on PostgreSQL.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use voltgate_domain::authz::{ControlChargers, ManageUsers, ViewChargeHistory};
+use voltgate_domain::authz::{ConfigureChargers, ControlChargers, ManageUsers, ViewChargeHistory};
 use voltgate_domain::text::{Address, Name};
 use voltgate_domain::{
     Authorized, ChargePointIdentity, Email, InstallationType, Principal, UserId,
@@ -277,7 +277,7 @@ async fn charger_caps_come_from_their_settings(engine: Engine) {
         charger(&db, &ann, &north, "B").await,
     );
     assert!(db.store.charger_caps(north.id).await.unwrap().is_empty());
-    let control = cap::<ControlChargers>(&db, &ann, &north).await;
+    let control = cap::<ConfigureChargers>(&db, &ann, &north).await;
     let settings = ChargerSettings {
         max_current: Some(10.0),
         ..Default::default()

@@ -95,8 +95,10 @@ rights! {
     ViewChargeHistory: InstallationAccess;
     /// Change an installation's settings.
     ChangeSettings: InstallationAccess;
-    /// Command and configure an installation's chargers.
+    /// Start, stop, restart, pause, resume and unlock an installation's chargers.
     ControlChargers: InstallationAccess;
+    /// Change an installation's chargers' settings, OCPP configuration and charging limits.
+    ConfigureChargers: InstallationAccess;
     /// See who holds roles on an installation.
     ViewPeople: InstallationAccess;
     /// Change who holds roles on an installation; add chargers and RFID tokens.
@@ -119,4 +121,73 @@ rights! {
     ViewGroupGrants: GroupAccess;
     /// Push an access request for a group.
     RequestAccess: GroupAccess;
+}
+
+/// Proof that a principal may send commands to an installation's chargers: to control them or to
+/// configure them. Which one it is decides which commands may go (see [`ChargerRight::allows`]).
+#[derive(Clone, Debug)]
+pub enum ChargerRight {
+    /// The right to start, stop, restart, pause, resume and unlock.
+    Control(Authorized<ControlChargers>),
+    /// The right to change settings, configuration and limits.
+    Configure(Authorized<ConfigureChargers>),
+}
+
+impl ChargerRight {
+    /// The facts the right was decided on.
+    pub fn facts(&self) -> &InstallationAccess {
+        match self {
+            Self::Control(on) => on.facts(),
+            Self::Configure(on) => on.facts(),
+        }
+    }
+
+    /// Who may act.
+    pub fn principal(&self) -> &Principal {
+        &self.facts().principal
+    }
+
+    /// The installation's id.
+    pub fn id(&self) -> crate::ids::InstallationId {
+        self.facts().installation
+    }
+
+    /// Whether the right covers a command that needs `action` (one of the two charger actions): the
+    /// right proven, or the other one where the same facts allow it too.
+    pub fn allows(&self, action: Action) -> bool {
+        let proven = match self {
+            Self::Control(_) => Action::ControlChargers,
+            Self::Configure(_) => Action::ConfigureChargers,
+        };
+        matches!(action, Action::ControlChargers | Action::ConfigureChargers)
+            && (action == proven || check(self.principal(), action, self.facts()).is_ok())
+    }
+
+    /// The right to control, if this is it or the same facts give it.
+    pub fn control(&self) -> Option<Authorized<ControlChargers>> {
+        match self {
+            Self::Control(on) => Some(on.clone()),
+            Self::Configure(on) => on.also().ok(),
+        }
+    }
+
+    /// The right to configure, if this is it or the same facts give it.
+    pub fn configure(&self) -> Option<Authorized<ConfigureChargers>> {
+        match self {
+            Self::Configure(on) => Some(on.clone()),
+            Self::Control(on) => on.also().ok(),
+        }
+    }
+}
+
+impl From<Authorized<ControlChargers>> for ChargerRight {
+    fn from(on: Authorized<ControlChargers>) -> Self {
+        Self::Control(on)
+    }
+}
+
+impl From<Authorized<ConfigureChargers>> for ChargerRight {
+    fn from(on: Authorized<ConfigureChargers>) -> Self {
+        Self::Configure(on)
+    }
 }

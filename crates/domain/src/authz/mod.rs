@@ -14,6 +14,7 @@
 mod capability;
 pub mod rules;
 
+use crate::grant::GrantRights;
 use crate::group::GroupRole;
 use crate::ids::{GroupId, InstallationId, ServiceAccountId, UserId};
 use crate::installation::Role;
@@ -80,8 +81,10 @@ pub enum Action {
     ViewChargeHistory,
     /// Change an installation's settings.
     ChangeSettings,
-    /// Start, stop, restart and configure the installation's chargers.
+    /// Start, stop, restart, pause, resume and unlock the installation's chargers.
     ControlChargers,
+    /// Change the chargers' own settings, their OCPP configuration and their charging limits.
+    ConfigureChargers,
     /// See the people who hold roles on the installation, with their e-mail addresses.
     ViewPeople,
     /// Add, remove or change the people who hold roles on the installation; add chargers and RFID tokens.
@@ -118,8 +121,28 @@ pub struct InstallationAccess {
     pub installation: InstallationId,
     /// The principal's direct role, if any.
     pub role: Option<Role>,
-    /// Groups the principal belongs to that hold a grant on the installation.
-    pub via_groups: Vec<GroupId>,
+    /// Groups the principal belongs to that hold a grant on the installation (grants that have ended
+    /// are not loaded), each with the rights its grant gives.
+    pub via_groups: Vec<ViaGroup>,
+}
+
+/// A group through which a principal holds a grant, and what the grant gives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ViaGroup {
+    /// The group.
+    pub group: GroupId,
+    /// The rights of its grant.
+    pub rights: GrantRights,
+}
+
+impl ViaGroup {
+    /// A group's grant with every right, as grants were before they could be narrowed.
+    pub fn all(group: GroupId) -> Self {
+        Self {
+            group,
+            rights: GrantRights::ALL,
+        }
+    }
 }
 
 impl InstallationAccess {
@@ -129,8 +152,18 @@ impl InstallationAccess {
     pub fn acting_group(&self) -> Option<GroupId> {
         match self.role {
             Some(_) => None,
-            None => self.via_groups.first().copied(),
+            None => self.via_groups.first().map(|via| via.group),
         }
+    }
+
+    /// Whether the principal holds a grant through `group`.
+    pub fn through(&self, group: GroupId) -> bool {
+        self.via_groups.iter().any(|via| via.group == group)
+    }
+
+    /// Whether any of the principal's grants allows `action`.
+    fn granted(&self, action: Action) -> bool {
+        self.via_groups.iter().any(|via| via.rights.allows(action))
     }
 }
 
@@ -182,12 +215,14 @@ pub trait Facts: sealed::Sealed + Clone + std::fmt::Debug + Send + Sync + 'stati
     fn allows(&self, action: Action) -> Result<(), Denial>;
 }
 
-/// What a group grant gives on an installation: the whole installation, but no say over who has access.
+/// What a group grant with every right gives on an installation: the whole installation, but no say
+/// over who has access. A grant's [`GrantRights`] narrow it.
 pub const GRANTED_TO_GROUPS: &[Action] = &[
     Action::ViewInstallation,
     Action::ViewChargeHistory,
     Action::ChangeSettings,
     Action::ControlChargers,
+    Action::ConfigureChargers,
 ];
 
 fn role_allows(role: Role, action: Action) -> bool {
@@ -203,6 +238,7 @@ const INSTALLATION_ACTIONS: &[Action] = &[
     Action::ViewChargeHistory,
     Action::ChangeSettings,
     Action::ControlChargers,
+    Action::ConfigureChargers,
     Action::ViewPeople,
     Action::ManageUsers,
     Action::ManagePermissions,
@@ -211,11 +247,11 @@ const INSTALLATION_ACTIONS: &[Action] = &[
 
 /// What a service account may do on an installation: exactly what its group's grant gives, nothing
 /// when the group holds no grant (any role or other group in the facts counts for nothing).
-fn service_account_reaches(granted_to_its_group: bool, action: Action) -> Result<(), Denial> {
-    match (granted_to_its_group, GRANTED_TO_GROUPS.contains(&action)) {
-        (true, true) => Ok(()),
-        (true, false) => Err(Denial::Forbidden),
-        (false, _) => Err(Denial::NotFound),
+fn service_account_reaches(its_grant: Option<GrantRights>, action: Action) -> Result<(), Denial> {
+    match its_grant {
+        Some(rights) if rights.allows(action) => Ok(()),
+        Some(_) => Err(Denial::Forbidden),
+        None => Err(Denial::NotFound),
     }
 }
 
@@ -240,11 +276,12 @@ impl Facts for InstallationAccess {
             };
         }
         if let Some(group) = self.principal.service_group() {
-            return service_account_reaches(self.via_groups.contains(&group), action);
+            let its_grant = self.via_groups.iter().find(|via| via.group == group);
+            return service_account_reaches(its_grant.map(|via| via.rights), action);
         }
         let by_role = self.role.is_some_and(|role| role_allows(role, action))
             && INSTALLATION_ACTIONS.contains(&action);
-        let by_grant = !self.via_groups.is_empty() && GRANTED_TO_GROUPS.contains(&action);
+        let by_grant = self.granted(action);
         if by_role || by_grant {
             Ok(())
         } else if self.role.is_none() && self.via_groups.is_empty() {

@@ -2,6 +2,8 @@
 //! whose role, who may hold an RFID token, which grants a member sees. The store applies the role
 //! rules inside the transaction that writes, on what it read under the installation's lock.
 
+#[cfg(test)]
+use super::ViaGroup;
 use super::{Action, Facts, InstallationAccess, Principal};
 use crate::ids::GroupId;
 use crate::installation::{keeps_an_owner, LastOwner, Role};
@@ -57,7 +59,7 @@ pub fn may_hold_id_tag(holder: &InstallationAccess) -> bool {
 /// Whether the principal of these facts sees `group`'s grant on the Permissions tab: those who manage
 /// permissions see every grant, members of a group with access see their own group's.
 pub fn sees_grant(access: &InstallationAccess, group: GroupId) -> bool {
-    access.allows(Action::ManagePermissions).is_ok() || access.via_groups.contains(&group)
+    access.allows(Action::ManagePermissions).is_ok() || access.through(group)
 }
 
 /// Whether the principal may change an installation's `MaxCurrent` (the fuse): its owners and admins
@@ -179,7 +181,9 @@ mod tests {
             principal,
             installation: InstallationId::random(),
             role,
-            via_groups: (0..groups).map(|_| GroupId::random()).collect(),
+            via_groups: (0..groups)
+                .map(|_| ViaGroup::all(GroupId::random()))
+                .collect(),
         }
     }
 
@@ -200,7 +204,7 @@ mod tests {
     #[test]
     fn members_see_only_their_own_groups_grant() {
         let member = facts(user(), None, 1);
-        let own = member.via_groups[0];
+        let own = member.via_groups[0].group;
         assert!(sees_grant(&member, own));
         assert!(!sees_grant(&member, GroupId::random()));
         let viewer = facts(user(), Some(Role::User), 0);

@@ -1,4 +1,5 @@
 use super::*;
+use crate::grant::GrantRights;
 use proptest::prelude::*;
 
 fn on_installation(role: Option<Role>, groups: usize) -> (Principal, InstallationAccess) {
@@ -7,7 +8,9 @@ fn on_installation(role: Option<Role>, groups: usize) -> (Principal, Installatio
         principal,
         installation: InstallationId::random(),
         role,
-        via_groups: (0..groups).map(|_| GroupId::random()).collect(),
+        via_groups: (0..groups)
+            .map(|_| ViaGroup::all(GroupId::random()))
+            .collect(),
     };
     (principal, access)
 }
@@ -184,7 +187,7 @@ fn grant(
     let (principal, mut installation) = on_installation(installation_role, 0);
     let group = GroupId::random();
     if via_group {
-        installation.via_groups.push(group);
+        installation.via_groups.push(ViaGroup::all(group));
     }
     let group = GroupAccess {
         principal,
@@ -243,7 +246,7 @@ pub(super) fn any_role() -> impl Strategy<Value = Option<Role>> {
 
 proptest! {
     #[test]
-    fn more_relations_never_take_rights_away(role in any_role(), groups in 0usize..3, ix in 0usize..8) {
+    fn more_relations_never_take_rights_away(role in any_role(), groups in 0usize..3, ix in 0usize..9) {
         let action = INSTALLATION_ACTIONS[ix];
         if ask(role, groups, action).is_ok() {
             prop_assert!(ask(role, groups + 1, action).is_ok());
@@ -252,7 +255,7 @@ proptest! {
     }
 
     #[test]
-    fn whoever_may_act_may_look(role in any_role(), groups in 0usize..3, ix in 0usize..8) {
+    fn whoever_may_act_may_look(role in any_role(), groups in 0usize..3, ix in 0usize..9) {
         if ask(role, groups, INSTALLATION_ACTIONS[ix]).is_ok() {
             prop_assert!(ask(role, groups, Action::ViewInstallation).is_ok());
         }
@@ -266,7 +269,7 @@ proptest! {
     }
 
     #[test]
-    fn no_relation_means_not_found(ix in 0usize..8) {
+    fn no_relation_means_not_found(ix in 0usize..9) {
         prop_assert_eq!(ask(None, 0, INSTALLATION_ACTIONS[ix]), Err(Denial::NotFound));
     }
 }
@@ -286,7 +289,7 @@ fn a_service_account_reaches_only_what_its_groups_grant_gives() {
         principal,
         installation: InstallationId::random(),
         role: None,
-        via_groups: vec![group],
+        via_groups: vec![ViaGroup::all(group)],
     };
     for action in GRANTED_TO_GROUPS {
         assert_eq!(check(&principal, *action, &granted), Ok(()));
@@ -302,7 +305,7 @@ fn a_service_account_reaches_only_what_its_groups_grant_gives() {
     // Another group's grant, or a role somehow in the facts, counts for nothing.
     let elsewhere = InstallationAccess {
         role: Some(Role::Owner),
-        via_groups: vec![GroupId::random()],
+        via_groups: vec![ViaGroup::all(GroupId::random())],
         ..granted
     };
     for action in INSTALLATION_ACTIONS.iter().copied() {
@@ -362,5 +365,97 @@ fn members_see_their_groups_grants_owners_also_push_requests_and_give_access_up(
         Action::GiveUpAccess,
     ] {
         assert_eq!(check(&principal, action, &owner), Ok(()));
+    }
+}
+
+fn through_grant(rights: GrantRights) -> (Principal, InstallationAccess) {
+    let (principal, mut access) = on_installation(None, 0);
+    access.via_groups.push(ViaGroup {
+        group: GroupId::random(),
+        rights,
+    });
+    (principal, access)
+}
+
+#[test]
+fn a_view_only_grant_sees_but_changes_nothing() {
+    let (principal, access) = through_grant(GrantRights::VIEW);
+    for action in [Action::ViewInstallation, Action::ViewChargeHistory] {
+        assert_eq!(check(&principal, action, &access), Ok(()));
+    }
+    for action in [
+        Action::ChangeSettings,
+        Action::ControlChargers,
+        Action::ConfigureChargers,
+    ] {
+        assert_eq!(
+            check(&principal, action, &access),
+            Err(Denial::Forbidden),
+            "{action:?}"
+        );
+    }
+}
+
+#[test]
+fn control_and_configure_are_separate_rights() {
+    use crate::grant::GrantRight;
+    let (principal, control) = through_grant(GrantRights::VIEW.with(GrantRight::Control));
+    assert_eq!(check(&principal, Action::ControlChargers, &control), Ok(()));
+    assert_eq!(
+        check(&principal, Action::ConfigureChargers, &control),
+        Err(Denial::Forbidden)
+    );
+    let (principal, configure) = through_grant(GrantRights::VIEW.with(GrantRight::Configure));
+    assert_eq!(
+        check(&principal, Action::ConfigureChargers, &configure),
+        Ok(())
+    );
+    assert_eq!(
+        check(&principal, Action::ControlChargers, &configure),
+        Err(Denial::Forbidden)
+    );
+    let on = authorize::<ConfigureChargers>(&principal, configure).unwrap();
+    let right = ChargerRight::from(on);
+    assert!(right.allows(Action::ConfigureChargers));
+    assert!(!right.allows(Action::ControlChargers));
+    assert!(right.control().is_none());
+}
+
+#[test]
+fn two_groups_add_their_rights_up() {
+    use crate::grant::GrantRight;
+    let (principal, mut access) = through_grant(GrantRights::VIEW.with(GrantRight::Settings));
+    access.via_groups.push(ViaGroup {
+        group: GroupId::random(),
+        rights: GrantRights::VIEW.with(GrantRight::Control),
+    });
+    assert_eq!(check(&principal, Action::ChangeSettings, &access), Ok(()));
+    assert_eq!(check(&principal, Action::ControlChargers, &access), Ok(()));
+    assert_eq!(
+        check(&principal, Action::ConfigureChargers, &access),
+        Err(Denial::Forbidden)
+    );
+}
+
+fn any_rights() -> impl Strategy<Value = GrantRights> {
+    (0i64..8).prop_map(|bits| GrantRights::from_bits(bits).unwrap())
+}
+
+proptest! {
+    /// A grant with every right behaves as grants did before rights could be chosen, whatever else
+    /// the principal holds; a narrower grant never allows more.
+    #[test]
+    fn narrowing_only_takes_away(role in any_role(), rights in any_rights(), ix in 0usize..9) {
+        let action = INSTALLATION_ACTIONS[ix];
+        let (principal, mut access) = on_installation(role, 0);
+        let group = GroupId::random();
+        access.via_groups.push(ViaGroup::all(group));
+        let all = check(&principal, action, &access);
+        let before = role.is_some_and(|role| role_allows(role, action)) || GRANTED_TO_GROUPS.contains(&action);
+        prop_assert_eq!(all.is_ok(), before);
+        access.via_groups[0].rights = rights;
+        if check(&principal, action, &access).is_ok() {
+            prop_assert!(all.is_ok());
+        }
     }
 }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use voltgate_domain::authz::{ManageGroup, RequestAccess, ViewGroupGrants};
+use voltgate_domain::grant::GrantRight;
 use voltgate_domain::pushed_request::{
     grant_until, link_expires, requested_rights, PushRefused, PushedParams,
 };
@@ -108,9 +109,10 @@ pub struct SharedInstallationView {
     pub granted_at: String,
     /// The e-mail of who approved, while that account exists.
     pub granted_by: Option<String>,
-    /// What the grant allows; today always the whole installation.
+    /// What the grant allows: `view` always, and `changeSettings`, `controlChargers`,
+    /// `configureChargers` as the owner chose.
     pub rights: Vec<&'static str>,
-    /// When the access ends; today grants do not end.
+    /// When the access ends (UTC; in the past for a grant that has ended); none for a grant without end.
     pub until: Option<String>,
 }
 
@@ -154,11 +156,10 @@ pub async fn installations(
             name: row.name,
             granted_at: timestamp(row.granted_at),
             granted_by: row.granted_by,
-            rights: voltgate_domain::pushed_request::RequestedRight::ALL
-                .iter()
-                .map(|r| r.as_str())
+            rights: std::iter::once("view")
+                .chain(row.terms.rights.rights().map(GrantRight::api_word))
                 .collect(),
-            until: None,
+            until: row.terms.ends.map(timestamp),
         })
         .collect();
     Ok(axum::Json(Page {

@@ -6,10 +6,10 @@
 
 use rust_ocpp::v1_6::types::MessageTrigger;
 use serde_json::{json, Value};
-use voltgate_domain::authz::ControlChargers;
+use voltgate_domain::authz::{ChargerRight, Right};
 use voltgate_domain::balancing::{Delivery, Purpose};
 use voltgate_domain::text::reported;
-use voltgate_domain::{Authorized, ChargerId, Message, Principal};
+use voltgate_domain::{Action, Authorized, ChargerId, InstallationAccess, Message, Principal};
 use voltgate_ocpp::{Answer, Command, CommandError};
 use voltgate_store::{Charger, CommandAudit, Store, StoreError};
 
@@ -18,45 +18,49 @@ use crate::authz;
 use crate::error::AppError;
 use crate::events::Event;
 
-/// The right to control one charger: the capability to control its installation's chargers, tied to
-/// a charger of that installation.
+/// The right to send commands to one charger: the capability to control or to configure its
+/// installation's chargers, tied to a charger of that installation. Which of the two it holds decides
+/// which commands [`Charging::send_command`] sends.
 #[derive(Clone, Debug)]
 pub struct ChargerControl {
-    on: Authorized<ControlChargers>,
+    on: ChargerRight,
     charger: Charger,
 }
 
 impl ChargerControl {
-    /// The right to control `charger`, from the capability on its installation; 404 for a charger of
+    /// The right to command `charger`, from a capability on its installation; 404 for a charger of
     /// another installation.
-    pub fn new(on: Authorized<ControlChargers>, charger: Charger) -> Result<Self, AppError> {
+    pub fn new(on: impl Into<ChargerRight>, charger: Charger) -> Result<Self, AppError> {
+        let on = on.into();
         if charger.installation_id != on.id() {
             return Err(AppError::NotFound);
         }
         Ok(Self { on, charger })
     }
 
-    /// The charger, if `principal` may control it: 404 when they have no relation to its
-    /// installation, 403 when they may only look.
-    pub async fn check(
+    /// The charger, if `principal` may do `R` (control or configure) on it: 404 when they have no
+    /// relation to its installation, 403 when they may not.
+    pub async fn check<R>(
         store: &dyn Store,
         principal: &Principal,
         charger: ChargerId,
-    ) -> Result<Self, AppError> {
+    ) -> Result<Self, AppError>
+    where
+        R: Right<Facts = InstallationAccess>,
+        Authorized<R>: Into<ChargerRight>,
+    {
         let charger = store.charger(charger).await?.ok_or(AppError::NotFound)?;
-        let (_, on) =
-            authz::installation::<ControlChargers>(store, principal, charger.installation_id)
-                .await?;
+        let (_, on) = authz::installation::<R>(store, principal, charger.installation_id).await?;
         Self::new(on, charger)
     }
 
-    /// The charger controlled.
+    /// The charger commanded.
     pub fn charger(&self) -> &Charger {
         &self.charger
     }
 
     /// The capability it rests on.
-    pub fn capability(&self) -> &Authorized<ControlChargers> {
+    pub fn capability(&self) -> &ChargerRight {
         &self.on
     }
 }
@@ -99,6 +103,37 @@ impl ChargerCommand {
                 json!({ "connectorId": connector })
             }
             Self::EndSession { transaction } => json!({ "transactionId": transaction }),
+        }
+    }
+
+    /// Which right the command needs: configuring for what changes a charger's settings, configuration
+    /// or charging limits (and reading its configuration), controlling for the rest.
+    pub fn needs(&self) -> Action {
+        match self {
+            Self::Ocpp(
+                Command::GetConfiguration(_)
+                | Command::ChangeConfiguration(_)
+                | Command::SetChargingProfile(_)
+                | Command::ClearChargingProfile(_)
+                | Command::GetCompositeSchedule(_)
+                | Command::ClearCache(_)
+                | Command::GetLocalListVersion(_)
+                | Command::SendLocalList(_)
+                | Command::UpdateFirmware(_)
+                | Command::GetDiagnostics(_)
+                | Command::DataTransfer(_),
+            ) => Action::ConfigureChargers,
+            Self::Ocpp(
+                Command::RemoteStartTransaction(_)
+                | Command::RemoteStopTransaction(_)
+                | Command::Reset(_)
+                | Command::UnlockConnector(_)
+                | Command::ChangeAvailability(_)
+                | Command::TriggerMessage(_),
+            )
+            | Self::Pause { .. }
+            | Self::Resume { .. }
+            | Self::EndSession { .. } => Action::ControlChargers,
         }
     }
 
@@ -175,6 +210,10 @@ pub enum CommandFailure {
     /// That session is not running on this charger.
     #[error("session {0} is not running on this charger")]
     NoSuchSession(i32),
+    /// The capability does not cover this command (the right to control does not configure, nor the
+    /// other way round); nothing was sent.
+    #[error("no right to send this command")]
+    NotPermitted,
     /// The store failed; nothing was sent.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -200,6 +239,7 @@ impl CommandFailure {
             },
             Self::NothingCharging(_) => Message::new("outcome-nothing-charging"),
             Self::NoSuchSession(_) => Message::new("outcome-no-session"),
+            Self::NotPermitted => Message::new("outcome-not-permitted"),
             Self::Store(_) => Message::new("outcome-not-recorded"),
         }
     }
@@ -216,6 +256,9 @@ impl Charging {
         control: &ChargerControl,
         command: ChargerCommand,
     ) -> CommandResult {
+        if !control.capability().allows(command.needs()) {
+            return Err(CommandFailure::NotPermitted);
+        }
         let charger = control.charger();
         let mut request = command.request();
         if let Some(connector) = self.stopped_connector(charger, &command).await {

@@ -19,10 +19,11 @@ use voltgate_domain::access_request::{
     offered, param, picker, Candidate, Choice, NothingToGrant, ParamError, RequestParams,
 };
 use voltgate_domain::authz::{ManagePermissions, ViewInstallation};
+use voltgate_domain::grant::{grant_end, GrantRight, GrantRights, GrantTerms};
 use voltgate_domain::pushed_request::PushedParams;
 use voltgate_domain::{
-    AccessRequestId, Action, GroupId, InstallationId, LookupKey, Message, RegisteredReturnUrl,
-    ReturnTarget,
+    AccessRequestId, Action, Coded, GroupId, InstallationId, LookupKey, Message,
+    RegisteredReturnUrl, ReturnTarget,
 };
 use voltgate_store::{Group, Installation, PushedOutcome, PushedRequest, RequestContext};
 
@@ -45,6 +46,10 @@ struct Link {
     key: LookupKey,
     group: Group,
     params: RequestParams,
+    /// The rights the link asks for (`rights`; all when it says nothing).
+    rights: GrantRights,
+    /// The end date the review page's "until" field starts with (a pushed request's), or empty.
+    until: String,
     /// The link's `lang`, kept for the receipt.
     lang: Option<Lang>,
     /// A pushed request's own record, when the link names one.
@@ -102,6 +107,11 @@ async fn resolve(
             return Ok(Err(LinkError::Param(name, reason)));
         }
     };
+    let rights = match param(&query, "rights").map(GrantRights::parse) {
+        None => GrantRights::ALL,
+        Some(Ok(rights)) => rights,
+        Some(Err(_)) => return Ok(Err(LinkError::Param("rights", "param-rights"))),
+    };
     let lang = param(&query, "lang").and_then(Lang::parse);
     let Some(group) = app.store.group_by_lookup_key(&key).await? else {
         return Ok(Err(unknown()));
@@ -110,6 +120,8 @@ async fn resolve(
         key,
         group,
         params,
+        rights,
+        until: String::new(),
         lang,
         pushed: None,
     }))
@@ -150,10 +162,21 @@ async fn pushed_link(
             return Ok(Err(LinkError::Param(name, reason)));
         }
     };
+    // What the partner asked for presets the review page; the owner's ticks decide.
+    let rights = GrantRights::parse(&found.request.requested_rights).unwrap_or(GrantRights::ALL);
+    let until = found
+        .request
+        .grant_until
+        .as_deref()
+        .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
+        .map(|at| at.date_naive().to_string())
+        .unwrap_or_default();
     Ok(Ok(Link {
         key,
         group,
         params,
+        rights,
+        until,
         lang: found.request.lang.as_deref().and_then(Lang::parse),
         pushed: Some(found),
     }))
@@ -245,6 +268,27 @@ async fn flow_error(
         .into_response())
 }
 
+/// One right's tick box, on the review page and the Permissions tab.
+pub(super) struct RightBox {
+    /// The form value.
+    pub name: &'static str,
+    /// What it lets the group do.
+    pub label: String,
+    pub checked: bool,
+}
+
+/// The tick boxes for the rights that can be chosen, ticked as `rights` says.
+pub(super) fn right_boxes(tr: Tr, rights: GrantRights) -> Vec<RightBox> {
+    GrantRight::ALL
+        .into_iter()
+        .map(|right| RightBox {
+            name: right.name(),
+            label: tr.t(&format!("review-can-{}", right.name())),
+            checked: rights.has(right),
+        })
+        .collect()
+}
+
 /// One installation in the picker.
 struct PickerRow {
     installation: Installation,
@@ -275,6 +319,12 @@ struct ReviewPage {
     approvals: usize,
     /// When the reviewer has no installation to offer: where to create one and come back.
     create_link: Option<String>,
+    /// The rights to tick, pre-set from the link.
+    rights: Vec<RightBox>,
+    /// Today's date, the earliest end date.
+    today: String,
+    /// The end date the "until" field starts with (a pushed request's), or empty.
+    until: String,
 }
 
 /// The registered return URL that admits the link's `returnUrl`, if any.
@@ -385,6 +435,9 @@ async fn review(app: &AppState, auth: &AuthUser, link: Link) -> Result<Response,
                 serde_urlencoded::to_string([("next", &auth.visit.here)]).unwrap_or_default()
             )
         }),
+        rights: right_boxes(tr, link.rights),
+        today: chrono::Utc::now().format("%Y-%m-%d").to_string(),
+        until: link.until,
         group: link.group,
     };
     // A Back after a decision must show what is true now, not the page as it was before it.
@@ -452,12 +505,50 @@ async fn show_by_param(
     show_link(app, client, visitor, None, query).await
 }
 
-#[derive(Deserialize, Default)]
+/// The review page's form. The rights come as one `right` field per tick box; `rights_shown` says
+/// the boxes were on the page (without it, the link's rights apply).
+#[derive(Default)]
 struct DecisionForm {
-    #[serde(default)]
     decision: String,
-    #[serde(default)]
     installation_id: String,
+    rights: Option<String>,
+    until: String,
+}
+
+impl DecisionForm {
+    fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        let mut form = Self::default();
+        let mut rights: Vec<String> = Vec::new();
+        let mut shown = false;
+        for (name, value) in pairs {
+            match name.as_str() {
+                "decision" => form.decision = value,
+                "installation_id" => form.installation_id = value,
+                "until" => form.until = value,
+                "right" => rights.push(value),
+                "rights_shown" => shown = true,
+                _ => {}
+            }
+        }
+        if shown || !rights.is_empty() {
+            form.rights = Some(rights.join(","));
+        }
+        form
+    }
+
+    /// The terms the reviewer chose: the ticked rights (the link's when the form has none) and the end
+    /// date in the installation's time zone. A 400 for an unknown right or an end date that is not a
+    /// date or is over.
+    fn terms(&self, link: &Link, installation: &Installation) -> Result<GrantTerms, AppError> {
+        let rights = match &self.rights {
+            Some(raw) => GrantRights::parse(raw)
+                .map_err(|unknown| AppError::BadRequest(unknown.message()))?,
+            None => link.rights,
+        };
+        let ends = grant_end(&self.until, installation.time_zone, chrono::Utc::now())
+            .map_err(|bad| AppError::BadRequest(bad.message()))?;
+        Ok(GrantTerms { rights, ends })
+    }
 }
 
 /// Where the browser goes after a decision: the partner's return URL when a registered one admits it,
@@ -564,16 +655,23 @@ async fn decide_on(
             if !offered(id, installation.installation_type, &link.params) {
                 return Err(AppError::BadRequest(Message::new("nothing-pro-needs-id")));
             }
+            let terms = form.terms(link, &installation)?;
             let new = match &link.pushed {
                 // One decision per pushed request, taken in the grant's transaction.
                 Some(pushed) => app
                     .store
-                    .approve_pushed_request(pushed.id, &manage, &context, chrono::Utc::now())
+                    .approve_pushed_request(
+                        pushed.id,
+                        &manage,
+                        &terms,
+                        &context,
+                        chrono::Utc::now(),
+                    )
                     .await?
                     .ok_or_else(|| AppError::BadRequest(Message::new("err-request-decided")))?,
                 None => {
                     app.store
-                        .grant_access(&manage, link.group.id, &context)
+                        .grant_access(&manage, link.group.id, &terms, &context)
                         .await?
                 }
             };
@@ -622,8 +720,9 @@ async fn decide(
     auth: AuthUser,
     Path(key): Path<String>,
     RawQuery(query): RawQuery,
-    CsrfForm(form): CsrfForm<DecisionForm>,
+    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
+    let form = DecisionForm::from_pairs(form);
     decide_link(app, client, auth, Some(key), query, form).await
 }
 
@@ -632,8 +731,9 @@ async fn decide_by_param(
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     auth: AuthUser,
     RawQuery(query): RawQuery,
-    CsrfForm(form): CsrfForm<DecisionForm>,
+    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
+    let form = DecisionForm::from_pairs(form);
     decide_link(app, client, auth, None, query, form).await
 }
 

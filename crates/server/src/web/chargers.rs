@@ -18,7 +18,9 @@ use rust_ocpp::v1_6::messages::reset::ResetRequest;
 use rust_ocpp::v1_6::messages::unlock_connector::UnlockConnectorRequest;
 use rust_ocpp::v1_6::types::{AvailabilityType, ResetRequestStatus};
 use serde::Deserialize;
-use voltgate_domain::authz::{ControlChargers, ManageUsers, Right, ViewInstallation};
+use voltgate_domain::authz::{
+    ConfigureChargers, ControlChargers, ManageUsers, Right, ViewInstallation,
+};
 use voltgate_domain::text::{check_line, reported, Name};
 use voltgate_domain::{
     Action, Authorized, ChargePointIdentity, ChargerId, IdTag, InstallationAccess, InstallationId,
@@ -203,6 +205,7 @@ struct ChargerPage {
     online: bool,
     ocpp_url: String,
     can_control: bool,
+    can_configure: bool,
     can_manage: bool,
     new_password: Option<String>,
     outcome: Option<String>,
@@ -404,6 +407,7 @@ async fn charger_page(
         online: app.charging.is_online(charger.id, &charger.identity).await,
         ocpp_url: ocpp_url(app, &charger.identity),
         can_control,
+        can_configure: seen.may(Action::ConfigureChargers),
         can_manage: seen.may(Action::ManageUsers),
         cards: cards(tr, &charger, &states, &running, &limits, &pending, now),
         charger_pending,
@@ -780,7 +784,7 @@ async fn configuration(
     auth: AuthUser,
     PathId(id): PathId<ChargerId>,
 ) -> Result<Response, AppError> {
-    let (charger, _, on) = charger_for::<ControlChargers>(&app, &auth, id).await?;
+    let (charger, _, on) = charger_for::<ConfigureChargers>(&app, &auth, id).await?;
     let control = ChargerControl::new(on, charger)?;
     let flash: Option<String> = auth.visit.session.remove(FLASH_KEY).await?;
     configuration_page(&app, &auth, &control, flash, None).await
@@ -815,7 +819,7 @@ async fn change_configuration(
     PathId(id): PathId<ChargerId>,
     CsrfForm(form): CsrfForm<ChangeForm>,
 ) -> Result<Response, AppError> {
-    let (charger, _, on) = charger_for::<ControlChargers>(&app, &auth, id).await?;
+    let (charger, _, on) = charger_for::<ConfigureChargers>(&app, &auth, id).await?;
     let control = ChargerControl::new(on, charger)?;
     let tr = Tr(auth.visit.lang);
     let key = reported(form.key.trim()).into_owned();

@@ -142,7 +142,7 @@ impl InstallationsPage {
             .facts()
             .via_groups
             .iter()
-            .filter_map(|id| self.group_names.get(id))
+            .filter_map(|via| self.group_names.get(&via.group))
             .map(String::as_str)
             .collect();
         names.join(", ")
@@ -402,7 +402,7 @@ async fn page(
     let via_groups = access
         .via_groups
         .iter()
-        .filter_map(|id| names.get(id).cloned())
+        .filter_map(|via| names.get(&via.group).cloned())
         .collect();
     let (settings, settings_errors) = match feedback.settings {
         Some((input, errors)) => (SettingsView::from(input), errors),

@@ -4,19 +4,22 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
+use chrono::Utc;
 use serde::Deserialize;
 use voltgate_domain::audit::AuditKind;
 use voltgate_domain::authz::rules::sees_grant;
 use voltgate_domain::authz::RevokeGrant;
 use voltgate_domain::authz::{ManagePermissions, ViewInstallation, ViewPeople};
-use voltgate_domain::UserId;
+use voltgate_domain::grant::{grant_end, last_day, GrantRights, GrantTerms};
 use voltgate_domain::{Action, Authorized, GroupId, InstallationId};
+use voltgate_domain::{Coded, UserId};
 use voltgate_store::{
     AuditEvent, AuditFilter, AuditNames, GroupGrant, Installation, InstallationMember, StoreError,
 };
 
+use super::access::{right_boxes, RightBox};
 use super::layout::Layout;
 use super::session::{AuthUser, CsrfForm, NoFields, PathId};
 use crate::error::AppError;
@@ -34,6 +37,10 @@ pub fn router() -> Router<AppState> {
             "/installations/{id}/permissions/groups/{group}/revoke",
             get(confirm_revoke).post(revoke),
         )
+        .route(
+            "/installations/{id}/permissions/groups/{group}/terms",
+            post(change_terms),
+        )
         .route("/installations/{id}/audit", get(audit))
 }
 
@@ -44,16 +51,60 @@ struct PermissionsPage {
     installation: Installation,
     can_manage: bool,
     members: Vec<InstallationMember>,
-    grants: Vec<GroupGrant>,
+    grants: Vec<GrantRow>,
     /// Groups whose access this user may end: all for owners/admins, else the groups they own.
     revocable: Vec<GroupId>,
     notice: bool,
+    /// "The access of Acme now reads: …" after a change.
+    changed: Option<String>,
+}
+
+/// A group's grant as the Permissions tab shows it.
+struct GrantRow {
+    grant: GroupGrant,
+    /// What it gives, in words.
+    rights: String,
+    /// Its last day, or "until revoked".
+    until: String,
+    expired: bool,
+    /// The tick boxes of the change form.
+    boxes: Vec<RightBox>,
+    /// The end date as the change form's date field takes it.
+    until_value: String,
+}
+
+/// The rights in the product's words: "see, settings, control chargers".
+fn rights_words(tr: Tr, rights: GrantRights) -> String {
+    std::iter::once(tr.t("grant-right-view"))
+        .chain(
+            rights
+                .rights()
+                .map(|right| tr.t(&format!("grant-right-{}", right.name()))),
+        )
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn grant_row(tr: Tr, installation: &Installation, grant: GroupGrant) -> GrantRow {
+    let zone = installation.time_zone;
+    let last = grant.terms.ends.map(|end| last_day(end, zone).to_string());
+    GrantRow {
+        rights: rights_words(tr, grant.terms.rights),
+        until: last.clone().unwrap_or_else(|| tr.t("grant-no-end")),
+        expired: grant.terms.expired(Utc::now()),
+        boxes: right_boxes(tr, grant.terms.rights),
+        until_value: last.unwrap_or_default(),
+        grant,
+    }
 }
 
 #[derive(Deserialize, Default)]
 struct PermissionsQuery {
     #[serde(default)]
     revoked: Option<String>,
+    /// The group whose grant was just changed.
+    #[serde(default)]
+    changed: Option<String>,
 }
 
 async fn permissions(
@@ -77,6 +128,21 @@ async fn permissions(
         Ok(people) => app.store.installation_members(&people).await?,
         Err(_) => Vec::new(),
     };
+    let tr = Tr(auth.visit.lang);
+    let changed = query
+        .changed
+        .as_deref()
+        .and_then(|raw| raw.parse::<GroupId>().ok())
+        .and_then(|group| grants.iter().find(|grant| grant.group.id == group))
+        .map(|grant| {
+            tr.with(
+                "grant-changed",
+                &[
+                    ("group", grant.group.name.as_str()),
+                    ("rights", &rights_words(tr, grant.terms.rights)),
+                ],
+            )
+        });
     let mut revocable = Vec::new();
     for grant in &grants {
         let revocation = app.revocation(&auth.principal(), id, grant.group.id).await;
@@ -96,6 +162,10 @@ async fn permissions(
     )
     .await?;
     let notice = query.revoked.is_some();
+    let grants = grants
+        .into_iter()
+        .map(|grant| grant_row(tr, &installation, grant))
+        .collect();
     Ok(PermissionsPage {
         layout,
         installation,
@@ -104,6 +174,7 @@ async fn permissions(
         grants,
         revocable,
         notice,
+        changed,
     }
     .into_response())
 }
@@ -180,6 +251,47 @@ async fn revoke(
         format!("/groups/{}", grant.group.id)
     };
     Ok(Redirect::to(&to).into_response())
+}
+
+/// The form that narrows or extends a grant: one `right` field per ticked box, and `until`.
+fn terms_of(
+    pairs: &[(String, String)],
+    installation: &Installation,
+) -> Result<GrantTerms, AppError> {
+    let rights: Vec<&str> = pairs
+        .iter()
+        .filter(|(name, _)| name == "right")
+        .map(|(_, value)| value.as_str())
+        .collect();
+    let rights = GrantRights::parse(&rights.join(","))
+        .map_err(|unknown| AppError::BadRequest(unknown.message()))?;
+    let until = pairs
+        .iter()
+        .find(|(name, _)| name == "until")
+        .map_or("", |(_, value)| value.as_str());
+    let ends = grant_end(until, installation.time_zone, Utc::now())
+        .map_err(|bad| AppError::BadRequest(bad.message()))?;
+    Ok(GrantTerms { rights, ends })
+}
+
+/// Narrows, widens or extends a group's grant (owners and admins; audited as a change).
+async fn change_terms(
+    State(app): State<AppState>,
+    auth: AuthUser,
+    Path(ids): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let id: InstallationId = ids.0.parse().map_err(|_| AppError::NotFound)?;
+    let group: GroupId = ids.1.parse().map_err(|_| AppError::NotFound)?;
+    let (installation, manage) = app
+        .installation::<ManagePermissions>(&auth.principal(), id)
+        .await?;
+    let terms = terms_of(&form, &installation)?;
+    app.store.change_grant(&manage, group, &terms).await?;
+    Ok(Redirect::to(&format!(
+        "/installations/{id}/permissions?changed={group}#groups"
+    ))
+    .into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -431,6 +543,10 @@ fn describe(tr: Tr, event: &AuditEvent) -> String {
         "access_approved" => tr.with("audit-access-approved", &[("group", &group())]),
         "access_denied" => tr.with("audit-access-denied", &[("group", &group())]),
         "access_revoked" => tr.with("audit-access-revoked", &[("group", &group())]),
+        "access_changed" => tr.with(
+            "audit-access-changed",
+            &[("group", &group()), ("rights", &text("rights"))],
+        ),
         "charger_added" => tr.with("audit-charger-added", &[("charger", &text("charger_name"))]),
         "charger_password_changed" => tr.with(
             "audit-charger-password",

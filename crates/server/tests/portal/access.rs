@@ -154,7 +154,8 @@ async fn the_whole_story(engine: Engine) {
         "The link called this partner “Acme Energy”",
         "see the installation and its charging history",
         "change the installation&#39;s settings",
-        "start, stop, restart and configure every charger of the installation",
+        "start, stop, restart, pause and unlock every charger of the installation",
+        "configure every charger: its settings, OCPP configuration and charging limits",
         "manage who has access",
         "You can revoke this at any time",
         "Garage Nord",
@@ -344,7 +345,11 @@ async fn parameters_shape_the_review(engine: Engine) {
         "Go/Home by default"
     );
     assert!(
-        !html.contains("\" checked"),
+        !html.split("type=\"radio\"").skip(1).any(|radio| radio
+            .split('>')
+            .next()
+            .unwrap_or_default()
+            .contains(" checked")),
         "nothing pre-selected without installationId"
     );
 

@@ -115,7 +115,12 @@ pub async fn world(app: TestApp) -> World {
         .unwrap();
     let permissions = operator::<ManagePermissions>(&app.db, installation).await;
     store
-        .grant_access(&permissions, group, &RequestContext::default())
+        .grant_access(
+            &permissions,
+            group,
+            &Default::default(),
+            &RequestContext::default(),
+        )
         .await
         .unwrap();
     World {
@@ -1430,7 +1435,12 @@ async fn the_charger_list_shows_each_charger_once_by_its_connector_in_use(
         .unwrap();
     let permissions = operator::<ManagePermissions>(&app.db, inst).await;
     store
-        .grant_access(&permissions, second, &RequestContext::default())
+        .grant_access(
+            &permissions,
+            second,
+            &Default::default(),
+            &RequestContext::default(),
+        )
         .await
         .unwrap();
     let t = token(app, "member@acme.example").await;

@@ -64,7 +64,12 @@ async fn member_with_access(
         .unwrap();
     let permissions = operator::<ManagePermissions>(&app.db, installation).await;
     store
-        .grant_access(&permissions, group, &RequestContext::default())
+        .grant_access(
+            &permissions,
+            group,
+            &Default::default(),
+            &RequestContext::default(),
+        )
         .await
         .unwrap();
     (installation, group, password)

@@ -127,7 +127,12 @@ async fn the_history_spans_every_installation_the_caller_may_read(engine: voltga
     let permissions = operator::<ManagePermissions>(&app.db, other).await;
     app.db
         .store
-        .grant_access(&permissions, w.group, &RequestContext::default())
+        .grant_access(
+            &permissions,
+            w.group,
+            &Default::default(),
+            &RequestContext::default(),
+        )
         .await
         .unwrap();
     let (_, page) = get(app, &member, "/api/chargehistory?PageSize=3").await;

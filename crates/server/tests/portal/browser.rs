@@ -120,4 +120,15 @@ async fn an_owner_approves_through_the_link_in_a_real_browser(engine: Engine) {
         .unwrap();
     assert_eq!(grants.len(), 1, "the click in the browser wrote the grant");
     assert_eq!(grants[0].group.id, group);
+    assert_eq!(
+        grants[0].terms.rights,
+        voltgate_domain::GrantRights::VIEW.with(voltgate_domain::GrantRight::Control),
+        "the rights ticked in the browser"
+    );
+    let end = grants[0]
+        .terms
+        .ends
+        .expect("the end date chosen in the browser");
+    let days = (end - chrono::Utc::now()).num_days();
+    assert!((19..=21).contains(&days), "ends in {days} days");
 }

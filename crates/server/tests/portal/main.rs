@@ -19,6 +19,7 @@ mod events;
 mod exposure;
 mod field_errors;
 mod fleet;
+mod grants;
 mod group_details;
 mod groups;
 mod helpers;

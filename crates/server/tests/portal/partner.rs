@@ -461,6 +461,12 @@ async fn pushed_requests_keep_their_parameters_on_the_server_and_take_one_decisi
         html.contains("partner.example"),
         "the stored return address's site"
     );
+    assert!(
+        html.contains(r#"value="control" checked"#)
+            && !html.contains(r#"value="settings" checked"#),
+        "the rights asked for are ticked, no others"
+    );
+    assert!(html.contains(r#"value="2999-01-01""#), "the end asked for");
 
     // Another group's key with this request is refused.
     let other_owner = app.signed_up("rival@example.org", "Rival").await;
@@ -501,6 +507,24 @@ async fn pushed_requests_keep_their_parameters_on_the_server_and_take_one_decisi
     )
     .await;
     assert_eq!(page["Data"][0]["Id"], installation.to_string());
+    assert_eq!(
+        page["Data"][0]["Rights"],
+        json!(["view", "controlChargers"]),
+        "the grant gives what the request asked for"
+    );
+    let (status, _) = call(
+        &app,
+        &service,
+        "POST",
+        &format!("/api/installation/{installation}/update"),
+        Some(json!({"AvailableCurrent": 10})),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "the service account holds only the rights granted"
+    );
     let (status, _) = house_owner.page(path).await;
     assert_eq!(
         status,

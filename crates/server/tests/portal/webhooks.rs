@@ -174,7 +174,12 @@ async fn grant(app: &TestApp, installation: InstallationId, group: GroupId) {
     let permissions = operator::<ManagePermissions>(&app.db, installation).await;
     let store = app.db.store.as_ref();
     assert!(store
-        .grant_access(&permissions, group, &RequestContext::default())
+        .grant_access(
+            &permissions,
+            group,
+            &Default::default(),
+            &RequestContext::default()
+        )
         .await
         .unwrap());
 }

@@ -180,7 +180,7 @@ impl Suite {
         command: Command,
         answer: Value,
     ) -> (Answer, String, Value) {
-        let control = ChargerControl::check(
+        let control = ChargerControl::check::<voltgate_domain::authz::ControlChargers>(
             self.db.store.as_ref(),
             &Principal::User(self.owner),
             self.charger,
