@@ -76,6 +76,8 @@ mod history_sql;
 #[allow(clippy::duplicate_mod)]
 #[path = "engine_partners.rs"]
 mod partners_sql;
+
+#[allow(clippy::duplicate_mod)]
 #[path = "engine_webhooks.rs"]
 mod webhooks_sql;
 
