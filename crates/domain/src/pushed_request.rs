@@ -5,6 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::access_request::{ParamError, RequestParams};
+use crate::grant::{GrantRight, GrantRights};
 use crate::ids::InstallationId;
 use crate::return_url::{RegisteredReturnUrl, ReturnTarget};
 use crate::text::check_line;
@@ -18,47 +19,6 @@ pub const MAX_STATE_CHARS: usize = 512;
 /// When a link pushed at `now` stops working.
 pub fn link_expires(now: DateTime<Utc>) -> DateTime<Utc> {
     now + Duration::days(LINK_LIFETIME_DAYS)
-}
-
-/// One of the rights a partner may ask for. Seeing the installation and its charging history is
-/// always part of a grant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum RequestedRight {
-    /// See the installation and its charging history.
-    View,
-    /// Change the installation's settings.
-    ChangeSettings,
-    /// Start, stop and restart chargers.
-    ControlChargers,
-    /// Configure chargers.
-    ConfigureChargers,
-}
-
-impl RequestedRight {
-    /// Every right, in order: what a request asks for when it names none.
-    pub const ALL: [Self; 4] = [
-        Self::View,
-        Self::ChangeSettings,
-        Self::ControlChargers,
-        Self::ConfigureChargers,
-    ];
-
-    /// The API's word for the right.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::View => "view",
-            Self::ChangeSettings => "changeSettings",
-            Self::ControlChargers => "controlChargers",
-            Self::ConfigureChargers => "configureChargers",
-        }
-    }
-
-    /// The right an API word names, in any case.
-    pub fn parse(word: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|right| right.as_str().eq_ignore_ascii_case(word.trim()))
-    }
 }
 
 /// Why a pushed request was refused.
@@ -138,27 +98,23 @@ impl PushedParams {
     }
 }
 
-/// The rights asked for, from the API's words: all of them when none are named; seeing the
-/// installation always. Answers them as text to keep ("view,changeSettings,…").
+/// The rights asked for, from the API's words (`view`, `changeSettings`, `controlChargers`,
+/// `configureChargers`, or the links' `settings`, `control`, `configure`): all of them when none are
+/// named; seeing the installation always. Answers them as text to keep, as [`GrantRights`] prints them.
 pub fn requested_rights(words: Option<&[String]>) -> Result<String, PushRefused> {
-    let mut rights = vec![RequestedRight::View];
-    match words {
-        None => rights = RequestedRight::ALL.to_vec(),
-        Some(words) => {
-            for word in words {
-                rights.push(
-                    RequestedRight::parse(word).ok_or_else(|| PushRefused::Right(word.clone()))?,
-                );
-            }
+    let Some(words) = words else {
+        return Ok(GrantRights::ALL.to_string());
+    };
+    let mut rights = GrantRights::VIEW;
+    for word in words {
+        if word.trim().eq_ignore_ascii_case("view") {
+            continue;
         }
+        let right =
+            GrantRight::named(word.trim()).ok_or_else(|| PushRefused::Right(word.clone()))?;
+        rights = rights.with(right);
     }
-    rights.sort();
-    rights.dedup();
-    Ok(rights
-        .iter()
-        .map(|r| r.as_str())
-        .collect::<Vec<_>>()
-        .join(","))
+    Ok(rights.to_string())
 }
 
 /// The end of the access asked for: an RFC 3339 time after `now`.
@@ -226,11 +182,11 @@ mod tests {
     fn rights_default_to_all_and_always_include_seeing() {
         assert_eq!(
             requested_rights(None).unwrap(),
-            "view,changeSettings,controlChargers,configureChargers"
+            "view,settings,control,configure"
         );
         assert_eq!(
             requested_rights(Some(&["CONTROLCHARGERS".into(), "view".into()])).unwrap(),
-            "view,controlChargers"
+            "view,control"
         );
         assert_eq!(requested_rights(Some(&[])).unwrap(), "view");
         assert!(matches!(
