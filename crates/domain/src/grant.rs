@@ -141,6 +141,14 @@ impl GrantRights {
         i32::from(self.0)
     }
 
+    /// The rights in the partner API's words: `view`, then `changeSettings`, `controlChargers`,
+    /// `configureChargers` as given.
+    pub fn api_words(self) -> Vec<&'static str> {
+        std::iter::once("view")
+            .chain(self.rights().map(GrantRight::api_word))
+            .collect()
+    }
+
     /// Rights as the store keeps them; `None` for bits no right stands for.
     pub fn from_bits(bits: i64) -> Option<Self> {
         u8::try_from(bits)

@@ -154,8 +154,18 @@ impl ReturnTarget {
     pub fn with_outcome(&self, params: &[(&str, String)]) -> Url {
         let mut url = self.0.clone();
         url.set_fragment(None);
-        {
+        // The outcome's own names are said once, by us: any the address already carries are dropped.
+        let kept: Vec<(String, String)> = url
+            .query_pairs()
+            .filter(|(name, _)| !params.iter().any(|(ours, _)| name == ours))
+            .map(|(name, value)| (name.into_owned(), value.into_owned()))
+            .collect();
+        url.set_query(None);
+        if !kept.is_empty() || !params.is_empty() {
             let mut query = url.query_pairs_mut();
+            for (name, value) in &kept {
+                query.append_pair(name, value);
+            }
             for (name, value) in params {
                 query.append_pair(name, value);
             }
@@ -286,6 +296,19 @@ mod tests {
             url.as_str(),
             "https://acme.example/cb?state=x%26y&success=true&installationId=abc"
         );
+    }
+
+    #[test]
+    fn the_outcome_is_said_once_whatever_the_address_carries() {
+        let target =
+            ReturnTarget::parse("https://acme.example/cb?success=true&keep=1&lookup=X").unwrap();
+        let url = target.with_outcome(&[("success", "false".into()), ("lookup", "Y".into())]);
+        assert_eq!(
+            url.as_str(),
+            "https://acme.example/cb?keep=1&success=false&lookup=Y"
+        );
+        let bare = ReturnTarget::parse("https://acme.example/cb").unwrap();
+        assert_eq!(bare.with_outcome(&[]).as_str(), "https://acme.example/cb");
     }
 
     proptest::proptest! {

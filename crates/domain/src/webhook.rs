@@ -9,6 +9,9 @@ use url::Url;
 
 use crate::text::check_line;
 
+/// How many webhook endpoints a group may have: each one's deliveries take the worker's time.
+pub const MAX_ENDPOINTS_PER_GROUP: u32 = 10;
+
 /// What a webhook tells a group about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum WebhookEvent {

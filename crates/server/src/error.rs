@@ -78,6 +78,9 @@ impl From<StoreError> for AppError {
             StoreError::Conflict(what) => {
                 Self::Conflict(Message::new("err-taken").arg("what", what))
             }
+            StoreError::Limit(message, max) => {
+                Self::Conflict(Message::new(message).arg("max", max))
+            }
             other => Self::Internal(other.into()),
         }
     }

@@ -282,7 +282,7 @@ pub(super) async fn grant_in(
         };
         audit(tx, actor, subject, "access_approved", detail).await?;
         let data =
-            json!({ "groupId": group, "rights": terms.rights.to_string(), "until": terms.ends });
+            json!({ "groupId": group, "rights": terms.rights.api_words(), "until": terms.ends });
         let notice = WebhookNotice::new(WebhookEvent::AccessGranted, installation, data);
         super::webhooks_sql::enqueue(tx, &notice.for_group(group)).await?;
     }
@@ -1384,7 +1384,7 @@ impl GroupStore for EngineStore {
         };
         audit(&mut tx, actor, subject, "access_changed", detail).await?;
         let data =
-            json!({ "groupId": group, "rights": terms.rights.to_string(), "until": terms.ends });
+            json!({ "groupId": group, "rights": terms.rights.api_words(), "until": terms.ends });
         let notice = WebhookNotice::new(WebhookEvent::AccessChanged, installation, data);
         super::webhooks_sql::enqueue(&mut tx, &notice.for_group(group)).await?;
         tx.commit().await?;

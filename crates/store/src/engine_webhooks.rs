@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;
 use voltgate_domain::authz::ManageGroup;
-use voltgate_domain::webhook::{WebhookEvent, WebhookEvents};
+use voltgate_domain::webhook::{WebhookEvent, WebhookEvents, MAX_ENDPOINTS_PER_GROUP};
 use voltgate_domain::{Authorized, ChargerId, GroupId, InstallationId};
 
 use super::dialect::SKIP_LOCKED;
@@ -180,6 +180,19 @@ impl WebhookStore for EngineStore {
     ) -> Result<WebhookEndpoint> {
         let now = Utc::now().timestamp_millis();
         let mut tx = self.pool.begin().await?;
+        // Counted under the group's lock, so two additions at once cannot both pass the limit.
+        super::engine::lock_group(&mut tx, on.id()).await?;
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM webhook_endpoints WHERE group_id = $1")
+                .bind(on.id().as_uuid())
+                .fetch_one(&mut *tx)
+                .await?;
+        if count >= i64::from(MAX_ENDPOINTS_PER_GROUP) {
+            return Err(StoreError::Limit(
+                "err-webhook-limit",
+                MAX_ENDPOINTS_PER_GROUP,
+            ));
+        }
         let sql = format!(
             "INSERT INTO webhook_endpoints (id, group_id, url, events, secret, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING {ENDPOINT_COLUMNS}"

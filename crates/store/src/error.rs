@@ -12,6 +12,9 @@ pub enum StoreError {
     /// A uniqueness rule refused the write; the string names what is taken (`email`, `lookup_key`).
     #[error("{0} is already taken")]
     Conflict(&'static str),
+    /// A limit was reached: the message id that says so, and the limit.
+    #[error("limit {0} of {1} reached")]
+    Limit(&'static str, u32),
     /// A role change that the rules refuse: not the caller's to make, or it would leave no owner.
     #[error(transparent)]
     Refused(#[from] RoleChangeRefused),

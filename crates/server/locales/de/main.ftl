@@ -609,6 +609,7 @@ webhook-attempts-empty = Noch nichts zugestellt.
 webhook-when = Wann
 webhook-outcome = Ergebnis
 err-webhook-events-empty = Wählen Sie mindestens ein Ereignis.
+err-webhook-limit = Eine Gruppe hat höchstens { $max } Webhook-Endpunkte: Löschen Sie zuerst einen.
 err-webhook-event-unknown = Unbekannter Ereignistyp { $name }.
 # Grant rights and end dates
 review-can-control = jede Ladestation der Installation starten, stoppen, neu starten, pausieren und entriegeln

@@ -609,6 +609,7 @@ webhook-attempts-empty = Nothing delivered yet.
 webhook-when = When
 webhook-outcome = Outcome
 err-webhook-events-empty = Choose at least one event.
+err-webhook-limit = A group has at most { $max } webhook endpoints: delete one first.
 err-webhook-event-unknown = Unknown event type { $name }.
 # Grant rights and end dates
 review-can-control = start, stop, restart, pause and unlock every charger of the installation

@@ -609,6 +609,7 @@ webhook-attempts-empty = Ingenting levert ennå.
 webhook-when = Når
 webhook-outcome = Resultat
 err-webhook-events-empty = Velg minst én hendelse.
+err-webhook-limit = En gruppe har høyst { $max } webhook-endepunkter: slett ett først.
 err-webhook-event-unknown = Ukjent hendelsestype { $name }.
 # Grant rights and end dates
 review-can-control = starte, stoppe, starte på nytt, stanse midlertidig og låse opp alle laderne i installasjonen

@@ -12,7 +12,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use voltgate_domain::authz::{ManageGroup, RequestAccess, ViewGroupGrants};
-use voltgate_domain::grant::GrantRight;
 use voltgate_domain::pushed_request::{
     grant_until, link_expires, requested_rights, PushRefused, PushedParams,
 };
@@ -156,9 +155,7 @@ pub async fn installations(
             name: row.name,
             granted_at: timestamp(row.granted_at),
             granted_by: row.granted_by,
-            rights: std::iter::once("view")
-                .chain(row.terms.rights.rights().map(GrantRight::api_word))
-                .collect(),
+            rights: row.terms.rights.api_words(),
             until: row.terms.ends.map(timestamp),
         })
         .collect();

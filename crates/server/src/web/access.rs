@@ -686,7 +686,32 @@ async fn decide_on(
             Ok(Redirect::to(&target).into_response())
         }
         "deny" => {
+            let mut about = match chosen {
+                Some(id) => app
+                    .installation::<ManagePermissions>(&principal, id)
+                    .await
+                    .ok()
+                    .map(|(_, manage)| manage),
+                None => None,
+            };
             if let Some(pushed) = &link.pushed {
+                // A pushed request is spent by its decision: only someone who could approve it may
+                // deny it (its installation's permission managers, else any installation's).
+                if let Some(id) = pushed.request.installation {
+                    about = Some(
+                        app.installation::<ManagePermissions>(&principal, id)
+                            .await?
+                            .1,
+                    );
+                }
+                let may = about.is_some()
+                    || !app
+                        .installations_with::<ManagePermissions>(&principal)
+                        .await?
+                        .is_empty();
+                if !may {
+                    return Err(AppError::Forbidden);
+                }
                 if !app
                     .store
                     .deny_pushed_request(pushed.id, chrono::Utc::now())
@@ -695,14 +720,6 @@ async fn decide_on(
                     return Err(AppError::BadRequest(Message::new("err-request-decided")));
                 }
             }
-            let about = match chosen {
-                Some(id) => app
-                    .installation::<ManagePermissions>(&principal, id)
-                    .await
-                    .ok()
-                    .map(|(_, manage)| manage),
-                None => None,
-            };
             app.store
                 .record_denial(&principal, about.as_ref(), link.group.id, &context)
                 .await?;

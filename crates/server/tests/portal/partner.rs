@@ -448,6 +448,17 @@ async fn pushed_requests_keep_their_parameters_on_the_server_and_take_one_decisi
     let (_, answer) = get(&app, &service, &status_path).await;
     assert_eq!(answer["Status"], "pending");
 
+    // Someone who could not approve it cannot spend it on a denial either.
+    let stranger = app.signed_up("stranger@example.org", "Stranger").await;
+    let denied = crate::access::decide(&stranger, path, "deny", "").await;
+    assert_eq!(
+        denied.status(),
+        StatusCode::NOT_FOUND,
+        "not their installation"
+    );
+    let (_, answer) = get(&app, &service, &status_path).await;
+    assert_eq!(answer["Status"], "pending", "still the owner's to decide");
+
     // Tampering with the link's query changes nothing: the stored parameters count.
     let house_owner = logged_in(&app, "owner@example.no").await;
     let tampered = format!(

@@ -371,6 +371,28 @@ async fn bad_urls_are_refused_and_private_targets_are_never_called(engine: Engin
     let error = attempts[0]["Error"].as_str().unwrap_or_default();
     assert!(error.contains("private or reserved"), "{attempts:?}");
     assert!(receiver.got().is_empty());
+
+    // A group has at most 10 endpoints, also when additions race: one exists, 12 more at once.
+    let additions = (0..12).map(|n| {
+        let (app, token, path) = (&app, &token, &path);
+        async move {
+            let url = format!("https://hooks{n}.partner.example/");
+            let body = json!({"url": url, "events": ["access.granted"]});
+            call(app, token, "POST", path, Some(body)).await
+        }
+    });
+    let answers = futures::future::join_all(additions).await;
+    let created = answers
+        .iter()
+        .filter(|(status, _)| *status == Status::CREATED)
+        .count();
+    assert_eq!(created, 9, "{answers:?}");
+    for (status, body) in answers.iter().filter(|(s, _)| *s != Status::CREATED) {
+        assert_eq!(*status, Status::CONFLICT, "{body}");
+        assert!(body.to_string().contains("at most 10"), "{body}");
+    }
+    let (_, list) = get(&app, &token, &path).await;
+    assert_eq!(list.as_array().map(Vec::len), Some(10));
 }
 
 async fn a_delivery_enqueued_while_no_worker_runs_is_sent_exactly_once_later(engine: Engine) {
