@@ -148,6 +148,9 @@ impl EngineStore {
         id: Uuid,
         kind: &str,
     ) -> Result<String> {
+        // The group's lock first: the transaction writes from its start, so on SQLite a delivery the
+        // worker records meanwhile makes it wait instead of failing between its read and its write.
+        super::engine::lock_group(tx, on.id()).await?;
         let url: Option<String> =
             sqlx::query_scalar("SELECT url FROM webhook_endpoints WHERE id = $1 AND group_id = $2")
                 .bind(id)
