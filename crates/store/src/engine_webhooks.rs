@@ -251,9 +251,10 @@ impl WebhookStore for EngineStore {
         id: Uuid,
         secret: &str,
         overlap_until: DateTime<Utc>,
-    ) -> Result<()> {
+    ) -> Result<String> {
         let mut tx = self.pool.begin().await?;
-        self.webhook_change(&mut tx, on, id, "webhook_secret_rotated")
+        let url = self
+            .webhook_change(&mut tx, on, id, "webhook_secret_rotated")
             .await?;
         sqlx::query(
             "UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_until = $2, \
@@ -265,7 +266,7 @@ impl WebhookStore for EngineStore {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(url)
     }
 
     async fn webhook_attempts(

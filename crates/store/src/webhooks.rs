@@ -155,13 +155,14 @@ pub trait WebhookStore: Send + Sync {
     async fn delete_webhook(&self, on: &Authorized<ManageGroup>, id: Uuid) -> Result<()>;
     /// Gives an endpoint a new secret; the current one keeps signing as well until `overlap_until`.
     /// A disabled endpoint is enabled again. Audited; `NotFound` as for [`Self::delete_webhook`].
+    /// Answers the endpoint's URL.
     async fn rotate_webhook_secret(
         &self,
         on: &Authorized<ManageGroup>,
         id: Uuid,
         secret: &str,
         overlap_until: DateTime<Utc>,
-    ) -> Result<()>;
+    ) -> Result<String>;
     /// The latest attempts to deliver to a group's endpoints, newest first.
     async fn webhook_attempts(
         &self,

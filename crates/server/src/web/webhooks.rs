@@ -232,17 +232,10 @@ async fn rotate(
     let (group, on) = app.group::<ManageGroup>(&auth.principal(), id).await?;
     let secret = new_secret();
     let until = Utc::now() + Duration::hours(OVERLAP_HOURS);
-    app.store
-        .rotate_webhook_secret(&on, webhook, &secret, until)
-        .await?;
     let url = app
         .store
-        .webhooks(&on)
-        .await?
-        .into_iter()
-        .find(|e| e.id == webhook)
-        .map(|e| e.url)
-        .unwrap_or_default();
+        .rotate_webhook_secret(&on, webhook, &secret, until)
+        .await?;
     let feedback = Feedback {
         secret: Some((secret, url)),
         ..Feedback::default()
