@@ -4,11 +4,14 @@
 
 use std::fmt;
 
+use serde_json::json;
 use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 use uuid::Uuid;
+use voltgate_domain::webhook::WebhookEvent;
 
 use crate::error::Result;
+use crate::webhooks::WebhookNotice;
 
 /// The largest payload sent as a notification; PostgreSQL refuses 8000 bytes and more.
 pub const NOTIFY_LIMIT: usize = 7900;
@@ -353,7 +356,10 @@ impl Cluster {
     }
 
     /// Forgets nodes whose lease ran out `grace` ago and answers the chargers they held (each once,
-    /// to whichever process asks first).
+    /// to whichever process asks first). Each such charger's `charger.offline` webhooks are written to
+    /// the outbox in the same transaction: a charger is forgotten and said offline together, once,
+    /// however many processes reap at the same time (the rows a reap deletes are not returned to a
+    /// concurrent one).
     pub async fn reap(&self, grace: std::time::Duration) -> Result<Vec<Orphan>> {
         let mut tx = self.pool.begin().await?;
         let orphans: Vec<(Uuid, Uuid)> = sqlx::query_as(
@@ -371,14 +377,23 @@ impl Cluster {
         .bind(grace.as_secs_f64())
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
-        Ok(orphans
+        let orphans: Vec<Orphan> = orphans
             .into_iter()
             .map(|(charger, installation)| Orphan {
                 charger: voltgate_domain::ChargerId::from_uuid(charger),
                 installation: voltgate_domain::InstallationId::from_uuid(installation),
             })
-            .collect())
+            .collect();
+        for orphan in &orphans {
+            let notice = WebhookNotice::new(
+                WebhookEvent::ChargerOffline,
+                orphan.installation,
+                json!({ "chargerId": orphan.charger }),
+            );
+            crate::postgres::enqueue_webhook(&mut tx, &notice).await?;
+        }
+        tx.commit().await?;
+        Ok(orphans)
     }
 
     /// Takes the installation's rebalancing lock, waiting for whichever process holds it.

@@ -82,6 +82,9 @@ mod partners_sql;
 #[path = "engine_webhooks.rs"]
 mod webhooks_sql;
 
+/// Writes an event's webhook deliveries into the outbox inside `tx` (the cluster's reap uses it).
+pub(crate) use webhooks_sql::enqueue as enqueue_webhook;
+
 /// Connects to and migrates the PostgreSQL database at `url`.
 pub(crate) async fn connect(url: &str) -> Result<Database> {
     // Not pinged each time a connection is taken: that was one more round trip per query, doubling

@@ -11,25 +11,35 @@ use reqwest::StatusCode;
 use serde_json::json;
 use tokio::process::{Child, Command};
 use tokio_tungstenite::tungstenite::Message;
-use voltgate_domain::InstallationId;
-use voltgate_store::testing::TestDatabase;
-use voltgate_store::Engine;
+use voltgate_domain::authz::{ManageGroup, ManagePermissions};
+use voltgate_domain::webhook::{WebhookEvents, WebhookUrl};
+use voltgate_domain::{Email, InstallationId, Principal};
+use voltgate_store::testing::{on_group, TestDatabase};
+use voltgate_store::{Engine, NewWebhookEndpoint, RequestContext};
 
 use crate::charge_point::{add_charger, ChargePoint};
 use crate::fleet::{self, arm, questions, until, worst, Shared, SimCharger};
-use crate::helpers::Browser;
+use crate::groups::create_group;
+use crate::helpers::{operator, Browser};
 use crate::installations::create_installation;
+use crate::webhooks::Receiver;
 
 /// Each process's lease, in seconds: short, so that a dead process is noticed quickly.
 const LEASE: u64 = 3;
 
 /// One `voltgate serve` process.
-struct Process {
+pub(crate) struct Process {
     base: String,
-    child: Child,
+    pub(crate) child: Child,
 }
 
 async fn start(database_url: &str) -> Process {
+    start_with(database_url, &[]).await
+}
+
+/// Starts a `voltgate serve` process on the database with these environment variables besides the
+/// usual ones (webhooks go to the test's local receivers, retried soon).
+pub(crate) async fn start_with(database_url: &str, env: &[(&str, &str)]) -> Process {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -42,6 +52,9 @@ async fn start(database_url: &str) -> Process {
         .env("VOLTGATE_OCPP_COMMAND_TIMEOUT", "5")
         .env("VOLTGATE_SIGNUPS_PER_HOUR", "1000")
         .env("VOLTGATE_LOG", "warn")
+        .env("VOLTGATE_ALLOW_PRIVATE_WEBHOOK_TARGETS", "true")
+        .env("VOLTGATE_WEBHOOK_RETRY_BASE_MS", "100")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .kill_on_drop(true)
         .spawn()
@@ -224,6 +237,65 @@ async fn commands_reach_chargers_on_every_process_and_survive_a_dead_one() {
         "{verdict}"
     );
     assert!(shown_online(&on(&owner, &processes[1]), &id0).await);
+}
+
+/// A process that dies takes its chargers offline for the partners' webhooks too: the live processes
+/// that notice enqueue `charger.offline` with forgetting the charger, so it is delivered once, for the
+/// dead process's charger only, however many processes reap at the same time.
+#[tokio::test]
+async fn a_dead_process_s_charger_is_said_offline_to_webhooks_exactly_once() {
+    let (database, mut processes) = three().await;
+    let (owner, installation) = owner_with_installation(&processes[0]).await;
+    let group = create_group(&owner, "Acme Charging", "").await;
+    let db = voltgate_store::connect(&database.url).await.unwrap();
+    let store = db.store.as_ref();
+    let permissions = operator::<ManagePermissions>(&db, installation).await;
+    let context = RequestContext::default();
+    assert!(store
+        .grant_access(&permissions, group, &Default::default(), &context)
+        .await
+        .unwrap());
+    let email = Email::parse("owner@example.no").unwrap();
+    let owner_id = store.user_by_email(&email).await.unwrap().unwrap().id;
+    let manage = on_group::<ManageGroup>(store, Principal::User(owner_id), group)
+        .await
+        .unwrap();
+    let (receiver, url) = Receiver::start(&[], Duration::ZERO).await;
+    let endpoint = NewWebhookEndpoint {
+        url: WebhookUrl::parse(&url).unwrap(),
+        events: WebhookEvents::parse(["charger.offline"]).unwrap(),
+        secret: "whsec_test".into(),
+    };
+    store.create_webhook(&manage, &endpoint).await.unwrap();
+
+    let mut chargers = Vec::new();
+    for (n, process) in processes.iter().enumerate().skip(1) {
+        let identity = format!("CP-{n}");
+        let (password, id) = add_charger(&owner, installation, &identity, 1).await;
+        let mut charger = ChargePoint::connect(&process.base, &identity, &password).await;
+        charger.boot().await;
+        chargers.push((id, charger));
+    }
+    processes[2].child.kill().await.unwrap();
+    let got = receiver.wait_for(1).await;
+    let body: serde_json::Value = serde_json::from_str(&got[0].body).unwrap();
+    assert_eq!(body["type"], "charger.offline");
+    assert_eq!(body["data"]["chargerId"], chargers[1].0.as_str());
+    // Both live processes look for dead ones every second: after several rounds of looking (the dead
+    // process's charger shows offline everywhere once it was reaped), still one delivery.
+    for process in &processes[..2] {
+        let watcher = on(&owner, process);
+        eventually(
+            "the dead process's charger shows offline",
+            Duration::from_secs(LEASE * 3),
+            async || !shown_online(&watcher, &chargers[1].0).await,
+        )
+        .await;
+    }
+    tokio::time::sleep(Duration::from_secs(LEASE)).await;
+    let got = receiver.got();
+    assert_eq!(got.len(), 1, "one delivery: {got:?}");
+    assert!(shown_online(&on(&owner, &processes[0]), &chargers[0].0).await);
 }
 
 #[tokio::test]

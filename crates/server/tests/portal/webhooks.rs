@@ -39,27 +39,42 @@ mod postgres_only {
 
 /// One request the receiver got.
 #[derive(Clone, Debug)]
-struct Received {
-    event_id: String,
+pub(crate) struct Received {
+    pub(crate) event_id: String,
     signature: String,
-    body: String,
+    pub(crate) body: String,
 }
 
 /// A webhook receiver on a random local port: answers the queued statuses, then 200.
 #[derive(Clone, Default)]
-struct Receiver {
+pub(crate) struct Receiver {
     got: Arc<Mutex<Vec<Received>>>,
     answers: Arc<Mutex<VecDeque<u16>>>,
     delay: Duration,
+    /// Never answers the first request (its sender has to give up or die).
+    hold_first: bool,
 }
 
 impl Receiver {
-    async fn start(answers: &[u16], delay: Duration) -> (Self, String) {
-        let receiver = Receiver {
+    pub(crate) async fn start(answers: &[u16], delay: Duration) -> (Self, String) {
+        Self::listen(Receiver {
             answers: Arc::new(Mutex::new(answers.iter().copied().collect())),
             delay,
             ..Receiver::default()
-        };
+        })
+        .await
+    }
+
+    /// A receiver that keeps the first request waiting for ever, then answers 200.
+    async fn holding_first() -> (Self, String) {
+        Self::listen(Receiver {
+            hold_first: true,
+            ..Receiver::default()
+        })
+        .await
+    }
+
+    async fn listen(receiver: Receiver) -> (Self, String) {
         let state = receiver.clone();
         let router = axum::Router::new().route(
             "/hooks",
@@ -74,11 +89,18 @@ impl Receiver {
                             .unwrap_or_default()
                             .to_owned()
                     };
-                    state.got.lock().unwrap().push(Received {
-                        event_id: header("voltgate-event-id"),
-                        signature: header("voltgate-signature"),
-                        body,
-                    });
+                    let first = {
+                        let mut got = state.got.lock().unwrap();
+                        got.push(Received {
+                            event_id: header("voltgate-event-id"),
+                            signature: header("voltgate-signature"),
+                            body,
+                        });
+                        got.len() == 1
+                    };
+                    if first && state.hold_first {
+                        std::future::pending::<()>().await;
+                    }
                     let status = state.answers.lock().unwrap().pop_front().unwrap_or(200);
                     StatusCode::from_u16(status).unwrap()
                 }
@@ -93,12 +115,12 @@ impl Receiver {
         (receiver, url)
     }
 
-    fn got(&self) -> Vec<Received> {
+    pub(crate) fn got(&self) -> Vec<Received> {
         self.got.lock().unwrap().clone()
     }
 
     /// Waits until `count` requests arrived (at most 20 s).
-    async fn wait_for(&self, count: usize) -> Vec<Received> {
+    pub(crate) async fn wait_for(&self, count: usize) -> Vec<Received> {
         for _ in 0..400 {
             if self.got().len() >= count {
                 return self.got();
