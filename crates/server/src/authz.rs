@@ -75,6 +75,51 @@ pub async fn chargers_by_token(
     Ok((found, cap))
 }
 
+/// As [`installation_by_token`] for a service account's token: the account (as its principal), the
+/// installation and the account's capability to do `R` on it, from one query that also checks the
+/// credentials are not revoked and loads the group's grant (a revoked credential or grant fails at
+/// once).
+pub async fn installation_by_service_token<R>(
+    store: &dyn Store,
+    token_hash: &str,
+    id: InstallationId,
+) -> Result<(Principal, Installation, Authorized<R>), AppError>
+where
+    R: Right<Facts = InstallationAccess>,
+{
+    let (holder, found) = store
+        .service_token_on(token_hash, chrono::Utc::now(), id)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    let (installation, access) = found.ok_or(AppError::NotFound)?;
+    let principal = Principal::Service {
+        account: holder.account,
+        group: holder.group,
+    };
+    Ok((principal, installation, authorize(&principal, access)?))
+}
+
+/// As [`chargers_by_token`] for a service account's token: the page is read in the same statement
+/// as the token, only where the account's group holds a grant in force.
+pub async fn chargers_by_service_token(
+    store: &dyn Store,
+    token_hash: &str,
+    id: InstallationId,
+    page: (Option<i64>, i64),
+) -> Result<(ChargersOn, Authorized<ViewInstallation>), AppError> {
+    let (holder, found) = store
+        .service_chargers_by_token(token_hash, chrono::Utc::now(), id, page)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    let found = found.ok_or(AppError::NotFound)?;
+    let principal = Principal::Service {
+        account: holder.account,
+        group: holder.group,
+    };
+    let cap = authorize(&principal, found.access.clone())?;
+    Ok((found, cap))
+}
+
 /// The group, with `principal`'s capability to do `R` on it.
 pub async fn group<R>(
     store: &dyn Store,

@@ -19,9 +19,6 @@ use crate::error::{Result, StoreError};
 use crate::model::RequestContext;
 use crate::partners::*;
 
-/// A token's use is written down at most this often (milliseconds), so reads stay reads.
-const NOTE_USE_EVERY_MS: i64 = 60_000;
-
 fn at(millis: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(millis).unwrap_or_default()
 }
@@ -285,13 +282,7 @@ impl PartnerStore for EngineStore {
         let Some((account, group, last_used)) = row else {
             return Ok(None);
         };
-        if last_used.is_none_or(|last| now_ms - last >= NOTE_USE_EVERY_MS) {
-            sqlx::query("UPDATE service_accounts SET last_used_at = $2 WHERE id = $1")
-                .bind(account)
-                .bind(now_ms)
-                .execute(&self.pool)
-                .await?;
-        }
+        self.note_service_use(account, last_used, now_ms).await?;
         Ok(Some((
             ServiceAccountId::from_uuid(account),
             GroupId::from_uuid(group),

@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 use sqlx::{FromRow, Row};
 use uuid::Uuid;
 use voltgate_domain::{
-    ChargerId, GroupId, InstallationAccess, InstallationId, Principal, UserId, ViaGroup,
+    ChargerId, GroupId, InstallationAccess, InstallationId, Principal, ServiceAccountId, UserId,
+    ViaGroup,
 };
 
 use super::{chargers_sql, INSTALLATION_COLUMNS, USER_COLUMNS};
@@ -38,10 +39,10 @@ struct HolderRow {
     client_address: Option<String>,
 }
 
-/// A token's holder with an installation and their relation to it: one row per group granting them
-/// access (or one row without a group). User columns are prefixed, as installations have the same names.
+/// A person's access token as [`holder_on_sql`] reads it. User columns are prefixed, as
+/// installations have the same names.
 #[derive(sqlx::FromRow)]
-struct HolderOnRow {
+struct PersonOnRow {
     user_id: Uuid,
     user_email: String,
     user_full_name: String,
@@ -51,6 +52,20 @@ struct HolderOnRow {
     family_id: Uuid,
     last_used_at: Option<i64>,
     client_address: Option<String>,
+}
+
+/// A service account's token as [`holder_on_sql`] reads it.
+#[derive(sqlx::FromRow)]
+struct ServiceOnRow {
+    account_id: Uuid,
+    account_group: Uuid,
+    account_last_used_at: Option<i64>,
+}
+
+/// An installation and a token holder's relation to it: one row per group granting them access (or
+/// one row without a group).
+#[derive(sqlx::FromRow)]
+struct OnRow {
     #[sqlx(flatten)]
     installation: InstallationRow,
     role: Option<String>,
@@ -103,36 +118,175 @@ type HolderOn = (
     Option<(Vec<ChargerSummary>, i64)>,
 );
 
-/// The statement that loads a token's holder with their relation to installation `$3` (`$1` the
-/// token's hash, `$2` now), with `page` (`total` and a page of chargers as rows, one per charger and
-/// granting group). The installation is joined, not left-joined: no row means a bad token or no
-/// installation, and only then a second query tells which.
-fn holder_on_sql(page: Option<&str>) -> String {
-    let (extra, join, order) = match page {
-        Some(total) => {
-            let (columns, join, order) = chargers_sql::summary_columns(("$3", "$4", "$5"), RELATED);
-            (format!(", {total}, {columns}"), join, order)
+/// Whose bearer token a statement checks: what differs between a person's access token and a group's
+/// service account's in [`holder_on_sql`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Bearer {
+    /// A person's access token (`api_tokens`): their role and their groups' grants count.
+    Person,
+    /// A service account's token: only its group's grant counts.
+    Service,
+}
+
+impl Bearer {
+    /// The holder's columns.
+    fn columns(self) -> &'static str {
+        match self {
+            Bearer::Person => {
+                "u.id AS user_id, u.email AS user_email, u.full_name AS user_full_name, \
+                 u.language AS user_language, u.created_at AS user_created_at, \
+                 t.id AS token_id, t.family_id, t.last_used_at, t.client_address"
+            }
+            Bearer::Service => {
+                "s.id AS account_id, s.group_id AS account_group, s.last_used_at AS account_last_used_at"
+            }
         }
-        None => (String::new(), String::new(), ""),
+    }
+
+    /// The token with its holder, and the installation `$3`.
+    fn from(self) -> &'static str {
+        match self {
+            Bearer::Person => {
+                "api_tokens t JOIN users u ON u.id = t.user_id JOIN installations i ON i.id = $3 \
+                 LEFT JOIN installation_roles r ON r.installation_id = i.id AND r.user_id = t.user_id"
+            }
+            Bearer::Service => {
+                "service_account_tokens t JOIN service_accounts s ON s.id = t.account_id \
+                 JOIN installations i ON i.id = $3"
+            }
+        }
+    }
+
+    /// The holder's role on the installation (a service account has none).
+    fn role(self) -> &'static str {
+        match self {
+            Bearer::Person => "r.role",
+            Bearer::Service => "CAST(NULL AS TEXT) AS role",
+        }
+    }
+
+    /// Which groups' grants count for the holder.
+    fn groups(self) -> &'static str {
+        match self {
+            Bearer::Person => {
+                "g.group_id IN (SELECT gm.group_id FROM group_members gm WHERE gm.user_id = t.user_id)"
+            }
+            Bearer::Service => "g.group_id = s.group_id",
+        }
+    }
+
+    /// The token is valid at `$2`: unexpired, and neither it nor (for a service account) its
+    /// credentials revoked.
+    fn valid(self) -> &'static str {
+        match self {
+            Bearer::Person => {
+                "t.token_hash = $1 AND t.kind = 'access' AND t.revoked_at IS NULL AND t.expires_at > $2"
+            }
+            Bearer::Service => "t.token_hash = $1 AND t.expires_at > $2 AND s.revoked_at IS NULL",
+        }
+    }
+
+    /// Whether the holder has a relation to the installation (a role or a group's grant): only then
+    /// is a page of its chargers read.
+    fn related(self) -> &'static str {
+        match self {
+            Bearer::Person => "(r.role IS NOT NULL OR g.group_id IS NOT NULL)",
+            Bearer::Service => "(g.group_id IS NOT NULL)",
+        }
+    }
+}
+
+/// The statement that loads a token's holder with their relation to installation `$3` (`$1` the
+/// token's hash, `$2` now), with a page of chargers when `page` (`total` and a page of chargers as
+/// rows, one per charger and granting group; `$4` the limit, `$5` the offset). The installation is
+/// joined, not left-joined: no row means a bad token or no installation, and only then a second
+/// query tells which.
+fn holder_on_sql(bearer: Bearer, page: bool) -> String {
+    let related = bearer.related();
+    let (extra, join, order) = if page {
+        let total = format!(
+            "CASE WHEN {related} THEN (SELECT COUNT(*) FROM chargers WHERE installation_id = $3) END AS total"
+        );
+        let (columns, join, order) = chargers_sql::summary_columns(("$3", "$4", "$5"), related);
+        (format!(", {total}, {columns}"), join, order)
+    } else {
+        (String::new(), String::new(), "")
     };
     format!(
-        "SELECT u.id AS user_id, u.email AS user_email, u.full_name AS user_full_name, \
-         u.language AS user_language, u.created_at AS user_created_at, \
-         t.id AS token_id, t.family_id, t.last_used_at, t.client_address, \
-         {INSTALLATION_COLUMNS}, r.role, g.group_id AS via_group, CAST(g.rights AS BIGINT) AS via_rights{extra} \
-         FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN installations i ON i.id = $3 \
-         LEFT JOIN installation_roles r ON r.installation_id = i.id AND r.user_id = t.user_id \
-         LEFT JOIN installation_grants g ON g.installation_id = i.id AND {in_force} \
-           AND g.group_id IN (SELECT gm.group_id FROM group_members gm WHERE gm.user_id = t.user_id){join} \
-         WHERE t.token_hash = $1 AND t.kind = 'access' AND t.revoked_at IS NULL AND t.expires_at > $2 \
-         ORDER BY g.group_id{order}",
+        "SELECT {holder}, {INSTALLATION_COLUMNS}, {role}, g.group_id AS via_group, \
+         CAST(g.rights AS BIGINT) AS via_rights{extra} \
+         FROM {from} \
+         LEFT JOIN installation_grants g ON g.installation_id = i.id AND {in_force} AND {groups}{join} \
+         WHERE {valid} ORDER BY g.group_id{order}",
+        holder = bearer.columns(),
+        role = bearer.role(),
+        from = bearer.from(),
+        groups = bearer.groups(),
+        valid = bearer.valid(),
         in_force = grant_in_force("$2")
     )
 }
 
-/// Whether the holder has a relation to the installation (a role or a group's grant): only then is a
-/// page of its chargers read.
-const RELATED: &str = "(r.role IS NOT NULL OR g.group_id IS NOT NULL)";
+/// The statement of [`holder_on_sql`] for `bearer`, with or without a page: each is written once.
+fn holder_on_statement(bearer: Bearer, page: bool) -> &'static str {
+    static PERSON: LazyLock<String> = LazyLock::new(|| holder_on_sql(Bearer::Person, false));
+    static PERSON_PAGE: LazyLock<String> = LazyLock::new(|| holder_on_sql(Bearer::Person, true));
+    static SERVICE: LazyLock<String> = LazyLock::new(|| holder_on_sql(Bearer::Service, false));
+    static SERVICE_PAGE: LazyLock<String> = LazyLock::new(|| holder_on_sql(Bearer::Service, true));
+    match (bearer, page) {
+        (Bearer::Person, false) => &PERSON,
+        (Bearer::Person, true) => &PERSON_PAGE,
+        (Bearer::Service, false) => &SERVICE,
+        (Bearer::Service, true) => &SERVICE_PAGE,
+    }
+}
+
+/// The installation, the holder's relation to it (as `principal`) and, when a page was read, the page
+/// with how many chargers the installation has, from [`holder_on_sql`]'s rows (at least one).
+fn read_on(
+    rows: &[<super::Db as sqlx::Database>::Row],
+    principal: Principal,
+    installation: InstallationId,
+) -> Result<HolderOn> {
+    let first = &rows[0];
+    let row = OnRow::from_row(first)?;
+    // The installation comes once; one row per granting group (and, on PostgreSQL, per charger of
+    // the page: every group's rows list the same page).
+    let mut via_groups = Vec::new();
+    let mut page_rows = Vec::new();
+    for other in rows {
+        let group: Option<Uuid> = other.try_get("via_group")?;
+        if group == row.via_group {
+            page_rows.push(other);
+        }
+        let rights: Option<i64> = other.try_get("via_rights")?;
+        if let (Some(group), Some(rights)) = (group, rights) {
+            via_groups.push(ViaGroup {
+                group: GroupId::from_uuid(group),
+                rights: grant_rights(rights)?,
+            });
+        }
+    }
+    via_groups.dedup_by_key(|via| via.group);
+    let access = InstallationAccess {
+        principal,
+        installation,
+        role: parse_role(row.role)?,
+        via_groups,
+    };
+    let chargers = match row.total {
+        Some(total) if super::dialect::SUMMARY_AS_ROWS => {
+            let mut page = Vec::with_capacity(page_rows.len());
+            for other in page_rows {
+                page.extend(SummaryRow::from_row(other)?.summary());
+            }
+            Some((page, total))
+        }
+        Some(total) => Some((chargers_sql::decode_summaries(row.summaries)?, total)),
+        None => None,
+    };
+    Ok((Installation::try_from(row.installation)?, access, chargers))
+}
 
 impl EngineStore {
     /// Notes a token's use when the last note is a minute old or came from another address.
@@ -157,6 +311,43 @@ impl EngineStore {
         Ok(())
     }
 
+    /// Notes a service account's use when the last note is a minute old.
+    pub(super) async fn note_service_use(
+        &self,
+        account: Uuid,
+        last_used_at: Option<i64>,
+        now_ms: i64,
+    ) -> Result<()> {
+        if last_used_at.is_none_or(|last| now_ms - last >= NOTE_USE_EVERY_MS) {
+            sqlx::query("UPDATE service_accounts SET last_used_at = $2 WHERE id = $1")
+                .bind(account)
+                .bind(now_ms)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The rows of [`holder_on_sql`] for `bearer`'s token with this hash on the installation, with
+    /// `page` of its chargers when asked for.
+    async fn on_rows(
+        &self,
+        bearer: Bearer,
+        hash: &str,
+        now_ms: i64,
+        installation: InstallationId,
+        page: Option<(Option<i64>, i64)>,
+    ) -> Result<Vec<<super::Db as sqlx::Database>::Row>> {
+        let mut query = sqlx::query(holder_on_statement(bearer, page.is_some()))
+            .bind(hash)
+            .bind(now_ms)
+            .bind(installation.as_uuid());
+        if let Some((limit, offset)) = page {
+            query = query.bind(limit.unwrap_or(i64::MAX)).bind(offset);
+        }
+        Ok(query.fetch_all(&self.pool).await?)
+    }
+
     /// The token's holder and their relation to the installation in one query (see
     /// [`TokenStore::access_token_on`]); with `page`, also that page of the installation's chargers, read
     /// only where the holder has a relation to the installation.
@@ -168,49 +359,17 @@ impl EngineStore {
         installation: InstallationId,
         page: Option<(Option<i64>, i64)>,
     ) -> Result<Option<(TokenHolder, Option<HolderOn>)>> {
-        // The statement is the same for every call (per engine and variant): written once.
-        static PLAIN: LazyLock<String> = LazyLock::new(|| holder_on_sql(None));
-        static WITH_PAGE: LazyLock<String> = LazyLock::new(|| {
-            let total = "(SELECT COUNT(*) FROM chargers WHERE installation_id = $3)";
-            holder_on_sql(Some(&format!(
-                "CASE WHEN {RELATED} THEN {total} END AS total"
-            )))
-        });
-        let sql: &str = if page.is_some() { &WITH_PAGE } else { &PLAIN };
         let now_ms = now.timestamp_millis();
-        let mut query = sqlx::query(sql)
-            .bind(hash)
-            .bind(now_ms)
-            .bind(installation.as_uuid());
-        if let Some((limit, offset)) = page {
-            query = query.bind(limit.unwrap_or(i64::MAX)).bind(offset);
-        }
-        let rows = query.fetch_all(&self.pool).await?;
+        let rows = self
+            .on_rows(Bearer::Person, hash, now_ms, installation, page)
+            .await?;
         let Some(first) = rows.first() else {
             return Ok(self
                 .access_token(hash, client_address, now)
                 .await?
                 .map(|holder| (holder, None)));
         };
-        // The holder and the installation come once; one row per granting group (and, on PostgreSQL,
-        // per charger of the page: every group's rows list the same page).
-        let row = HolderOnRow::from_row(first)?;
-        let mut via_groups = Vec::new();
-        let mut page_rows = Vec::new();
-        for other in &rows {
-            let group: Option<Uuid> = other.try_get("via_group")?;
-            if group == row.via_group {
-                page_rows.push(other);
-            }
-            let rights: Option<i64> = other.try_get("via_rights")?;
-            if let (Some(group), Some(rights)) = (group, rights) {
-                via_groups.push(ViaGroup {
-                    group: GroupId::from_uuid(group),
-                    rights: grant_rights(rights)?,
-                });
-            }
-        }
-        via_groups.dedup_by_key(|via| via.group);
+        let row = PersonOnRow::from_row(first)?;
         self.note_use(
             row.token_id,
             (row.last_used_at, row.client_address.as_deref()),
@@ -225,31 +384,47 @@ impl EngineStore {
             language: row.user_language,
             created_at: row.user_created_at,
         };
-        let access = InstallationAccess {
-            principal: Principal::Api(user.id),
-            installation,
-            role: parse_role(row.role)?,
-            via_groups,
-        };
-        let chargers = match row.total {
-            Some(total) if super::dialect::SUMMARY_AS_ROWS => {
-                let mut page = Vec::with_capacity(page_rows.len());
-                for other in page_rows {
-                    page.extend(SummaryRow::from_row(other)?.summary());
-                }
-                Some((page, total))
-            }
-            Some(total) => Some((chargers_sql::decode_summaries(row.summaries)?, total)),
-            None => None,
-        };
+        let on = read_on(&rows, Principal::Api(user.id), installation)?;
         let holder = TokenHolder {
             user,
             family: row.family_id,
         };
-        Ok(Some((
-            holder,
-            Some((Installation::try_from(row.installation)?, access, chargers)),
-        )))
+        Ok(Some((holder, Some(on))))
+    }
+
+    /// As [`Self::holder_on`] for a service account's token: the account, its group and the group's
+    /// relation to the installation in one query.
+    async fn service_on(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+        installation: InstallationId,
+        page: Option<(Option<i64>, i64)>,
+    ) -> Result<Option<(ServiceHolder, Option<HolderOn>)>> {
+        let now_ms = now.timestamp_millis();
+        let rows = self
+            .on_rows(Bearer::Service, hash, now_ms, installation, page)
+            .await?;
+        let Some(first) = rows.first() else {
+            return Ok(
+                crate::partners::PartnerStore::service_token(self, hash, now)
+                    .await?
+                    .map(|(account, group)| (ServiceHolder { account, group }, None)),
+            );
+        };
+        let row = ServiceOnRow::from_row(first)?;
+        let holder = ServiceHolder {
+            account: ServiceAccountId::from_uuid(row.account_id),
+            group: GroupId::from_uuid(row.account_group),
+        };
+        self.note_service_use(row.account_id, row.account_last_used_at, now_ms)
+            .await?;
+        let principal = Principal::Service {
+            account: holder.account,
+            group: holder.group,
+        };
+        let on = read_on(&rows, principal, installation)?;
+        Ok(Some((holder, Some(on))))
     }
 
     async fn insert_pair(
@@ -375,6 +550,46 @@ impl TokenStore for EngineStore {
                 installation,
                 Some((limit, offset)),
             )
+            .await?;
+        Ok(found.map(|(holder, on)| {
+            let on = on.map(|(installation, access, page)| {
+                let (chargers, total) = page.unwrap_or_default();
+                ChargersOn {
+                    installation,
+                    access,
+                    chargers,
+                    total,
+                }
+            });
+            (holder, on)
+        }))
+    }
+
+    async fn service_token_on(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+        installation: InstallationId,
+    ) -> Result<Option<(ServiceHolder, Option<(Installation, InstallationAccess)>)>> {
+        let found = self.service_on(hash, now, installation, None).await?;
+        Ok(found.map(|(holder, on)| {
+            (
+                holder,
+                on.map(|(installation, access, _)| (installation, access)),
+            )
+        }))
+    }
+
+    async fn service_chargers_by_token(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+        installation: InstallationId,
+        (limit, offset): (Option<i64>, i64),
+    ) -> Result<Option<(ServiceHolder, Option<ChargersOn>)>> {
+        self.flush_pending().await?;
+        let found = self
+            .service_on(hash, now, installation, Some((limit, offset)))
             .await?;
         Ok(found.map(|(holder, on)| {
             let on = on.map(|(installation, access, page)| {

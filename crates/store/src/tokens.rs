@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
-use voltgate_domain::{InstallationAccess, InstallationId, UserId};
+use voltgate_domain::{GroupId, InstallationAccess, InstallationId, ServiceAccountId, UserId};
 
 use crate::chargers::ChargerSummary;
 use crate::error::Result;
@@ -53,6 +53,13 @@ pub struct NewTokenPair {
 pub struct TokenHolder {
     pub user: User,
     pub family: Uuid,
+}
+
+/// A valid service account's token: the account and the group it acts as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServiceHolder {
+    pub account: ServiceAccountId,
+    pub group: GroupId,
 }
 
 /// What [`TokenStore::chargers_by_token`] found on the installation: the facts `authorize()` needs and
@@ -124,6 +131,24 @@ pub trait TokenStore: Send + Sync {
         installation: InstallationId,
         page: (Option<i64>, i64),
     ) -> Result<Option<(TokenHolder, Option<ChargersOn>)>>;
+    /// As [`Self::access_token_on`] for a service account's token, in one statement: the account and
+    /// its group when the token is unexpired and its credentials not revoked (noting its use at most
+    /// once a minute) and, when the installation exists, the facts about the group's grant on it.
+    async fn service_token_on(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+        installation: InstallationId,
+    ) -> Result<Option<(ServiceHolder, Option<(Installation, InstallationAccess)>)>>;
+    /// As [`Self::chargers_by_token`] for a service account's token: a page of the installation's
+    /// chargers read in the same statement, only when the account's group holds a grant in force.
+    async fn service_chargers_by_token(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+        installation: InstallationId,
+        page: (Option<i64>, i64),
+    ) -> Result<Option<(ServiceHolder, Option<ChargersOn>)>>;
     /// Exchanges a refresh token for `pair` in one transaction: the old refresh token is used up and
     /// the new pair joins its family. A refresh token that was already used revokes its family.
     async fn refresh_tokens(&self, old_hash: &str, pair: &NewTokenPair) -> Result<Refreshed>;

@@ -17,9 +17,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use voltgate_domain::authz::{Right, ViewInstallation};
 use voltgate_domain::{Authorized, InstallationAccess, InstallationId, Principal};
-use voltgate_store::{
-    ChargerOverview, ChargersOn, Installation, NewTokenPair, Refreshed, StoreError,
-};
+use voltgate_store::{ChargersOn, Installation, NewTokenPair, Refreshed, StoreError};
 
 use crate::accounts::{self, LoginOutcome};
 use crate::authz;
@@ -315,9 +313,11 @@ impl ApiToken {
         R: Right<Facts = InstallationAccess>,
     {
         if self.service {
-            let caller = self.holder(app).await?;
-            let (installation, cap) = super::installation::<R>(app, &caller, id).await?;
-            return Ok((caller, installation, cap));
+            let (principal, installation, cap) =
+                authz::installation_by_service_token::<R>(app.store.as_ref(), &self.hash, id)
+                    .await
+                    .map_err(super::hidden)?;
+            return Ok((ApiUser { principal }, installation, cap));
         }
         let (user, installation, cap) =
             authz::installation_by_token::<R>(app.store.as_ref(), &self.hash, &self.client, id)
@@ -338,17 +338,9 @@ impl ApiToken {
         page: (Option<i64>, i64),
     ) -> Result<(ChargersOn, Authorized<ViewInstallation>), ApiError> {
         if self.service {
-            let caller = self.holder(app).await?;
-            let (installation, cap) =
-                super::installation::<ViewInstallation>(app, &caller, id).await?;
-            let (chargers, total) = app.store.charger_page(id, page.0, page.1).await?;
-            let found = ChargersOn {
-                installation,
-                access: cap.facts().clone(),
-                chargers: chargers.iter().map(ChargerOverview::summary).collect(),
-                total,
-            };
-            return Ok((found, cap));
+            return authz::chargers_by_service_token(app.store.as_ref(), &self.hash, id, page)
+                .await
+                .map_err(super::hidden);
         }
         authz::chargers_by_token(app.store.as_ref(), &self.hash, &self.client, id, page)
             .await

@@ -245,10 +245,17 @@ async fn service_accounts_act_as_their_group_until_revoked(engine: voltgate_stor
         )
         .await;
     assert_eq!(revoked.status(), StatusCode::SEE_OTHER);
-    assert_eq!(
-        get(&app, &first, "/api/installation").await.0,
-        StatusCode::UNAUTHORIZED
-    );
+    // The very next call on the installation (the token, the credentials and the grant checked in one
+    // statement), on its chargers, and on the list: refused.
+    let one = format!("/api/installation/{installation}");
+    let its_chargers = format!("/api/chargers?InstallationId={installation}");
+    for path in [one.as_str(), its_chargers.as_str(), "/api/installation"] {
+        assert_eq!(
+            get(&app, &first, path).await.0,
+            StatusCode::UNAUTHORIZED,
+            "{path} after the credentials were revoked"
+        );
+    }
     let fields = [
         ("grant_type", "client_credentials"),
         ("client_id", id.as_str()),
@@ -263,8 +270,13 @@ async fn service_accounts_act_as_their_group_until_revoked(engine: voltgate_stor
     let other = service_token(&app, &second_id, &second_secret).await;
     let path = format!("/api/installation/{installation}");
     assert_eq!(get(&app, &other, &path).await.0, StatusCode::OK);
+    assert_eq!(get(&app, &other, &its_chargers).await.0, StatusCode::OK);
     owner_revokes(&app, installation, group).await;
     assert_eq!(get(&app, &other, &path).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        get(&app, &other, &its_chargers).await.0,
+        StatusCode::FORBIDDEN
+    );
     let (_, list) = get(&app, &other, "/api/installation").await;
     assert_eq!(list["Data"].as_array().unwrap().len(), 0);
 }
