@@ -74,6 +74,10 @@ pub struct ServeSettings {
     /// Seconds a webhook delivery is retried before its endpoint is disabled.
     #[arg(long, env = "VOLTGATE_WEBHOOK_RETRY_WINDOW", default_value_t = 86_400)]
     pub webhook_retry_window: u64,
+    /// Seconds a worker holds the webhook deliveries it claimed: a delivery whose worker died is sent
+    /// again by another after this. Never less than the receivers' timeout and a second.
+    #[arg(long, env = "VOLTGATE_WEBHOOK_CLAIM_LEASE", default_value_t = 60)]
+    pub webhook_claim_lease: u64,
     #[command(flatten)]
     pub database: DatabaseArgs,
 }
@@ -99,6 +103,7 @@ impl ServeSettings {
             no_webhook_delivery: false,
             webhook_retry_base_ms: 30_000,
             webhook_retry_window: 86_400,
+            webhook_claim_lease: 60,
             database: DatabaseArgs {
                 url: database_url.into(),
             },

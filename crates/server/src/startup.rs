@@ -196,6 +196,7 @@ fn webhook_worker(settings: &ServeSettings) -> Option<WorkerSettings> {
     (!settings.no_webhook_delivery).then_some(WorkerSettings {
         retry,
         allow_private_targets: settings.allow_private_webhook_targets,
+        claim_lease: Duration::from_secs(settings.webhook_claim_lease),
     })
 }
 

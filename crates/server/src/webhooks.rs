@@ -23,8 +23,8 @@ pub const EVENT_TYPE_HEADER: &str = "Voltgate-Event-Type";
 pub const SIGNATURE_HEADER: &str = "Voltgate-Signature";
 /// How long a receiver has to answer.
 pub const TIMEOUT: Duration = Duration::from_secs(5);
-/// How long a claim lasts: well over the timeout, so a living worker never loses its claim.
-const LEASE: Duration = Duration::from_secs(60);
+/// The shortest a claim lasts: over the timeout, so a living worker never loses its claim.
+pub const MIN_CLAIM_LEASE: Duration = Duration::from_secs(TIMEOUT.as_secs() + 1);
 /// Deliveries claimed at once.
 const BATCH: i64 = 16;
 
@@ -62,6 +62,9 @@ pub struct WorkerSettings {
     pub retry: RetryPolicy,
     /// Whether private, loopback and link-local targets may be called (development).
     pub allow_private_targets: bool,
+    /// How long a claim lasts (at least [`MIN_CLAIM_LEASE`]): after it, a delivery whose worker died
+    /// is due again.
+    pub claim_lease: Duration,
 }
 
 /// Sends the outbox's deliveries until dropped (the task is aborted on shutdown).
@@ -70,9 +73,10 @@ pub async fn run_worker(store: Arc<dyn Store>, settings: WorkerSettings) {
         .retry
         .base
         .clamp(Duration::from_millis(50), Duration::from_secs(1));
+    let lease = settings.claim_lease.max(MIN_CLAIM_LEASE);
     loop {
         let claimed = store
-            .claim_webhook_deliveries(Utc::now(), LEASE, BATCH)
+            .claim_webhook_deliveries(Utc::now(), lease, BATCH)
             .await;
         let due = match claimed {
             Ok(due) => due,

@@ -310,8 +310,20 @@ impl WebhookStore for EngineStore {
         } else {
             WebhookEvent::ChargerOffline
         };
+        // The charger's installation is read before the transaction, whose first statement then
+        // writes: on SQLite a deferred transaction that reads first fails when another connection
+        // writes between its read and its write (chargers connecting at once, the webhook worker).
+        let installation: Option<Uuid> =
+            sqlx::query_scalar("SELECT installation_id FROM chargers WHERE id = $1")
+                .bind(charger.as_uuid())
+                .fetch_optional(&self.pool)
+                .await?;
+        let Some(installation) = installation.map(InstallationId::from_uuid) else {
+            return Ok(());
+        };
+        let notice = WebhookNotice::new(kind, installation, json!({ "chargerId": charger }));
         let mut tx = self.pool.begin().await?;
-        enqueue_session(&mut tx, charger, kind, json!({})).await?;
+        enqueue(&mut tx, &notice).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -18,7 +18,7 @@ use voltgate_server::ServeSettings;
 use voltgate_store::{Engine, RequestContext, WebhookNotice};
 
 use crate::api::{call, get, owner_revokes, token};
-use crate::charge_point::{with_charger, ChargePoint};
+use crate::charge_point::{add_charger, with_charger, ChargePoint};
 use crate::groups::create_group;
 use crate::helpers::{operator, serve, spawn_app_with, TestApp};
 
@@ -28,6 +28,8 @@ crate::on_both_engines!(
     a_delivery_enqueued_while_no_worker_runs_is_sent_exactly_once_later,
     the_group_page_adds_rotates_and_deletes_endpoints,
     an_endpoint_failing_for_the_whole_window_is_disabled_with_the_reason,
+    chargers_connecting_and_leaving_at_once_each_enqueue_their_presence,
+    a_worker_killed_while_delivering_delivers_exactly_once_after_restart,
 );
 
 mod postgres_only {
@@ -576,4 +578,98 @@ async fn an_endpoint_failing_for_the_whole_window_is_disabled_with_the_reason(en
     assert_eq!(status, Status::OK);
     let (_, list) = get(&app, &token, &path).await;
     assert!(list[0]["DisabledReason"].is_null(), "{list}");
+}
+
+/// Many chargers connect and leave at once while webhooks are registered: each connection enqueues
+/// its `charger.online` and `charger.offline` (on SQLite a presence that read before writing failed
+/// under the other writers, and its event was lost).
+async fn chargers_connecting_and_leaving_at_once_each_enqueue_their_presence(engine: Engine) {
+    const CHARGERS: usize = 12;
+    const ROUNDS: usize = 2;
+    let app = spawn_app_with(engine, fast).await;
+    let (owner, installation, _password, _charger) = with_charger(&app, "CP-WH-1").await;
+    let partner = app.signed_up("cpo@acme.example", "Acme Admin").await;
+    let group = create_group(&partner, "Acme Charging", "").await;
+    let token = token(&app, "cpo@acme.example").await;
+    let (receiver, url) = Receiver::start(&[], Duration::ZERO).await;
+    add_webhook(
+        &app,
+        &token,
+        group,
+        &url,
+        &["charger.online", "charger.offline"],
+    )
+    .await;
+    grant(&app, installation, group).await;
+    let mut chargers = Vec::new();
+    for n in 0..CHARGERS {
+        let identity = format!("CP-MANY-{n}");
+        let (password, _) = add_charger(&owner, installation, &identity, 1).await;
+        chargers.push((identity, password));
+    }
+    for _ in 0..ROUNDS {
+        let sessions = chargers.iter().cloned().map(|(identity, password)| {
+            let base = app.base.clone();
+            tokio::spawn(async move {
+                let mut charger = ChargePoint::connect(&base, &identity, &password).await;
+                charger.boot().await;
+                charger.socket.close(None).await.unwrap();
+            })
+        });
+        for session in futures::future::join_all(sessions).await {
+            session.unwrap();
+        }
+    }
+    let expected = CHARGERS * ROUNDS * 2;
+    receiver.wait_for(expected).await;
+    let mut by_type: HashMap<(String, String), usize> = HashMap::new();
+    for delivery in receiver.got() {
+        let body: Value = serde_json::from_str(&delivery.body).unwrap();
+        let key = (
+            body["type"].as_str().unwrap().to_owned(),
+            body["data"]["chargerId"].as_str().unwrap().to_owned(),
+        );
+        *by_type.entry(key).or_default() += 1;
+    }
+    assert_eq!(by_type.len(), CHARGERS * 2, "{by_type:?}");
+    assert!(by_type.values().all(|n| *n == ROUNDS), "{by_type:?}");
+}
+
+/// A `voltgate serve` process is killed (SIGKILL) while its worker sends a delivery, after the change
+/// that caused it was committed and before the receiver answered. Another process on the same
+/// database sends it once its worker's claim ran out: the event arrives again with the same id, is
+/// recorded delivered, and is never sent a third time.
+async fn a_worker_killed_while_delivering_delivers_exactly_once_after_restart(engine: Engine) {
+    let app = spawn_app_with(engine, |s| {
+        fast(s);
+        s.no_webhook_delivery = true;
+    })
+    .await;
+    let (installation, _password, group, token) = partner(&app).await;
+    let (receiver, url) = Receiver::holding_first().await;
+    add_webhook(&app, &token, group, &url, &["access.granted"]).await;
+    let lease = [("VOLTGATE_WEBHOOK_CLAIM_LEASE", "1")];
+    let mut worker = crate::cluster::start_with(&app.database_url, &lease).await;
+    grant(&app, installation, group).await;
+    let held = receiver.wait_for(1).await;
+    worker.child.kill().await.unwrap();
+    let _restarted = crate::cluster::start_with(&app.database_url, &lease).await;
+    let got = receiver.wait_for(2).await;
+    assert_eq!(got[1].event_id, held[0].event_id);
+    assert!(got[1].body.contains("access.granted"));
+    // The second attempt is recorded delivered; the worker goes on and never sends it again.
+    let mut delivered = false;
+    for _ in 0..100 {
+        let (_, endpoints) = get(&app, &token, &format!("/api/userGroups/{group}/webhooks")).await;
+        delivered = endpoints[0]["RecentAttempts"]
+            .as_array()
+            .is_some_and(|all| all.iter().any(|a| a["StatusCode"] == json!(200)));
+        if delivered {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(delivered, "the delivery is recorded");
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(receiver.got().len(), 2, "{:?}", receiver.got());
 }
