@@ -723,7 +723,17 @@ async fn groups_have_unique_lookup_keys(engine: Engine) {
         Some(acme.id)
     );
     assert!(db.store.owns_a_group(owner.id).await.unwrap());
-    let audit = db.store.group_audit(acme.id, 10, 0).await.unwrap();
+    let audit = db
+        .store
+        .group_audit(
+            &on_group::<ManageGroup>(db.store.as_ref(), Principal::Operator, acme.id)
+                .await
+                .unwrap(),
+            10,
+            0,
+        )
+        .await
+        .unwrap();
     assert_eq!(audit[0].kind, "lookup_key_rotated");
     assert_eq!(audit[0].detail["old"], "TZBV");
 }
@@ -942,7 +952,8 @@ async fn group_grants_reach_every_member_until_revoked(engine: Engine) {
             &context
         )
         .await
-        .unwrap());
+        .unwrap()
+        .is_new());
     assert!(
         !db.store
             .grant_access(
@@ -952,7 +963,8 @@ async fn group_grants_reach_every_member_until_revoked(engine: Engine) {
                 &context
             )
             .await
-            .unwrap(),
+            .unwrap()
+            .is_new(),
         "idempotent"
     );
     let approvals = db
@@ -1157,7 +1169,17 @@ async fn access_decisions_are_audited_with_the_links_words(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(
-        db.store.group_audit(acme.id, 1, 0).await.unwrap()[0].kind,
+        db.store
+            .group_audit(
+                &on_group::<ManageGroup>(db.store.as_ref(), Principal::Operator, acme.id)
+                    .await
+                    .unwrap(),
+                1,
+                0
+            )
+            .await
+            .unwrap()[0]
+            .kind,
         "access_denied"
     );
 }
@@ -1642,7 +1664,8 @@ async fn grants_carry_rights_and_end_and_expired_ones_count_for_nothing(engine: 
         .store
         .grant_access(&manage, acme.id, &terms, &RequestContext::default())
         .await
-        .unwrap());
+        .unwrap()
+        .is_new());
     let access = |who| {
         let db = &db;
         async move {
@@ -1711,7 +1734,8 @@ async fn grants_carry_rights_and_end_and_expired_ones_count_for_nothing(engine: 
             &RequestContext::default()
         )
         .await
-        .unwrap());
+        .unwrap()
+        .is_new());
     let (_, seen) = access(partner.id).await.unwrap();
     assert_eq!(seen.via_groups, vec![ViaGroup::all(acme.id)]);
     let stranger = GroupId::from_uuid(uuid::Uuid::new_v4());
