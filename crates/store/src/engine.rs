@@ -943,6 +943,8 @@ impl InstallationStore for EngineStore {
     async fn set_time_zone(&self, on: &Authorized<ChangeSettings>, zone: Zone) -> Result<()> {
         let (id, actor) = (on.id(), on.principal());
         let mut tx = self.pool.begin().await?;
+        // Write first: a read-then-write deferred transaction fails on SQLite under a concurrent writer.
+        lock_installation(&mut tx, id).await?;
         let before: Option<String> =
             sqlx::query_scalar("SELECT time_zone FROM installations WHERE id = $1")
                 .bind(id.as_uuid())
@@ -962,10 +964,7 @@ impl InstallationStore for EngineStore {
         audit(
             &mut tx,
             actor,
-            Subject {
-                installation: Some(id),
-                group: None,
-            },
+            Subject::acting_on(on),
             "time_zone_changed",
             detail,
         )

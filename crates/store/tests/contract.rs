@@ -32,6 +32,7 @@ macro_rules! on_both_engines {
 
 on_both_engines!(
     grants_carry_rights_and_end_and_expired_ones_count_for_nothing,
+    the_audit_names_the_group_whose_grant_allowed_the_change,
     accounts_are_unique_by_email_in_any_case,
     migrations_are_idempotent,
     installations_start_with_an_owner_and_defaults,
@@ -1752,5 +1753,66 @@ async fn grants_carry_rights_and_end_and_expired_ones_count_for_nothing(engine: 
     assert_eq!(
         log.iter().filter(|e| e.kind == "access_approved").count(),
         2
+    );
+}
+
+/// A partner in two groups, one with a view-only grant and one that may change settings: the change is
+/// audited "through" the group whose grant allowed it, whichever was granted first.
+async fn the_audit_names_the_group_whose_grant_allowed_the_change(engine: Engine) {
+    use voltgate_domain::time_zone::Zone;
+    use voltgate_domain::{GrantRight, GrantRights, GrantTerms};
+    let (_guard, db) = open(engine).await;
+    let owner = user(&db, "owner@example.com").await;
+    let partner = user(&db, "partner@acme.example").await;
+    let inst = db
+        .store
+        .create_installation(
+            owner.id,
+            &installation("Garage"),
+            &Principal::User(owner.id),
+        )
+        .await
+        .unwrap();
+    let mut groups = Vec::new();
+    for (name, key) in [("Acme View", "AVWXY"), ("Acme Settings", "ASETS")] {
+        let created = db
+            .store
+            .create_group(
+                partner.id,
+                &group(name, &[]),
+                &LookupKey::parse(key).unwrap(),
+                &Principal::User(partner.id),
+            )
+            .await
+            .unwrap();
+        groups.push(created.id);
+    }
+    let manage = cap::<ManagePermissions>(&db, &owner, inst.id).await;
+    for (group, rights) in [
+        (groups[0], GrantRights::VIEW),
+        (groups[1], GrantRights::VIEW.with(GrantRight::Settings)),
+    ] {
+        let terms = GrantTerms { rights, ends: None };
+        db.store
+            .grant_access(&manage, group, &terms, &RequestContext::default())
+            .await
+            .unwrap();
+    }
+    let change = cap::<ChangeSettings>(&db, &partner, inst.id).await;
+    db.store
+        .set_time_zone(&change, Zone::parse("Europe/Berlin").unwrap())
+        .await
+        .unwrap();
+    let latest = db
+        .store
+        .installation_audit(&cap::<ManagePermissions>(&db, &owner, inst.id).await, 1, 0)
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(latest.kind, "time_zone_changed");
+    assert_eq!(
+        latest.group,
+        Some(groups[1]),
+        "the group that may change settings"
     );
 }
