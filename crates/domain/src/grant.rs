@@ -188,7 +188,7 @@ pub enum EndDateError {
     #[error("Give the end date as a date, such as 2026-12-31.")]
     NotADate,
     /// The date is over.
-    #[error("The end date must be in the future.")]
+    #[error("The end date must be today or later.")]
     Past,
 }
 

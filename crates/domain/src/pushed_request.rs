@@ -40,6 +40,19 @@ pub enum PushRefused {
          or on the group page)."
     )]
     ReturnUrlNotRegistered,
+    /// Neither an installation nor a return URL: nothing the group's plain access link does not say.
+    #[error(
+        "Name the installation (installationId) or where the owner returns after the decision \
+         (returnUrl): a request with neither asks for nothing the group's access link does not."
+    )]
+    Empty,
+    /// The installation is shared with the group already (the group sees it, so saying so reveals
+    /// nothing).
+    #[error(
+        "The group already has access to this installation (GET /api/userGroups/{{id}}/installations \
+         shows its rights); its owner changes them on the installation's Permissions tab."
+    )]
+    AlreadyShared,
 }
 
 /// A pushed request as the partner sends it, before it is checked.
@@ -73,7 +86,9 @@ impl PushedParams {
 
     /// Checks the request against the link's rules and the group's registered return URLs: a
     /// `returnUrl` none of them admits is refused (a pushed request is made by the group itself, so
-    /// it learns at once instead of the owner being told later).
+    /// it learns at once instead of the owner being told later), and so is a request that names
+    /// neither an installation nor a return URL. The installation is a hint for the owner's review
+    /// page: whether it exists is not checked here (the group could not tell otherwise).
     pub fn check(&self, registered: &[String]) -> Result<RequestParams, PushRefused> {
         if self
             .state
@@ -93,6 +108,9 @@ impl PushedParams {
             if !admitted {
                 return Err(PushRefused::ReturnUrlNotRegistered);
             }
+        }
+        if params.installation_id.is_none() && params.return_url.is_none() {
+            return Err(PushRefused::Empty);
         }
         Ok(params)
     }
@@ -147,13 +165,29 @@ mod tests {
         params.return_url = Some("https://partner.example/done".into());
         assert!(params.check(&registered()).is_ok());
         params.return_url = None;
+        params.installation_id = Some(InstallationId::random());
         assert!(params.check(&[]).is_ok(), "no returnUrl: the receipt");
+    }
+
+    #[test]
+    fn a_request_that_names_neither_installation_nor_return_url_is_refused() {
+        let mut params = PushedParams {
+            state: Some("abc".into()),
+            partner_name: Some("Acme".into()),
+            lang: Some("en".into()),
+            ..Default::default()
+        };
+        assert_eq!(params.check(&registered()), Err(PushRefused::Empty));
+        assert_eq!(PushedParams::default().check(&[]), Err(PushRefused::Empty));
+        params.return_url = Some("https://partner.example/done".into());
+        assert!(params.check(&registered()).is_ok());
     }
 
     #[test]
     fn state_is_opaque_but_bounded() {
         let at_most = PushedParams {
             state: Some("é".repeat(MAX_STATE_CHARS)),
+            installation_id: Some(InstallationId::random()),
             ..Default::default()
         };
         assert!(at_most.check(&[]).is_ok());

@@ -1,8 +1,8 @@
 //! The audit logs of installations and groups.
 
 use async_trait::async_trait;
-use voltgate_domain::authz::ManagePermissions;
-use voltgate_domain::{Authorized, GroupId};
+use voltgate_domain::authz::{ManageGroup, ManagePermissions};
+use voltgate_domain::Authorized;
 
 use crate::error::Result;
 use crate::model::*;
@@ -38,6 +38,14 @@ pub trait AuditStore: Send + Sync {
         &self,
         on: &Authorized<ManagePermissions>,
     ) -> Result<AuditNames>;
-    /// A group's audit log, newest first.
-    async fn group_audit(&self, id: GroupId, limit: i64, offset: i64) -> Result<Vec<AuditEvent>>;
+    /// A group's audit log, newest first: its own changes and what was done on installations through
+    /// it or about its access.
+    async fn group_audit(
+        &self,
+        on: &Authorized<ManageGroup>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<AuditEvent>>;
+    /// How many events a group's audit log holds.
+    async fn group_audit_count(&self, on: &Authorized<ManageGroup>) -> Result<i64>;
 }

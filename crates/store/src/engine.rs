@@ -56,11 +56,14 @@ pub(crate) struct Subject {
 }
 
 impl Subject {
-    /// An installation someone acts on with a capability: names the group the right came through.
-    pub(crate) fn acting_on(access: &voltgate_domain::InstallationAccess) -> Self {
+    /// An installation someone acts on with a capability: names the group whose grant gave the right.
+    pub(crate) fn acting_on<R>(on: &Authorized<R>) -> Self
+    where
+        R: voltgate_domain::authz::Right<Facts = voltgate_domain::InstallationAccess>,
+    {
         Subject {
-            installation: Some(access.installation),
-            group: access.acting_group(),
+            installation: Some(on.id()),
+            group: on.acting_group(),
         }
     }
 }
@@ -242,18 +245,19 @@ async fn checked_role_change(
     Ok(current)
 }
 
-/// Gives `group` access to the installation `on` names, in `tx`, audited; answers whether it is new.
+/// Gives `group` access to the installation `on` names, in `tx`, audited. A grant in force takes the
+/// new terms as a change (audited as `access_changed`, with its webhook) unless they are its own.
 pub(super) async fn grant_in(
     tx: &mut Tx<'_>,
     on: &Authorized<ManagePermissions>,
     group: GroupId,
     terms: &GrantTerms,
     request: &RequestContext,
-) -> Result<bool> {
+) -> Result<Approval> {
     let (installation, actor) = (on.id(), on.principal());
     let now = Utc::now();
     lock_installation(tx, installation).await?;
-    // A grant in force stays as it is; one that has ended is replaced by the new one.
+    // A grant in force stays as it is here; one that has ended is replaced by the new one.
     let inserted = sqlx::query(
         "INSERT INTO installation_grants (installation_id, group_id, granted_by, granted_at, rights, expires_at) \
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (installation_id, group_id) DO UPDATE SET \
@@ -271,22 +275,84 @@ pub(super) async fn grant_in(
     .execute(&mut **tx)
     .await
     .map_err(StoreError::on_foreign_key)?;
-    let new = inserted.rows_affected() == 1;
-    if new {
-        let mut detail = decision_detail(tx, group, request).await?;
-        detail["rights"] = json!(terms.rights.to_string());
-        detail["until"] = json!(terms.ends);
-        let subject = Subject {
-            installation: Some(installation),
-            group: Some(group),
-        };
-        audit(tx, actor, subject, "access_approved", detail).await?;
-        let data =
-            json!({ "groupId": group, "rights": terms.rights.api_words(), "until": terms.ends });
-        let notice = WebhookNotice::new(WebhookEvent::AccessGranted, installation, data);
-        super::webhooks_sql::enqueue(tx, &notice.for_group(group)).await?;
+    if inserted.rows_affected() == 0 {
+        let before = grant_terms_in(tx, installation, group).await?;
+        if before == *terms {
+            return Ok(Approval::Unchanged);
+        }
+        change_in(tx, on, group, &before, terms, request).await?;
+        return Ok(Approval::Changed);
     }
-    Ok(new)
+    let mut detail = decision_detail(tx, group, request).await?;
+    detail["rights"] = json!(terms.rights.to_string());
+    detail["until"] = json!(terms.ends);
+    let subject = Subject {
+        installation: Some(installation),
+        group: Some(group),
+    };
+    audit(tx, actor, subject, "access_approved", detail).await?;
+    let data = json!({ "groupId": group, "rights": terms.rights.api_words(), "until": terms.ends });
+    let notice = WebhookNotice::new(WebhookEvent::AccessGranted, installation, data);
+    super::webhooks_sql::enqueue(tx, &notice.for_group(group)).await?;
+    Ok(Approval::Granted)
+}
+
+/// The terms of `group`'s grant on `installation`, read in `tx` (after its lock); `NotFound` when
+/// there is none.
+async fn grant_terms_in(
+    tx: &mut Tx<'_>,
+    installation: InstallationId,
+    group: GroupId,
+) -> Result<GrantTerms> {
+    let row: Option<(i64, Option<i64>)> = sqlx::query_as(
+        "SELECT CAST(rights AS BIGINT), expires_at FROM installation_grants \
+         WHERE installation_id = $1 AND group_id = $2",
+    )
+    .bind(installation.as_uuid())
+    .bind(group.as_uuid())
+    .fetch_optional(&mut **tx)
+    .await?;
+    let (rights, ends) = row.ok_or(StoreError::NotFound)?;
+    Ok(GrantTerms {
+        rights: grant_rights(rights)?,
+        ends: grant_end(ends)?,
+    })
+}
+
+/// Gives `group`'s grant the terms `terms` (it had `before`), in `tx` under the installation's lock:
+/// audited as `access_changed` with both, and `access.changed` for the group's webhooks.
+async fn change_in(
+    tx: &mut Tx<'_>,
+    on: &Authorized<ManagePermissions>,
+    group: GroupId,
+    before: &GrantTerms,
+    terms: &GrantTerms,
+    request: &RequestContext,
+) -> Result<()> {
+    let (installation, actor) = (on.id(), on.principal());
+    sqlx::query(
+        "UPDATE installation_grants SET rights = $3, expires_at = $4 \
+         WHERE installation_id = $1 AND group_id = $2",
+    )
+    .bind(installation.as_uuid())
+    .bind(group.as_uuid())
+    .bind(terms.rights.bits())
+    .bind(terms.ends.map(|end| end.timestamp_millis()))
+    .execute(&mut **tx)
+    .await?;
+    let mut detail = decision_detail(tx, group, request).await?;
+    detail["before"] = json!({ "rights": before.rights.to_string(), "until": before.ends });
+    detail["rights"] = json!(terms.rights.to_string());
+    detail["until"] = json!(terms.ends);
+    let subject = Subject {
+        installation: Some(installation),
+        group: Some(group),
+    };
+    audit(tx, actor, subject, "access_changed", detail).await?;
+    let data = json!({ "groupId": group, "rights": terms.rights.api_words(), "until": terms.ends });
+    let notice = WebhookNotice::new(WebhookEvent::AccessChanged, installation, data);
+    super::webhooks_sql::enqueue(tx, &notice.for_group(group)).await?;
+    Ok(())
 }
 
 /// The audit detail of an access decision: the group as it is now, and the link's own words.
@@ -865,7 +931,7 @@ impl InstallationStore for EngineStore {
         audit(
             &mut tx,
             actor,
-            Subject::acting_on(on.facts()),
+            Subject::acting_on(on),
             "settings_changed",
             detail,
         )
@@ -877,6 +943,8 @@ impl InstallationStore for EngineStore {
     async fn set_time_zone(&self, on: &Authorized<ChangeSettings>, zone: Zone) -> Result<()> {
         let (id, actor) = (on.id(), on.principal());
         let mut tx = self.pool.begin().await?;
+        // Write first: a read-then-write deferred transaction fails on SQLite under a concurrent writer.
+        lock_installation(&mut tx, id).await?;
         let before: Option<String> =
             sqlx::query_scalar("SELECT time_zone FROM installations WHERE id = $1")
                 .bind(id.as_uuid())
@@ -896,10 +964,7 @@ impl InstallationStore for EngineStore {
         audit(
             &mut tx,
             actor,
-            Subject {
-                installation: Some(id),
-                group: None,
-            },
+            Subject::acting_on(on),
             "time_zone_changed",
             detail,
         )
@@ -1335,11 +1400,11 @@ impl GroupStore for EngineStore {
         group: GroupId,
         terms: &GrantTerms,
         request: &RequestContext,
-    ) -> Result<bool> {
+    ) -> Result<Approval> {
         let mut tx = self.pool.begin().await?;
-        let new = grant_in(&mut tx, on, group, terms, request).await?;
+        let approval = grant_in(&mut tx, on, group, terms, request).await?;
         tx.commit().await?;
-        Ok(new)
+        Ok(approval)
     }
 
     async fn change_grant(
@@ -1348,45 +1413,18 @@ impl GroupStore for EngineStore {
         group: GroupId,
         terms: &GrantTerms,
     ) -> Result<()> {
-        let (installation, actor) = (on.id(), on.principal());
         let mut tx = self.pool.begin().await?;
-        lock_installation(&mut tx, installation).await?;
-        let before: Option<(i64, Option<i64>)> = sqlx::query_as(
-            "SELECT CAST(rights AS BIGINT), expires_at FROM installation_grants \
-             WHERE installation_id = $1 AND group_id = $2",
+        lock_installation(&mut tx, on.id()).await?;
+        let before = grant_terms_in(&mut tx, on.id(), group).await?;
+        change_in(
+            &mut tx,
+            on,
+            group,
+            &before,
+            terms,
+            &RequestContext::default(),
         )
-        .bind(installation.as_uuid())
-        .bind(group.as_uuid())
-        .fetch_optional(&mut *tx)
         .await?;
-        let (rights, ends) = before.ok_or(StoreError::NotFound)?;
-        let before = GrantTerms {
-            rights: grant_rights(rights)?,
-            ends: grant_end(ends)?,
-        };
-        sqlx::query(
-            "UPDATE installation_grants SET rights = $3, expires_at = $4 \
-             WHERE installation_id = $1 AND group_id = $2",
-        )
-        .bind(installation.as_uuid())
-        .bind(group.as_uuid())
-        .bind(terms.rights.bits())
-        .bind(terms.ends.map(|end| end.timestamp_millis()))
-        .execute(&mut *tx)
-        .await?;
-        let mut detail = decision_detail(&mut tx, group, &RequestContext::default()).await?;
-        detail["before"] = json!({ "rights": before.rights.to_string(), "until": before.ends });
-        detail["rights"] = json!(terms.rights.to_string());
-        detail["until"] = json!(terms.ends);
-        let subject = Subject {
-            installation: Some(installation),
-            group: Some(group),
-        };
-        audit(&mut tx, actor, subject, "access_changed", detail).await?;
-        let data =
-            json!({ "groupId": group, "rights": terms.rights.api_words(), "until": terms.ends });
-        let notice = WebhookNotice::new(WebhookEvent::AccessChanged, installation, data);
-        super::webhooks_sql::enqueue(&mut tx, &notice.for_group(group)).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -1569,7 +1607,22 @@ impl AuditStore for EngineStore {
         })
     }
 
-    async fn group_audit(&self, id: GroupId, limit: i64, offset: i64) -> Result<Vec<AuditEvent>> {
-        self.audit_of("group_id", id.as_uuid(), limit, offset).await
+    async fn group_audit(
+        &self,
+        on: &Authorized<ManageGroup>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<AuditEvent>> {
+        self.audit_of("group_id", on.id().as_uuid(), limit, offset)
+            .await
+    }
+
+    async fn group_audit_count(&self, on: &Authorized<ManageGroup>) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE group_id = $1")
+                .bind(on.id().as_uuid())
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 }

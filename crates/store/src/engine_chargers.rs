@@ -381,7 +381,7 @@ impl ChargerStore for EngineStore {
         if changed.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        let subject = Subject::acting_on(on.facts());
+        let subject = Subject::acting_on(on);
         audit(
             &mut tx,
             on.principal(),
@@ -429,7 +429,7 @@ impl ChargerStore for EngineStore {
         .bind(Utc::now())
         .execute(&mut *tx)
         .await?;
-        let subject = Subject::acting_on(on.facts());
+        let subject = Subject::acting_on(on);
         let detail = json!({
             "charger": id,
             "max_current": settings.max_current,
@@ -694,7 +694,7 @@ impl ChargerStore for EngineStore {
         if added.rows_affected() == 0 {
             return Err(StoreError::Conflict("id_tag"));
         }
-        let subject = Subject::acting_on(on.facts());
+        let subject = Subject::acting_on(on);
         let detail = json!({ "id_tag": candidate, "user": user, "for": "api_start" });
         audit(&mut tx, on.principal(), subject, "id_tag_set", detail).await?;
         tx.commit().await?;
@@ -720,7 +720,7 @@ impl ChargerStore for EngineStore {
         .execute(&mut *tx)
         .await
         .map_err(StoreError::on_foreign_key)?;
-        let subject = Subject::acting_on(on.facts());
+        let subject = Subject::acting_on(on);
         audit(
             &mut tx,
             on.principal(),
@@ -764,7 +764,7 @@ impl ChargerStore for EngineStore {
         if removed.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        let subject = Subject::acting_on(on.facts());
+        let subject = Subject::acting_on(on);
         audit(
             &mut tx,
             on.principal(),
@@ -1083,7 +1083,7 @@ impl ChargerStore for EngineStore {
             detail["via"] = json!(via);
         }
         // The group through which the actor holds the right, when not by a role of their own.
-        let via_group = on.facts().acting_group();
+        let via_group = on.acting_group();
         Ok(sqlx::query_scalar(
             "INSERT INTO audit_events (at, actor_id, installation_id, group_id, kind, detail) \
              VALUES ($1, $2, $3, $4, 'charger_command', $5) RETURNING id",

@@ -16,7 +16,7 @@ use voltgate_domain::{
 
 use super::engine::{audit, grant_in, lock_group, Subject, Tx};
 use crate::error::{Result, StoreError};
-use crate::model::RequestContext;
+use crate::model::{Approval, RequestContext};
 use crate::partners::*;
 
 fn at(millis: i64) -> DateTime<Utc> {
@@ -448,7 +448,7 @@ impl PartnerStore for EngineStore {
         terms: &GrantTerms,
         context: &RequestContext,
         now: DateTime<Utc>,
-    ) -> Result<Option<bool>> {
+    ) -> Result<Option<Approval>> {
         let group: Option<Uuid> =
             sqlx::query_scalar("SELECT group_id FROM pushed_access_requests WHERE id = $1")
                 .bind(id.as_uuid())
@@ -459,9 +459,9 @@ impl PartnerStore for EngineStore {
         if !claim(&mut tx, id, Some(on.id()), now).await? {
             return Ok(None);
         }
-        let new = grant_in(&mut tx, on, group, terms, context).await?;
+        let approval = grant_in(&mut tx, on, group, terms, context).await?;
         tx.commit().await?;
-        Ok(Some(new))
+        Ok(Some(approval))
     }
 
     async fn deny_pushed_request(&self, id: AccessRequestId, now: DateTime<Utc>) -> Result<bool> {

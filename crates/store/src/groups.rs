@@ -68,15 +68,16 @@ pub trait GroupStore: Send + Sync {
     ) -> Result<()>;
 
     /// Gives a group access to an installation on `terms` (rights and end, stored with the grant and
-    /// its audit event in one transaction) and answers whether it is new; approving a grant in force
-    /// again changes nothing, approving one that has ended renews it.
+    /// its audit event in one transaction). Approving a grant in force again gives it the new terms
+    /// as [`Self::change_grant`] does (nothing happens when they are its own); approving one that has
+    /// ended renews it.
     async fn grant_access(
         &self,
         on: &Authorized<ManagePermissions>,
         group: GroupId,
         terms: &GrantTerms,
         request: &RequestContext,
-    ) -> Result<bool>;
+    ) -> Result<Approval>;
     /// Changes the rights and end of a group's grant (narrowing, widening, extending), audited as
     /// `access_changed` with the terms before and after, in one transaction; `NotFound` when the group
     /// has no grant. The one place a grant's terms change: hook events here.

@@ -147,6 +147,24 @@ pub struct RequestContext {
     pub return_url: Option<String>,
 }
 
+/// What approving a group's access did to its grant on the installation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Approval {
+    /// A new grant (or one that had ended, renewed): audited as `access_approved`.
+    Granted,
+    /// The grant in force took the newly chosen rights and end: audited as `access_changed`.
+    Changed,
+    /// The grant in force already had these rights and end: nothing changed.
+    Unchanged,
+}
+
+impl Approval {
+    /// Whether the group had no access before.
+    pub fn is_new(self) -> bool {
+        self == Self::Granted
+    }
+}
+
 /// A user group's access to an installation.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GroupGrant {

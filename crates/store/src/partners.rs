@@ -11,7 +11,7 @@ use voltgate_domain::{
 };
 
 use crate::error::Result;
-use crate::model::RequestContext;
+use crate::model::{Approval, RequestContext};
 
 /// A group's API credentials as its owners see them (never the secret).
 #[derive(Clone, Debug, PartialEq)]
@@ -165,8 +165,8 @@ pub trait PartnerStore: Send + Sync {
     async fn pushed_request(&self, id: AccessRequestId) -> Result<Option<PushedRequest>>;
     /// Approves an undecided, unexpired request for the installation `on` names and gives the group
     /// access, in one transaction (the grant audited as [`crate::GroupStore::grant_access`] does).
-    /// `None` when the request was decided already or has expired (nothing changes); else whether the
-    /// grant is new.
+    /// `None` when the request was decided already or has expired (nothing changes); else what the
+    /// approval did to the group's grant.
     async fn approve_pushed_request(
         &self,
         id: AccessRequestId,
@@ -174,7 +174,7 @@ pub trait PartnerStore: Send + Sync {
         terms: &GrantTerms,
         context: &RequestContext,
         at: DateTime<Utc>,
-    ) -> Result<Option<bool>>;
+    ) -> Result<Option<Approval>>;
     /// Records the denial of an undecided, unexpired request; `false` when it was decided already or
     /// has expired (nothing changes).
     async fn deny_pushed_request(&self, id: AccessRequestId, at: DateTime<Utc>) -> Result<bool>;

@@ -32,6 +32,7 @@ macro_rules! on_both_engines {
 
 on_both_engines!(
     grants_carry_rights_and_end_and_expired_ones_count_for_nothing,
+    the_audit_names_the_group_whose_grant_allowed_the_change,
     accounts_are_unique_by_email_in_any_case,
     migrations_are_idempotent,
     installations_start_with_an_owner_and_defaults,
@@ -723,7 +724,17 @@ async fn groups_have_unique_lookup_keys(engine: Engine) {
         Some(acme.id)
     );
     assert!(db.store.owns_a_group(owner.id).await.unwrap());
-    let audit = db.store.group_audit(acme.id, 10, 0).await.unwrap();
+    let audit = db
+        .store
+        .group_audit(
+            &on_group::<ManageGroup>(db.store.as_ref(), Principal::Operator, acme.id)
+                .await
+                .unwrap(),
+            10,
+            0,
+        )
+        .await
+        .unwrap();
     assert_eq!(audit[0].kind, "lookup_key_rotated");
     assert_eq!(audit[0].detail["old"], "TZBV");
 }
@@ -942,7 +953,8 @@ async fn group_grants_reach_every_member_until_revoked(engine: Engine) {
             &context
         )
         .await
-        .unwrap());
+        .unwrap()
+        .is_new());
     assert!(
         !db.store
             .grant_access(
@@ -952,7 +964,8 @@ async fn group_grants_reach_every_member_until_revoked(engine: Engine) {
                 &context
             )
             .await
-            .unwrap(),
+            .unwrap()
+            .is_new(),
         "idempotent"
     );
     let approvals = db
@@ -1157,7 +1170,17 @@ async fn access_decisions_are_audited_with_the_links_words(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(
-        db.store.group_audit(acme.id, 1, 0).await.unwrap()[0].kind,
+        db.store
+            .group_audit(
+                &on_group::<ManageGroup>(db.store.as_ref(), Principal::Operator, acme.id)
+                    .await
+                    .unwrap(),
+                1,
+                0
+            )
+            .await
+            .unwrap()[0]
+            .kind,
         "access_denied"
     );
 }
@@ -1642,7 +1665,8 @@ async fn grants_carry_rights_and_end_and_expired_ones_count_for_nothing(engine: 
         .store
         .grant_access(&manage, acme.id, &terms, &RequestContext::default())
         .await
-        .unwrap());
+        .unwrap()
+        .is_new());
     let access = |who| {
         let db = &db;
         async move {
@@ -1711,7 +1735,8 @@ async fn grants_carry_rights_and_end_and_expired_ones_count_for_nothing(engine: 
             &RequestContext::default()
         )
         .await
-        .unwrap());
+        .unwrap()
+        .is_new());
     let (_, seen) = access(partner.id).await.unwrap();
     assert_eq!(seen.via_groups, vec![ViaGroup::all(acme.id)]);
     let stranger = GroupId::from_uuid(uuid::Uuid::new_v4());
@@ -1728,5 +1753,66 @@ async fn grants_carry_rights_and_end_and_expired_ones_count_for_nothing(engine: 
     assert_eq!(
         log.iter().filter(|e| e.kind == "access_approved").count(),
         2
+    );
+}
+
+/// A partner in two groups, one with a view-only grant and one that may change settings: the change is
+/// audited "through" the group whose grant allowed it, whichever was granted first.
+async fn the_audit_names_the_group_whose_grant_allowed_the_change(engine: Engine) {
+    use voltgate_domain::time_zone::Zone;
+    use voltgate_domain::{GrantRight, GrantRights, GrantTerms};
+    let (_guard, db) = open(engine).await;
+    let owner = user(&db, "owner@example.com").await;
+    let partner = user(&db, "partner@acme.example").await;
+    let inst = db
+        .store
+        .create_installation(
+            owner.id,
+            &installation("Garage"),
+            &Principal::User(owner.id),
+        )
+        .await
+        .unwrap();
+    let mut groups = Vec::new();
+    for (name, key) in [("Acme View", "AVWXY"), ("Acme Settings", "ASETS")] {
+        let created = db
+            .store
+            .create_group(
+                partner.id,
+                &group(name, &[]),
+                &LookupKey::parse(key).unwrap(),
+                &Principal::User(partner.id),
+            )
+            .await
+            .unwrap();
+        groups.push(created.id);
+    }
+    let manage = cap::<ManagePermissions>(&db, &owner, inst.id).await;
+    for (group, rights) in [
+        (groups[0], GrantRights::VIEW),
+        (groups[1], GrantRights::VIEW.with(GrantRight::Settings)),
+    ] {
+        let terms = GrantTerms { rights, ends: None };
+        db.store
+            .grant_access(&manage, group, &terms, &RequestContext::default())
+            .await
+            .unwrap();
+    }
+    let change = cap::<ChangeSettings>(&db, &partner, inst.id).await;
+    db.store
+        .set_time_zone(&change, Zone::parse("Europe/Berlin").unwrap())
+        .await
+        .unwrap();
+    let latest = db
+        .store
+        .installation_audit(&cap::<ManagePermissions>(&db, &owner, inst.id).await, 1, 0)
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(latest.kind, "time_zone_changed");
+    assert_eq!(
+        latest.group,
+        Some(groups[1]),
+        "the group that may change settings"
     );
 }

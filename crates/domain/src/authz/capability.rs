@@ -58,6 +58,14 @@ impl<R: Right> Authorized<R> {
     }
 }
 
+impl<R: Right<Facts = InstallationAccess>> Authorized<R> {
+    /// The group whose grant allowed this right, when the principal has no role of its own (what the
+    /// audit log names as "through 👥 group").
+    pub fn acting_group(&self) -> Option<crate::GroupId> {
+        self.facts.acting_group(R::ACTION)
+    }
+}
+
 impl<R: Right> Clone for Authorized<R> {
     fn clone(&self) -> Self {
         Self::new(self.facts.clone())
@@ -150,6 +158,14 @@ impl ChargerRight {
     /// The installation's id.
     pub fn id(&self) -> crate::ids::InstallationId {
         self.facts().installation
+    }
+
+    /// The group whose grant gave the right proven, when the principal has no role of its own.
+    pub fn acting_group(&self) -> Option<crate::GroupId> {
+        match self {
+            Self::Control(on) => on.acting_group(),
+            Self::Configure(on) => on.acting_group(),
+        }
     }
 
     /// Whether the right covers a command that needs `action` (one of the two charger actions): the

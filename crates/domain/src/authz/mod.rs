@@ -146,13 +146,17 @@ impl ViaGroup {
 }
 
 impl InstallationAccess {
-    /// The group through which the principal acts: the first granted group when the principal has no
-    /// role of its own (what the audit log names as "through 👥 group"); `None` for owners, admins and
-    /// users, who act in their own name.
-    pub fn acting_group(&self) -> Option<GroupId> {
+    /// The group through which the principal does `action` (what the audit log names as "through
+    /// 👥 group"): the first group whose grant allows it, when the principal has no role of its own;
+    /// `None` for owners, admins and users, who act in their own name, and when no grant allows it.
+    pub fn acting_group(&self, action: Action) -> Option<GroupId> {
         match self.role {
             Some(_) => None,
-            None => self.via_groups.first().map(|via| via.group),
+            None => self
+                .via_groups
+                .iter()
+                .find(|via| via.rights.allows(action))
+                .map(|via| via.group),
         }
     }
 

@@ -437,6 +437,26 @@ fn two_groups_add_their_rights_up() {
     );
 }
 
+#[test]
+fn the_audit_names_a_group_whose_grant_allowed_the_action() {
+    use crate::grant::GrantRight;
+    let (principal, mut access) = through_grant(GrantRights::VIEW);
+    let viewer = access.via_groups[0].group;
+    let controller = GroupId::random();
+    access.via_groups.push(ViaGroup {
+        group: controller,
+        rights: GrantRights::VIEW.with(GrantRight::Control),
+    });
+    let control = authorize::<ControlChargers>(&principal, access.clone()).unwrap();
+    assert_eq!(control.acting_group(), Some(controller));
+    let view = authorize::<ViewInstallation>(&principal, access.clone()).unwrap();
+    assert_eq!(view.acting_group(), Some(viewer));
+    assert_eq!(access.acting_group(Action::ConfigureChargers), None);
+    access.role = Some(Role::Owner);
+    let own = authorize::<ControlChargers>(&principal, access).unwrap();
+    assert_eq!(own.acting_group(), None, "an owner acts in their own name");
+}
+
 fn any_rights() -> impl Strategy<Value = GrantRights> {
     (0i64..8).prop_map(|bits| GrantRights::from_bits(bits).unwrap())
 }

@@ -315,7 +315,7 @@ fn refused(error: PushRefused) -> ApiError {
 #[utoipa::path(post, path = "/api/userGroups/{id}/accessRequests", tag = "partner",
     params(("id" = Uuid, Path, description = "The user group")), request_body = PushRequestBody,
     security(("bearer" = [])),
-    responses((status = 201, body = PushedRequestView), (status = 400, description = "A parameter is wrong, or the returnUrl is not registered for the group"), (status = 401, description = "No valid token"), (status = 403, description = "Not an owner or service account of the group"), (status = 404, description = "Not an id")))]
+    responses((status = 201, body = PushedRequestView), (status = 400, description = "A parameter is wrong, the returnUrl is not registered for the group, the request names neither installationId nor returnUrl, or the installation is shared with the group already"), (status = 401, description = "No valid token"), (status = 403, description = "Not an owner or service account of the group"), (status = 404, description = "Not an id")))]
 pub async fn push_request(
     State(app): State<AppState>,
     caller: ApiUser,
@@ -339,12 +339,24 @@ pub async fn push_request(
             .map(|l| l.code().to_owned()),
         partner_name: body.partner_name.filter(|n| !n.trim().is_empty()),
     };
-    params.check(&group.return_urls).map_err(refused)?;
     let rights = requested_rights(body.rights.as_deref()).map_err(refused)?;
     let until = match body.until.as_deref() {
         Some(raw) => Some(grant_until(raw, now).map_err(refused)?.to_rfc3339()),
         None => None,
     };
+    params.check(&group.return_urls).map_err(refused)?;
+    // Whether another installation exists is not told: the id is the owner's hint. One already
+    // shared with the group is refused, as the group sees it anyway.
+    if let Some(installation) = params.installation_id {
+        if app
+            .store
+            .group_grants(group.id)
+            .await?
+            .contains(&installation)
+        {
+            return Err(refused(PushRefused::AlreadyShared));
+        }
+    }
     let expires_at = link_expires(now);
     let request = NewPushedRequest {
         installation: params.installation_id,

@@ -7,6 +7,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use chrono::Utc;
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Path, RawQuery, State};
@@ -23,9 +24,9 @@ use voltgate_domain::grant::{grant_end, GrantRight, GrantRights, GrantTerms};
 use voltgate_domain::pushed_request::PushedParams;
 use voltgate_domain::{
     AccessRequestId, Action, Coded, GroupId, InstallationId, LookupKey, Message,
-    RegisteredReturnUrl, ReturnTarget,
+    RegisteredReturnUrl, ReturnTarget, ValidationErrors,
 };
-use voltgate_store::{Group, Installation, PushedOutcome, PushedRequest, RequestContext};
+use voltgate_store::{Approval, Group, Installation, PushedOutcome, PushedRequest, RequestContext};
 
 use super::layout::Layout;
 use super::session::{AuthUser, CsrfForm, MaybeUser, Visit};
@@ -323,8 +324,21 @@ struct ReviewPage {
     rights: Vec<RightBox>,
     /// Today's date, the earliest end date.
     today: String,
-    /// The end date the "until" field starts with (a pushed request's), or empty.
+    /// The end date the "until" field starts with (a pushed request's, or what the reviewer typed).
     until: String,
+    /// Why the reviewer's last choice was refused, field by field.
+    errors: ValidationErrors,
+    /// 422 when the page comes back with errors.
+    status: StatusCode,
+}
+
+/// What the reviewer sent when an approval is refused for a field: the page comes back with it, so
+/// nothing has to be chosen or typed twice.
+struct Kept {
+    installation: Option<InstallationId>,
+    rights: GrantRights,
+    until: String,
+    errors: ValidationErrors,
 }
 
 /// The registered return URL that admits the link's `returnUrl`, if any.
@@ -356,7 +370,14 @@ fn group_domains(group: &Group) -> Vec<String> {
     domains
 }
 
-async fn review(app: &AppState, auth: &AuthUser, link: Link) -> Result<Response, AppError> {
+/// The review page; with `kept`, the page again after a refused approval (422, the reviewer's choices
+/// kept and each error next to its field).
+async fn review(
+    app: &AppState,
+    auth: &AuthUser,
+    link: Link,
+    kept: Option<Kept>,
+) -> Result<Response, AppError> {
     let tr = Tr(auth.visit.lang);
     let granted = app.store.group_grants(link.group.id).await?;
     let administered: Vec<Installation> = app
@@ -375,6 +396,16 @@ async fn review(app: &AppState, auth: &AuthUser, link: Link) -> Result<Response,
         })
         .collect();
     let shown = picker(&candidates, &link.params);
+    let chosen = kept
+        .as_ref()
+        .and_then(|kept| kept.installation)
+        .filter(|id| {
+            shown
+                .choices
+                .iter()
+                .any(|(row, choice)| row == id && *choice == Choice::Grantable)
+        })
+        .or(shown.preselected);
     let rows = shown
         .choices
         .iter()
@@ -383,7 +414,7 @@ async fn review(app: &AppState, auth: &AuthUser, link: Link) -> Result<Response,
             Some(PickerRow {
                 installation,
                 grantable: *choice == Choice::Grantable,
-                selected: shown.preselected == Some(*id),
+                selected: chosen == Some(*id),
             })
         })
         .collect();
@@ -435,13 +466,35 @@ async fn review(app: &AppState, auth: &AuthUser, link: Link) -> Result<Response,
                 serde_urlencoded::to_string([("next", &auth.visit.here)]).unwrap_or_default()
             )
         }),
-        rights: right_boxes(tr, link.rights),
+        rights: right_boxes(tr, kept.as_ref().map_or(link.rights, |kept| kept.rights)),
         today: chrono::Utc::now().format("%Y-%m-%d").to_string(),
-        until: link.until,
         group: link.group,
+        status: if kept.is_some() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        },
+        until: String::new(),
+        errors: ValidationErrors::new(),
+    };
+    let page = match kept {
+        Some(kept) => ReviewPage {
+            until: kept.until,
+            errors: kept.errors,
+            ..page
+        },
+        None => ReviewPage {
+            until: link.until,
+            ..page
+        },
     };
     // A Back after a decision must show what is true now, not the page as it was before it.
-    Ok(([(axum::http::header::CACHE_CONTROL, "no-store")], page).into_response())
+    Ok((
+        page.status,
+        [(axum::http::header::CACHE_CONTROL, "no-store")],
+        page,
+    )
+        .into_response())
 }
 
 /// 429 when `client` has opened too many access-request pages: lookup keys are not to be enumerated.
@@ -475,6 +528,7 @@ async fn show_link(
                     visit: visitor.visit,
                 },
                 link,
+                None,
             )
             .await
         }
@@ -511,7 +565,7 @@ async fn show_by_param(
 struct DecisionForm {
     decision: String,
     installation_id: String,
-    rights: Option<String>,
+    rights: Option<Vec<String>>,
     until: String,
 }
 
@@ -531,24 +585,72 @@ impl DecisionForm {
             }
         }
         if shown || !rights.is_empty() {
-            form.rights = Some(rights.join(","));
+            form.rights = Some(rights);
         }
         form
     }
 
-    /// The terms the reviewer chose: the ticked rights (the link's when the form has none) and the end
-    /// date in the installation's time zone. A 400 for an unknown right or an end date that is not a
-    /// date or is over.
-    fn terms(&self, link: &Link, installation: &Installation) -> Result<GrantTerms, AppError> {
+    /// The rights the reviewer ticked (the link's when the form has none); `rights` names the field
+    /// of an unknown one.
+    fn rights(&self, link: &Link, errors: &mut ValidationErrors) -> Option<GrantRights> {
+        match &self.rights {
+            Some(names) => errors.check(
+                "rights",
+                GrantRights::parse(&names.join(",")).map_err(|unknown| unknown.message()),
+            ),
+            None => Some(link.rights),
+        }
+    }
+
+    /// The terms the reviewer chose: the ticked rights and the end date in the installation's time
+    /// zone; else why not, by field (an unknown right; an end date that is not a date or is over).
+    fn terms(
+        &self,
+        link: &Link,
+        installation: &Installation,
+    ) -> Result<GrantTerms, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let rights = self.rights(link, &mut errors);
+        let ends = errors.check(
+            "until",
+            grant_end(&self.until, installation.time_zone, chrono::Utc::now())
+                .map_err(|bad| bad.message()),
+        );
+        match (rights, ends) {
+            (Some(rights), Some(ends)) => Ok(GrantTerms { rights, ends }),
+            _ => Err(errors),
+        }
+    }
+
+    /// The form as the page shows it again: the known rights ticked, the end date as typed (without
+    /// control characters, which a page cannot show).
+    fn kept(&self, link: &Link, errors: ValidationErrors) -> Kept {
         let rights = match &self.rights {
-            Some(raw) => GrantRights::parse(raw)
-                .map_err(|unknown| AppError::BadRequest(unknown.message()))?,
+            Some(names) => names
+                .iter()
+                .filter_map(|name| GrantRights::parse(name).ok())
+                .flat_map(GrantRights::rights)
+                .fold(GrantRights::VIEW, GrantRights::with),
             None => link.rights,
         };
-        let ends = grant_end(&self.until, installation.time_zone, chrono::Utc::now())
-            .map_err(|bad| AppError::BadRequest(bad.message()))?;
-        Ok(GrantTerms { rights, ends })
+        Kept {
+            installation: self.installation_id.trim().parse().ok(),
+            rights,
+            until: self
+                .until
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(40)
+                .collect(),
+            errors,
+        }
     }
+}
+
+/// What became of a decision: done (the browser goes on), or refused for a field (the page again).
+enum Decided {
+    Done(Response),
+    Refused(Kept),
 }
 
 /// Where the browser goes after a decision: the partner's return URL when a registered one admits it,
@@ -582,10 +684,21 @@ fn after_decision(link: &Link, approved: Option<InstallationId>) -> String {
 #[derive(Serialize, Deserialize)]
 struct Decision {
     approved: bool,
+    /// On approval, whether the group had access already: `changed` (it took the new rights and end)
+    /// or `unchanged` (it had them); absent for a new grant.
+    #[serde(default)]
+    already: Option<Already>,
     group: GroupId,
     group_name: String,
     installation: Option<InstallationId>,
     return_refused: bool,
+}
+
+/// What an approval did to a grant the group held already.
+#[derive(Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+enum Already {
+    Changed,
+    Unchanged,
 }
 
 const DECISION_KEY: &str = "access_decision";
@@ -594,11 +707,16 @@ async fn remember_decision(
     auth: &AuthUser,
     link: &Link,
     installation: Option<InstallationId>,
-    approved: bool,
+    approval: Option<Approval>,
     target: &str,
 ) -> Result<(), AppError> {
     let decision = Decision {
-        approved,
+        approved: approval.is_some(),
+        already: match approval {
+            Some(Approval::Changed) => Some(Already::Changed),
+            Some(Approval::Unchanged) => Some(Already::Unchanged),
+            Some(Approval::Granted) | None => None,
+        },
         group: link.group.id,
         group_name: link.group.name.clone(),
         installation,
@@ -623,7 +741,8 @@ async fn decide_link(
         Err(error) => return link_error(&app, &auth.visit, Some(&auth.user), error).await,
     };
     match decide_on(&app, &auth, &link, form).await {
-        Ok(response) => Ok(response),
+        Ok(Decided::Done(response)) => Ok(response),
+        Ok(Decided::Refused(kept)) => review(&app, &auth, link, Some(kept)).await,
         Err(error) => flow_error(&app, &auth, error).await,
     }
 }
@@ -634,7 +753,7 @@ async fn decide_on(
     auth: &AuthUser,
     link: &Link,
     form: DecisionForm,
-) -> Result<Response, AppError> {
+) -> Result<Decided, AppError> {
     let context = RequestContext {
         partner_name: link
             .params
@@ -647,16 +766,23 @@ async fn decide_on(
     let principal = auth.principal();
     match form.decision.as_str() {
         "approve" => {
-            let id =
-                chosen.ok_or_else(|| AppError::BadRequest(Message::new("choose-installation")))?;
+            let Some(id) = chosen else {
+                let mut errors = ValidationErrors::new();
+                errors.add("installation_id", Message::new("choose-installation"));
+                form.rights(link, &mut errors);
+                return Ok(Decided::Refused(form.kept(link, errors)));
+            };
             let (installation, manage) = app
                 .installation::<ManagePermissions>(&principal, id)
                 .await?;
             if !offered(id, installation.installation_type, &link.params) {
                 return Err(AppError::BadRequest(Message::new("nothing-pro-needs-id")));
             }
-            let terms = form.terms(link, &installation)?;
-            let new = match &link.pushed {
+            let terms = match form.terms(link, &installation) {
+                Ok(terms) => terms,
+                Err(errors) => return Ok(Decided::Refused(form.kept(link, errors))),
+            };
+            let approval = match &link.pushed {
                 // One decision per pushed request, taken in the grant's transaction.
                 Some(pushed) => app
                     .store
@@ -675,15 +801,15 @@ async fn decide_on(
                         .await?
                 }
             };
-            if new {
+            if approval.is_new() {
                 app.events.publish(Event::AccessGranted {
                     installation: id,
                     group: link.group.id,
                 });
             }
             let target = after_decision(link, Some(id));
-            remember_decision(auth, link, Some(id), true, &target).await?;
-            Ok(Redirect::to(&target).into_response())
+            remember_decision(auth, link, Some(id), Some(approval), &target).await?;
+            Ok(Decided::Done(Redirect::to(&target).into_response()))
         }
         "deny" => {
             let mut about = match chosen {
@@ -724,8 +850,8 @@ async fn decide_on(
                 .record_denial(&principal, about.as_ref(), link.group.id, &context)
                 .await?;
             let target = after_decision(link, None);
-            remember_decision(auth, link, chosen, false, &target).await?;
-            Ok(Redirect::to(&target).into_response())
+            remember_decision(auth, link, chosen, None, &target).await?;
+            Ok(Decided::Done(Redirect::to(&target).into_response()))
         }
         _ => Err(AppError::BadRequest(Message::new("err-choose-decision"))),
     }
@@ -785,24 +911,41 @@ async fn receipt(State(app): State<AppState>, auth: AuthUser) -> Result<Response
     let installation_name = installation
         .as_ref()
         .map_or_else(|| tr.t("receipt-some-installation"), |i| i.name.clone());
-    let holds = match &installation {
+    let grant = match &installation {
         Some(i) => app
             .store
-            .group_grants(decision.group)
+            .installation_grants(i.id)
             .await?
-            .contains(&i.id),
-        None => false,
+            .into_iter()
+            .find(|grant| grant.group.id == decision.group && !grant.terms.expired(Utc::now())),
+        None => None,
     };
+    let holds = grant.is_some();
+    let rights = grant
+        .as_ref()
+        .map(|grant| super::permissions::rights_words(tr, grant.terms.rights))
+        .unwrap_or_default();
     let args = [
         ("group", group_name.as_str()),
         ("installation", installation_name.as_str()),
+        ("rights", rights.as_str()),
     ];
     let approved = decision.approved && holds;
     let (sentence, next_step) = match (decision.approved, holds) {
-        (true, true) => (
-            tr.with("receipt-approved", &args),
-            tr.t("receipt-approved-next"),
-        ),
+        (true, true) => match decision.already {
+            None => (
+                tr.with("receipt-approved", &args),
+                tr.with("receipt-approved-next", &args),
+            ),
+            Some(Already::Changed) => (
+                tr.with("receipt-changed", &args),
+                tr.with("receipt-approved-next", &args),
+            ),
+            Some(Already::Unchanged) => (
+                tr.with("receipt-unchanged", &args),
+                tr.t("receipt-unchanged-next"),
+            ),
+        },
         (true, false) => (tr.with("receipt-no-longer", &args), String::new()),
         (false, _) => (
             tr.with("receipt-denied", &[("group", group_name.as_str())]),

@@ -5,6 +5,7 @@ mod account;
 mod accounts;
 pub(crate) mod chargers;
 mod chart;
+mod group_events;
 mod groups;
 mod history;
 mod installations;
@@ -62,6 +63,7 @@ pub fn router(state: AppState, secure: SecureCookies) -> Router {
         .merge(account::router())
         .merge(installations::router())
         .merge(groups::router())
+        .merge(group_events::router())
         .merge(service_accounts::router())
         .merge(webhooks::router())
         .merge(permissions::router())

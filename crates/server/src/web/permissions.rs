@@ -14,7 +14,7 @@ use voltgate_domain::authz::RevokeGrant;
 use voltgate_domain::authz::{ManagePermissions, ViewInstallation, ViewPeople};
 use voltgate_domain::grant::{grant_end, last_day, GrantRights, GrantTerms};
 use voltgate_domain::{Action, Authorized, GroupId, InstallationId};
-use voltgate_domain::{Coded, UserId};
+use voltgate_domain::{Coded, UserId, ValidationErrors};
 use voltgate_store::{
     AuditEvent, AuditFilter, AuditNames, GroupGrant, Installation, InstallationMember, StoreError,
 };
@@ -71,10 +71,21 @@ struct GrantRow {
     boxes: Vec<RightBox>,
     /// The end date as the change form's date field takes it.
     until_value: String,
+    /// Why a change of this grant was refused, by field (`rights`, `until`); the form is open then.
+    errors: ValidationErrors,
+}
+
+/// A refused change of a grant's terms: the tab comes back with the form open, what was sent kept
+/// and each error next to its field.
+struct FailedChange {
+    group: GroupId,
+    rights: GrantRights,
+    until: String,
+    errors: ValidationErrors,
 }
 
 /// The rights in the product's words: "see, settings, control chargers".
-fn rights_words(tr: Tr, rights: GrantRights) -> String {
+pub(super) fn rights_words(tr: Tr, rights: GrantRights) -> String {
     std::iter::once(tr.t("grant-right-view"))
         .chain(
             rights
@@ -94,7 +105,37 @@ fn grant_row(tr: Tr, installation: &Installation, grant: GroupGrant) -> GrantRow
         expired: grant.terms.expired(Utc::now()),
         boxes: right_boxes(tr, grant.terms.rights),
         until_value: last.unwrap_or_default(),
+        errors: ValidationErrors::new(),
         grant,
+    }
+}
+
+impl GrantRow {
+    /// The row with the refused change's input in its form, and why it was refused.
+    fn refused(self, tr: Tr, failed: FailedChange) -> Self {
+        Self {
+            boxes: right_boxes(tr, failed.rights),
+            until_value: failed.until,
+            errors: failed.errors,
+            ..self
+        }
+    }
+
+    /// The id of the field error `field` of this row's form (`until-<group>-error`).
+    fn error_id(&self, field: &str) -> String {
+        format!("{field}-{}-error", self.grant.group.id)
+    }
+
+    /// ` aria-invalid="true" aria-describedby="…"` for a field with an error, else nothing.
+    fn described(&self, field: &str) -> String {
+        if self.errors.get(field).is_some() {
+            format!(
+                " aria-invalid=\"true\" aria-describedby=\"{}\"",
+                self.error_id(field)
+            )
+        } else {
+            String::new()
+        }
     }
 }
 
@@ -112,6 +153,17 @@ async fn permissions(
     auth: AuthUser,
     PathId(id): PathId<InstallationId>,
     Query(query): Query<PermissionsQuery>,
+) -> Result<Response, AppError> {
+    permissions_page(&app, &auth, id, &query, None).await
+}
+
+/// The Permissions tab; with `failed`, again after a refused change of a grant (422).
+async fn permissions_page(
+    app: &AppState,
+    auth: &AuthUser,
+    id: InstallationId,
+    query: &PermissionsQuery,
+    failed: Option<FailedChange>,
 ) -> Result<Response, AppError> {
     let (installation, seen) = app
         .installation::<ViewInstallation>(&auth.principal(), id)
@@ -151,7 +203,7 @@ async fn permissions(
         }
     }
     let layout = Layout::new(
-        &app,
+        app,
         &auth.visit,
         Some(&auth.user),
         format!(
@@ -162,11 +214,23 @@ async fn permissions(
     )
     .await?;
     let notice = query.revoked.is_some();
+    let status = if failed.is_some() {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    };
+    let mut failed = failed;
     let grants = grants
         .into_iter()
-        .map(|grant| grant_row(tr, &installation, grant))
+        .map(|grant| {
+            let row = grant_row(tr, &installation, grant);
+            match failed.take_if(|failed| failed.group == row.grant.group.id) {
+                Some(failed) => row.refused(tr, failed),
+                None => row,
+            }
+        })
         .collect();
-    Ok(PermissionsPage {
+    let page = PermissionsPage {
         layout,
         installation,
         can_manage,
@@ -175,8 +239,8 @@ async fn permissions(
         revocable,
         notice,
         changed,
-    }
-    .into_response())
+    };
+    Ok((status, page).into_response())
 }
 
 /// The installation and grant of a revocation, with the capability to revoke it.
@@ -253,25 +317,45 @@ async fn revoke(
     Ok(Redirect::to(&to).into_response())
 }
 
-/// The form that narrows or extends a grant: one `right` field per ticked box, and `until`.
+/// The form that narrows or extends a grant: one `right` field per ticked box, and `until`. Refused
+/// with the input kept and an error by field (an unknown right; an end date that is not a date or is
+/// over).
 fn terms_of(
     pairs: &[(String, String)],
     installation: &Installation,
-) -> Result<GrantTerms, AppError> {
+    group: GroupId,
+) -> Result<GrantTerms, FailedChange> {
     let rights: Vec<&str> = pairs
         .iter()
         .filter(|(name, _)| name == "right")
         .map(|(_, value)| value.as_str())
         .collect();
-    let rights = GrantRights::parse(&rights.join(","))
-        .map_err(|unknown| AppError::BadRequest(unknown.message()))?;
     let until = pairs
         .iter()
         .find(|(name, _)| name == "until")
         .map_or("", |(_, value)| value.as_str());
-    let ends = grant_end(until, installation.time_zone, Utc::now())
-        .map_err(|bad| AppError::BadRequest(bad.message()))?;
-    Ok(GrantTerms { rights, ends })
+    let mut errors = ValidationErrors::new();
+    let parsed = errors.check(
+        "rights",
+        GrantRights::parse(&rights.join(",")).map_err(|unknown| unknown.message()),
+    );
+    let ends = errors.check(
+        "until",
+        grant_end(until, installation.time_zone, Utc::now()).map_err(|bad| bad.message()),
+    );
+    match (parsed, ends) {
+        (Some(rights), Some(ends)) => Ok(GrantTerms { rights, ends }),
+        _ => Err(FailedChange {
+            group,
+            rights: rights
+                .iter()
+                .filter_map(|name| GrantRights::parse(name).ok())
+                .flat_map(GrantRights::rights)
+                .fold(GrantRights::VIEW, GrantRights::with),
+            until: until.chars().filter(|c| !c.is_control()).take(40).collect(),
+            errors,
+        }),
+    }
 }
 
 /// Narrows, widens or extends a group's grant (owners and admins; audited as a change).
@@ -286,7 +370,13 @@ async fn change_terms(
     let (installation, manage) = app
         .installation::<ManagePermissions>(&auth.principal(), id)
         .await?;
-    let terms = terms_of(&form, &installation)?;
+    let terms = match terms_of(&form, &installation, group) {
+        Ok(terms) => terms,
+        Err(failed) => {
+            let query = PermissionsQuery::default();
+            return permissions_page(&app, &auth, id, &query, Some(failed)).await;
+        }
+    };
     app.store.change_grant(&manage, group, &terms).await?;
     Ok(Redirect::to(&format!(
         "/installations/{id}/permissions?changed={group}#groups"
@@ -509,8 +599,8 @@ async fn audit(
     .into_response())
 }
 
-/// What an audit event says, in a sentence in the reader's language.
-fn describe(tr: Tr, event: &AuditEvent) -> String {
+/// What an audit event says, in a sentence in the reader's language (installations' and groups' logs).
+pub(super) fn describe(tr: Tr, event: &AuditEvent) -> String {
     let detail = &event.detail;
     let text = |key: &str| detail[key].as_str().unwrap_or("?").to_owned();
     let group = || format!("{} ({})", text("group_name"), text("lookup_key"));
@@ -589,6 +679,43 @@ fn describe(tr: Tr, event: &AuditEvent) -> String {
                 ],
             )
         }
+        "charger_settings_changed" => tr.t("audit-charger-settings"),
+        "id_tag_set" => tr.with("audit-id-tag-set", &[("tag", &text("id_tag"))]),
+        "id_tag_removed" => tr.with("audit-id-tag-removed", &[("tag", &text("id_tag"))]),
+        "group_created" => tr.with("audit-group-created", &[("name", &text("name"))]),
+        "group_details_changed" => tr.t("audit-group-details-changed"),
+        "group_member_set" => tr.with(
+            "audit-group-member-set",
+            &[("email", &text("email")), ("role", &tr.role(text("role")))],
+        ),
+        "group_member_removed" => {
+            tr.with("audit-group-member-removed", &[("email", &text("email"))])
+        }
+        "lookup_key_rotated" => tr.with(
+            "audit-lookup-key-rotated",
+            &[("old", &text("old")), ("new", &text("new"))],
+        ),
+        "group_verified" => tr.t("audit-group-verified"),
+        "return_urls_set" => {
+            let urls: Vec<&str> = detail["return_urls"]
+                .as_array()
+                .map(|urls| urls.iter().filter_map(|u| u.as_str()).collect())
+                .unwrap_or_default();
+            tr.with("audit-return-urls-set", &[("urls", &urls.join(", "))])
+        }
+        "return_url_added" => tr.with("audit-return-url-added", &[("url", &text("return_url"))]),
+        "return_url_removed" => {
+            tr.with("audit-return-url-removed", &[("url", &text("return_url"))])
+        }
+        "service_account_created" => {
+            tr.with("audit-service-account-created", &[("name", &text("name"))])
+        }
+        "service_account_revoked" => {
+            tr.with("audit-service-account-revoked", &[("name", &text("name"))])
+        }
+        "webhook_added" => tr.with("audit-webhook-added", &[("url", &text("url"))]),
+        "webhook_removed" => tr.with("audit-webhook-removed", &[("url", &text("url"))]),
+        "webhook_secret_rotated" => tr.with("audit-webhook-rotated", &[("url", &text("url"))]),
         _ => tr.t("audit-other"),
     }
 }

@@ -524,7 +524,11 @@ async fn only_registered_return_urls_are_followed(engine: Engine) {
         );
         assert!(to.contains("returnRefused=true"));
         let (_, receipt) = owner.page(&to).await;
-        assert!(receipt.contains("Acme Charging now has access to Garage Nord."));
+        assert!(
+            receipt.contains("Acme Charging now has access to Garage Nord.")
+                || receipt.contains("Acme Charging already had access to Garage Nord"),
+            "the first approval grants, the next ones say the group had access"
+        );
         assert!(
             receipt.contains("The partner&#39;s return address was not trusted")
                 || receipt.contains("The partner's return address was not trusted")
@@ -563,7 +567,8 @@ async fn refused_decisions_write_nothing(engine: Engine) {
         decide(&owner, &request, "approve", "not-an-id")
             .await
             .status(),
-        StatusCode::BAD_REQUEST
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the review page again, the error next to the installations"
     );
     assert_eq!(
         decide(

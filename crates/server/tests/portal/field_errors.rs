@@ -11,7 +11,7 @@ use crate::on_both_engines;
 on_both_engines!(every_field_error_is_tied_to_its_field);
 
 /// Each error message on the page has an id that a field marked invalid points at.
-fn assert_tied(html: &str, what: &str) {
+pub fn assert_tied(html: &str, what: &str) {
     let marker = "class=\"field-error\" id=\"";
     let ids: Vec<&str> = html
         .match_indices(marker)

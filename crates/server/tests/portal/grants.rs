@@ -19,6 +19,7 @@ on_both_engines!(
     an_expired_grant_denies_on_the_next_request,
     the_review_page_stores_the_ticked_rights_and_end,
     bad_rights_and_dates_are_refused_and_store_nothing,
+    approving_a_group_with_access_again_changes_its_grant_and_says_so,
 );
 
 const MEMBER: &str = "member@acme.example";
@@ -334,13 +335,18 @@ async fn bad_rights_and_dates_are_refused_and_store_nothing(engine: Engine) {
     let yesterday = (Utc::now() - Duration::days(2))
         .format("%Y-%m-%d")
         .to_string();
-    for (right, until, says) in [
-        ("admin", "", "Unknown right"),
-        ("settings\0", "", "Unknown right"),
-        ("control", yesterday.as_str(), "must be today or later"),
-        ("control", "next week", "as a date"),
-        ("control", "2026-12-31\0", "as a date"),
-        ("control", "2026-02-30", "as a date"),
+    for (right, until, field, says) in [
+        ("admin", "", "rights", "Unknown right"),
+        ("settings\0", "", "rights", "Unknown right"),
+        (
+            "control",
+            yesterday.as_str(),
+            "until",
+            "must be today or later",
+        ),
+        ("control", "next week", "until", "as a date"),
+        ("control", "2026-12-31\0", "until", "as a date"),
+        ("control", "2026-02-30", "until", "as a date"),
     ] {
         let refused = owner
             .submit(
@@ -351,21 +357,63 @@ async fn bad_rights_and_dates_are_refused_and_store_nothing(engine: Engine) {
                     ("installation_id", &id),
                     ("rights_shown", "1"),
                     ("right", right),
+                    ("right", "configure"),
                     ("until", until),
                 ],
             )
             .await;
         assert_eq!(
             refused.status(),
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "{right:?} {until:?}"
         );
-        let body = refused.text().await.unwrap();
-        assert!(body.contains(says), "{right:?} {until:?}: {body}");
+        let html = refused.text().await.unwrap();
+        let error = format!("class=\"field-error\" id=\"{field}-error\" role=\"alert\">");
+        let at = html
+            .find(&error)
+            .unwrap_or_else(|| panic!("{field}: {html}"));
+        let message = html[at + error.len()..]
+            .split('<')
+            .next()
+            .unwrap_or_default();
+        assert!(
+            message.contains(says),
+            "{right:?} {until:?}: the message is next to the field: {message}"
+        );
+        crate::field_errors::assert_tied(&html, "review");
+        assert!(
+            html.contains(&format!("value=\"{id}\" checked")),
+            "the chosen installation is kept"
+        );
+        assert!(
+            html.contains("name=\"right\" value=\"configure\" checked"),
+            "the ticks are kept"
+        );
+        if right == "control" {
+            assert!(html.contains("name=\"right\" value=\"control\" checked"));
+        }
+        assert!(
+            html.contains(&format!("value=\"{}\"", until.trim_end_matches('\0'))),
+            "the date as typed, without the NUL"
+        );
+        assert!(!html.contains('\0'));
         assert!(terms(&app, installation).await.is_empty(), "nothing stored");
     }
+    let no_choice = owner
+        .submit(
+            &request,
+            &request,
+            &[("decision", "approve"), ("installation_id", "\0")],
+        )
+        .await;
+    assert_eq!(no_choice.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = no_choice.text().await.unwrap();
+    assert!(html.contains("id=\"installation_id-error\""));
+    crate::field_errors::assert_tied(&html, "no installation");
+    assert!(terms(&app, installation).await.is_empty(), "nothing stored");
 
-    // The same on the Permissions tab: the grant stays as it was.
+    // The same on the Permissions tab: the form comes back open with the input and the error next
+    // to the field; the grant stays as it was.
     let id = installation.to_string();
     owner
         .submit(
@@ -382,18 +430,128 @@ async fn bad_rights_and_dates_are_refused_and_store_nothing(engine: Engine) {
         .unwrap()[0]
         .group
         .id;
-    for (rights, until) in [
-        (&["admin"][..], ""),
-        (&["control"][..], yesterday.as_str()),
-        (&["control"][..], "soon"),
+    for (rights, until, field) in [
+        (&["admin", "control"][..], "", "rights"),
+        (&["control\0"][..], "", "rights"),
+        (&["control"][..], yesterday.as_str(), "until"),
+        (&["control"][..], "soon", "until"),
+        (&["control"][..], "2030-01-01\0", "until"),
     ] {
         let refused = owner_changes(&owner, installation, group, rights, until).await;
         assert_eq!(
             refused.status(),
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "{rights:?} {until:?}"
         );
+        let html = refused.text().await.unwrap();
+        assert!(
+            html.contains(&format!("id=\"{field}-{group}-error\"")),
+            "{rights:?} {until:?}: {html}"
+        );
+        crate::field_errors::assert_tied(&html, "permissions");
+        assert!(html.contains("<details class=\"grant-change\" open>"));
+        if rights == ["admin", "control"] || field == "until" {
+            assert!(
+                html.contains("name=\"right\" value=\"control\" checked"),
+                "the ticks are kept"
+            );
+        }
+        assert!(!html.contains('\0'));
     }
     assert_eq!(terms(&app, installation).await, vec![GrantTerms::default()]);
     let _ = urlencode("");
+}
+
+/// Approving a request for a group that holds a grant already (a page left open, a second tab) gives
+/// the grant the terms chosen now, audited as a change; the receipt says what happened, and when the
+/// terms are the same that nothing changed.
+async fn approving_a_group_with_access_again_changes_its_grant_and_says_so(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let (_, owner, key, _, installation) = setting(&app).await;
+    let request = format!("/access/request/{key}");
+    let id = installation.to_string();
+    let approve = |rights: &'static [&'static str]| {
+        let (owner, request, id) = (&owner, &request, &id);
+        async move {
+            let mut fields = vec![
+                ("decision", "approve"),
+                ("installation_id", id.as_str()),
+                ("rights_shown", "1"),
+                ("until", ""),
+            ];
+            fields.extend(rights.iter().map(|right| ("right", *right)));
+            let response = owner.submit(request, request, &fields).await;
+            assert_eq!(response.status(), StatusCode::SEE_OTHER);
+            let (status, receipt) = owner.page(&location(&response)).await;
+            assert_eq!(status, StatusCode::OK);
+            receipt
+        }
+    };
+    let kinds = || async {
+        app.db
+            .store
+            .installation_audit(
+                &operator::<ManagePermissions>(&app.db, installation).await,
+                50,
+                0,
+            )
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|event| event.kind)
+            .filter(|kind| kind.starts_with("access_"))
+            .collect::<Vec<_>>()
+    };
+
+    let receipt = approve(&["control"]).await;
+    assert!(
+        receipt.contains("Acme Charging now has access to Garage Nord"),
+        "{receipt}"
+    );
+    assert!(
+        receipt.contains("Its members can now: see, control chargers."),
+        "{receipt}"
+    );
+
+    let receipt = approve(&["control"]).await;
+    assert!(
+        receipt.contains(
+            "Acme Charging already had access to Garage Nord with exactly these rights: \
+             see, control chargers. Nothing changed."
+        ),
+        "{receipt}"
+    );
+    assert_eq!(kinds().await, vec!["access_approved"], "nothing to audit");
+
+    let receipt = approve(&["settings", "configure"]).await;
+    assert!(
+        receipt.contains(
+            "Acme Charging already had access to Garage Nord; its access now reads: \
+             see, settings, configure chargers."
+        ),
+        "{receipt}"
+    );
+    assert_eq!(
+        terms(&app, installation).await,
+        vec![GrantTerms {
+            rights: GrantRights::VIEW
+                .with(GrantRight::Settings)
+                .with(GrantRight::Configure),
+            ends: None,
+        }]
+    );
+    assert_eq!(kinds().await, vec!["access_changed", "access_approved"]);
+    let changed = app
+        .db
+        .store
+        .installation_audit(
+            &operator::<ManagePermissions>(&app.db, installation).await,
+            1,
+            0,
+        )
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(changed.detail["before"]["rights"], "view,control");
+    assert_eq!(changed.detail["rights"], "view,settings,configure");
 }

@@ -9,7 +9,10 @@ use crate::groups::create_group;
 use crate::helpers::{location, spawn_app};
 use crate::on_both_engines;
 
-on_both_engines!(owners_edit_the_details_and_nobody_else);
+on_both_engines!(
+    owners_edit_the_details_and_nobody_else,
+    group_owners_read_the_groups_audit_log_in_words,
+);
 
 async fn owners_edit_the_details_and_nobody_else(engine: Engine) {
     let app = spawn_app(engine).await;
@@ -89,11 +92,89 @@ async fn owners_edit_the_details_and_nobody_else(engine: Engine) {
         StatusCode::SEE_OTHER,
         "an installation owner cannot rename the partner's group"
     );
-    let audit = app.db.store.group_audit(group, 10, 0).await.unwrap();
+    let audit = app
+        .db
+        .store
+        .group_audit(
+            &voltgate_store::testing::on_group::<voltgate_domain::authz::ManageGroup>(
+                app.db.store.as_ref(),
+                voltgate_domain::Principal::Operator,
+                group,
+            )
+            .await
+            .unwrap(),
+            10,
+            0,
+        )
+        .await
+        .unwrap();
     let changed = audit
         .iter()
         .find(|e| e.kind == "group_details_changed")
         .expect("audited");
     assert_eq!(changed.detail["before"]["name"], "Acme Charging");
     assert_eq!(changed.detail["after"]["name"], "Acme Charging Nord");
+}
+
+/// The group's owners read its audit log in words (no "something else happened"), paged; people
+/// outside the group who acted on its access are not named; members and outsiders are refused.
+async fn group_owners_read_the_groups_audit_log_in_words(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let (partner, owner, key, group, installation) = setting(&app).await;
+    let request = format!("/access/request/{key}");
+    crate::access::decide(&owner, &request, "approve", &installation.to_string()).await;
+    let page = format!("/groups/{group}");
+    let accounts = format!("{page}/service-accounts");
+    let created = partner
+        .submit(&accounts, &accounts, &[("name", "Sync")])
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let tech = app.signed_up("tech@acme.example", "Tech").await;
+    partner
+        .submit(
+            &page,
+            &format!("{page}/members"),
+            &[("email", "tech@acme.example")],
+        )
+        .await;
+
+    let events = format!("{page}/events");
+    let (_, group_page) = partner.page(&page).await;
+    assert!(
+        group_page.contains(&format!("href=\"{events}\"")),
+        "linked from the group page"
+    );
+    let (status, html) = partner.page(&events).await;
+    assert_eq!(status, StatusCode::OK);
+    for says in [
+        "Created the group “Acme Charging”",
+        "Created the API credentials “Sync”",
+        "Gave tech@acme.example the group role member",
+        "Approved access for Acme Charging",
+        "someone outside the group",
+        ">Garage Nord</a>",
+        "cpo@acme.example",
+    ] {
+        assert!(html.contains(says), "{says}: {html}");
+    }
+    assert!(!html.contains("Something else happened"), "{html}");
+    assert!(
+        !html.contains("kari@example.no"),
+        "the installation's owner is not named to the partner"
+    );
+
+    assert_eq!(
+        partner.page(&format!("{events}?page=0")).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        partner.page(&format!("{events}?page=2")).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(tech.page(&events).await.0, StatusCode::FORBIDDEN, "members");
+    assert_eq!(
+        owner.page(&events).await.0,
+        StatusCode::NOT_FOUND,
+        "outsiders"
+    );
 }

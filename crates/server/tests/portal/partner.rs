@@ -14,6 +14,7 @@ crate::on_both_engines!(
     partner_endpoints_answer_each_caller_by_their_relation_to_the_group,
     pushed_requests_keep_their_parameters_on_the_server_and_take_one_decision,
     service_accounts_are_rate_limited_like_people,
+    pushed_requests_ask_for_something_without_revealing_installations,
 );
 
 const RETURN: &str = "https://partner.example/voltgate/done";
@@ -662,4 +663,86 @@ async fn service_accounts_are_rate_limited_like_people(engine: voltgate_store::E
         throttled |= token_request(&app, &fields, None).await.0 == StatusCode::TOO_MANY_REQUESTS;
     }
     assert!(throttled, "wrong secrets cannot be tried at will");
+}
+
+/// A pushed request names an installation or a return address; an installation the group cannot see
+/// is taken as the owner's hint whether it exists or not, so the answer tells nothing about it.
+async fn pushed_requests_ask_for_something_without_revealing_installations(
+    engine: voltgate_store::Engine,
+) {
+    let World {
+        app,
+        installation,
+        group,
+        ..
+    } = world(spawn_app(engine).await).await;
+    let owner = token(&app, "cpo@acme.example").await;
+    let urls = format!("/api/userGroups/{group}/returnUrls");
+    call(&app, &owner, "POST", &urls, Some(json!({"url": RETURN}))).await;
+    let push = format!("/api/userGroups/{group}/accessRequests");
+
+    for nothing in [
+        json!({}),
+        json!({"state": "abc", "partnerName": "Acme", "lang": "en", "rights": ["view"]}),
+    ] {
+        let (status, body) = call(&app, &owner, "POST", &push, Some(nothing.clone())).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{nothing}");
+        assert_eq!(body["Code"], 529, "{body}");
+        let details = body["Details"].as_str().unwrap();
+        assert!(
+            details.contains("installationId") && details.contains("returnUrl"),
+            "{details}"
+        );
+    }
+    let empty = reqwest::Client::new()
+        .post(format!("{}{push}", app.base))
+        .bearer_auth(&owner)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(empty.status(), StatusCode::BAD_REQUEST, "an empty body");
+
+    let (status, body) = call(
+        &app,
+        &owner,
+        "POST",
+        &push,
+        Some(json!({"installationId": installation})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "shared already: {body}");
+    assert!(body["Details"]
+        .as_str()
+        .unwrap()
+        .contains("already has access"));
+
+    let unknown = uuid::Uuid::new_v4();
+    let (unknown_status, unknown_body) = call(
+        &app,
+        &owner,
+        "POST",
+        &push,
+        Some(json!({"installationId": unknown})),
+    )
+    .await;
+    owner_revokes(&app, installation, group).await;
+    let (hidden_status, hidden_body) = call(
+        &app,
+        &owner,
+        "POST",
+        &push,
+        Some(json!({"installationId": installation})),
+    )
+    .await;
+    assert_eq!(unknown_status, StatusCode::CREATED, "{unknown_body}");
+    assert_eq!(
+        hidden_status, unknown_status,
+        "an installation the group cannot see is answered as one that does not exist"
+    );
+    let keys = |body: &Value| {
+        let mut keys: Vec<String> = body.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        keys
+    };
+    assert_eq!(keys(&hidden_body), keys(&unknown_body));
 }

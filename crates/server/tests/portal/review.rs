@@ -58,10 +58,18 @@ async fn errors_in_the_flow_keep_the_way_back(engine: Engine) {
     let (partner, owner, key, _, _) = setting(&app).await;
     let elsewhere = create_installation(&partner, "Not Kari's", "go").await;
     let request = format!("/access/request/{key}?partnerName=Acme%20Energy");
-    for (installation, status) in [
-        (String::new(), StatusCode::BAD_REQUEST),
-        (elsewhere.to_string(), StatusCode::NOT_FOUND),
-    ] {
+    // No installation chosen: the review page again, the error next to the installations.
+    let response = owner
+        .submit(
+            &request,
+            &request,
+            &[("decision", "approve"), ("installation_id", "")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("id=\"installation_id-error\"") && html.contains("Acme Energy"));
+    for (installation, status) in [(elsewhere.to_string(), StatusCode::NOT_FOUND)] {
         let response = owner
             .submit(
                 &request,

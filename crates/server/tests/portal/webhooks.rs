@@ -205,7 +205,8 @@ async fn grant(app: &TestApp, installation: InstallationId, group: GroupId) {
             &RequestContext::default()
         )
         .await
-        .unwrap());
+        .unwrap()
+        .is_new());
 }
 
 async fn deliveries_are_signed_retried_and_delivered_once(engine: Engine) {
