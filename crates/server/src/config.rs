@@ -74,6 +74,10 @@ pub struct ServeSettings {
     /// Seconds a webhook delivery is retried before its endpoint is disabled.
     #[arg(long, env = "VOLTGATE_WEBHOOK_RETRY_WINDOW", default_value_t = 86_400)]
     pub webhook_retry_window: u64,
+    /// Milliseconds between two looks for grants whose end passed (each is told once, by one
+    /// process, with an audit entry and `access.expired` webhooks).
+    #[arg(long, env = "VOLTGATE_GRANT_EXPIRY_SWEEP_MS", default_value_t = 5_000)]
+    pub grant_expiry_sweep_ms: u64,
     #[command(flatten)]
     pub database: DatabaseArgs,
 }
@@ -99,6 +103,7 @@ impl ServeSettings {
             no_webhook_delivery: false,
             webhook_retry_base_ms: 30_000,
             webhook_retry_window: 86_400,
+            grant_expiry_sweep_ms: 5_000,
             database: DatabaseArgs {
                 url: database_url.into(),
             },

@@ -21,6 +21,7 @@ use crate::config::ServeSettings;
 use crate::csrf::{CsrfKey, SecureCookies};
 use crate::events::cluster::ClusterBus;
 use crate::events::Events;
+use crate::expiry::run_expiry_sweep;
 use crate::serve::{serve, ConnectionLimits};
 use crate::state::AppState;
 use crate::throttles::Throttles;
@@ -42,6 +43,8 @@ pub struct Application {
     cluster: Option<Arc<ClusterRoutes>>,
     /// How this process sends webhooks; `None` when it does not.
     webhooks: Option<WorkerSettings>,
+    /// How often this process looks for grants whose end passed.
+    expiry_sweep: Duration,
 }
 
 impl Application {
@@ -134,6 +137,7 @@ impl Application {
             charging,
             cluster,
             webhooks: webhook_worker(&settings),
+            expiry_sweep: Duration::from_millis(settings.grant_expiry_sweep_ms.max(10)),
         })
     }
 
@@ -170,9 +174,15 @@ impl Application {
         let webhooks = self
             .webhooks
             .map(|settings| tokio::spawn(run_worker(self.charging.store.clone(), settings)));
+        let expiry = tokio::spawn(run_expiry_sweep(
+            self.charging.store.clone(),
+            self.charging.events.clone(),
+            self.expiry_sweep,
+        ));
         serve(self.listener, self.router, self.limits, shutdown_signal()).await;
         cleanup.abort();
         giving_back.abort();
+        expiry.abort();
         if let Some(webhooks) = webhooks {
             webhooks.abort();
         }

@@ -89,7 +89,9 @@ pub(crate) async fn enqueue(tx: &mut Tx<'_>, notice: &WebhookNotice) -> Result<u
     let recipients = if notice.group.is_some() {
         "e.group_id = $6"
     } else {
-        "e.group_id IN (SELECT g.group_id FROM installation_grants g WHERE g.installation_id = $5)"
+        // Groups whose grant has ended are told nothing more about the installation.
+        "e.group_id IN (SELECT g.group_id FROM installation_grants g WHERE g.installation_id = $5 \
+         AND (g.expires_at IS NULL OR g.expires_at > $4))"
     };
     // The last condition is always true: it names $5 and $6 so that both engines see every bound
     // parameter used, whichever recipients were chosen.

@@ -170,8 +170,7 @@ pub trait WebhookStore: Send + Sync {
         limit: i64,
     ) -> Result<Vec<WebhookAttempt>>;
 
-    /// Enqueues an event in its own transaction (for events not caused by a store write, such as a
-    /// grant's end date passing).
+    /// Enqueues an event in its own transaction (for events no store write causes).
     async fn notify(&self, notice: &WebhookNotice) -> Result<()>;
     /// Enqueues `charger.online` or `charger.offline` for a charger's installation.
     async fn charger_presence(&self, charger: ChargerId, online: bool) -> Result<()>;

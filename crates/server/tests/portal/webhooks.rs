@@ -7,13 +7,15 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::http::{HeaderMap, StatusCode};
+use chrono::Utc;
 use hmac::{Hmac, Mac};
 use reqwest::StatusCode as Status;
 use serde_json::{json, Value};
 use sha2::Sha256;
 use voltgate_domain::authz::ManagePermissions;
 use voltgate_domain::webhook::WebhookEvent;
-use voltgate_domain::{GroupId, InstallationId};
+use voltgate_domain::{GrantRight, GrantRights, GrantTerms, GroupId, InstallationId};
+use voltgate_server::events::Event;
 use voltgate_server::ServeSettings;
 use voltgate_store::{Engine, RequestContext, WebhookNotice};
 
@@ -28,12 +30,18 @@ crate::on_both_engines!(
     a_delivery_enqueued_while_no_worker_runs_is_sent_exactly_once_later,
     the_group_page_adds_rotates_and_deletes_endpoints,
     an_endpoint_failing_for_the_whole_window_is_disabled_with_the_reason,
+    a_grant_whose_end_passes_is_told_once_and_again_after_an_extension,
 );
 
 mod postgres_only {
     #[tokio::test]
     async fn two_workers_never_send_one_delivery_twice() {
         super::two_workers_never_send_one_delivery_twice().await
+    }
+
+    #[tokio::test]
+    async fn three_processes_tell_each_ended_grant_once() {
+        super::three_processes_tell_each_ended_grant_once().await
     }
 }
 
@@ -554,4 +562,185 @@ async fn an_endpoint_failing_for_the_whole_window_is_disabled_with_the_reason(en
     assert_eq!(status, Status::OK);
     let (_, list) = get(&app, &token, &path).await;
     assert!(list[0]["DisabledReason"].is_null(), "{list}");
+}
+
+/// Fast retries, private targets, and a look for ended grants every 50 ms.
+fn sweeping(settings: &mut ServeSettings) {
+    fast(settings);
+    settings.grant_expiry_sweep_ms = 50;
+}
+
+/// Ends the group's grant now, as the store does for the Permissions tab (the form takes no past
+/// dates), keeping `rights`.
+async fn end_grant(
+    app: &TestApp,
+    installation: InstallationId,
+    group: GroupId,
+    rights: GrantRights,
+) {
+    let manage = operator::<ManagePermissions>(&app.db, installation).await;
+    let ended = GrantTerms {
+        rights,
+        ends: Some(Utc::now() - chrono::Duration::seconds(1)),
+    };
+    app.db
+        .store
+        .change_grant(&manage, group, &ended)
+        .await
+        .unwrap();
+}
+
+/// The installation's audit entries of `kind`.
+async fn audited(app: &TestApp, installation: InstallationId, kind: &str) -> Vec<Value> {
+    let manage = operator::<ManagePermissions>(&app.db, installation).await;
+    app.db
+        .store
+        .installation_audit(&manage, 500, 0)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|event| event.kind == kind)
+        .map(|event| event.detail)
+        .collect()
+}
+
+async fn a_grant_whose_end_passes_is_told_once_and_again_after_an_extension(engine: Engine) {
+    let w = crate::api::world(spawn_app_with(engine, sweeping).await).await;
+    let (app, installation, group) = (&w.app, w.installation, w.group);
+    let owner_token = token(app, "cpo@acme.example").await;
+    let partner_owner = crate::partner::logged_in(app, "cpo@acme.example").await;
+    let (client, client_secret) =
+        crate::partner::create_credentials(&partner_owner, group, "Fleet sync").await;
+    let service = crate::partner::service_token(app, &client, &client_secret).await;
+    let (receiver, url) = Receiver::start(&[], Duration::ZERO).await;
+    let created = add_webhook(app, &owner_token, group, &url, &["access.expired"]).await;
+    let secret = created["Secret"].as_str().unwrap().to_owned();
+    let reached = format!("/api/installation/{installation}");
+    assert_eq!(get(app, &service, &reached).await.0, Status::OK);
+
+    // The end passes: one signed access.expired, the service account is refused, the log says so,
+    // and the live event is published.
+    let mut events = app.events.subscribe();
+    let view_and_settings = GrantRights::VIEW.with(GrantRight::Settings);
+    end_grant(app, installation, group, view_and_settings).await;
+    let got = receiver.wait_for(1).await;
+    assert!(
+        signed_with(&got[0].signature, &got[0].body, &secret),
+        "{got:?}"
+    );
+    let body: Value = serde_json::from_str(&got[0].body).unwrap();
+    assert_eq!(body["type"], "access.expired");
+    assert_eq!(body["installationId"], json!(installation));
+    assert_eq!(body["data"]["groupId"], json!(group));
+    assert_eq!(body["data"]["rights"], json!(["view", "changeSettings"]));
+    assert!(body["data"]["until"].is_string(), "{body}");
+    assert_eq!(get(app, &service, &reached).await.0, Status::FORBIDDEN);
+    let expired = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Ok(Event::AccessExpired {
+                installation: i,
+                group: g,
+            }) = events.recv().await
+            {
+                return (i, g);
+            }
+        }
+    })
+    .await
+    .expect("the live event is published");
+    assert_eq!(expired, (installation, group));
+    let entries = audited(app, installation, "access_expired").await;
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0]["installation_name"], "Garage Nord");
+    let owner = crate::api::logged_in(app, "owner@example.no", crate::api::PASSWORD).await;
+    let (_, log) = owner
+        .page(&format!("/installations/{installation}/audit"))
+        .await;
+    assert!(log.contains("The access of Acme Charging"), "{log}");
+    assert!(log.contains("to Garage Nord expired"), "{log}");
+    assert!(log.contains("voltgate (automatically)"), "{log}");
+
+    // Later sweeps, and changing the rights of the ended grant, tell nothing more.
+    end_grant(app, installation, group, GrantRights::VIEW).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(receiver.got().len(), 1);
+    assert_eq!(audited(app, installation, "access_expired").await.len(), 1);
+
+    // The owner extends it on the Permissions tab: access is back; when the new end passes, it is
+    // told again, as a new event.
+    let until = (Utc::now() + chrono::Duration::days(30))
+        .format("%Y-%m-%d")
+        .to_string();
+    let changed =
+        crate::grants::owner_changes(&owner, installation, group, &["settings"], &until).await;
+    assert_eq!(changed.status(), Status::SEE_OTHER);
+    assert_eq!(get(app, &service, &reached).await.0, Status::OK);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(receiver.got().len(), 1, "an end ahead is not told");
+    end_grant(app, installation, group, GrantRights::VIEW).await;
+    let got = receiver.wait_for(2).await;
+    assert!(got[1].body.contains("access.expired"), "{got:?}");
+    assert_ne!(got[0].event_id, got[1].event_id);
+    assert_eq!(audited(app, installation, "access_expired").await.len(), 2);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(receiver.got().len(), 2);
+}
+
+async fn three_processes_tell_each_ended_grant_once() {
+    let app = spawn_app_with(Engine::Postgres, |s| {
+        sweeping(s);
+        s.grant_expiry_sweep_ms = 10;
+    })
+    .await;
+    let (first, _password, group, token) = partner(&app).await;
+    let owner = app.browser();
+    let login = owner
+        .submit(
+            "/login",
+            "/login",
+            &[
+                ("email", "owner@example.no"),
+                ("password", crate::api::PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(login.status(), Status::SEE_OTHER);
+    let mut installations = vec![first];
+    for n in 1..12 {
+        let name = format!("Garage {n}");
+        installations.push(crate::installations::create_installation(&owner, &name, "go").await);
+    }
+    for installation in &installations {
+        grant(&app, *installation, group).await;
+    }
+    let (receiver, url) = Receiver::start(&[], Duration::ZERO).await;
+    add_webhook(&app, &token, group, &url, &["access.expired"]).await;
+    for _ in 0..2 {
+        let mut settings = ServeSettings::for_tests(&app.database_url);
+        sweeping(&mut settings);
+        settings.grant_expiry_sweep_ms = 10;
+        serve(settings).await;
+    }
+    // Every grant ends at once, while three processes sweep every 10 ms.
+    let ends = installations
+        .iter()
+        .map(|installation| end_grant(&app, *installation, group, GrantRights::ALL));
+    futures::future::join_all(ends).await;
+    receiver.wait_for(installations.len()).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let mut told: HashMap<String, usize> = HashMap::new();
+    for delivery in receiver.got() {
+        let body: Value = serde_json::from_str(&delivery.body).unwrap();
+        *told
+            .entry(body["installationId"].as_str().unwrap().to_owned())
+            .or_default() += 1;
+    }
+    assert_eq!(told.len(), installations.len(), "{told:?}");
+    assert!(told.values().all(|n| *n == 1), "told twice: {told:?}");
+    for installation in &installations {
+        assert_eq!(
+            audited(&app, *installation, "access_expired").await.len(),
+            1
+        );
+    }
 }
