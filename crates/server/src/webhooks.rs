@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
-use voltgate_domain::webhook::{forbidden_target, RetryPolicy};
+use voltgate_domain::webhook::{forbidden_target, DeliveryShares, RetryPolicy};
 use voltgate_store::{AttemptRecord, DeliveryOutcome, DueDelivery, Store, WebhookAttempt};
 
 /// The header carrying the event's id (the same in every retry: receivers drop duplicates by it).
@@ -25,8 +25,8 @@ pub const SIGNATURE_HEADER: &str = "Voltgate-Signature";
 pub const TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a claim lasts: well over the timeout, so a living worker never loses its claim.
 const LEASE: Duration = Duration::from_secs(60);
-/// Deliveries claimed at once.
-const BATCH: i64 = 16;
+/// Deliveries one process sends at once.
+const IN_FLIGHT: usize = 32;
 
 /// A new endpoint secret: `whsec_` and 32 random bytes in hex.
 pub fn new_secret() -> String {
@@ -64,15 +64,22 @@ pub struct WorkerSettings {
     pub allow_private_targets: bool,
 }
 
-/// Sends the outbox's deliveries until dropped (the task is aborted on shutdown).
+/// Sends the outbox's deliveries until dropped (the task is aborted on shutdown, and the sends in
+/// flight with it: their claims lapse and another worker sends them). Up to [`IN_FLIGHT`] at once,
+/// each on its own task, so a receiver that takes its full timeout holds up no other delivery; a
+/// claim is made whenever a send ends or the idle wait is over, shared fairly between groups and
+/// endpoints ([`DeliveryShares`]).
 pub async fn run_worker(store: Arc<dyn Store>, settings: WorkerSettings) {
     let idle = settings
         .retry
         .base
         .clamp(Duration::from_millis(50), Duration::from_secs(1));
+    let mut sending = tokio::task::JoinSet::new();
     loop {
+        while sending.try_join_next().is_some() {}
+        let room = IN_FLIGHT.saturating_sub(sending.len());
         let claimed = store
-            .claim_webhook_deliveries(Utc::now(), LEASE, BATCH)
+            .claim_webhook_deliveries(Utc::now(), LEASE, room, DeliveryShares::default())
             .await;
         let due = match claimed {
             Ok(due) => due,
@@ -81,19 +88,23 @@ pub async fn run_worker(store: Arc<dyn Store>, settings: WorkerSettings) {
                 Vec::new()
             }
         };
-        let busy = due.len() as i64 == BATCH;
-        let sends = due.into_iter().map(|delivery| {
+        let filled = room > 0 && due.len() == room;
+        for delivery in due {
             let store = store.clone();
-            async move {
+            sending.spawn(async move {
                 let record = attempt(&delivery, &settings).await;
                 if let Err(error) = store.record_webhook_attempt(&record).await {
                     tracing::warn!(%error, delivery = delivery.id, "could not record a webhook attempt");
                 }
-            }
-        });
-        futures::future::join_all(sends).await;
-        if !busy {
-            tokio::time::sleep(idle).await;
+            });
+        }
+        if filled {
+            continue;
+        }
+        // Wait for a send to end (its endpoint may take another) or for the next look.
+        tokio::select! {
+            _ = sending.join_next(), if !sending.is_empty() => {}
+            () = tokio::time::sleep(idle) => {}
         }
     }
 }

@@ -31,6 +31,7 @@ crate::on_both_engines!(
     the_group_page_adds_rotates_and_deletes_endpoints,
     an_endpoint_failing_for_the_whole_window_is_disabled_with_the_reason,
     a_grant_whose_end_passes_is_told_once_and_again_after_an_extension,
+    a_group_whose_endpoints_hang_does_not_hold_up_another_groups_delivery,
 );
 
 mod postgres_only {
@@ -743,4 +744,76 @@ async fn three_processes_tell_each_ended_grant_once() {
             1
         );
     }
+}
+
+/// A receiver that counts the requests it gets and never answers them.
+async fn hanging_receiver() -> (Arc<Mutex<usize>>, String) {
+    let arrived = Arc::new(Mutex::new(0));
+    let counter = arrived.clone();
+    let router = axum::Router::new().route(
+        "/hooks",
+        axum::routing::post(move || {
+            let counter = counter.clone();
+            async move {
+                *counter.lock().unwrap() += 1;
+                std::future::pending::<StatusCode>().await
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://127.0.0.1:{}/hooks",
+        listener.local_addr().unwrap().port()
+    );
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (arrived, url)
+}
+
+async fn a_group_whose_endpoints_hang_does_not_hold_up_another_groups_delivery(engine: Engine) {
+    let app = spawn_app_with(engine, |s| {
+        fast(s);
+        s.no_webhook_delivery = true;
+    })
+    .await;
+    let (installation, _password, slow, slow_token) = partner(&app).await;
+    let other_owner = app.signed_up("ops@other.example", "Other Ops").await;
+    let other = create_group(&other_owner, "Other Ops", "").await;
+    let other_token = token(&app, "ops@other.example").await;
+
+    // The slow group: three endpoints that never answer, and a backlog of 40 deliveries, older than
+    // the other group's one.
+    let (arrived, hanging) = hanging_receiver().await;
+    for _ in 0..3 {
+        add_webhook(&app, &slow_token, slow, &hanging, &["access.changed"]).await;
+    }
+    let (receiver, url) = Receiver::start(&[], Duration::ZERO).await;
+    add_webhook(&app, &other_token, other, &url, &["access.changed"]).await;
+    for n in 0..40 {
+        let notice = WebhookNotice::new(WebhookEvent::AccessChanged, installation, json!({"n": n}));
+        app.db.store.notify(&notice.for_group(slow)).await.unwrap();
+    }
+    let notice = WebhookNotice::new(WebhookEvent::AccessChanged, installation, json!({}));
+    app.db.store.notify(&notice.for_group(other)).await.unwrap();
+
+    // A worker starts: the other group's delivery goes out while the slow group's first attempts are
+    // still waiting for their answer (none recorded yet), and the slow group holds its share only.
+    let mut settings = ServeSettings::for_tests(&app.database_url);
+    fast(&mut settings);
+    serve(settings).await;
+    receiver.wait_for(1).await;
+    let (_, list) = get(
+        &app,
+        &slow_token,
+        &format!("/api/userGroups/{slow}/webhooks"),
+    )
+    .await;
+    for endpoint in list.as_array().unwrap() {
+        assert_eq!(endpoint["RecentAttempts"], json!([]), "{list}");
+    }
+    let sending = *arrived.lock().unwrap();
+    let share = voltgate_domain::webhook::DeliveryShares::default();
+    assert!(
+        sending <= share.per_group,
+        "{sending} in flight for one group"
+    );
 }

@@ -5,3 +5,7 @@
 ALTER TABLE installation_grants ADD COLUMN expiry_told_at BIGINT;
 CREATE INDEX installation_grants_expiry_due ON installation_grants (expires_at)
     WHERE expires_at IS NOT NULL AND expiry_told_at IS NULL;
+
+-- The deliveries being sent (claimed, not done), for the worker's shares per endpoint and group.
+CREATE INDEX webhook_deliveries_in_flight ON webhook_deliveries (endpoint_id)
+    WHERE claimed_until IS NOT NULL AND delivered_at IS NULL AND failed_at IS NULL;
