@@ -74,6 +74,10 @@ pub struct ServeSettings {
     /// Seconds a webhook delivery is retried before its endpoint is disabled.
     #[arg(long, env = "VOLTGATE_WEBHOOK_RETRY_WINDOW", default_value_t = 86_400)]
     pub webhook_retry_window: u64,
+    /// A PEM file of root certificates that webhook endpoints' certificates may also chain to, besides
+    /// the Mozilla roots (an internal CA, or a test CA).
+    #[arg(long, env = "VOLTGATE_WEBHOOK_ROOT_CA")]
+    pub webhook_root_ca: Option<std::path::PathBuf>,
     /// Milliseconds between two looks for grants whose end passed (each is told once, by one
     /// process, with an audit entry and `access.expired` webhooks).
     #[arg(long, env = "VOLTGATE_GRANT_EXPIRY_SWEEP_MS", default_value_t = 5_000)]
@@ -103,6 +107,7 @@ impl ServeSettings {
             no_webhook_delivery: false,
             webhook_retry_base_ms: 30_000,
             webhook_retry_window: 86_400,
+            webhook_root_ca: None,
             grant_expiry_sweep_ms: 5_000,
             database: DatabaseArgs {
                 url: database_url.into(),

@@ -136,7 +136,7 @@ impl Application {
             limits,
             charging,
             cluster,
-            webhooks: webhook_worker(&settings),
+            webhooks: webhook_worker(&settings)?,
             expiry_sweep: Duration::from_millis(settings.grant_expiry_sweep_ms.max(10)),
         })
     }
@@ -196,17 +196,37 @@ impl Application {
     }
 }
 
-/// The webhook worker's settings, unless this process does not send webhooks.
-fn webhook_worker(settings: &ServeSettings) -> Option<WorkerSettings> {
+/// The webhook worker's settings, unless this process does not send webhooks; an error when the
+/// extra root certificates cannot be read.
+fn webhook_worker(settings: &ServeSettings) -> anyhow::Result<Option<WorkerSettings>> {
+    if settings.no_webhook_delivery {
+        return Ok(None);
+    }
     let retry = RetryPolicy {
         base: Duration::from_millis(settings.webhook_retry_base_ms.max(1)),
         window: Duration::from_secs(settings.webhook_retry_window),
         ..RetryPolicy::default()
     };
-    (!settings.no_webhook_delivery).then_some(WorkerSettings {
+    let extra_roots = match &settings.webhook_root_ca {
+        Some(path) => {
+            let pem = std::fs::read(path)
+                .with_context(|| format!("reading --webhook-root-ca {}", path.display()))?;
+            let roots = reqwest::Certificate::from_pem_bundle(&pem)
+                .with_context(|| format!("--webhook-root-ca {}", path.display()))?;
+            anyhow::ensure!(
+                !roots.is_empty(),
+                "--webhook-root-ca {} holds no PEM certificate",
+                path.display()
+            );
+            roots
+        }
+        None => Vec::new(),
+    };
+    Ok(Some(WorkerSettings {
         retry,
         allow_private_targets: settings.allow_private_webhook_targets,
-    })
+        extra_roots: extra_roots.into(),
+    }))
 }
 
 /// Where people reach the service: `--public-url`, else (with a warning) the address it listens on.

@@ -57,11 +57,13 @@ pub fn signature(secrets: &[String], timestamp: i64, body: &str) -> String {
 }
 
 /// How the worker behaves.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct WorkerSettings {
     pub retry: RetryPolicy,
     /// Whether private, loopback and link-local targets may be called (development).
     pub allow_private_targets: bool,
+    /// Root certificates trusted for https endpoints besides the Mozilla roots (`--webhook-root-ca`).
+    pub extra_roots: Arc<[reqwest::Certificate]>,
 }
 
 /// Sends the outbox's deliveries until dropped (the task is aborted on shutdown, and the sends in
@@ -90,7 +92,7 @@ pub async fn run_worker(store: Arc<dyn Store>, settings: WorkerSettings) {
         };
         let filled = room > 0 && due.len() == room;
         for delivery in due {
-            let store = store.clone();
+            let (store, settings) = (store.clone(), settings.clone());
             sending.spawn(async move {
                 let record = attempt(&delivery, &settings).await;
                 if let Err(error) = store.record_webhook_attempt(&record).await {
@@ -113,7 +115,7 @@ pub async fn run_worker(store: Arc<dyn Store>, settings: WorkerSettings) {
 async fn attempt(delivery: &DueDelivery, settings: &WorkerSettings) -> AttemptRecord {
     let started = Instant::now();
     let at = Utc::now();
-    let result = send(delivery, settings.allow_private_targets, at).await;
+    let result = send(delivery, settings, at).await;
     let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
     let (status_code, error) = match &result {
         Ok(status) => (Some(i32::from(*status)), None),
@@ -164,17 +166,20 @@ fn next_step(
 /// POSTs the delivery; the receiver's status, or why there was none.
 async fn send(
     delivery: &DueDelivery,
-    allow_private: bool,
+    settings: &WorkerSettings,
     at: DateTime<Utc>,
 ) -> Result<u16, String> {
     let url = url::Url::parse(&delivery.url).map_err(|_| "the URL is invalid".to_owned())?;
     let host = url.host_str().ok_or("the URL has no host")?.to_owned();
     let port = url.port_or_known_default().ok_or("the URL has no port")?;
-    let address = checked_address(&host, port, allow_private).await?;
+    let address = checked_address(&host, port, settings.allow_private_targets).await?;
     let mut client = reqwest::Client::builder()
         .timeout(TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy();
+    for root in settings.extra_roots.iter() {
+        client = client.add_root_certificate(root.clone());
+    }
     if url
         .host()
         .is_some_and(|h| matches!(h, url::Host::Domain(_)))

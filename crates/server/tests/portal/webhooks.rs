@@ -119,7 +119,7 @@ impl Receiver {
 }
 
 /// Whether `header` (`t=…,v1=…[,v1=…]`) signs `body` with `secret`.
-fn signed_with(header: &str, body: &str, secret: &str) -> bool {
+pub fn signed_with(header: &str, body: &str, secret: &str) -> bool {
     let mut timestamp = "";
     let mut signatures = Vec::new();
     for part in header.split(',') {
@@ -140,14 +140,14 @@ fn signed_with(header: &str, body: &str, secret: &str) -> bool {
     signatures.contains(&expected)
 }
 
-fn fast(settings: &mut ServeSettings) {
+pub fn fast(settings: &mut ServeSettings) {
     settings.allow_private_webhook_targets = true;
     settings.webhook_retry_base_ms = 100;
 }
 
 /// The owner's installation with a charger, and Acme's group (owner cpo@acme.example), not yet
 /// given access; Acme's token.
-async fn partner(app: &TestApp) -> (InstallationId, String, GroupId, String) {
+pub async fn partner(app: &TestApp) -> (InstallationId, String, GroupId, String) {
     let (_owner, installation, password, _charger) = with_charger(app, "CP-WH-1").await;
     let partner = app.signed_up("cpo@acme.example", "Acme Admin").await;
     let group = create_group(&partner, "Acme Charging", "").await;
@@ -159,7 +159,7 @@ async fn partner(app: &TestApp) -> (InstallationId, String, GroupId, String) {
     )
 }
 
-async fn add_webhook(
+pub async fn add_webhook(
     app: &TestApp,
     token: &str,
     group: GroupId,
@@ -179,7 +179,7 @@ async fn add_webhook(
     body
 }
 
-async fn grant(app: &TestApp, installation: InstallationId, group: GroupId) {
+pub async fn grant(app: &TestApp, installation: InstallationId, group: GroupId) {
     let permissions = operator::<ManagePermissions>(&app.db, installation).await;
     let store = app.db.store.as_ref();
     assert!(store
