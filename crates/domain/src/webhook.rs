@@ -408,14 +408,22 @@ mod tests {
     proptest! {
         #[test]
         fn shares_and_room_always_hold(
-            due in proptest::collection::vec((0u8..6, 0u8..3), 0..60),
-            busy in proptest::collection::vec((0u8..6, 0u8..3, 0usize..5), 0..4),
+            due in proptest::collection::vec(0u8..6, 0..60),
+            busy in proptest::collection::vec((0u8..6, 0usize..5), 0..4),
             room in 0usize..40,
         ) {
+            // Endpoint e belongs to group e % 3.
+            let due: Vec<(u8, u8)> = due.into_iter().map(|e| (e, e % 3)).collect();
+            let busy: Vec<(u8, u8, usize)> = busy.into_iter().map(|(e, n)| (e, e % 3, n)).collect();
             let picked = fair_share(&due, &busy, SHARES, room);
             prop_assert!(picked.len() <= room);
             let unique: HashSet<_> = picked.iter().collect();
             prop_assert_eq!(unique.len(), picked.len());
+            for endpoint in 0..6u8 {
+                let already: usize = busy.iter().filter(|b| b.0 == endpoint).map(|b| b.2).sum();
+                let taken = picked.iter().filter(|p| due[**p].0 == endpoint).count();
+                prop_assert!(taken == 0 || already + taken <= SHARES.per_endpoint);
+            }
             let mut groups: HashMap<u8, usize> = HashMap::new();
             for (_, group, count) in &busy {
                 *groups.entry(*group).or_default() += count;
