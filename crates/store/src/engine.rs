@@ -1514,11 +1514,21 @@ impl GroupStore for EngineStore {
     }
 
     async fn tell_ended_grants(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<EndedGrant>> {
+        let due = "expiry_told_at IS NULL AND expires_at IS NOT NULL AND expires_at <= $1";
+        // Most sweeps find nothing: a read first, so they take no write lock.
+        let any: Option<i32> = sqlx::query_scalar(&format!(
+            "SELECT 1 FROM installation_grants WHERE {due} LIMIT 1"
+        ))
+        .bind(now.timestamp_millis())
+        .fetch_optional(&self.pool)
+        .await?;
+        if any.is_none() {
+            return Ok(Vec::new());
+        }
         let mut tx = self.pool.begin().await?;
         // The claim is the transaction's first statement (SQLite: its write lock from the start). On
         // PostgreSQL, grants another process is claiming are skipped, and the outer condition is
         // checked again on rows that were locked, so a grant is marked by one process only.
-        let due = "expiry_told_at IS NULL AND expires_at IS NOT NULL AND expires_at <= $1";
         let claim = format!(
             "UPDATE installation_grants SET expiry_told_at = $1 WHERE {due} \
              AND (installation_id, group_id) IN (SELECT installation_id, group_id \
