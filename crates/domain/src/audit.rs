@@ -9,7 +9,7 @@ pub enum AuditKind {
     Settings,
     /// Who holds which role.
     People,
-    /// Partner groups' access: approved, denied, revoked.
+    /// Partner groups' access: approved, denied, revoked, changed, expired.
     Access,
     /// Chargers added or given a new password.
     Chargers,
@@ -48,6 +48,7 @@ impl AuditKind {
                 "access_denied",
                 "access_revoked",
                 "access_changed",
+                "access_expired",
             ],
             Self::Chargers => &["charger_added", "charger_password_changed"],
             Self::Commands => &["charger_command"],

@@ -1,7 +1,9 @@
 //! Signed webhooks of user groups: the event types a group can subscribe to, the URLs it may register,
 //! when a failed delivery is tried again, and which network addresses are never called (SSRF).
 
+use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::hash::Hash;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
@@ -295,9 +297,154 @@ impl crate::message::Coded for WebhookEventsError {
     }
 }
 
+/// How many deliveries one endpoint, and all the endpoints of one group, may have in flight at once
+/// (counted in the database, across processes): a group whose receivers hang holds at most its share of
+/// the workers, and every other group's deliveries go out beside it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeliveryShares {
+    pub per_endpoint: usize,
+    pub per_group: usize,
+}
+
+impl Default for DeliveryShares {
+    fn default() -> Self {
+        Self {
+            per_endpoint: 4,
+            per_group: 8,
+        }
+    }
+}
+
+/// Which due deliveries a worker claims now, as positions in `due` (oldest first, each naming its
+/// endpoint and group), at most `room` of them. Taken in rounds: each round gives every group at most
+/// one, in the order of their oldest delivery, while its endpoint and the group are below their share
+/// (`in_flight` counts what is being sent already). So one group's backlog never fills the room
+/// while another group has something due.
+pub fn fair_share<E, G>(
+    due: &[(E, G)],
+    in_flight: &[(E, G, usize)],
+    shares: DeliveryShares,
+    room: usize,
+) -> Vec<usize>
+where
+    E: Eq + Hash + Copy,
+    G: Eq + Hash + Copy,
+{
+    let mut by_endpoint: HashMap<E, usize> = HashMap::new();
+    let mut by_group: HashMap<G, usize> = HashMap::new();
+    for (endpoint, group, count) in in_flight {
+        *by_endpoint.entry(*endpoint).or_default() += count;
+        *by_group.entry(*group).or_default() += count;
+    }
+    let mut taken = vec![false; due.len()];
+    let mut picked = Vec::new();
+    loop {
+        let before = picked.len();
+        let mut served = HashSet::new();
+        for (position, (endpoint, group)) in due.iter().enumerate() {
+            if picked.len() >= room {
+                return picked;
+            }
+            let endpoint_busy = by_endpoint.get(endpoint).copied().unwrap_or(0);
+            let group_busy = by_group.get(group).copied().unwrap_or(0);
+            if taken[position]
+                || served.contains(group)
+                || endpoint_busy >= shares.per_endpoint
+                || group_busy >= shares.per_group
+            {
+                continue;
+            }
+            taken[position] = true;
+            picked.push(position);
+            served.insert(*group);
+            *by_endpoint.entry(*endpoint).or_default() += 1;
+            *by_group.entry(*group).or_default() += 1;
+        }
+        if picked.len() == before {
+            return picked;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    const SHARES: DeliveryShares = DeliveryShares {
+        per_endpoint: 4,
+        per_group: 8,
+    };
+
+    #[test]
+    fn a_group_with_a_backlog_leaves_room_for_the_others() {
+        // Group 1: 30 deliveries on three endpoints, all older than group 2's one delivery.
+        let mut due: Vec<(u32, u32)> = (0..30).map(|n| (n % 3, 1)).collect();
+        due.push((9, 2));
+        let picked = fair_share(&due, &[], SHARES, 32);
+        assert_eq!(picked[..2], [0, 30], "one each, oldest group first");
+        let of_group = |g| picked.iter().filter(|p| due[**p].1 == g).count();
+        assert_eq!(of_group(1), 8, "group 1 gets its share, no more");
+        assert_eq!(of_group(2), 1);
+        for endpoint in 0..3 {
+            let of_endpoint = picked.iter().filter(|p| due[**p].0 == endpoint).count();
+            assert!(of_endpoint <= 4, "endpoint {endpoint}: {of_endpoint}");
+        }
+    }
+
+    #[test]
+    fn what_is_in_flight_counts_against_the_share_and_room_is_kept() {
+        let due = [(1u32, 1u32), (1, 1), (2, 1), (3, 2)];
+        // Endpoint 1 has its four in flight: only endpoint 2 of group 1 may send.
+        let picked = fair_share(&due, &[(1, 1, 4)], SHARES, 10);
+        assert_eq!(picked, [2, 3]);
+        // Group 1 is at its share: only group 2.
+        let picked = fair_share(&due, &[(7, 1, 8)], SHARES, 10);
+        assert_eq!(picked, [3]);
+        assert_eq!(fair_share(&due, &[], SHARES, 1), [0]);
+        assert!(fair_share(&due, &[], SHARES, 0).is_empty());
+    }
+
+    proptest! {
+        #[test]
+        fn shares_and_room_always_hold(
+            due in proptest::collection::vec(0u8..6, 0..60),
+            busy in proptest::collection::vec((0u8..6, 0usize..5), 0..4),
+            room in 0usize..40,
+        ) {
+            // Endpoint e belongs to group e % 3.
+            let due: Vec<(u8, u8)> = due.into_iter().map(|e| (e, e % 3)).collect();
+            let busy: Vec<(u8, u8, usize)> = busy.into_iter().map(|(e, n)| (e, e % 3, n)).collect();
+            let picked = fair_share(&due, &busy, SHARES, room);
+            prop_assert!(picked.len() <= room);
+            let unique: HashSet<_> = picked.iter().collect();
+            prop_assert_eq!(unique.len(), picked.len());
+            for endpoint in 0..6u8 {
+                let already: usize = busy.iter().filter(|b| b.0 == endpoint).map(|b| b.2).sum();
+                let taken = picked.iter().filter(|p| due[**p].0 == endpoint).count();
+                prop_assert!(taken == 0 || already + taken <= SHARES.per_endpoint);
+            }
+            let mut groups: HashMap<u8, usize> = HashMap::new();
+            for (_, group, count) in &busy {
+                *groups.entry(*group).or_default() += count;
+            }
+            for group in 0..3u8 {
+                let already = groups.get(&group).copied().unwrap_or(0);
+                let taken = picked.iter().filter(|p| due[**p].1 == group).count();
+                prop_assert!(taken == 0 || already + taken <= SHARES.per_group);
+                // A group with something due and room in its share gets at least one, when the
+                // room holds one for every group.
+                let has_due = due.iter().any(|(_, g)| *g == group);
+                if has_due && already < SHARES.per_group && room >= 3 && taken == 0 {
+                    let blocked = due.iter().filter(|(_, g)| *g == group).all(|(e, _)| {
+                        busy.iter().filter(|(be, _, _)| be == e).map(|b| b.2).sum::<usize>()
+                            >= SHARES.per_endpoint
+                    });
+                    prop_assert!(blocked, "group {} starved: {:?}", group, picked);
+                }
+            }
+        }
+    }
 
     #[test]
     fn event_names_round_trip_and_sets_keep_only_known_types() {

@@ -78,6 +78,14 @@ pub struct ServeSettings {
     /// again by another after this. Never less than the receivers' timeout and a second.
     #[arg(long, env = "VOLTGATE_WEBHOOK_CLAIM_LEASE", default_value_t = 60)]
     pub webhook_claim_lease: u64,
+    /// A PEM file of root certificates that webhook endpoints' certificates may also chain to, besides
+    /// the Mozilla roots (an internal CA, or a test CA).
+    #[arg(long, env = "VOLTGATE_WEBHOOK_ROOT_CA")]
+    pub webhook_root_ca: Option<std::path::PathBuf>,
+    /// Milliseconds between two looks for grants whose end passed (each is told once, by one
+    /// process, with an audit entry and `access.expired` webhooks).
+    #[arg(long, env = "VOLTGATE_GRANT_EXPIRY_SWEEP_MS", default_value_t = 5_000)]
+    pub grant_expiry_sweep_ms: u64,
     #[command(flatten)]
     pub database: DatabaseArgs,
 }
@@ -104,6 +112,8 @@ impl ServeSettings {
             webhook_retry_base_ms: 30_000,
             webhook_retry_window: 86_400,
             webhook_claim_lease: 60,
+            webhook_root_ca: None,
+            grant_expiry_sweep_ms: 5_000,
             database: DatabaseArgs {
                 url: database_url.into(),
             },

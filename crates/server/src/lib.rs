@@ -15,6 +15,7 @@ pub mod config;
 pub mod csrf;
 pub mod error;
 pub mod events;
+pub mod expiry;
 pub mod groups;
 pub mod i18n;
 pub mod installations;

@@ -21,6 +21,7 @@ use crate::config::ServeSettings;
 use crate::csrf::{CsrfKey, SecureCookies};
 use crate::events::cluster::ClusterBus;
 use crate::events::Events;
+use crate::expiry::run_expiry_sweep;
 use crate::serve::{serve, ConnectionLimits};
 use crate::state::AppState;
 use crate::throttles::Throttles;
@@ -42,6 +43,8 @@ pub struct Application {
     cluster: Option<Arc<ClusterRoutes>>,
     /// How this process sends webhooks; `None` when it does not.
     webhooks: Option<WorkerSettings>,
+    /// How often this process looks for grants whose end passed.
+    expiry_sweep: Duration,
 }
 
 impl Application {
@@ -133,7 +136,8 @@ impl Application {
             limits,
             charging,
             cluster,
-            webhooks: webhook_worker(&settings),
+            webhooks: webhook_worker(&settings)?,
+            expiry_sweep: Duration::from_millis(settings.grant_expiry_sweep_ms.max(10)),
         })
     }
 
@@ -170,9 +174,15 @@ impl Application {
         let webhooks = self
             .webhooks
             .map(|settings| tokio::spawn(run_worker(self.charging.store.clone(), settings)));
+        let expiry = tokio::spawn(run_expiry_sweep(
+            self.charging.store.clone(),
+            self.charging.events.clone(),
+            self.expiry_sweep,
+        ));
         serve(self.listener, self.router, self.limits, shutdown_signal()).await;
         cleanup.abort();
         giving_back.abort();
+        expiry.abort();
         if let Some(webhooks) = webhooks {
             webhooks.abort();
         }
@@ -186,18 +196,38 @@ impl Application {
     }
 }
 
-/// The webhook worker's settings, unless this process does not send webhooks.
-fn webhook_worker(settings: &ServeSettings) -> Option<WorkerSettings> {
+/// The webhook worker's settings, unless this process does not send webhooks; an error when the
+/// extra root certificates cannot be read.
+fn webhook_worker(settings: &ServeSettings) -> anyhow::Result<Option<WorkerSettings>> {
+    if settings.no_webhook_delivery {
+        return Ok(None);
+    }
     let retry = RetryPolicy {
         base: Duration::from_millis(settings.webhook_retry_base_ms.max(1)),
         window: Duration::from_secs(settings.webhook_retry_window),
         ..RetryPolicy::default()
     };
-    (!settings.no_webhook_delivery).then_some(WorkerSettings {
+    let extra_roots = match &settings.webhook_root_ca {
+        Some(path) => {
+            let pem = std::fs::read(path)
+                .with_context(|| format!("reading --webhook-root-ca {}", path.display()))?;
+            let roots = reqwest::Certificate::from_pem_bundle(&pem)
+                .with_context(|| format!("--webhook-root-ca {}", path.display()))?;
+            anyhow::ensure!(
+                !roots.is_empty(),
+                "--webhook-root-ca {} holds no PEM certificate",
+                path.display()
+            );
+            roots
+        }
+        None => Vec::new(),
+    };
+    Ok(Some(WorkerSettings {
         retry,
         allow_private_targets: settings.allow_private_webhook_targets,
         claim_lease: Duration::from_secs(settings.webhook_claim_lease),
-    })
+        extra_roots: extra_roots.into(),
+    }))
 }
 
 /// Where people reach the service: `--public-url`, else (with a warning) the address it listens on.

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
-use voltgate_domain::webhook::{forbidden_target, RetryPolicy};
+use voltgate_domain::webhook::{forbidden_target, DeliveryShares, RetryPolicy};
 use voltgate_store::{AttemptRecord, DeliveryOutcome, DueDelivery, Store, WebhookAttempt};
 
 /// The header carrying the event's id (the same in every retry: receivers drop duplicates by it).
@@ -25,8 +25,8 @@ pub const SIGNATURE_HEADER: &str = "Voltgate-Signature";
 pub const TIMEOUT: Duration = Duration::from_secs(5);
 /// The shortest a claim lasts: over the timeout, so a living worker never loses its claim.
 pub const MIN_CLAIM_LEASE: Duration = Duration::from_secs(TIMEOUT.as_secs() + 1);
-/// Deliveries claimed at once.
-const BATCH: i64 = 16;
+/// Deliveries one process sends at once.
+const IN_FLIGHT: usize = 32;
 
 /// A new endpoint secret: `whsec_` and 32 random bytes in hex.
 pub fn new_secret() -> String {
@@ -57,7 +57,7 @@ pub fn signature(secrets: &[String], timestamp: i64, body: &str) -> String {
 }
 
 /// How the worker behaves.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct WorkerSettings {
     pub retry: RetryPolicy,
     /// Whether private, loopback and link-local targets may be called (development).
@@ -65,18 +65,27 @@ pub struct WorkerSettings {
     /// How long a claim lasts (at least [`MIN_CLAIM_LEASE`]): after it, a delivery whose worker died
     /// is due again.
     pub claim_lease: Duration,
+    /// Root certificates trusted for https endpoints besides the Mozilla roots (`--webhook-root-ca`).
+    pub extra_roots: Arc<[reqwest::Certificate]>,
 }
 
-/// Sends the outbox's deliveries until dropped (the task is aborted on shutdown).
+/// Sends the outbox's deliveries until dropped (the task is aborted on shutdown, and the sends in
+/// flight with it: their claims lapse and another worker sends them). Up to [`IN_FLIGHT`] at once,
+/// each on its own task, so a receiver that takes its full timeout holds up no other delivery; a
+/// claim is made whenever a send ends or the idle wait is over, shared fairly between groups and
+/// endpoints ([`DeliveryShares`]).
 pub async fn run_worker(store: Arc<dyn Store>, settings: WorkerSettings) {
     let idle = settings
         .retry
         .base
         .clamp(Duration::from_millis(50), Duration::from_secs(1));
     let lease = settings.claim_lease.max(MIN_CLAIM_LEASE);
+    let mut sending = tokio::task::JoinSet::new();
     loop {
+        while sending.try_join_next().is_some() {}
+        let room = IN_FLIGHT.saturating_sub(sending.len());
         let claimed = store
-            .claim_webhook_deliveries(Utc::now(), lease, BATCH)
+            .claim_webhook_deliveries(Utc::now(), lease, room, DeliveryShares::default())
             .await;
         let due = match claimed {
             Ok(due) => due,
@@ -85,19 +94,23 @@ pub async fn run_worker(store: Arc<dyn Store>, settings: WorkerSettings) {
                 Vec::new()
             }
         };
-        let busy = due.len() as i64 == BATCH;
-        let sends = due.into_iter().map(|delivery| {
-            let store = store.clone();
-            async move {
+        let filled = room > 0 && due.len() == room;
+        for delivery in due {
+            let (store, settings) = (store.clone(), settings.clone());
+            sending.spawn(async move {
                 let record = attempt(&delivery, &settings).await;
                 if let Err(error) = store.record_webhook_attempt(&record).await {
                     tracing::warn!(%error, delivery = delivery.id, "could not record a webhook attempt");
                 }
-            }
-        });
-        futures::future::join_all(sends).await;
-        if !busy {
-            tokio::time::sleep(idle).await;
+            });
+        }
+        if filled {
+            continue;
+        }
+        // Wait for a send to end (its endpoint may take another) or for the next look.
+        tokio::select! {
+            _ = sending.join_next(), if !sending.is_empty() => {}
+            () = tokio::time::sleep(idle) => {}
         }
     }
 }
@@ -106,7 +119,7 @@ pub async fn run_worker(store: Arc<dyn Store>, settings: WorkerSettings) {
 async fn attempt(delivery: &DueDelivery, settings: &WorkerSettings) -> AttemptRecord {
     let started = Instant::now();
     let at = Utc::now();
-    let result = send(delivery, settings.allow_private_targets, at).await;
+    let result = send(delivery, settings, at).await;
     let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
     let (status_code, error) = match &result {
         Ok(status) => (Some(i32::from(*status)), None),
@@ -157,17 +170,20 @@ fn next_step(
 /// POSTs the delivery; the receiver's status, or why there was none.
 async fn send(
     delivery: &DueDelivery,
-    allow_private: bool,
+    settings: &WorkerSettings,
     at: DateTime<Utc>,
 ) -> Result<u16, String> {
     let url = url::Url::parse(&delivery.url).map_err(|_| "the URL is invalid".to_owned())?;
     let host = url.host_str().ok_or("the URL has no host")?.to_owned();
     let port = url.port_or_known_default().ok_or("the URL has no port")?;
-    let address = checked_address(&host, port, allow_private).await?;
+    let address = checked_address(&host, port, settings.allow_private_targets).await?;
     let mut client = reqwest::Client::builder()
         .timeout(TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy();
+    for root in settings.extra_roots.iter() {
+        client = client.add_root_certificate(root.clone());
+    }
     if url
         .host()
         .is_some_and(|h| matches!(h, url::Host::Domain(_)))

@@ -82,12 +82,34 @@ pub(crate) async fn audit(
         detail["service_account"] = json!(account);
         detail["actor"] = json!(service_actor_name(tx, *account).await?);
     }
+    insert_audit(tx, actor.user(), subject, kind, detail).await
+}
+
+/// Writes an audit event of the service itself, which no person or client caused (a grant's end
+/// passing): `by_service` in its detail says so.
+pub(crate) async fn audit_by_service(
+    tx: &mut Tx<'_>,
+    subject: Subject,
+    kind: &str,
+    mut detail: serde_json::Value,
+) -> Result<()> {
+    detail["by_service"] = json!(true);
+    insert_audit(tx, None, subject, kind, detail).await
+}
+
+async fn insert_audit(
+    tx: &mut Tx<'_>,
+    actor: Option<UserId>,
+    subject: Subject,
+    kind: &str,
+    detail: serde_json::Value,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO audit_events (at, actor_id, installation_id, group_id, kind, detail) \
          VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(Utc::now())
-    .bind(actor.user().map(|id| id.as_uuid()))
+    .bind(actor.map(|id| id.as_uuid()))
     .bind(subject.installation.map(|id| id.as_uuid()))
     .bind(subject.group.map(|id| id.as_uuid()))
     .bind(kind)
@@ -262,7 +284,7 @@ pub(super) async fn grant_in(
         "INSERT INTO installation_grants (installation_id, group_id, granted_by, granted_at, rights, expires_at) \
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (installation_id, group_id) DO UPDATE SET \
          granted_by = excluded.granted_by, granted_at = excluded.granted_at, rights = excluded.rights, \
-         expires_at = excluded.expires_at \
+         expires_at = excluded.expires_at, expiry_told_at = NULL \
          WHERE installation_grants.expires_at IS NOT NULL AND installation_grants.expires_at <= $7",
     )
     .bind(installation.as_uuid())
@@ -330,14 +352,18 @@ async fn change_in(
     request: &RequestContext,
 ) -> Result<()> {
     let (installation, actor) = (on.id(), on.principal());
+    // A grant in force after the change has its end told again when that end passes; one that stays
+    // ended keeps its mark (told already, or told by the next sweep).
     sqlx::query(
-        "UPDATE installation_grants SET rights = $3, expires_at = $4 \
+        "UPDATE installation_grants SET rights = $3, expires_at = $4, \
+         expiry_told_at = CASE WHEN $5 THEN NULL ELSE expiry_told_at END \
          WHERE installation_id = $1 AND group_id = $2",
     )
     .bind(installation.as_uuid())
     .bind(group.as_uuid())
     .bind(terms.rights.bits())
     .bind(terms.ends.map(|end| end.timestamp_millis()))
+    .bind(!terms.expired(Utc::now()))
     .execute(&mut **tx)
     .await?;
     let mut detail = decision_detail(tx, group, request).await?;
@@ -1523,6 +1549,69 @@ impl GroupStore for EngineStore {
         .fetch_all(&self.pool)
         .await?;
         Ok(ids.into_iter().map(InstallationId::from_uuid).collect())
+    }
+
+    async fn tell_ended_grants(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<EndedGrant>> {
+        let due = "expiry_told_at IS NULL AND expires_at IS NOT NULL AND expires_at <= $1";
+        // Most sweeps find nothing: a read first, so they take no write lock.
+        let any: Option<i32> = sqlx::query_scalar(&format!(
+            "SELECT 1 FROM installation_grants WHERE {due} LIMIT 1"
+        ))
+        .bind(now.timestamp_millis())
+        .fetch_optional(&self.pool)
+        .await?;
+        if any.is_none() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.pool.begin().await?;
+        // The claim is the transaction's first statement (SQLite: its write lock from the start). On
+        // PostgreSQL, grants another process is claiming are skipped, and the outer condition is
+        // checked again on rows that were locked, so a grant is marked by one process only.
+        let claim = format!(
+            "UPDATE installation_grants SET expiry_told_at = $1 WHERE {due} \
+             AND (installation_id, group_id) IN (SELECT installation_id, group_id \
+             FROM installation_grants WHERE {due} ORDER BY expires_at LIMIT $2 {}) \
+             RETURNING installation_id, group_id, expires_at, CAST(rights AS BIGINT)",
+            super::dialect::SKIP_LOCKED
+        );
+        let claimed: Vec<(Uuid, Uuid, i64, i64)> = sqlx::query_as(&claim)
+            .bind(now.timestamp_millis())
+            .bind(limit)
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut told = Vec::with_capacity(claimed.len());
+        for (installation, group, ended, rights) in claimed {
+            let (installation, group) = (
+                InstallationId::from_uuid(installation),
+                GroupId::from_uuid(group),
+            );
+            let ended = grant_end(Some(ended))?.ok_or(StoreError::NotFound)?;
+            let rights = grant_rights(rights)?;
+            let name: Option<String> =
+                sqlx::query_scalar("SELECT name FROM installations WHERE id = $1")
+                    .bind(installation.as_uuid())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let mut detail = decision_detail(&mut tx, group, &RequestContext::default()).await?;
+            detail["installation_name"] = json!(name);
+            detail["rights"] = json!(rights.to_string());
+            detail["until"] = json!(ended);
+            let subject = Subject {
+                installation: Some(installation),
+                group: Some(group),
+            };
+            audit_by_service(&mut tx, subject, "access_expired", detail).await?;
+            let data = json!({ "groupId": group, "rights": rights.api_words(), "until": ended });
+            let notice = WebhookNotice::new(WebhookEvent::AccessExpired, installation, data);
+            super::webhooks_sql::enqueue(&mut tx, &notice.for_group(group)).await?;
+            told.push(EndedGrant {
+                installation,
+                group,
+                ended,
+            });
+        }
+        tx.commit().await?;
+        Ok(told)
     }
 }
 

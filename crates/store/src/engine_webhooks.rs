@@ -8,7 +8,9 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;
 use voltgate_domain::authz::ManageGroup;
-use voltgate_domain::webhook::{WebhookEvent, WebhookEvents, MAX_ENDPOINTS_PER_GROUP};
+use voltgate_domain::webhook::{
+    fair_share, DeliveryShares, WebhookEvent, WebhookEvents, MAX_ENDPOINTS_PER_GROUP,
+};
 use voltgate_domain::{Authorized, ChargerId, GroupId, InstallationId};
 
 use super::dialect::SKIP_LOCKED;
@@ -89,7 +91,9 @@ pub(crate) async fn enqueue(tx: &mut Tx<'_>, notice: &WebhookNotice) -> Result<u
     let recipients = if notice.group.is_some() {
         "e.group_id = $6"
     } else {
-        "e.group_id IN (SELECT g.group_id FROM installation_grants g WHERE g.installation_id = $5)"
+        // Groups whose grant has ended are told nothing more about the installation.
+        "e.group_id IN (SELECT g.group_id FROM installation_grants g WHERE g.installation_id = $5 \
+         AND (g.expires_at IS NULL OR g.expires_at > $4))"
     };
     // The last condition is always true: it names $5 and $6 so that both engines see every bound
     // parameter used, whichever recipients were chosen.
@@ -332,24 +336,65 @@ impl WebhookStore for EngineStore {
         &self,
         now: DateTime<Utc>,
         lease: Duration,
-        limit: i64,
+        room: usize,
+        shares: DeliveryShares,
     ) -> Result<Vec<DueDelivery>> {
+        if room == 0 {
+            return Ok(Vec::new());
+        }
         let now = now.timestamp_millis();
         let until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2));
-        let mut tx = self.pool.begin().await?;
+        // What is due: each enabled endpoint's oldest deliveries, as many as one endpoint may send at
+        // once; and what every endpoint is sending now (claims whose lease runs).
+        let due: Vec<(i64, Uuid, Uuid)> = sqlx::query_as(
+            "SELECT r.id, r.endpoint_id, r.group_id FROM (\
+             SELECT d.id, d.endpoint_id, e.group_id, d.next_attempt_at, ROW_NUMBER() OVER \
+             (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id) AS n \
+             FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
+             WHERE d.delivered_at IS NULL AND d.failed_at IS NULL AND d.next_attempt_at <= $1 \
+             AND (d.claimed_until IS NULL OR d.claimed_until <= $1) AND e.disabled_at IS NULL) r \
+             WHERE r.n <= $2 ORDER BY r.next_attempt_at, r.id",
+        )
+        .bind(now)
+        .bind(i64::try_from(shares.per_endpoint).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        if due.is_empty() {
+            return Ok(Vec::new());
+        }
+        let in_flight: Vec<(Uuid, Uuid, i64)> = sqlx::query_as(
+            "SELECT d.endpoint_id, e.group_id, COUNT(*) FROM webhook_deliveries d \
+             JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.claimed_until > $1 \
+             AND d.delivered_at IS NULL AND d.failed_at IS NULL GROUP BY d.endpoint_id, e.group_id",
+        )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        let candidates: Vec<(Uuid, Uuid)> = due.iter().map(|(_, e, g)| (*e, *g)).collect();
+        let in_flight: Vec<(Uuid, Uuid, usize)> = in_flight
+            .into_iter()
+            .map(|(e, g, n)| (e, g, usize::try_from(n).unwrap_or(usize::MAX)))
+            .collect();
+        let picked = fair_share(&candidates, &in_flight, shares, room);
+        if picked.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Claimed only if still due and unclaimed when locked: a delivery another worker claimed
+        // since it was read (or is claiming: skipped on PostgreSQL) is left to it.
+        let wanted: Vec<String> = (0..picked.len()).map(|n| format!("${}", n + 3)).collect();
         let claim = format!(
             "UPDATE webhook_deliveries SET claimed_until = $2 WHERE id IN (\
-             SELECT d.id FROM webhook_deliveries d WHERE d.delivered_at IS NULL AND d.failed_at IS NULL \
-             AND d.next_attempt_at <= $1 AND (d.claimed_until IS NULL OR d.claimed_until <= $1) \
-             AND EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.id = d.endpoint_id AND e.disabled_at IS NULL) \
-             ORDER BY d.next_attempt_at, d.id LIMIT $3 {SKIP_LOCKED}) RETURNING id"
+             SELECT d.id FROM webhook_deliveries d WHERE d.id IN ({}) \
+             AND d.delivered_at IS NULL AND d.failed_at IS NULL AND d.next_attempt_at <= $1 \
+             AND (d.claimed_until IS NULL OR d.claimed_until <= $1) {SKIP_LOCKED}) RETURNING id",
+            wanted.join(", ")
         );
-        let ids: Vec<i64> = sqlx::query_scalar(&claim)
-            .bind(now)
-            .bind(until)
-            .bind(limit)
-            .fetch_all(&mut *tx)
-            .await?;
+        let mut tx = self.pool.begin().await?;
+        let mut query = sqlx::query_scalar(&claim).bind(now).bind(until);
+        for position in &picked {
+            query = query.bind(due[*position].0);
+        }
+        let ids: Vec<i64> = query.fetch_all(&mut *tx).await?;
         let mut due = Vec::with_capacity(ids.len());
         for id in ids {
             let row: DueRow = sqlx::query_as(

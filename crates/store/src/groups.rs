@@ -1,6 +1,7 @@
 //! User groups, their members and lookup keys, and the grants that give them installations.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use voltgate_domain::authz::{
     LeaveGroup, ManageGroup, ManagePermissions, RevokeGrant, VerifyGroup, ViewGroup,
 };
@@ -102,4 +103,9 @@ pub trait GroupStore: Send + Sync {
     async fn installation_grants(&self, installation: InstallationId) -> Result<Vec<GroupGrant>>;
     /// The installations a group has access to now (grants that have ended are left out).
     async fn group_grants(&self, group: GroupId) -> Result<Vec<InstallationId>>;
+    /// Tells up to `limit` grants whose end passed by `now` and that were not told yet, each once
+    /// however many processes call this at the same time: marks them told and writes, in the same
+    /// transaction, an `access_expired` audit entry and `access.expired` deliveries for the group's
+    /// subscribed endpoints. Answers the grants it told (the caller publishes the live events).
+    async fn tell_ended_grants(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<EndedGrant>>;
 }

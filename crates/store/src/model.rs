@@ -175,3 +175,13 @@ pub struct GroupGrant {
     /// What the grant gives and until when.
     pub terms: GrantTerms,
 }
+
+/// A grant whose end passed, as the expiry sweep told it: its audit entry and `access.expired`
+/// deliveries were written when it was claimed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EndedGrant {
+    pub installation: InstallationId,
+    pub group: GroupId,
+    /// The end that passed.
+    pub ended: DateTime<Utc>,
+}

@@ -2,7 +2,7 @@
 //! them write in their own transaction, and every attempt to deliver.
 //!
 //! Events reach every endpoint that subscribed to their type, of the group they are about (access
-//! events) or of every group holding a grant on the installation (sessions, chargers). A worker claims
+//! events) or of every group holding a grant in force on the installation (sessions, chargers). A worker claims
 //! due deliveries with a lease ([`WebhookStore::claim_webhook_deliveries`]; `FOR UPDATE SKIP LOCKED` on
 //! PostgreSQL, so several processes never claim one twice), sends them and records the outcome.
 
@@ -13,7 +13,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::json;
 use uuid::Uuid;
 use voltgate_domain::authz::ManageGroup;
-use voltgate_domain::webhook::{WebhookEvent, WebhookEvents, WebhookUrl};
+use voltgate_domain::webhook::{DeliveryShares, WebhookEvent, WebhookEvents, WebhookUrl};
 use voltgate_domain::{Authorized, ChargerId, GroupId, InstallationId};
 
 use crate::error::Result;
@@ -170,19 +170,21 @@ pub trait WebhookStore: Send + Sync {
         limit: i64,
     ) -> Result<Vec<WebhookAttempt>>;
 
-    /// Enqueues an event in its own transaction (for events not caused by a store write, such as a
-    /// grant's end date passing).
+    /// Enqueues an event in its own transaction (for events no store write causes).
     async fn notify(&self, notice: &WebhookNotice) -> Result<()>;
     /// Enqueues `charger.online` or `charger.offline` for a charger's installation.
     async fn charger_presence(&self, charger: ChargerId, online: bool) -> Result<()>;
 
-    /// Claims up to `limit` due deliveries of enabled endpoints for `lease`: no other worker gets
-    /// them until the lease ends (a worker that dies loses its claims then).
+    /// Claims up to `room` due deliveries of enabled endpoints for `lease`: no other worker gets
+    /// them until the lease ends (a worker that dies loses its claims then). Shared fairly
+    /// ([`fair_share`](voltgate_domain::webhook::fair_share)): every group with something due gets
+    /// one before any gets a second, and no endpoint or group gets more than `shares` in flight.
     async fn claim_webhook_deliveries(
         &self,
         now: DateTime<Utc>,
         lease: Duration,
-        limit: i64,
+        room: usize,
+        shares: DeliveryShares,
     ) -> Result<Vec<DueDelivery>>;
     /// Records an attempt and its outcome, in one transaction.
     async fn record_webhook_attempt(&self, record: &AttemptRecord) -> Result<()>;

@@ -33,6 +33,7 @@ macro_rules! on_both_engines {
 on_both_engines!(
     grants_carry_rights_and_end_and_expired_ones_count_for_nothing,
     the_audit_names_the_group_whose_grant_allowed_the_change,
+    an_ended_grant_is_told_once_until_it_is_extended,
     accounts_are_unique_by_email_in_any_case,
     migrations_are_idempotent,
     installations_start_with_an_owner_and_defaults,
@@ -1815,4 +1816,110 @@ async fn the_audit_names_the_group_whose_grant_allowed_the_change(engine: Engine
         Some(groups[1]),
         "the group that may change settings"
     );
+}
+
+async fn an_ended_grant_is_told_once_until_it_is_extended(engine: Engine) {
+    use voltgate_domain::{GrantRights, GrantTerms};
+    let (_guard, db) = open(engine).await;
+    let owner = user(&db, "owner@example.com").await;
+    let partner = user(&db, "partner@acme.example").await;
+    let inst = db
+        .store
+        .create_installation(
+            owner.id,
+            &installation("Garage"),
+            &Principal::User(owner.id),
+        )
+        .await
+        .unwrap();
+    let acme = db
+        .store
+        .create_group(
+            partner.id,
+            &group("Acme", &[]),
+            &LookupKey::parse("ACME").unwrap(),
+            &Principal::User(partner.id),
+        )
+        .await
+        .unwrap();
+    let manage = cap::<ManagePermissions>(&db, &owner, inst.id).await;
+    let now = chrono::Utc::now();
+    let ending = |ends| GrantTerms {
+        rights: GrantRights::ALL,
+        ends: Some(ends),
+    };
+    let tell = || db.store.tell_ended_grants(chrono::Utc::now(), 10);
+    db.store
+        .grant_access(
+            &manage,
+            acme.id,
+            &ending(now + chrono::Duration::days(1)),
+            &RequestContext::default(),
+        )
+        .await
+        .unwrap();
+    assert!(tell().await.unwrap().is_empty(), "an end ahead is not told");
+
+    // Ended: told once, with its audit entry.
+    let past = now - chrono::Duration::minutes(1);
+    db.store
+        .change_grant(&manage, acme.id, &ending(past))
+        .await
+        .unwrap();
+    let told = tell().await.unwrap();
+    assert_eq!(told.len(), 1);
+    assert_eq!((told[0].installation, told[0].group), (inst.id, acme.id));
+    assert_eq!(told[0].ended.timestamp_millis(), past.timestamp_millis());
+    assert!(tell().await.unwrap().is_empty(), "told once");
+    let expired = || async {
+        db.store
+            .installation_audit(&manage, 100, 0)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|event| event.kind == "access_expired")
+            .count()
+    };
+    assert_eq!(expired().await, 1);
+
+    // Still ended after a change of rights: not told again. Extended, then ended: told again.
+    let view = GrantTerms {
+        rights: GrantRights::VIEW,
+        ends: Some(past),
+    };
+    db.store
+        .change_grant(&manage, acme.id, &view)
+        .await
+        .unwrap();
+    assert!(tell().await.unwrap().is_empty());
+    db.store
+        .change_grant(&manage, acme.id, &ending(now + chrono::Duration::days(1)))
+        .await
+        .unwrap();
+    assert!(tell().await.unwrap().is_empty());
+    db.store
+        .change_grant(&manage, acme.id, &ending(past))
+        .await
+        .unwrap();
+    assert_eq!(tell().await.unwrap().len(), 1);
+    assert_eq!(expired().await, 2);
+
+    // Approving the link again renews the ended grant: its next end is told too.
+    let renewed = db
+        .store
+        .grant_access(
+            &manage,
+            acme.id,
+            &ending(now + chrono::Duration::days(1)),
+            &RequestContext::default(),
+        )
+        .await
+        .unwrap();
+    assert!(renewed.is_new(), "{renewed:?}");
+    db.store
+        .change_grant(&manage, acme.id, &ending(past))
+        .await
+        .unwrap();
+    assert_eq!(tell().await.unwrap().len(), 1);
+    assert_eq!(expired().await, 3);
 }

@@ -87,8 +87,8 @@ pub enum Event {
         installation: InstallationId,
         group: GroupId,
     },
-    /// A group's access to an installation reached its end date (for grants that carry one; nothing
-    /// publishes it while grants have none).
+    /// A group's access to an installation reached its end date (published once per end, by the
+    /// process whose expiry sweep told it).
     AccessExpired {
         installation: InstallationId,
         group: GroupId,

@@ -633,6 +633,13 @@ pub(super) fn describe(tr: Tr, event: &AuditEvent) -> String {
         "access_approved" => tr.with("audit-access-approved", &[("group", &group())]),
         "access_denied" => tr.with("audit-access-denied", &[("group", &group())]),
         "access_revoked" => tr.with("audit-access-revoked", &[("group", &group())]),
+        "access_expired" => tr.with(
+            "audit-access-expired",
+            &[
+                ("group", &group()),
+                ("installation", &text("installation_name")),
+            ],
+        ),
         "access_changed" => tr.with(
             "audit-access-changed",
             &[("group", &group()), ("rights", &text("rights"))],

@@ -254,7 +254,8 @@ async fn a_dead_process_s_charger_is_said_offline_to_webhooks_exactly_once() {
     assert!(store
         .grant_access(&permissions, group, &Default::default(), &context)
         .await
-        .unwrap());
+        .unwrap()
+        .is_new());
     let email = Email::parse("owner@example.no").unwrap();
     let owner_id = store.user_by_email(&email).await.unwrap().unwrap().id;
     let manage = on_group::<ManageGroup>(store, Principal::User(owner_id), group)

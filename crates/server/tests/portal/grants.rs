@@ -25,7 +25,7 @@ on_both_engines!(
 const MEMBER: &str = "member@acme.example";
 
 /// The owner changes the group's grant on the Permissions tab: `rights` ticked, `until` as typed.
-async fn owner_changes(
+pub async fn owner_changes(
     owner: &Browser,
     installation: InstallationId,
     group: GroupId,

@@ -25,6 +25,7 @@ mod groups;
 mod helpers;
 mod history;
 mod hostile_text;
+mod https_webhooks;
 mod installations;
 mod interop;
 mod languages;

@@ -19,7 +19,7 @@ crate::on_both_engines!(
 
 const RETURN: &str = "https://partner.example/voltgate/done";
 
-async fn logged_in(app: &TestApp, email: &str) -> Browser {
+pub async fn logged_in(app: &TestApp, email: &str) -> Browser {
     let browser = app.browser();
     let response = browser
         .submit(
@@ -39,7 +39,7 @@ fn marked(html: &str, attribute: &str) -> String {
 }
 
 /// Creates API credentials on the group page as its owner: (client id, secret).
-async fn create_credentials(owner: &Browser, group: GroupId, name: &str) -> (String, String) {
+pub async fn create_credentials(owner: &Browser, group: GroupId, name: &str) -> (String, String) {
     let page = format!("/groups/{group}/service-accounts");
     let response = owner.submit(&page, &page, &[("name", name)]).await;
     assert_eq!(response.status(), StatusCode::CREATED);
@@ -68,7 +68,7 @@ async fn token_request(
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-async fn service_token(app: &TestApp, id: &str, secret: &str) -> String {
+pub async fn service_token(app: &TestApp, id: &str, secret: &str) -> String {
     let (status, body) = token_request(
         app,
         &[

@@ -7,13 +7,15 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::http::{HeaderMap, StatusCode};
+use chrono::Utc;
 use hmac::{Hmac, Mac};
 use reqwest::StatusCode as Status;
 use serde_json::{json, Value};
 use sha2::Sha256;
 use voltgate_domain::authz::ManagePermissions;
 use voltgate_domain::webhook::WebhookEvent;
-use voltgate_domain::{GroupId, InstallationId};
+use voltgate_domain::{GrantRight, GrantRights, GrantTerms, GroupId, InstallationId};
+use voltgate_server::events::Event;
 use voltgate_server::ServeSettings;
 use voltgate_store::{Engine, RequestContext, WebhookNotice};
 
@@ -30,12 +32,19 @@ crate::on_both_engines!(
     an_endpoint_failing_for_the_whole_window_is_disabled_with_the_reason,
     chargers_connecting_and_leaving_at_once_each_enqueue_their_presence,
     a_worker_killed_while_delivering_delivers_exactly_once_after_restart,
+    a_grant_whose_end_passes_is_told_once_and_again_after_an_extension,
+    a_group_whose_endpoints_hang_does_not_hold_up_another_groups_delivery,
 );
 
 mod postgres_only {
     #[tokio::test]
     async fn two_workers_never_send_one_delivery_twice() {
         super::two_workers_never_send_one_delivery_twice().await
+    }
+
+    #[tokio::test]
+    async fn three_processes_tell_each_ended_grant_once() {
+        super::three_processes_tell_each_ended_grant_once().await
     }
 }
 
@@ -134,7 +143,7 @@ impl Receiver {
 }
 
 /// Whether `header` (`t=…,v1=…[,v1=…]`) signs `body` with `secret`.
-fn signed_with(header: &str, body: &str, secret: &str) -> bool {
+pub fn signed_with(header: &str, body: &str, secret: &str) -> bool {
     let mut timestamp = "";
     let mut signatures = Vec::new();
     for part in header.split(',') {
@@ -155,14 +164,14 @@ fn signed_with(header: &str, body: &str, secret: &str) -> bool {
     signatures.contains(&expected)
 }
 
-fn fast(settings: &mut ServeSettings) {
+pub fn fast(settings: &mut ServeSettings) {
     settings.allow_private_webhook_targets = true;
     settings.webhook_retry_base_ms = 100;
 }
 
 /// The owner's installation with a charger, and Acme's group (owner cpo@acme.example), not yet
 /// given access; Acme's token.
-async fn partner(app: &TestApp) -> (InstallationId, String, GroupId, String) {
+pub async fn partner(app: &TestApp) -> (InstallationId, String, GroupId, String) {
     let (_owner, installation, password, _charger) = with_charger(app, "CP-WH-1").await;
     let partner = app.signed_up("cpo@acme.example", "Acme Admin").await;
     let group = create_group(&partner, "Acme Charging", "").await;
@@ -174,7 +183,7 @@ async fn partner(app: &TestApp) -> (InstallationId, String, GroupId, String) {
     )
 }
 
-async fn add_webhook(
+pub async fn add_webhook(
     app: &TestApp,
     token: &str,
     group: GroupId,
@@ -194,7 +203,7 @@ async fn add_webhook(
     body
 }
 
-async fn grant(app: &TestApp, installation: InstallationId, group: GroupId) {
+pub async fn grant(app: &TestApp, installation: InstallationId, group: GroupId) {
     let permissions = operator::<ManagePermissions>(&app.db, installation).await;
     let store = app.db.store.as_ref();
     assert!(store
@@ -673,4 +682,257 @@ async fn a_worker_killed_while_delivering_delivers_exactly_once_after_restart(en
     assert!(delivered, "the delivery is recorded");
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(receiver.got().len(), 2, "{:?}", receiver.got());
+}
+
+/// Fast retries, private targets, and a look for ended grants every 50 ms.
+fn sweeping(settings: &mut ServeSettings) {
+    fast(settings);
+    settings.grant_expiry_sweep_ms = 50;
+}
+
+/// Ends the group's grant now, as the store does for the Permissions tab (the form takes no past
+/// dates), keeping `rights`.
+async fn end_grant(
+    app: &TestApp,
+    installation: InstallationId,
+    group: GroupId,
+    rights: GrantRights,
+) {
+    let manage = operator::<ManagePermissions>(&app.db, installation).await;
+    let ended = GrantTerms {
+        rights,
+        ends: Some(Utc::now() - chrono::Duration::seconds(1)),
+    };
+    app.db
+        .store
+        .change_grant(&manage, group, &ended)
+        .await
+        .unwrap();
+}
+
+/// The installation's audit entries of `kind`.
+async fn audited(app: &TestApp, installation: InstallationId, kind: &str) -> Vec<Value> {
+    let manage = operator::<ManagePermissions>(&app.db, installation).await;
+    app.db
+        .store
+        .installation_audit(&manage, 500, 0)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|event| event.kind == kind)
+        .map(|event| event.detail)
+        .collect()
+}
+
+async fn a_grant_whose_end_passes_is_told_once_and_again_after_an_extension(engine: Engine) {
+    let w = crate::api::world(spawn_app_with(engine, sweeping).await).await;
+    let (app, installation, group) = (&w.app, w.installation, w.group);
+    let owner_token = token(app, "cpo@acme.example").await;
+    let partner_owner = crate::partner::logged_in(app, "cpo@acme.example").await;
+    let (client, client_secret) =
+        crate::partner::create_credentials(&partner_owner, group, "Fleet sync").await;
+    let service = crate::partner::service_token(app, &client, &client_secret).await;
+    let (receiver, url) = Receiver::start(&[], Duration::ZERO).await;
+    let created = add_webhook(app, &owner_token, group, &url, &["access.expired"]).await;
+    let secret = created["Secret"].as_str().unwrap().to_owned();
+    let reached = format!("/api/installation/{installation}");
+    assert_eq!(get(app, &service, &reached).await.0, Status::OK);
+
+    // The end passes: one signed access.expired, the service account is refused, the log says so,
+    // and the live event is published.
+    let mut events = app.events.subscribe();
+    let view_and_settings = GrantRights::VIEW.with(GrantRight::Settings);
+    end_grant(app, installation, group, view_and_settings).await;
+    let got = receiver.wait_for(1).await;
+    assert!(
+        signed_with(&got[0].signature, &got[0].body, &secret),
+        "{got:?}"
+    );
+    let body: Value = serde_json::from_str(&got[0].body).unwrap();
+    assert_eq!(body["type"], "access.expired");
+    assert_eq!(body["installationId"], json!(installation));
+    assert_eq!(body["data"]["groupId"], json!(group));
+    assert_eq!(body["data"]["rights"], json!(["view", "changeSettings"]));
+    assert!(body["data"]["until"].is_string(), "{body}");
+    assert_eq!(get(app, &service, &reached).await.0, Status::FORBIDDEN);
+    let expired = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Ok(Event::AccessExpired {
+                installation: i,
+                group: g,
+            }) = events.recv().await
+            {
+                return (i, g);
+            }
+        }
+    })
+    .await
+    .expect("the live event is published");
+    assert_eq!(expired, (installation, group));
+    let entries = audited(app, installation, "access_expired").await;
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0]["installation_name"], "Garage Nord");
+    let owner = crate::api::logged_in(app, "owner@example.no", crate::api::PASSWORD).await;
+    let (_, log) = owner
+        .page(&format!("/installations/{installation}/audit"))
+        .await;
+    assert!(log.contains("The access of Acme Charging"), "{log}");
+    assert!(log.contains("to Garage Nord expired"), "{log}");
+    assert!(log.contains("voltgate (automatically)"), "{log}");
+
+    // Later sweeps, and changing the rights of the ended grant, tell nothing more.
+    end_grant(app, installation, group, GrantRights::VIEW).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(receiver.got().len(), 1);
+    assert_eq!(audited(app, installation, "access_expired").await.len(), 1);
+
+    // The owner extends it on the Permissions tab: access is back; when the new end passes, it is
+    // told again, as a new event.
+    let until = (Utc::now() + chrono::Duration::days(30))
+        .format("%Y-%m-%d")
+        .to_string();
+    let changed =
+        crate::grants::owner_changes(&owner, installation, group, &["settings"], &until).await;
+    assert_eq!(changed.status(), Status::SEE_OTHER);
+    assert_eq!(get(app, &service, &reached).await.0, Status::OK);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(receiver.got().len(), 1, "an end ahead is not told");
+    end_grant(app, installation, group, GrantRights::VIEW).await;
+    let got = receiver.wait_for(2).await;
+    assert!(got[1].body.contains("access.expired"), "{got:?}");
+    assert_ne!(got[0].event_id, got[1].event_id);
+    assert_eq!(audited(app, installation, "access_expired").await.len(), 2);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(receiver.got().len(), 2);
+}
+
+async fn three_processes_tell_each_ended_grant_once() {
+    let app = spawn_app_with(Engine::Postgres, |s| {
+        sweeping(s);
+        s.grant_expiry_sweep_ms = 10;
+    })
+    .await;
+    let (first, _password, group, token) = partner(&app).await;
+    let owner = app.browser();
+    let login = owner
+        .submit(
+            "/login",
+            "/login",
+            &[
+                ("email", "owner@example.no"),
+                ("password", crate::api::PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(login.status(), Status::SEE_OTHER);
+    let mut installations = vec![first];
+    for n in 1..12 {
+        let name = format!("Garage {n}");
+        installations.push(crate::installations::create_installation(&owner, &name, "go").await);
+    }
+    for installation in &installations {
+        grant(&app, *installation, group).await;
+    }
+    let (receiver, url) = Receiver::start(&[], Duration::ZERO).await;
+    add_webhook(&app, &token, group, &url, &["access.expired"]).await;
+    for _ in 0..2 {
+        let mut settings = ServeSettings::for_tests(&app.database_url);
+        sweeping(&mut settings);
+        settings.grant_expiry_sweep_ms = 10;
+        serve(settings).await;
+    }
+    // Every grant ends at once, while three processes sweep every 10 ms.
+    let ends = installations
+        .iter()
+        .map(|installation| end_grant(&app, *installation, group, GrantRights::ALL));
+    futures::future::join_all(ends).await;
+    receiver.wait_for(installations.len()).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let mut told: HashMap<String, usize> = HashMap::new();
+    for delivery in receiver.got() {
+        let body: Value = serde_json::from_str(&delivery.body).unwrap();
+        *told
+            .entry(body["installationId"].as_str().unwrap().to_owned())
+            .or_default() += 1;
+    }
+    assert_eq!(told.len(), installations.len(), "{told:?}");
+    assert!(told.values().all(|n| *n == 1), "told twice: {told:?}");
+    for installation in &installations {
+        assert_eq!(
+            audited(&app, *installation, "access_expired").await.len(),
+            1
+        );
+    }
+}
+
+/// A receiver that counts the requests it gets and never answers them.
+async fn hanging_receiver() -> (Arc<Mutex<usize>>, String) {
+    let arrived = Arc::new(Mutex::new(0));
+    let counter = arrived.clone();
+    let router = axum::Router::new().route(
+        "/hooks",
+        axum::routing::post(move || {
+            let counter = counter.clone();
+            async move {
+                *counter.lock().unwrap() += 1;
+                std::future::pending::<StatusCode>().await
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://127.0.0.1:{}/hooks",
+        listener.local_addr().unwrap().port()
+    );
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (arrived, url)
+}
+
+async fn a_group_whose_endpoints_hang_does_not_hold_up_another_groups_delivery(engine: Engine) {
+    let app = spawn_app_with(engine, |s| {
+        fast(s);
+        s.no_webhook_delivery = true;
+    })
+    .await;
+    let (installation, _password, slow, slow_token) = partner(&app).await;
+    let other_owner = app.signed_up("ops@other.example", "Other Ops").await;
+    let other = create_group(&other_owner, "Other Ops", "").await;
+    let other_token = token(&app, "ops@other.example").await;
+
+    // The slow group: three endpoints that never answer, and a backlog of 40 deliveries, older than
+    // the other group's one.
+    let (arrived, hanging) = hanging_receiver().await;
+    for _ in 0..3 {
+        add_webhook(&app, &slow_token, slow, &hanging, &["access.changed"]).await;
+    }
+    let (receiver, url) = Receiver::start(&[], Duration::ZERO).await;
+    add_webhook(&app, &other_token, other, &url, &["access.changed"]).await;
+    for n in 0..40 {
+        let notice = WebhookNotice::new(WebhookEvent::AccessChanged, installation, json!({"n": n}));
+        app.db.store.notify(&notice.for_group(slow)).await.unwrap();
+    }
+    let notice = WebhookNotice::new(WebhookEvent::AccessChanged, installation, json!({}));
+    app.db.store.notify(&notice.for_group(other)).await.unwrap();
+
+    // A worker starts: the other group's delivery goes out while the slow group's first attempts are
+    // still waiting for their answer (none recorded yet), and the slow group holds its share only.
+    let mut settings = ServeSettings::for_tests(&app.database_url);
+    fast(&mut settings);
+    serve(settings).await;
+    receiver.wait_for(1).await;
+    let (_, list) = get(
+        &app,
+        &slow_token,
+        &format!("/api/userGroups/{slow}/webhooks"),
+    )
+    .await;
+    for endpoint in list.as_array().unwrap() {
+        assert_eq!(endpoint["RecentAttempts"], json!([]), "{list}");
+    }
+    let sending = *arrived.lock().unwrap();
+    let share = voltgate_domain::webhook::DeliveryShares::default();
+    assert!(
+        sending <= share.per_group,
+        "{sending} in flight for one group"
+    );
 }
