@@ -3,25 +3,19 @@
 //! on a fresh database, connects simulated chargers from this process, and drives commands through the
 //! portal as a person would.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context};
 use clap::{Args, Subcommand};
-use futures::{SinkExt, StreamExt};
-use serde_json::{json, Value};
-use tokio::sync::Semaphore;
-use tokio_tungstenite::tungstenite::Message;
 use voltgate_domain::authz::ManageUsers;
 use voltgate_domain::text::{Address, Name};
 use voltgate_domain::{ChargePointIdentity, Email, InstallationType, Password, Principal};
 use voltgate_store::{NewCharger, NewInstallation, NewUser};
 
 use crate::authz;
+use crate::bench_fleet::{Fleets, Latencies, CHARGERS_PER_CLIENT};
 use crate::charging::secrets;
 use crate::passwords;
-use crate::sim::connect_charger;
 
 /// What to measure.
 #[derive(Subcommand, Debug)]
@@ -36,6 +30,9 @@ pub enum BenchCommand {
     Passwords(crate::bench_limits::PasswordsBench),
     /// Connections that send half a request and wait: files held, health checks and chargers meanwhile.
     SlowClients(crate::bench_limits::SlowClientsBench),
+    /// A share of `bench ocpp`'s chargers, simulated in a process of its own (started by the bench).
+    #[command(hide = true)]
+    OcppClients(crate::bench_fleet::FleetPlan),
 }
 
 /// Options of `voltgate bench ocpp`.
@@ -65,61 +62,17 @@ pub struct OcppBench {
     /// BootNotification accepted and its first heartbeat answered is reported.
     #[arg(long)]
     pub restart: bool,
+    /// Processes simulating the chargers (each holds one socket per charger, and a process may have
+    /// 20 000 files): by default one per 19 000 chargers.
+    #[arg(long)]
+    pub client_processes: Option<usize>,
 }
 
-/// A simulated charger's back-off after its connection is lost, as OCPP 2.0.1 describes it
-/// (RetryBackOffWaitMinimum 1 s, doubled after each failed attempt up to RetryBackOffRepeatTimes 5,
-/// so at most 32 s, plus a random RetryBackOffRandomRange of up to 5 s each time).
-fn back_off(charger: usize, attempt: u32) -> Duration {
-    let doubling = attempt.min(5);
-    let mut seed = (charger as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ u64::from(attempt);
-    seed ^= seed >> 29;
-    seed = seed.wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    seed ^= seed >> 32;
-    Duration::from_secs(1 << doubling) + Duration::from_millis(seed % 5000)
-}
-
-const PASSWORD: &str = "bench password for chargers";
+pub(crate) const PASSWORD: &str = "bench password for chargers";
 
 /// How long after the reconnect storm the servers' memory is read again (the servers hand freed
 /// memory back every 10 s).
 const SETTLE: Duration = Duration::from_secs(15);
-
-/// Round-trip times, in microseconds.
-#[derive(Default)]
-struct Latencies(Mutex<Vec<u64>>);
-
-impl Latencies {
-    fn add(&self, elapsed: Duration) {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(elapsed.as_micros() as u64);
-    }
-
-    /// (count, p50, p99, max) in milliseconds.
-    fn summary(&self) -> (usize, f64, f64, f64) {
-        let mut values = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone();
-        values.sort_unstable();
-        let at = |q: f64| {
-            values
-                .get(((values.len() as f64 - 1.0) * q).round() as usize)
-                .copied()
-                .unwrap_or(0) as f64
-                / 1000.0
-        };
-        (
-            values.len(),
-            at(0.5),
-            at(0.99),
-            values.last().copied().unwrap_or(0) as f64 / 1000.0,
-        )
-    }
-}
 
 fn rss_kib(pid: u32) -> anyhow::Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
@@ -176,191 +129,6 @@ async fn prepare(url: &str, chargers: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// One simulated charger: boots, heartbeats every 60 s, meters every 10 s when charging, answers calls.
-/// A simulated charger's own CALLs: one at a time, timed.
-#[derive(Default)]
-struct Outbound {
-    next: u64,
-    /// The CALL awaiting its answer: id, when it was sent, whether it is a heartbeat.
-    sent: Option<(String, Instant, bool)>,
-}
-
-impl Outbound {
-    fn call(&mut self, action: &str, payload: Value, is_heartbeat: bool) -> Message {
-        self.next += 1;
-        let id = self.next.to_string();
-        self.sent = Some((id.clone(), Instant::now(), is_heartbeat));
-        Message::Text(json!([2, id, action, payload]).to_string().into())
-    }
-}
-
-/// How a simulated charger reports back.
-struct Reporting {
-    connected: Arc<AtomicUsize>,
-    /// Chargers back after the restart: booted again and their first heartbeat answered.
-    back: Arc<AtomicUsize>,
-    /// Each charger's time from the restart until it was back.
-    back_after: Arc<Latencies>,
-    /// When the servers were killed (set once).
-    restarted: Arc<std::sync::OnceLock<Instant>>,
-    /// Reconnect when the server goes away (else the charger ends with an error).
-    reconnect: bool,
-    heartbeats: Arc<Latencies>,
-    /// Heartbeats of the steady state only (from 10 s after the last charger connected).
-    steady_heartbeats: Arc<Latencies>,
-    steady_from: Arc<std::sync::OnceLock<Instant>>,
-    /// Held until the charger has booted, so only so many connect at once.
-    connecting: Option<tokio::sync::OwnedSemaphorePermit>,
-}
-
-/// How one connection of a simulated charger ended.
-enum Ended {
-    /// The bench is over.
-    Stopped,
-    /// The server closed the connection or went away.
-    Lost(anyhow::Error),
-}
-
-async fn charger(
-    base: String,
-    n: usize,
-    charging: bool,
-    mut report: Reporting,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-) -> anyhow::Result<()> {
-    let identity = format!("BENCH-{n}");
-    let url = format!("{base}/ocpp");
-    let mut socket = connect_charger(&url, &identity, PASSWORD).await?;
-    let mut attempt = 0;
-    loop {
-        let again = report.restarted.get().is_some();
-        match connection(socket, n, charging, &mut report, &mut stop, again).await {
-            Ended::Stopped => return Ok(()),
-            Ended::Lost(error) if !report.reconnect => return Err(error),
-            Ended::Lost(_) => {}
-        }
-        socket = loop {
-            attempt += 1;
-            tokio::select! {
-                () = tokio::time::sleep(back_off(n, attempt - 1)) => {}
-                _ = stop.changed() => return Ok(()),
-            }
-            if let Ok(socket) = connect_charger(&url, &identity, PASSWORD).await {
-                attempt = 0;
-                break socket;
-            }
-        };
-    }
-}
-
-/// One connection: boots, heartbeats every 60 s (and at once after booting again after the
-/// restart), meters every 10 s when charging, answers calls.
-async fn connection(
-    mut socket: crate::sim::Socket,
-    n: usize,
-    charging: bool,
-    report: &mut Reporting,
-    stop: &mut tokio::sync::watch::Receiver<bool>,
-    again: bool,
-) -> Ended {
-    let mut out = Outbound::default();
-    let boot = json!({"chargePointVendor": "voltgate", "chargePointModel": "bench"});
-    if let Err(error) = socket.send(out.call("BootNotification", boot, false)).await {
-        return Ended::Lost(error.into());
-    }
-    let mut booted = false;
-    // After the restart: the heartbeat that shows the charger is served again.
-    let mut first_beat = false;
-    let offset = Duration::from_millis((n as u64 * 7919) % 60_000);
-    let mut beat = tokio::time::interval_at(
-        tokio::time::Instant::now() + offset,
-        Duration::from_secs(60),
-    );
-    let meter_offset = Duration::from_millis((n as u64 * 7919) % 10_000);
-    let mut meter = tokio::time::interval_at(
-        tokio::time::Instant::now() + meter_offset,
-        Duration::from_secs(10),
-    );
-    let mut energy = 0.0f64;
-    loop {
-        let step: anyhow::Result<()> = tokio::select! {
-            _ = stop.changed() => return Ended::Stopped,
-            _ = beat.tick(), if booted && out.sent.is_none() => socket.send(out.call("Heartbeat", json!({}), true)).await.map_err(Into::into),
-            _ = meter.tick(), if booted && charging && out.sent.is_none() => {
-                energy += 1840.0;
-                let value = json!({"connectorId": 1, "meterValue": [{"timestamp": chrono::Utc::now().to_rfc3339(),
-                    "sampledValue": [{"value": format!("{energy:.0}")}, {"value": "11040", "measurand": "Power.Active.Import", "unit": "W"}]}]});
-                socket.send(out.call("MeterValues", value, false)).await.map_err(Into::into)
-            }
-            message = socket.next() => {
-                let Some(message) = message else {
-                    return Ended::Lost(anyhow!("the server closed the connection"));
-                };
-                match message {
-                    Ok(Message::Text(text)) => answer(&mut socket, &text, &mut out, report, &mut booted, &mut first_beat, again).await,
-                    Ok(_) => Ok(()),
-                    Err(error) => Err(error.into()),
-                }
-            }
-        };
-        if let Err(error) = step {
-            return Ended::Lost(error);
-        }
-    }
-}
-
-/// Reads one text frame from the server: answers its CALLs, times the charger's own.
-async fn answer(
-    socket: &mut crate::sim::Socket,
-    text: &str,
-    out: &mut Outbound,
-    report: &mut Reporting,
-    booted: &mut bool,
-    first_beat: &mut bool,
-    again: bool,
-) -> anyhow::Result<()> {
-    let frame: Value = serde_json::from_str(text)?;
-    match frame[0].as_u64() {
-        Some(2) => {
-            let answer = json!([3, frame[1], {"status": "Accepted"}]).to_string();
-            socket.send(Message::Text(answer.into())).await?;
-        }
-        Some(3) | Some(4) => {
-            if let Some((id, at, is_heartbeat)) = out.sent.take() {
-                if frame[1] == id.as_str() && is_heartbeat {
-                    if *first_beat && frame[0] == 3 {
-                        *first_beat = false;
-                        report.back.fetch_add(1, Ordering::Relaxed);
-                        if let Some(restarted) = report.restarted.get() {
-                            report.back_after.add(restarted.elapsed());
-                        }
-                    } else {
-                        report.heartbeats.add(at.elapsed());
-                        if report.steady_from.get().is_some_and(|from| at >= *from) {
-                            report.steady_heartbeats.add(at.elapsed());
-                        }
-                    }
-                }
-            }
-            if !*booted {
-                if again && frame[2]["status"] != "Accepted" {
-                    bail!("the BootNotification was not accepted: {text}");
-                }
-                *booted = true;
-                if again {
-                    *first_beat = true;
-                    socket.send(out.call("Heartbeat", json!({}), true)).await?;
-                } else {
-                    report.connected.fetch_add(1, Ordering::Relaxed);
-                    report.connecting.take();
-                }
-            }
-        }
-        _ => {}
-    }
-    Ok(())
-}
-
 async fn log_in(http: &reqwest::Client, base: &str) -> anyhow::Result<()> {
     let page = http
         .get(format!("{base}/login"))
@@ -411,7 +179,7 @@ async fn run_one(options: &OcppBench, chargers: usize) -> anyhow::Result<()> {
             .local_addr()?
             .port();
         let base = format!("http://127.0.0.1:{port}");
-        let server = spawn_server(&base, &url)?;
+        let server = spawn_server(&base, &url, processes)?;
         pids.push(
             server
                 .id()
@@ -438,57 +206,37 @@ async fn run_one(options: &OcppBench, chargers: usize) -> anyhow::Result<()> {
     let rss = |pids: &[u32]| -> anyhow::Result<u64> { pids.iter().map(|pid| rss_kib(*pid)).sum() };
     let idle = rss(&pids)?;
 
-    let connected = Arc::new(AtomicUsize::new(0));
-    let back = Arc::new(AtomicUsize::new(0));
-    let back_after = Arc::new(Latencies::default());
-    let restarted = Arc::new(std::sync::OnceLock::new());
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let heartbeats = Arc::new(Latencies::default());
-    let steady_heartbeats = Arc::new(Latencies::default());
-    let steady_from = Arc::new(std::sync::OnceLock::new());
     let connect_started = Instant::now();
-    let gate = Arc::new(Semaphore::new(256));
     let ws_bases: Vec<String> = bases
         .iter()
         .map(|base| base.replacen("http://", "ws://", 1))
         .collect();
-    let failures = Arc::new(AtomicUsize::new(0));
-    for n in 0..chargers {
-        let connecting = Some(gate.clone().acquire_owned().await?);
-        let report = Reporting {
-            connected: connected.clone(),
-            back: back.clone(),
-            back_after: back_after.clone(),
-            restarted: restarted.clone(),
-            reconnect: options.restart,
-            heartbeats: heartbeats.clone(),
-            steady_heartbeats: steady_heartbeats.clone(),
-            steady_from: steady_from.clone(),
-            connecting,
-        };
-        let (base, failures) = (ws_bases[n % processes].clone(), failures.clone());
-        let charging = (n as f64) < chargers as f64 * options.charging_share;
-        let stopped = stopped.clone();
-        tokio::spawn(async move {
-            if let Err(error) = charger(base, n, charging, report, stopped).await {
-                failures.fetch_add(1, Ordering::Relaxed);
-                tracing::debug!(charger = n, "simulated charger ended: {error:#}");
-            }
-        });
-    }
-    while connected.load(Ordering::Relaxed) + failures.load(Ordering::Relaxed) < chargers {
+    let charging = (chargers as f64 * options.charging_share).ceil() as usize;
+    let clients = options
+        .client_processes
+        .unwrap_or_else(|| chargers.div_ceil(CHARGERS_PER_CLIENT));
+    let mut fleet = Fleets::start(ws_bases, chargers, charging, options.restart, clients)?;
+    loop {
+        let counts = fleet.counts();
+        if counts.connected + counts.failed >= chargers {
+            break;
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
         if connect_started.elapsed() > Duration::from_secs(600) {
             bail!(
                 "only {} of {chargers} chargers connected in 10 minutes",
-                connected.load(Ordering::Relaxed)
+                counts.connected
             );
         }
     }
     let connect_time = connect_started.elapsed();
-    let _ = steady_from.set(Instant::now() + Duration::from_secs(10));
+    fleet.mark_steady().await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let loaded = rss(&pids)?;
+    // Memory is read again one heartbeat period into the steady state and at its end: a soak
+    // (`--duration 600`) shows whether it grows.
+    let warm_at = Instant::now() + Duration::from_secs(60);
+    let mut warm = None;
 
     let commands = Latencies::default();
     let pages = Latencies::default();
@@ -536,39 +284,48 @@ async fn run_one(options: &OcppBench, chargers: usize) -> anyhow::Result<()> {
         if !page.contains("The charger answered: accepted.") {
             refused += 1;
         }
+        if warm.is_none() && Instant::now() >= warm_at {
+            warm = Some(rss(&pids)?);
+        }
         tokio::time::sleep(spacing.saturating_sub(at.elapsed())).await;
     }
     let steady = rss(&pids)?;
-    let failed = failures.load(Ordering::Relaxed);
+    let counts = fleet.counts();
+    let samples = fleet.samples().await?;
 
     let per_charger = (loaded.saturating_sub(idle)) as f64 / chargers.max(1) as f64;
     let (n_cmd, cmd50, cmd99, cmd_max) = commands.summary();
-    let (n_hb, hb50, hb99, hb_max) = heartbeats.summary();
-    println!("chargers {chargers} on {processes} process(es): connected {} (failed {}), connect phase {:.1} s, database prepared in {:.1} s",
-        connected.load(Ordering::Relaxed), failed, connect_time.as_secs_f64(), prepared.as_secs_f64());
+    let (n_hb, hb50, hb99, hb_max) = Latencies::of(samples.heartbeats).summary();
+    println!("chargers {chargers} on {processes} process(es), simulated by {clients} client process(es): connected {} (failed {}), connect phase {:.1} s, database prepared in {:.1} s",
+        counts.connected, counts.failed, connect_time.as_secs_f64(), prepared.as_secs_f64());
     println!("  server RSS: idle {idle} KiB, all connected {loaded} KiB, after steady state {steady} KiB -> {per_charger:.1} KiB per connected charger");
+    if let Some(warm) = warm {
+        let growth = (steady as f64 - warm as f64) / warm.max(1) as f64 * 100.0;
+        println!("  server RSS one heartbeat period into the steady state {warm} KiB, at its end {steady} KiB: {growth:+.2} %");
+    }
     println!("  remote command via portal (HTTP -> OCPP -> HTTP): n={n_cmd} p50 {cmd50:.2} ms, p99 {cmd99:.2} ms, max {cmd_max:.2} ms, not accepted {refused}");
     let (n_page, page50, page99, page_max) = pages.summary();
     println!("  charger page showing the outcome: n={n_page} p50 {page50:.2} ms, p99 {page99:.2} ms, max {page_max:.2} ms");
     println!(
         "  heartbeat round trip: n={n_hb} p50 {hb50:.2} ms, p99 {hb99:.2} ms, max {hb_max:.2} ms"
     );
-    let (n_hb, hb50, hb99, hb_max) = steady_heartbeats.summary();
+    let (n_hb, hb50, hb99, hb_max) = Latencies::of(samples.steady_heartbeats).summary();
     println!(
         "    of which from 10 s after the last charger connected: n={n_hb} p50 {hb50:.2} ms, p99 {hb99:.2} ms, max {hb_max:.2} ms"
     );
     if options.restart {
-        let expected = connected.load(Ordering::Relaxed);
-        restart(&mut servers, &mut pids, &url, &bases, &restarted).await?;
+        let expected = counts.connected;
+        let restarted = Instant::now();
+        fleet.mark_restarted().await?;
+        restart(&mut servers, &mut pids, &url, &bases).await?;
         let limit = Duration::from_secs(600);
-        while back.load(Ordering::Relaxed) < expected
-            && restarted.get().is_some_and(|at| at.elapsed() < limit)
-        {
+        while fleet.counts().back < expected && restarted.elapsed() < limit {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let took = restarted.get().map_or(Duration::ZERO, Instant::elapsed);
+        let took = restarted.elapsed();
         let after = rss(&pids)?;
-        let (n_back, back50, back99, back_max) = back_after.summary();
+        let (n_back, back50, back99, back_max) =
+            Latencies::of(fleet.samples().await?.back_after).summary();
         println!(
             "  reconnect storm: {n_back} of {expected} chargers booted again with their first heartbeat answered, {:.1} s after the restart (per charger p50 {:.1} s, p99 {:.1} s, max {:.1} s); server RSS then {after} KiB",
             took.as_secs_f64(), back50 / 1000.0, back99 / 1000.0, back_max / 1000.0
@@ -581,7 +338,7 @@ async fn run_one(options: &OcppBench, chargers: usize) -> anyhow::Result<()> {
             SETTLE.as_secs()
         );
     }
-    let _ = stop.send(true);
+    fleet.stop().await;
     for server in &mut servers {
         let _ = server.kill().await;
     }
@@ -595,9 +352,7 @@ async fn restart(
     pids: &mut [u32],
     url: &str,
     bases: &[String],
-    restarted: &std::sync::OnceLock<Instant>,
 ) -> anyhow::Result<()> {
-    let _ = restarted.set(Instant::now());
     for server in servers.iter_mut() {
         server.start_kill()?;
     }
@@ -605,7 +360,7 @@ async fn restart(
         server.wait().await?;
     }
     for ((server, pid), base) in servers.iter_mut().zip(pids.iter_mut()).zip(bases) {
-        *server = spawn_server(base, url)?;
+        *server = spawn_server(base, url, bases.len())?;
         *pid = server
             .id()
             .ok_or_else(|| anyhow!("the server did not start again"))?;
@@ -613,11 +368,21 @@ async fn restart(
     Ok(())
 }
 
-/// Starts `voltgate serve` on `base`'s address.
-fn spawn_server(base: &str, url: &str) -> anyhow::Result<tokio::process::Child> {
+/// Connections each of `processes` server processes may open to PostgreSQL: together they stay well
+/// below its default `max_connections` of 100.
+fn connections_each(processes: usize) -> u32 {
+    u32::try_from(70 / processes.max(1))
+        .unwrap_or(u32::MAX)
+        .clamp(8, voltgate_store::DEFAULT_CONNECTIONS)
+}
+
+/// Starts `voltgate serve` on `base`'s address, one of `processes`.
+fn spawn_server(base: &str, url: &str, processes: usize) -> anyhow::Result<tokio::process::Child> {
     let address = base.trim_start_matches("http://");
+    let connections = connections_each(processes).to_string();
     Ok(tokio::process::Command::new(std::env::current_exe()?)
         .args(["serve", "--bind", address, "--database-url", url])
+        .args(["--database-connections", &connections])
         // `VOLTGATE_BENCH_SERVER_LOG` (e.g. `warn,tower_http=debug,sqlx::query=debug`) shows where a
         // request's time goes.
         .env(
@@ -689,25 +454,6 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::History(options) => crate::bench_history::run(&options).await,
         BenchCommand::Passwords(options) => crate::bench_limits::passwords(&options).await,
         BenchCommand::SlowClients(options) => crate::bench_limits::slow_clients(&options).await,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_back_off_doubles_up_to_32_s_plus_up_to_5_s() {
-        for charger in [0, 1, 9_999] {
-            let waits: Vec<Duration> = (0..8).map(|attempt| back_off(charger, attempt)).collect();
-            for (attempt, wait) in waits.iter().enumerate() {
-                let base = Duration::from_secs(1 << attempt.min(5));
-                assert!(
-                    *wait >= base && *wait < base + Duration::from_secs(5),
-                    "{wait:?}"
-                );
-            }
-        }
-        assert_ne!(back_off(1, 0), back_off(2, 0), "chargers spread out");
+        BenchCommand::OcppClients(plan) => crate::bench_fleet::serve_plan(&plan).await,
     }
 }

@@ -11,6 +11,11 @@ pub struct DatabaseArgs {
     /// `sqlite://FILE` (created if missing) or `postgres://USER@HOST:PORT/DB`.
     #[arg(long = "database-url", env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     pub url: String,
+    /// Connections this process opens to PostgreSQL at most (at least 8; SQLite ignores it). Keep the
+    /// sum over every process below the server's `max_connections` (100 by default).
+    #[arg(long = "database-connections", env = "VOLTGATE_DATABASE_CONNECTIONS",
+        default_value_t = voltgate_store::DEFAULT_CONNECTIONS)]
+    pub connections: u32,
 }
 
 /// Settings of `voltgate serve`.
@@ -116,6 +121,7 @@ impl ServeSettings {
             grant_expiry_sweep_ms: 5_000,
             database: DatabaseArgs {
                 url: database_url.into(),
+                connections: voltgate_store::DEFAULT_CONNECTIONS,
             },
         }
     }

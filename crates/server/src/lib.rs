@@ -7,6 +7,7 @@ pub mod api;
 pub mod authz;
 pub mod bench;
 pub mod bench_api;
+pub mod bench_fleet;
 pub mod bench_history;
 pub mod bench_limits;
 pub mod charging;

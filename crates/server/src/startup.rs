@@ -50,11 +50,12 @@ pub struct Application {
 impl Application {
     /// Opens and migrates the database, binds the listener and wires the routes.
     pub async fn build(settings: ServeSettings) -> anyhow::Result<Self> {
-        let db = voltgate_store::connect(&settings.database.url)
-            .await
-            .with_context(|| {
-                format!("opening the database at {}", redact(&settings.database.url))
-            })?;
+        let db =
+            voltgate_store::connect_with(&settings.database.url, settings.database.connections)
+                .await
+                .with_context(|| {
+                    format!("opening the database at {}", redact(&settings.database.url))
+                })?;
         let listener = TcpListener::bind(&settings.bind)
             .await
             .with_context(|| format!("listening on {}", settings.bind))?;

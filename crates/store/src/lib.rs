@@ -77,11 +77,21 @@ pub struct Database {
     pub engine: Engine,
 }
 
+/// Connections a process opens to PostgreSQL at most, by default (see [`connect_with`]).
+pub const DEFAULT_CONNECTIONS: u32 = 28;
+
 /// Opens the database a URL names (creating a SQLite file if needed) and runs pending migrations.
 pub async fn connect(url: &str) -> Result<Database> {
+    connect_with(url, DEFAULT_CONNECTIONS).await
+}
+
+/// Opens the database as [`connect`] does, opening at most `connections` connections to PostgreSQL
+/// (at least 8; SQLite ignores it): the sum over a cluster's processes must stay below the server's
+/// `max_connections`.
+pub async fn connect_with(url: &str, connections: u32) -> Result<Database> {
     match Engine::of_url(url) {
         Some(Engine::Sqlite) => sqlite::connect(url).await,
-        Some(Engine::Postgres) => postgres::connect(url).await,
+        Some(Engine::Postgres) => postgres::connect(url, postgres::Budget::of(connections)).await,
         None => Err(StoreError::Config(
             "the database URL must start with sqlite: or postgres://".into(),
         )),

@@ -85,26 +85,49 @@ mod webhooks_sql;
 /// Writes an event's webhook deliveries into the outbox inside `tx` (the cluster's reap uses it).
 pub(crate) use webhooks_sql::enqueue as enqueue_webhook;
 
+/// How a process's connections are shared out: the store's queries, long-held listeners and the
+/// rebalancing locks each have a pool of their own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Budget {
+    store: u32,
+    side: u32,
+    locks: u32,
+}
+
+impl Budget {
+    /// `total` connections (at least 8) shared 4 : 1 : 2.
+    pub(crate) fn of(total: u32) -> Self {
+        let total = total.max(8);
+        let side = (total / 7).max(2);
+        let locks = (total * 2 / 7).max(2);
+        Self {
+            store: total - side - locks,
+            side,
+            locks,
+        }
+    }
+}
+
 /// Connects to and migrates the PostgreSQL database at `url`.
-pub(crate) async fn connect(url: &str) -> Result<Database> {
+pub(crate) async fn connect(url: &str, budget: Budget) -> Result<Database> {
     // Not pinged each time a connection is taken: that was one more round trip per query, doubling
     // the cost of the API's reads. (sqlx still pings a connection when it goes back to the pool, so a
     // broken one is dropped there.)
     let pool = PgPoolOptions::new()
-        .max_connections(16)
+        .max_connections(budget.store)
         .test_before_acquire(false)
         .acquire_timeout(Duration::from_secs(10))
         .connect(url)
         .await?;
     // Connections held for long (listeners) come from a pool of their own, opened when first needed.
     let side = PgPoolOptions::new()
-        .max_connections(4)
+        .max_connections(budget.side)
         .acquire_timeout(Duration::from_secs(10))
         .connect_lazy_with(pool.connect_options().as_ref().clone());
     // Rebalancing locks are held on connections of their own, so runs waiting for one never starve
     // the store of connections.
     let locks = PgPoolOptions::new()
-        .max_connections(8)
+        .max_connections(budget.locks)
         .acquire_timeout(Duration::from_secs(120))
         .connect_lazy_with(pool.connect_options().as_ref().clone());
     sqlx::migrate!("./migrations/postgres").run(&pool).await?;
@@ -123,4 +146,29 @@ pub(crate) async fn connect(url: &str) -> Result<Database> {
         sessions: SessionBackend::Postgres(sessions),
         engine: Engine::Postgres,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Budget;
+
+    #[test]
+    fn a_budget_is_shared_out_whole_and_never_below_two_each() {
+        assert_eq!(
+            Budget::of(28),
+            Budget {
+                store: 16,
+                side: 4,
+                locks: 8
+            }
+        );
+        for total in 0..200 {
+            let budget = Budget::of(total);
+            assert_eq!(budget.store + budget.side + budget.locks, total.max(8));
+            assert!(
+                budget.store >= 2 && budget.side >= 2 && budget.locks >= 2,
+                "{budget:?}"
+            );
+        }
+    }
 }
