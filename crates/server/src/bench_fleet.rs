@@ -325,14 +325,7 @@ pub struct FleetPlan {
 
 /// Chargers simulated in this process.
 pub struct Fleet {
-    connected: Arc<AtomicUsize>,
-    failures: Arc<AtomicUsize>,
-    back: Arc<AtomicUsize>,
-    back_after: Arc<Latencies>,
-    restarted: Arc<OnceLock<Instant>>,
-    heartbeats: Arc<Latencies>,
-    steady_heartbeats: Arc<Latencies>,
-    steady_from: Arc<OnceLock<Instant>>,
+    parts: ReportingParts,
     stop: watch::Sender<bool>,
 }
 
@@ -341,19 +334,21 @@ impl Fleet {
     pub fn start(plan: &FleetPlan) -> Self {
         let (stop, stopped) = watch::channel(false);
         let fleet = Self {
-            connected: Arc::default(),
-            failures: Arc::default(),
-            back: Arc::default(),
-            back_after: Arc::default(),
-            restarted: Arc::default(),
-            heartbeats: Arc::default(),
-            steady_heartbeats: Arc::default(),
-            steady_from: Arc::default(),
+            parts: ReportingParts {
+                connected: Arc::default(),
+                failures: Arc::default(),
+                back: Arc::default(),
+                back_after: Arc::default(),
+                restarted: Arc::default(),
+                heartbeats: Arc::default(),
+                steady_heartbeats: Arc::default(),
+                steady_from: Arc::default(),
+            },
             stop,
         };
         let gate = Arc::new(Semaphore::new(CONNECTING_AT_ONCE));
         let plan = plan.clone();
-        let reporting = fleet.reporting_parts();
+        let reporting = fleet.parts.clone();
         tokio::spawn(async move {
             for n in plan.from..plan.to {
                 let Ok(permit) = gate.clone().acquire_owned().await else {
@@ -374,46 +369,34 @@ impl Fleet {
         fleet
     }
 
-    fn reporting_parts(&self) -> ReportingParts {
-        ReportingParts {
-            connected: self.connected.clone(),
-            failures: self.failures.clone(),
-            back: self.back.clone(),
-            back_after: self.back_after.clone(),
-            restarted: self.restarted.clone(),
-            heartbeats: self.heartbeats.clone(),
-            steady_heartbeats: self.steady_heartbeats.clone(),
-            steady_from: self.steady_from.clone(),
-        }
-    }
-
     /// How many chargers are connected, have failed and are back.
     pub fn counts(&self) -> Counts {
         Counts {
-            connected: self.connected.load(Ordering::Relaxed),
-            failed: self.failures.load(Ordering::Relaxed),
-            back: self.back.load(Ordering::Relaxed),
+            connected: self.parts.connected.load(Ordering::Relaxed),
+            failed: self.parts.failures.load(Ordering::Relaxed),
+            back: self.parts.back.load(Ordering::Relaxed),
         }
     }
 
     /// The steady state starts 10 s from now: heartbeats from then on are counted apart.
     pub fn mark_steady(&self) {
         let _ = self
+            .parts
             .steady_from
             .set(Instant::now() + Duration::from_secs(10));
     }
 
     /// The servers were killed now: chargers' times until they are back count from here.
     pub fn mark_restarted(&self) {
-        let _ = self.restarted.set(Instant::now());
+        let _ = self.parts.restarted.set(Instant::now());
     }
 
     /// What was measured so far.
     pub fn samples(&self) -> Samples {
         Samples {
-            heartbeats: self.heartbeats.values(),
-            steady_heartbeats: self.steady_heartbeats.values(),
-            back_after: self.back_after.values(),
+            heartbeats: self.parts.heartbeats.values(),
+            steady_heartbeats: self.parts.steady_heartbeats.values(),
+            back_after: self.parts.back_after.values(),
         }
     }
 
