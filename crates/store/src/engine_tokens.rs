@@ -110,6 +110,17 @@ impl SummaryRow {
     }
 }
 
+/// The charger list's answer from a holder's relation to an installation and its page of chargers.
+fn chargers_on((installation, access, page): HolderOn) -> ChargersOn {
+    let (chargers, total) = page.unwrap_or_default();
+    ChargersOn {
+        installation,
+        access,
+        chargers,
+        total,
+    }
+}
+
 /// The installation, the holder's relation to it and, when asked for, a page of its chargers with how
 /// many it has.
 type HolderOn = (
@@ -551,18 +562,7 @@ impl TokenStore for EngineStore {
                 Some((limit, offset)),
             )
             .await?;
-        Ok(found.map(|(holder, on)| {
-            let on = on.map(|(installation, access, page)| {
-                let (chargers, total) = page.unwrap_or_default();
-                ChargersOn {
-                    installation,
-                    access,
-                    chargers,
-                    total,
-                }
-            });
-            (holder, on)
-        }))
+        Ok(found.map(|(holder, on)| (holder, on.map(chargers_on))))
     }
 
     async fn service_token_on(
@@ -591,18 +591,7 @@ impl TokenStore for EngineStore {
         let found = self
             .service_on(hash, now, installation, Some((limit, offset)))
             .await?;
-        Ok(found.map(|(holder, on)| {
-            let on = on.map(|(installation, access, page)| {
-                let (chargers, total) = page.unwrap_or_default();
-                ChargersOn {
-                    installation,
-                    access,
-                    chargers,
-                    total,
-                }
-            });
-            (holder, on)
-        }))
+        Ok(found.map(|(holder, on)| (holder, on.map(chargers_on))))
     }
 
     async fn refresh_tokens(&self, old_hash: &str, pair: &NewTokenPair) -> Result<Refreshed> {
