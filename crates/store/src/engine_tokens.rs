@@ -600,7 +600,8 @@ impl TokenStore for EngineStore {
         // The holder's row first, as a password change takes it: a refresh racing a change waits for
         // it and then finds its token revoked, or the change waits and then revokes the new pair.
         sqlx::query(
-            "UPDATE users SET session_epoch = session_epoch              WHERE id = (SELECT user_id FROM api_tokens WHERE token_hash = $1 AND kind = 'refresh')",
+            "UPDATE users SET session_epoch = session_epoch \
+             WHERE id = (SELECT user_id FROM api_tokens WHERE token_hash = $1 AND kind = 'refresh')",
         )
         .bind(old_hash)
         .execute(&mut *tx)
