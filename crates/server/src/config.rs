@@ -11,10 +11,12 @@ pub struct DatabaseArgs {
     /// `sqlite://FILE` (created if missing) or `postgres://USER@HOST:PORT/DB`.
     #[arg(long = "database-url", env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     pub url: String,
-    /// Connections this process opens to PostgreSQL at most (at least 8; SQLite ignores it). Keep the
-    /// sum over every process below the server's `max_connections` (100 by default).
+    /// Connections this process opens to PostgreSQL at most, 8 to 10 000 (SQLite ignores it). Keep
+    /// the sum over every process below the server's `max_connections` (100 by default).
     #[arg(long = "database-connections", env = "VOLTGATE_DATABASE_CONNECTIONS",
-        default_value_t = voltgate_store::DEFAULT_CONNECTIONS)]
+        default_value_t = voltgate_store::DEFAULT_CONNECTIONS,
+        value_parser = clap::value_parser!(u32).range(
+            i64::from(voltgate_store::MIN_CONNECTIONS)..=i64::from(voltgate_store::MAX_CONNECTIONS)))]
     pub connections: u32,
 }
 

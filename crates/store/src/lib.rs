@@ -80,13 +80,18 @@ pub struct Database {
 /// Connections a process opens to PostgreSQL at most, by default (see [`connect_with`]).
 pub const DEFAULT_CONNECTIONS: u32 = 28;
 
+/// The fewest connections a process may be given (see [`connect_with`]).
+pub const MIN_CONNECTIONS: u32 = 8;
+/// The most connections a process may be given (PostgreSQL allows at most 262 143 in all).
+pub const MAX_CONNECTIONS: u32 = 10_000;
+
 /// Opens the database a URL names (creating a SQLite file if needed) and runs pending migrations.
 pub async fn connect(url: &str) -> Result<Database> {
     connect_with(url, DEFAULT_CONNECTIONS).await
 }
 
 /// Opens the database as [`connect`] does, opening at most `connections` connections to PostgreSQL
-/// (at least 8; SQLite ignores it): the sum over a cluster's processes must stay below the server's
+/// (taken into [`MIN_CONNECTIONS`]..=[`MAX_CONNECTIONS`]; SQLite ignores it): the sum over a cluster's processes must stay below the server's
 /// `max_connections`.
 pub async fn connect_with(url: &str, connections: u32) -> Result<Database> {
     match Engine::of_url(url) {

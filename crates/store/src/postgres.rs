@@ -95,9 +95,9 @@ pub(crate) struct Budget {
 }
 
 impl Budget {
-    /// `total` connections (at least 8) shared 4 : 1 : 2.
+    /// `total` connections (from [`crate::MIN_CONNECTIONS`] to [`crate::MAX_CONNECTIONS`]) shared 4 : 1 : 2.
     pub(crate) fn of(total: u32) -> Self {
-        let total = total.max(8);
+        let total = total.clamp(crate::MIN_CONNECTIONS, crate::MAX_CONNECTIONS);
         let side = (total / 7).max(2);
         let locks = (total * 2 / 7).max(2);
         Self {
@@ -162,9 +162,12 @@ mod tests {
                 locks: 8
             }
         );
-        for total in 0..200 {
+        for total in (0..200).chain([crate::MAX_CONNECTIONS, u32::MAX]) {
             let budget = Budget::of(total);
-            assert_eq!(budget.store + budget.side + budget.locks, total.max(8));
+            assert_eq!(
+                budget.store + budget.side + budget.locks,
+                total.clamp(crate::MIN_CONNECTIONS, crate::MAX_CONNECTIONS)
+            );
             assert!(
                 budget.store >= 2 && budget.side >= 2 && budget.locks >= 2,
                 "{budget:?}"

@@ -374,3 +374,25 @@ async fn the_cli_refuses_bad_input_clearly(engine: Engine) {
         .unwrap()
         .is_none());
 }
+
+/// A connection budget outside what a process may open is refused when `serve` starts, saying which
+/// values it takes (a huge one overflowed the pools' shares and panicked).
+#[test]
+fn serve_refuses_a_connection_budget_out_of_range() {
+    for connections in ["0", "7", "10001", "4294967295", "-1", "many"] {
+        let output = Command::new(env!("CARGO_BIN_EXE_voltgate"))
+            // A database it cannot open: were the budget taken, `serve` would stop there, saying so.
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .args(["--database-url", "sqlite:///nonexistent/voltgate.db"])
+            .arg(format!("--database-connections={connections}"))
+            .env("VOLTGATE_LOG", "warn")
+            .output()
+            .expect("the voltgate binary runs");
+        let said = refused(&output);
+        assert!(
+            said.contains("--database-connections"),
+            "{connections}: {said}"
+        );
+        assert!(!said.contains("panicked"), "{connections}: {said}");
+    }
+}
