@@ -11,7 +11,7 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 use voltgate_domain::authz::{ManageGroup, ViewGroup, ViewInstallation};
-use voltgate_domain::{GroupId, InstallationId, Message, UserId};
+use voltgate_domain::{GroupId, InstallationId, UserId};
 use voltgate_store::{AuditEvent, Group};
 
 use super::layout::Layout;
@@ -82,16 +82,9 @@ async fn events(
     Query(query): Query<EventsQuery>,
 ) -> Result<Response, AppError> {
     let (group, manage) = app.group::<ManageGroup>(&auth.principal(), id).await?;
-    let page = match query.page.as_deref() {
-        None | Some("") => 1,
-        Some(raw) => raw
-            .parse::<i64>()
-            .ok()
-            .filter(|p| *p >= 1)
-            .ok_or_else(|| AppError::BadRequest(Message::new("err-page")))?,
-    };
+    let page = super::page_number(query.page.as_deref())?;
     let total = app.store.group_audit_count(&manage).await?;
-    let pages = ((total + PAGE - 1) / PAGE).max(1);
+    let pages = super::page_count(total, PAGE);
     let events = app
         .store
         .group_audit(&manage, PAGE, (page - 1).saturating_mul(PAGE))

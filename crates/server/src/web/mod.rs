@@ -37,6 +37,23 @@ use axum::middleware::Next;
 use layout::Layout;
 use session::MaybeUser;
 
+/// A paged portal list's page from `?page=`: 1 when absent or empty, 400 unless a whole number ≥ 1.
+fn page_number(raw: Option<&str>) -> Result<i64, AppError> {
+    match raw {
+        None | Some("") => Ok(1),
+        Some(raw) => raw
+            .parse::<i64>()
+            .ok()
+            .filter(|page| *page >= 1)
+            .ok_or_else(|| AppError::BadRequest(voltgate_domain::Message::new("err-page"))),
+    }
+}
+
+/// How many pages of `size` rows `total` rows fill (one, for none).
+fn page_count(total: i64, size: i64) -> i64 {
+    ((total + size - 1) / size).max(1)
+}
+
 const STYLESHEET: &str = include_str!("../../static/style.css");
 const SCRIPT: &str = include_str!("../../static/live.js");
 

@@ -542,21 +542,14 @@ async fn audit(
     let (installation, manage) = app
         .installation::<ManagePermissions>(&auth.principal(), id)
         .await?;
-    let page = match query.page.as_deref() {
-        None | Some("") => 1,
-        Some(raw) => raw
-            .parse::<i64>()
-            .ok()
-            .filter(|p| *p >= 1)
-            .ok_or_else(|| AppError::BadRequest(voltgate_domain::Message::new("err-page")))?,
-    };
+    let page = super::page_number(query.page.as_deref())?;
     let chosen = query.choice()?;
     let filter = chosen.filter();
     let total = app
         .store
         .installation_audit_filtered_count(&manage, &filter)
         .await?;
-    let pages = ((total + AUDIT_PAGE - 1) / AUDIT_PAGE).max(1);
+    let pages = super::page_count(total, AUDIT_PAGE);
     let events = app
         .store
         .installation_audit_filtered(
