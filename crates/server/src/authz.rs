@@ -92,10 +92,7 @@ where
         .await?
         .ok_or(AppError::Unauthorized)?;
     let (installation, access) = found.ok_or(AppError::NotFound)?;
-    let principal = Principal::Service {
-        account: holder.account,
-        group: holder.group,
-    };
+    let principal = holder.principal();
     Ok((principal, installation, authorize(&principal, access)?))
 }
 
@@ -112,10 +109,7 @@ pub async fn chargers_by_service_token(
         .await?
         .ok_or(AppError::Unauthorized)?;
     let found = found.ok_or(AppError::NotFound)?;
-    let principal = Principal::Service {
-        account: holder.account,
-        group: holder.group,
-    };
+    let principal = holder.principal();
     let cap = authorize(&principal, found.access.clone())?;
     Ok((found, cap))
 }

@@ -430,11 +430,7 @@ impl EngineStore {
         };
         self.note_service_use(row.account_id, row.account_last_used_at, now_ms)
             .await?;
-        let principal = Principal::Service {
-            account: holder.account,
-            group: holder.group,
-        };
-        let on = read_on(&rows, principal, installation)?;
+        let on = read_on(&rows, holder.principal(), installation)?;
         Ok(Some((holder, Some(on))))
     }
 

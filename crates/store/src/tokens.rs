@@ -5,7 +5,9 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
-use voltgate_domain::{GroupId, InstallationAccess, InstallationId, ServiceAccountId, UserId};
+use voltgate_domain::{
+    GroupId, InstallationAccess, InstallationId, Principal, ServiceAccountId, UserId,
+};
 
 use crate::chargers::ChargerSummary;
 use crate::error::Result;
@@ -60,6 +62,16 @@ pub struct TokenHolder {
 pub struct ServiceHolder {
     pub account: ServiceAccountId,
     pub group: GroupId,
+}
+
+impl ServiceHolder {
+    /// The account as the principal `authorize()` judges.
+    pub fn principal(self) -> Principal {
+        Principal::Service {
+            account: self.account,
+            group: self.group,
+        }
+    }
 }
 
 /// What [`TokenStore::chargers_by_token`] found on the installation: the facts `authorize()` needs and
