@@ -15,6 +15,7 @@ use voltgate_domain::{
 };
 
 use super::{chargers_sql, INSTALLATION_COLUMNS, USER_COLUMNS};
+use crate::access_cache::{Checked, CheckedHolder};
 use crate::batch::Flush;
 use crate::chargers::ChargerSummary;
 use crate::error::Result;
@@ -70,6 +71,9 @@ struct OnRow {
     installation: InstallationRow,
     role: Option<String>,
     via_group: Option<Uuid>,
+    /// The access generation the row was read at (see [`crate::access_cache`]).
+    generation: i64,
+    token_expires_at: i64,
     /// With a page of chargers: how many the installation has (NULL without a relation to it).
     #[sqlx(default)]
     total: Option<i64>,
@@ -225,7 +229,8 @@ fn holder_on_sql(bearer: Bearer, page: bool) -> String {
     };
     format!(
         "SELECT {holder}, {INSTALLATION_COLUMNS}, {role}, g.group_id AS via_group, \
-         CAST(g.rights AS BIGINT) AS via_rights{extra} \
+         CAST(g.rights AS BIGINT) AS via_rights, g.expires_at AS via_expires_at, \
+         t.expires_at AS token_expires_at, {GENERATION} AS generation{extra} \
          FROM {from} \
          LEFT JOIN installation_grants g ON g.installation_id = i.id AND {in_force} AND {groups}{join} \
          WHERE {valid} ORDER BY g.group_id{order}",
@@ -236,6 +241,33 @@ fn holder_on_sql(bearer: Bearer, page: bool) -> String {
         valid = bearer.valid(),
         in_force = grant_in_force("$2")
     )
+}
+
+/// The access generation as a scalar subquery (see [`crate::access_cache`]).
+const GENERATION: &str = "(SELECT a.n FROM access_generation a WHERE a.id = 1)";
+
+/// The statement that reads the access generation and, with `page`, a page of installation `$1`'s
+/// chargers (`$2` the limit, `$3` the offset) with how many it has, for a kept check.
+fn recheck_sql(page: bool) -> String {
+    if !page {
+        return "SELECT n AS generation FROM access_generation WHERE id = 1".to_owned();
+    }
+    let (columns, join, order) = chargers_sql::summary_columns(("$1", "$2", "$3"), "1 = 1");
+    format!(
+        "SELECT a.n AS generation, (SELECT COUNT(*) FROM chargers WHERE installation_id = $1) AS total, \
+         {columns} FROM access_generation a{join} WHERE a.id = 1 ORDER BY a.id{order}"
+    )
+}
+
+/// The statement of [`recheck_sql`], with or without a page: each is written once.
+fn recheck_statement(page: bool) -> &'static str {
+    static PLAIN: LazyLock<String> = LazyLock::new(|| recheck_sql(false));
+    static PAGE: LazyLock<String> = LazyLock::new(|| recheck_sql(true));
+    if page {
+        &PAGE
+    } else {
+        &PLAIN
+    }
 }
 
 /// The statement of [`holder_on_sql`] for `bearer`, with or without a page: each is written once.
@@ -252,15 +284,42 @@ fn holder_on_statement(bearer: Bearer, page: bool) -> &'static str {
     }
 }
 
+/// What [`read_on`] reads besides the holder: their relation and page, the generation it was read at and
+/// when it runs out without a write (the token's or a counted grant's end, Unix ms).
+struct ReadOn {
+    on: HolderOn,
+    generation: i64,
+    valid_until_ms: i64,
+}
+
+impl ReadOn {
+    /// Whether the holder has a relation to the installation: only such checks are kept.
+    fn related(&self) -> bool {
+        self.on.1.role.is_some() || !self.on.1.via_groups.is_empty()
+    }
+
+    /// The check to keep for `holder`, last used as `last_use`.
+    fn checked(&self, holder: CheckedHolder, last_use: (Option<i64>, Option<String>)) -> Checked {
+        Checked::new(
+            self.generation,
+            self.valid_until_ms,
+            holder,
+            (self.on.0.clone(), self.on.1.clone()),
+            last_use,
+        )
+    }
+}
+
 /// The installation, the holder's relation to it (as `principal`) and, when a page was read, the page
 /// with how many chargers the installation has, from [`holder_on_sql`]'s rows (at least one).
 fn read_on(
     rows: &[<super::Db as sqlx::Database>::Row],
     principal: Principal,
     installation: InstallationId,
-) -> Result<HolderOn> {
+) -> Result<ReadOn> {
     let first = &rows[0];
     let row = OnRow::from_row(first)?;
+    let mut valid_until_ms = row.token_expires_at;
     // The installation comes once; one row per granting group (and, on PostgreSQL, per charger of
     // the page: every group's rows list the same page).
     let mut via_groups = Vec::new();
@@ -276,6 +335,8 @@ fn read_on(
                 group: GroupId::from_uuid(group),
                 rights: grant_rights(rights)?,
             });
+            let end: Option<i64> = other.try_get("via_expires_at")?;
+            valid_until_ms = valid_until_ms.min(end.unwrap_or(i64::MAX));
         }
     }
     via_groups.dedup_by_key(|via| via.group);
@@ -285,29 +346,44 @@ fn read_on(
         role: parse_role(row.role)?,
         via_groups,
     };
-    let chargers = match row.total {
+    let chargers = read_page(&page_rows, row.total, row.summaries)?;
+    Ok(ReadOn {
+        on: (Installation::try_from(row.installation)?, access, chargers),
+        generation: row.generation,
+        valid_until_ms,
+    })
+}
+
+/// A page of chargers with how many the installation has, from rows read with
+/// [`chargers_sql::summary_columns`] (`total` and `summaries` from the first); none without a total.
+fn read_page(
+    rows: &[&<super::Db as sqlx::Database>::Row],
+    total: Option<i64>,
+    summaries: Option<String>,
+) -> Result<Option<(Vec<ChargerSummary>, i64)>> {
+    Ok(match total {
         Some(total) if super::dialect::SUMMARY_AS_ROWS => {
-            let mut page = Vec::with_capacity(page_rows.len());
-            for other in page_rows {
-                page.extend(SummaryRow::from_row(other)?.summary());
+            let mut page = Vec::with_capacity(rows.len());
+            for row in rows {
+                page.extend(SummaryRow::from_row(*row)?.summary());
             }
             Some((page, total))
         }
-        Some(total) => Some((chargers_sql::decode_summaries(row.summaries)?, total)),
+        Some(total) => Some((chargers_sql::decode_summaries(summaries)?, total)),
         None => None,
-    };
-    Ok((Installation::try_from(row.installation)?, access, chargers))
+    })
 }
 
 impl EngineStore {
-    /// Notes a token's use when the last note is a minute old or came from another address.
+    /// Notes a token's use when the last note is a minute old or came from another address; says
+    /// whether it did.
     async fn note_use(
         &self,
         token: Uuid,
         (last_used_at, last_address): (Option<i64>, Option<&str>),
         client_address: &str,
         now_ms: i64,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let stale = last_used_at.is_none_or(|last| now_ms - last >= NOTE_USE_EVERY_MS);
         if stale || last_address != Some(client_address) {
             sqlx::query(
@@ -318,25 +394,72 @@ impl EngineStore {
             .bind(client_address)
             .execute(&self.pool)
             .await?;
+            return Ok(true);
         }
-        Ok(())
+        Ok(false)
     }
 
-    /// Notes a service account's use when the last note is a minute old.
+    /// Notes a service account's use when the last note is a minute old; says whether it did.
     pub(super) async fn note_service_use(
         &self,
         account: Uuid,
         last_used_at: Option<i64>,
         now_ms: i64,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         if last_used_at.is_none_or(|last| now_ms - last >= NOTE_USE_EVERY_MS) {
             sqlx::query("UPDATE service_accounts SET last_used_at = $2 WHERE id = $1")
                 .bind(account)
                 .bind(now_ms)
                 .execute(&self.pool)
                 .await?;
+            return Ok(true);
         }
-        Ok(())
+        Ok(false)
+    }
+
+    /// The kept check of `bearer`'s token on the installation if the access generation is still the
+    /// one it was read at, with `page` of the installation's chargers read in the same statement as
+    /// the generation; a check the generation has left behind is forgotten.
+    async fn kept_on(
+        &self,
+        bearer: Bearer,
+        hash: &str,
+        now_ms: i64,
+        installation: InstallationId,
+        page: Option<(Option<i64>, i64)>,
+    ) -> Result<Option<(Checked, Option<(Vec<ChargerSummary>, i64)>)>> {
+        let service = bearer == Bearer::Service;
+        let Some(checked) = self.access.get(service, hash, installation, now_ms) else {
+            return Ok(None);
+        };
+        let mut query = sqlx::query(recheck_statement(page.is_some()));
+        if let Some((limit, offset)) = page {
+            query = query
+                .bind(installation.as_uuid())
+                .bind(limit.unwrap_or(i64::MAX))
+                .bind(offset);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let Some(first) = rows.first() else {
+            return Err(crate::StoreError::Corrupt("no access generation".into()));
+        };
+        let generation: i64 = first.try_get("generation")?;
+        if generation != checked.generation {
+            self.access.forget(service, hash, installation);
+            return Ok(None);
+        }
+        let chargers = match page {
+            Some(_) => {
+                let rows: Vec<_> = rows.iter().collect();
+                let summaries = match super::dialect::SUMMARY_AS_ROWS {
+                    true => None,
+                    false => first.try_get("summaries")?,
+                };
+                read_page(&rows, first.try_get("total")?, summaries)?
+            }
+            None => None,
+        };
+        Ok(Some((checked, chargers)))
     }
 
     /// The rows of [`holder_on_sql`] for `bearer`'s token with this hash on the installation, with
@@ -360,7 +483,8 @@ impl EngineStore {
     }
 
     /// The token's holder and their relation to the installation in one query (see
-    /// [`TokenStore::access_token_on`]); with `page`, also that page of the installation's chargers, read
+    /// [`TokenStore::access_token_on`]), or from the check kept since the last call while nothing that
+    /// grants access has changed; with `page`, also that page of the installation's chargers, read
     /// only where the holder has a relation to the installation.
     async fn holder_on(
         &self,
@@ -371,6 +495,23 @@ impl EngineStore {
         page: Option<(Option<i64>, i64)>,
     ) -> Result<Option<(TokenHolder, Option<HolderOn>)>> {
         let now_ms = now.timestamp_millis();
+        let kept = self
+            .kept_on(Bearer::Person, hash, now_ms, installation, page)
+            .await?;
+        if let Some((checked, chargers)) = kept {
+            if let CheckedHolder::Person { holder, token } = checked.holder {
+                let (last, address) = checked.last_use;
+                if self
+                    .note_use(token, (last, address.as_deref()), client_address, now_ms)
+                    .await?
+                {
+                    let noted = (Some(now_ms), Some(client_address.to_owned()));
+                    self.access.noted(false, hash, installation, noted);
+                }
+                let on = (checked.installation, checked.access, chargers);
+                return Ok(Some((holder, Some(on))));
+            }
+        }
         let rows = self
             .on_rows(Bearer::Person, hash, now_ms, installation, page)
             .await?;
@@ -381,13 +522,18 @@ impl EngineStore {
                 .map(|holder| (holder, None)));
         };
         let row = PersonOnRow::from_row(first)?;
-        self.note_use(
-            row.token_id,
-            (row.last_used_at, row.client_address.as_deref()),
-            client_address,
-            now_ms,
-        )
-        .await?;
+        let mut last_use = (row.last_used_at, row.client_address);
+        if self
+            .note_use(
+                row.token_id,
+                (last_use.0, last_use.1.as_deref()),
+                client_address,
+                now_ms,
+            )
+            .await?
+        {
+            last_use = (Some(now_ms), Some(client_address.to_owned()));
+        }
         let user = User {
             id: UserId::from_uuid(row.user_id),
             email: row.user_email,
@@ -395,16 +541,23 @@ impl EngineStore {
             language: row.user_language,
             created_at: row.user_created_at,
         };
-        let on = read_on(&rows, Principal::Api(user.id), installation)?;
+        let read = read_on(&rows, Principal::Api(user.id), installation)?;
         let holder = TokenHolder {
             user,
             family: row.family_id,
         };
-        Ok(Some((holder, Some(on))))
+        if read.related() {
+            let person = CheckedHolder::Person {
+                holder: holder.clone(),
+                token: row.token_id,
+            };
+            self.access.put(false, hash, read.checked(person, last_use));
+        }
+        Ok(Some((holder, Some(read.on))))
     }
 
     /// As [`Self::holder_on`] for a service account's token: the account, its group and the group's
-    /// relation to the installation in one query.
+    /// relation to the installation in one query, or from the check kept since the last call.
     async fn service_on(
         &self,
         hash: &str,
@@ -413,6 +566,22 @@ impl EngineStore {
         page: Option<(Option<i64>, i64)>,
     ) -> Result<Option<(ServiceHolder, Option<HolderOn>)>> {
         let now_ms = now.timestamp_millis();
+        let kept = self
+            .kept_on(Bearer::Service, hash, now_ms, installation, page)
+            .await?;
+        if let Some((checked, chargers)) = kept {
+            if let CheckedHolder::Service(holder) = checked.holder {
+                if self
+                    .note_service_use(holder.account.as_uuid(), checked.last_use.0, now_ms)
+                    .await?
+                {
+                    self.access
+                        .noted(true, hash, installation, (Some(now_ms), None));
+                }
+                let on = (checked.installation, checked.access, chargers);
+                return Ok(Some((holder, Some(on))));
+            }
+        }
         let rows = self
             .on_rows(Bearer::Service, hash, now_ms, installation, page)
             .await?;
@@ -428,10 +597,19 @@ impl EngineStore {
             account: ServiceAccountId::from_uuid(row.account_id),
             group: GroupId::from_uuid(row.account_group),
         };
-        self.note_service_use(row.account_id, row.account_last_used_at, now_ms)
-            .await?;
-        let on = read_on(&rows, holder.principal(), installation)?;
-        Ok(Some((holder, Some(on))))
+        let mut last_used_at = row.account_last_used_at;
+        if self
+            .note_service_use(row.account_id, last_used_at, now_ms)
+            .await?
+        {
+            last_used_at = Some(now_ms);
+        }
+        let read = read_on(&rows, holder.principal(), installation)?;
+        if read.related() {
+            let checked = read.checked(CheckedHolder::Service(holder), (last_used_at, None));
+            self.access.put(true, hash, checked);
+        }
+        Ok(Some((holder, Some(read.on))))
     }
 
     async fn insert_pair(

@@ -2,6 +2,7 @@
 //! PostgreSQL (scale-out). The SQL is written once (`engine.rs`) and compiled for each engine with its
 //! own native types; each engine has its own migrations.
 
+mod access_cache;
 mod accounts;
 mod audit;
 pub mod batch;

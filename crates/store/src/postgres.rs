@@ -17,6 +17,8 @@ pub(crate) struct EngineStore {
     pool: sqlx::PgPool,
     /// The charger hot path's writes, waiting for the next batch.
     pending: crate::batch::Pending,
+    /// Bearer tokens' checks, kept while the access generation holds.
+    access: crate::access_cache::AccessCache,
 }
 
 /// Where tower-sessions keeps browser sessions on this engine.
@@ -137,6 +139,7 @@ pub(crate) async fn connect(url: &str, budget: Budget) -> Result<Database> {
     let store = Arc::new(EngineStore {
         pool,
         pending: Default::default(),
+        access: Default::default(),
     });
     store.fill_name_skeletons().await?;
     crate::batch::spawn_writer(Arc::downgrade(&store));

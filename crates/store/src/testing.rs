@@ -119,3 +119,27 @@ where
     let (_, access) = facts.expect("the store answers").ok_or(Denial::NotFound)?;
     authorize(&principal, access)
 }
+
+/// Runs `$body` with `$pool` a raw pool of the engine's own type on `$url` (the same SQL on both).
+#[macro_export]
+macro_rules! with_raw_pool {
+    ($engine:expr, $url:expr, |$pool:ident| $body:expr) => {
+        match $engine {
+            $crate::Engine::Sqlite => {
+                let options = $url
+                    .parse::<sqlx::sqlite::SqliteConnectOptions>()
+                    .unwrap()
+                    .create_if_missing(true)
+                    .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+                    .busy_timeout(std::time::Duration::from_secs(30))
+                    .foreign_keys(true);
+                let $pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+                $body
+            }
+            $crate::Engine::Postgres => {
+                let $pool = sqlx::PgPool::connect($url).await.unwrap();
+                $body
+            }
+        }
+    };
+}

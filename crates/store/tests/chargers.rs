@@ -6,6 +6,7 @@ use voltgate_domain::text::{Address, Name};
 use voltgate_domain::Principal;
 use voltgate_domain::{ChargePointIdentity, ChargerId, Email, InstallationId, InstallationType};
 use voltgate_store::testing::{on_installation, TestDatabase};
+use voltgate_store::with_raw_pool;
 use voltgate_store::*;
 
 macro_rules! on_both_engines {
@@ -808,29 +809,6 @@ async fn charger_elsewhere(site: &Site) -> Charger {
         password_hash: "x".into(),
     };
     site.db.store.create_charger(&manage, &new).await.unwrap()
-}
-
-/// Runs `$body` with `$pool` a raw pool of the engine's own type on `$url` (the same SQL on both).
-macro_rules! with_raw_pool {
-    ($engine:expr, $url:expr, |$pool:ident| $body:expr) => {
-        match $engine {
-            Engine::Sqlite => {
-                let options = $url
-                    .parse::<sqlx::sqlite::SqliteConnectOptions>()
-                    .unwrap()
-                    .create_if_missing(true)
-                    .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
-                    .busy_timeout(std::time::Duration::from_secs(30))
-                    .foreign_keys(true);
-                let $pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
-                $body
-            }
-            Engine::Postgres => {
-                let $pool = sqlx::PgPool::connect($url).await.unwrap();
-                $body
-            }
-        }
-    };
 }
 
 /// The migrations before 0014 (sessions reach their installation through their charger).

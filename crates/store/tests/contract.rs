@@ -18,6 +18,7 @@ use voltgate_domain::{
 };
 use voltgate_store::testing::TestDatabase;
 use voltgate_store::testing::{on_group, on_installation};
+use voltgate_store::with_raw_pool;
 use voltgate_store::RequestContext;
 use voltgate_store::{
     connect, Database, Engine, NewGroup, NewInstallation, NewUser, StoreError, User,
@@ -53,6 +54,7 @@ on_both_engines!(
     api_tokens_rotate_and_a_reused_refresh_token_revokes_its_family,
     api_tokens_are_revoked_listed_and_expire,
     a_token_and_its_holders_relation_come_in_one_call,
+    a_kept_token_check_counts_every_change_on_the_next_call,
     ending_sessions_moves_the_epoch_and_revokes_tokens,
     a_login_checked_against_the_old_password_makes_nothing_that_lasts,
 );
@@ -1365,6 +1367,136 @@ async fn api_tokens_are_revoked_listed_and_expire(engine: Engine) {
         .await
         .unwrap()
         .is_empty());
+}
+
+/// What `db` answers for a token on `inst` at `at` through the charger list: nothing for a bad token,
+/// else the installation's name and the groups whose grants count (empty without a relation).
+async fn seen_by_token(
+    db: &Database,
+    token: &str,
+    at: chrono::DateTime<Utc>,
+    inst: InstallationId,
+) -> Option<(String, Vec<ViaGroup>)> {
+    let (_, on) = db
+        .store
+        .chargers_by_token(token, "192.0.2.1", at, inst, (None, 0))
+        .await
+        .unwrap()?;
+    let on = on.expect("the installation exists");
+    Some((on.installation.name.to_string(), on.access.via_groups))
+}
+
+/// A second process on the same database keeps the checks of the tokens it has seen: every change that
+/// bears on one counts on its very next call, whichever process made it and however (through the store
+/// or in bare SQL), and the end of a grant or a token counts when it passes, without any write.
+async fn a_kept_token_check_counts_every_change_on_the_next_call(engine: Engine) {
+    use voltgate_domain::{GrantRight, GrantRights, GrantTerms};
+    let (t, db) = open(engine).await;
+    let other = connect(&t.url).await.expect("a second process");
+    let store = db.store.as_ref();
+    let now = Utc::now();
+    let owner = user(&db, "owner@example.com").await;
+    let partner = user(&db, "partner@acme.example").await;
+    let inst = store
+        .create_installation(
+            owner.id,
+            &installation("Garage"),
+            &Principal::User(owner.id),
+        )
+        .await
+        .unwrap();
+    let acme = store
+        .create_group(
+            partner.id,
+            &group("Acme", &[]),
+            &LookupKey::parse("ACME").unwrap(),
+            &Principal::User(partner.id),
+        )
+        .await
+        .unwrap();
+    let ends = Some(now + Duration::minutes(30));
+    let manage = cap::<ManagePermissions>(&db, &owner, inst.id).await;
+    let mut terms = GrantTerms {
+        rights: GrantRights::VIEW.with(GrantRight::Control),
+        ends,
+    };
+    let context = RequestContext::default();
+    store
+        .grant_access(&manage, acme.id, &terms, &context)
+        .await
+        .unwrap();
+    store
+        .create_tokens(&pair(&partner, "p", now))
+        .await
+        .unwrap();
+    let via = |rights| {
+        vec![ViaGroup {
+            group: acme.id,
+            rights,
+        }]
+    };
+    let seen = |at| seen_by_token(&other, "access-p", at, inst.id);
+
+    for _ in 0..3 {
+        assert_eq!(seen(now).await, Some(("Garage".into(), via(terms.rights))));
+    }
+    terms.rights = GrantRights::VIEW;
+    store
+        .grant_access(&manage, acme.id, &terms, &context)
+        .await
+        .unwrap();
+    assert_eq!(
+        seen(now).await,
+        Some(("Garage".into(), via(GrantRights::VIEW))),
+        "a grant narrowed by another process"
+    );
+    with_raw_pool!(engine, t.url.as_str(), |pool| {
+        sqlx::query("UPDATE installations SET name = 'Renamed' WHERE id = $1")
+            .bind(inst.id.as_uuid())
+            .execute(&pool)
+            .await
+            .unwrap();
+    });
+    assert_eq!(
+        seen(now).await,
+        Some(("Renamed".into(), via(GrantRights::VIEW))),
+        "a change in bare SQL"
+    );
+    let later = now + Duration::minutes(31);
+    assert_eq!(
+        seen(later).await,
+        Some(("Renamed".into(), vec![])),
+        "the grant's end passed"
+    );
+    assert_eq!(
+        seen(now + Duration::minutes(61)).await,
+        None,
+        "the token's end passed"
+    );
+    assert!(store.revoke_token("access-p", now).await.unwrap());
+    assert_eq!(seen(now).await, None, "a token revoked by another process");
+
+    store
+        .create_tokens(&pair(&partner, "q", now))
+        .await
+        .unwrap();
+    let seen = |at| seen_by_token(&other, "access-q", at, inst.id);
+    assert_eq!(
+        seen(now).await,
+        Some(("Renamed".into(), via(GrantRights::VIEW)))
+    );
+    with_raw_pool!(engine, t.url.as_str(), |pool| {
+        sqlx::query("DELETE FROM group_members WHERE user_id = $1")
+            .bind(partner.id.as_uuid())
+            .execute(&pool)
+            .await
+            .unwrap();
+    });
+    assert_eq!(
+        seen(now).await,
+        Some(("Renamed".into(), vec![])),
+        "a membership removed in bare SQL"
+    );
 }
 
 async fn a_token_and_its_holders_relation_come_in_one_call(engine: Engine) {
