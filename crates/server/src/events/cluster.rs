@@ -1,7 +1,7 @@
 //! Events between the processes of a service on one PostgreSQL, over LISTEN/NOTIFY on one channel.
 //!
 //! A process delivers its own events to its subscribers at once and queues them for the others; a
-//! sender task takes whatever has queued up and sends it as few notifications as fit under
+//! sender task takes whatever has queued up within 50 ms of the first and sends it as few notifications as fit under
 //! PostgreSQL's payload limit (an event too large for one goes through the store's message table).
 //! Every process listens on the channel and hands on what the others sent, skipping its own. If the
 //! database stays unreachable, events for other processes are dropped once the queue is full; this
@@ -27,6 +27,10 @@ const OUTBOX: usize = 65_536;
 
 /// Events taken from the queue for one round of notifications.
 const BATCH: usize = 2048;
+
+/// How long the sender lets events gather after the first of a round, so that the other processes
+/// hear of them at most this much later.
+const GATHER: Duration = Duration::from_millis(50);
 
 /// What one notification carries.
 #[derive(Deserialize)]
@@ -131,6 +135,16 @@ async fn send(
     let mut seq = 0;
     let mut batch = Vec::with_capacity(BATCH);
     while queue.recv_many(&mut batch, BATCH).await > 0 {
+        // Every notification wakes every listening connection of the database and every process:
+        // a moment's wait gathers a burst (a meter value from each of a thousand chargers, say) into
+        // a few full notifications instead of one each.
+        tokio::time::sleep(GATHER).await;
+        while batch.len() < BATCH {
+            match queue.try_recv() {
+                Ok(event) => batch.push(event),
+                Err(_) => break,
+            }
+        }
         let texts: Vec<String> = batch
             .drain(..)
             .filter_map(|event| serde_json::to_string(&event).ok())
@@ -247,5 +261,39 @@ mod tests {
 
     fn reading_like(text: &str) -> Event {
         serde_json::from_str(text).unwrap()
+    }
+
+    /// Events published a few milliseconds apart reach the other processes in a few notifications,
+    /// not one each (every notification wakes every listening connection), in order and all of them.
+    #[tokio::test]
+    async fn events_of_a_moment_travel_together() {
+        use voltgate_store::testing::TestDatabase;
+        let database = TestDatabase::new(voltgate_store::Engine::Postgres).await;
+        let db = voltgate_store::connect(&database.url).await.unwrap();
+        let cluster = db.cluster.clone().expect("PostgreSQL runs a cluster");
+        let mut heard = cluster.listen(&[CHANNEL]).await.unwrap();
+        let bus = ClusterBus::start(cluster, NodeId::random()).await.unwrap();
+        let events: Vec<Event> = (0..20).map(reading).collect();
+        let started = std::time::Instant::now();
+        for event in &events {
+            bus.publish(event.clone());
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let elapsed = started.elapsed();
+        let (mut received, mut notifications) = (Vec::new(), 0);
+        while received.len() < events.len() {
+            let next = tokio::time::timeout(Duration::from_secs(10), heard.recv()).await;
+            if let Heard::Message { payload, .. } = next.expect("the events arrive").unwrap() {
+                notifications += 1;
+                received.extend(unpack(&payload, NodeId::random()));
+            }
+        }
+        assert_eq!(received, events);
+        // One notification per gathering at most, and one more for the round under way.
+        let most = elapsed.as_millis() / GATHER.as_millis() + 2;
+        assert!(
+            notifications <= most,
+            "{notifications} notifications for 20 events over {elapsed:?}"
+        );
     }
 }
