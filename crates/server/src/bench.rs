@@ -74,6 +74,10 @@ pub(crate) const PASSWORD: &str = "bench password for chargers";
 /// memory back every 10 s).
 const SETTLE: Duration = Duration::from_secs(15);
 
+/// How long the bench waits at most for load balancing to send every connected charger its first
+/// limit before it starts the steady state anyway (the figure it prints shows which happened).
+const SETTLE_AT_MOST: Duration = Duration::from_secs(300);
+
 fn rss_kib(pid: u32) -> anyhow::Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     let line = status
@@ -230,6 +234,18 @@ async fn run_one(options: &OcppBench, chargers: usize) -> anyhow::Result<()> {
         }
     }
     let connect_time = connect_started.elapsed();
+    // The steady state starts once load balancing has caught up with the arrivals: every connected
+    // charger has had its first limit (it is sent once the charger's capabilities are in).
+    let settle_started = Instant::now();
+    loop {
+        let counts = fleet.counts();
+        if counts.limited >= counts.connected || settle_started.elapsed() > SETTLE_AT_MOST {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let settle_time = settle_started.elapsed();
+    let limited = fleet.counts().limited;
     fleet.mark_steady().await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let loaded = rss(&pids)?;
@@ -298,6 +314,7 @@ async fn run_one(options: &OcppBench, chargers: usize) -> anyhow::Result<()> {
     let (n_hb, hb50, hb99, hb_max) = Latencies::of(samples.heartbeats).summary();
     println!("chargers {chargers} on {processes} process(es), simulated by {clients} client process(es): connected {} (failed {}), connect phase {:.1} s, database prepared in {:.1} s",
         counts.connected, counts.failed, connect_time.as_secs_f64(), prepared.as_secs_f64());
+    println!("  load balancing caught up: {limited} chargers had their first limit {:.1} s after the last connected", settle_time.as_secs_f64());
     println!("  server RSS: idle {idle} KiB, all connected {loaded} KiB, after steady state {steady} KiB -> {per_charger:.1} KiB per connected charger");
     if let Some(warm) = warm {
         let growth = (steady as f64 - warm as f64) / warm.max(1) as f64 * 100.0;

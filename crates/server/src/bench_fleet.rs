@@ -95,6 +95,10 @@ impl Outbound {
 /// How a simulated charger reports back.
 struct Reporting {
     connected: Arc<AtomicUsize>,
+    /// Chargers that have been sent a charging profile (their first limit from load balancing).
+    limited: Arc<AtomicUsize>,
+    /// Whether this charger has been counted there.
+    counted_limited: bool,
     /// Chargers back after the restart: booted again and their first heartbeat answered.
     back: Arc<AtomicUsize>,
     /// Each charger's time from the restart until it was back.
@@ -220,6 +224,10 @@ async fn answer(
     let frame: Value = serde_json::from_str(text)?;
     match frame[0].as_u64() {
         Some(2) => {
+            if frame[2] == "SetChargingProfile" && !report.counted_limited {
+                report.counted_limited = true;
+                report.limited.fetch_add(1, Ordering::Relaxed);
+            }
             let answer = json!([3, frame[1], {"status": "Accepted"}]).to_string();
             socket.send(Message::Text(answer.into())).await?;
         }
@@ -284,12 +292,15 @@ impl Latencies {
     }
 }
 
-/// How many chargers are connected, have failed for good and are back after the restart.
+/// How many chargers are connected, have failed for good, are back after the restart and have had a
+/// limit from load balancing.
 #[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
 pub struct Counts {
     pub connected: usize,
     pub failed: usize,
     pub back: usize,
+    /// Chargers that have had their first limit from load balancing.
+    pub limited: usize,
 }
 
 impl std::ops::Add for Counts {
@@ -299,6 +310,7 @@ impl std::ops::Add for Counts {
             connected: self.connected + other.connected,
             failed: self.failed + other.failed,
             back: self.back + other.back,
+            limited: self.limited + other.limited,
         }
     }
 }
@@ -336,6 +348,7 @@ impl Fleet {
         let fleet = Self {
             parts: ReportingParts {
                 connected: Arc::default(),
+                limited: Arc::default(),
                 failures: Arc::default(),
                 back: Arc::default(),
                 back_after: Arc::default(),
@@ -375,6 +388,7 @@ impl Fleet {
             connected: self.parts.connected.load(Ordering::Relaxed),
             failed: self.parts.failures.load(Ordering::Relaxed),
             back: self.parts.back.load(Ordering::Relaxed),
+            limited: self.parts.limited.load(Ordering::Relaxed),
         }
     }
 
@@ -410,6 +424,7 @@ impl Fleet {
 #[derive(Clone)]
 struct ReportingParts {
     connected: Arc<AtomicUsize>,
+    limited: Arc<AtomicUsize>,
     failures: Arc<AtomicUsize>,
     back: Arc<AtomicUsize>,
     back_after: Arc<Latencies>,
@@ -423,6 +438,8 @@ impl ReportingParts {
     fn for_charger(&self, permit: tokio::sync::OwnedSemaphorePermit, reconnect: bool) -> Reporting {
         Reporting {
             connected: self.connected.clone(),
+            limited: self.limited.clone(),
+            counted_limited: false,
             back: self.back.clone(),
             back_after: self.back_after.clone(),
             restarted: self.restarted.clone(),
@@ -436,7 +453,8 @@ impl ReportingParts {
 }
 
 /// `voltgate bench ocpp-clients`: simulates the plan's chargers and speaks with the bench over
-/// standard input and output, one line each: it prints `counts {json}` every 200 ms; `steady`,
+/// standard input and output, one line each: it prints `counts {json}` (connected, failed, back,
+/// limited) every 200 ms; `steady`,
 /// `restarted`, `report` (answered with `samples {json}`) and `stop` come in.
 pub async fn serve_plan(plan: &FleetPlan) -> anyhow::Result<()> {
     let fleet = Fleet::start(plan);
@@ -465,8 +483,8 @@ pub async fn serve_plan(plan: &FleetPlan) -> anyhow::Result<()> {
 }
 
 impl Counts {
-    fn as_json(self) -> [usize; 3] {
-        [self.connected, self.failed, self.back]
+    fn as_json(self) -> [usize; 4] {
+        [self.connected, self.failed, self.back, self.limited]
     }
 }
 
@@ -503,7 +521,8 @@ impl Client {
             let mut lines = BufReader::new(output).lines();
             while let Ok(Some(line)) = lines.next_line().await {
                 if let Some(json) = line.strip_prefix("counts ") {
-                    if let Ok([connected, failed, back]) = serde_json::from_str::<[usize; 3]>(json)
+                    if let Ok([connected, failed, back, limited]) =
+                        serde_json::from_str::<[usize; 4]>(json)
                     {
                         *seen
                             .lock()
@@ -511,6 +530,7 @@ impl Client {
                             connected,
                             failed,
                             back,
+                            limited,
                         };
                     }
                 } else if let Some(json) = line.strip_prefix("samples ") {
