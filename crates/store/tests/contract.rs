@@ -74,6 +74,39 @@ async fn user(db: &Database, email: &str) -> User {
     db.store.create_user(&new).await.unwrap()
 }
 
+/// owner@example.com's installation "Garage" and partner@acme.example's group "Acme" (key ACME).
+async fn garage_and_acme(
+    db: &Database,
+) -> (
+    User,
+    User,
+    voltgate_store::Installation,
+    voltgate_store::Group,
+) {
+    let owner = user(db, "owner@example.com").await;
+    let partner = user(db, "partner@acme.example").await;
+    let inst = db
+        .store
+        .create_installation(
+            owner.id,
+            &installation("Garage"),
+            &Principal::User(owner.id),
+        )
+        .await
+        .unwrap();
+    let acme = db
+        .store
+        .create_group(
+            partner.id,
+            &group("Acme", &[]),
+            &LookupKey::parse("ACME").unwrap(),
+            &Principal::User(partner.id),
+        )
+        .await
+        .unwrap();
+    (owner, partner, inst, acme)
+}
+
 /// `by`'s capability for `R` on an installation; panics when refused.
 async fn cap<R: Right<Facts = InstallationAccess>>(
     db: &Database,
@@ -921,30 +954,9 @@ async fn throttles_count_every_parallel_attempt(engine: Engine) {
 
 async fn group_grants_reach_every_member_until_revoked(engine: Engine) {
     let (_guard, db) = open(engine).await;
-    let owner = user(&db, "owner@example.com").await;
-    let partner = user(&db, "partner@acme.example").await;
+    let (owner, partner, inst, acme) = garage_and_acme(&db).await;
     let later = user(&db, "later@acme.example").await;
     let outsider = user(&db, "outsider@example.com").await;
-    let inst = db
-        .store
-        .create_installation(
-            owner.id,
-            &installation("Garage"),
-            &Principal::User(owner.id),
-        )
-        .await
-        .unwrap();
-    let key = LookupKey::parse("ACME").unwrap();
-    let acme = db
-        .store
-        .create_group(
-            partner.id,
-            &group("Acme", &[]),
-            &key,
-            &Principal::User(partner.id),
-        )
-        .await
-        .unwrap();
     let context = RequestContext::default();
 
     assert!(db
@@ -1395,25 +1407,7 @@ async fn a_kept_token_check_counts_every_change_on_the_next_call(engine: Engine)
     let other = connect(&t.url).await.expect("a second process");
     let store = db.store.as_ref();
     let now = Utc::now();
-    let owner = user(&db, "owner@example.com").await;
-    let partner = user(&db, "partner@acme.example").await;
-    let inst = store
-        .create_installation(
-            owner.id,
-            &installation("Garage"),
-            &Principal::User(owner.id),
-        )
-        .await
-        .unwrap();
-    let acme = store
-        .create_group(
-            partner.id,
-            &group("Acme", &[]),
-            &LookupKey::parse("ACME").unwrap(),
-            &Principal::User(partner.id),
-        )
-        .await
-        .unwrap();
+    let (owner, partner, inst, acme) = garage_and_acme(&db).await;
     let ends = Some(now + Duration::minutes(30));
     let manage = cap::<ManagePermissions>(&db, &owner, inst.id).await;
     let mut terms = GrantTerms {
@@ -1503,26 +1497,8 @@ async fn a_token_and_its_holders_relation_come_in_one_call(engine: Engine) {
     let (_t, db) = open(engine).await;
     let store = db.store.as_ref();
     let now = Utc::now();
-    let owner = user(&db, "owner@example.com").await;
-    let partner = user(&db, "partner@acme.example").await;
+    let (owner, partner, inst, acme) = garage_and_acme(&db).await;
     let outsider = user(&db, "outsider@example.com").await;
-    let inst = store
-        .create_installation(
-            owner.id,
-            &installation("Garage"),
-            &Principal::User(owner.id),
-        )
-        .await
-        .unwrap();
-    let acme = store
-        .create_group(
-            partner.id,
-            &group("Acme", &[]),
-            &LookupKey::parse("ACME").unwrap(),
-            &Principal::User(partner.id),
-        )
-        .await
-        .unwrap();
     let beta = store
         .create_group(
             partner.id,
@@ -1766,27 +1742,7 @@ async fn a_login_checked_against_the_old_password_makes_nothing_that_lasts(engin
 async fn grants_carry_rights_and_end_and_expired_ones_count_for_nothing(engine: Engine) {
     use voltgate_domain::{GrantRight, GrantRights, GrantTerms};
     let (_guard, db) = open(engine).await;
-    let owner = user(&db, "owner@example.com").await;
-    let partner = user(&db, "partner@acme.example").await;
-    let inst = db
-        .store
-        .create_installation(
-            owner.id,
-            &installation("Garage"),
-            &Principal::User(owner.id),
-        )
-        .await
-        .unwrap();
-    let acme = db
-        .store
-        .create_group(
-            partner.id,
-            &group("Acme", &[]),
-            &LookupKey::parse("ACME").unwrap(),
-            &Principal::User(partner.id),
-        )
-        .await
-        .unwrap();
+    let (owner, partner, inst, acme) = garage_and_acme(&db).await;
     let control = GrantRights::VIEW.with(GrantRight::Control);
     let manage = cap::<ManagePermissions>(&db, &owner, inst.id).await;
     let soon = chrono::Utc::now() + chrono::Duration::days(3);
@@ -1953,27 +1909,7 @@ async fn the_audit_names_the_group_whose_grant_allowed_the_change(engine: Engine
 async fn an_ended_grant_is_told_once_until_it_is_extended(engine: Engine) {
     use voltgate_domain::{GrantRights, GrantTerms};
     let (_guard, db) = open(engine).await;
-    let owner = user(&db, "owner@example.com").await;
-    let partner = user(&db, "partner@acme.example").await;
-    let inst = db
-        .store
-        .create_installation(
-            owner.id,
-            &installation("Garage"),
-            &Principal::User(owner.id),
-        )
-        .await
-        .unwrap();
-    let acme = db
-        .store
-        .create_group(
-            partner.id,
-            &group("Acme", &[]),
-            &LookupKey::parse("ACME").unwrap(),
-            &Principal::User(partner.id),
-        )
-        .await
-        .unwrap();
+    let (owner, _, inst, acme) = garage_and_acme(&db).await;
     let manage = cap::<ManagePermissions>(&db, &owner, inst.id).await;
     let now = chrono::Utc::now();
     let ending = |ends| GrantTerms {
