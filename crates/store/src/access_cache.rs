@@ -27,6 +27,13 @@ pub(crate) enum CheckedHolder {
     Service(ServiceHolder),
 }
 
+impl CheckedHolder {
+    /// Whether the token is a service account's (the two kinds' tokens are kept apart).
+    fn is_service(&self) -> bool {
+        matches!(self, CheckedHolder::Service(_))
+    }
+}
+
 /// A token holder's relation to an installation as read at one generation.
 #[derive(Clone, Debug)]
 pub(crate) struct Checked {
@@ -90,7 +97,7 @@ impl AccessCache {
     }
 
     /// Keeps a check, replacing any older one of the same token on the same installation.
-    pub(crate) fn put(&self, service: bool, hash: &str, mut checked: Checked) {
+    pub(crate) fn put(&self, hash: &str, mut checked: Checked) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         let (map, counter) = &mut *entries;
         if map.len() >= CAPACITY {
@@ -101,10 +108,12 @@ impl AccessCache {
         }
         *counter += 1;
         checked.stamp = *counter;
-        map.insert(
-            (service, hash.to_owned(), checked.access.installation),
-            checked,
+        let key = (
+            checked.holder.is_service(),
+            hash.to_owned(),
+            checked.access.installation,
         );
+        map.insert(key, checked);
     }
 
     /// Forgets a check that no longer holds.
@@ -168,7 +177,7 @@ mod tests {
     fn a_check_is_kept_per_token_kind_and_installation_until_it_runs_out() {
         let cache = AccessCache::default();
         let (here, there) = (site(), site());
-        cache.put(true, "hash", checked(here, 1_000));
+        cache.put("hash", checked(here, 1_000));
         assert_eq!(
             cache.get(true, "hash", here, 999).map(|c| c.generation),
             Some(7)
@@ -197,11 +206,11 @@ mod tests {
         let cache = AccessCache::default();
         let sites: Vec<_> = (0..=CAPACITY).map(|_| site()).collect();
         for (n, at) in sites.iter().enumerate() {
-            cache.put(false, &format!("token {n}"), checked(*at, i64::MAX));
+            cache.put(&format!("token {n}"), checked(*at, i64::MAX));
         }
         let kept = |n: usize| {
             cache
-                .get(false, &format!("token {n}"), sites[n], 0)
+                .get(true, &format!("token {n}"), sites[n], 0)
                 .is_some()
         };
         assert!(!kept(0) && !kept(CAPACITY / 2 - 1), "the oldest went");

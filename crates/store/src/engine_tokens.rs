@@ -250,7 +250,7 @@ const GENERATION: &str = "(SELECT a.n FROM access_generation a WHERE a.id = 1)";
 /// chargers (`$2` the limit, `$3` the offset) with how many it has, for a kept check.
 fn recheck_sql(page: bool) -> String {
     if !page {
-        return "SELECT n AS generation FROM access_generation WHERE id = 1".to_owned();
+        return format!("SELECT {GENERATION} AS generation");
     }
     let (columns, join, order) = chargers_sql::summary_columns(("$1", "$2", "$3"), "1 = 1");
     format!(
@@ -551,7 +551,7 @@ impl EngineStore {
                 holder: holder.clone(),
                 token: row.token_id,
             };
-            self.access.put(false, hash, read.checked(person, last_use));
+            self.access.put(hash, read.checked(person, last_use));
         }
         Ok(Some((holder, Some(read.on))))
     }
@@ -607,7 +607,7 @@ impl EngineStore {
         let read = read_on(&rows, holder.principal(), installation)?;
         if read.related() {
             let checked = read.checked(CheckedHolder::Service(holder), (last_used_at, None));
-            self.access.put(true, hash, checked);
+            self.access.put(hash, checked);
         }
         Ok(Some((holder, Some(read.on))))
     }
